@@ -1,0 +1,50 @@
+package org.ppruning.graph;
+
+import java.util.Arrays;
+
+/**
+ * A right-padded batch of token sequences, row-major [size, seqLen].
+ *
+ * @param size          number of sequences
+ * @param seqLen        padded length (the longest sequence)
+ * @param inputIds      token ids
+ * @param attentionMask 1 for real tokens, 0 for padding
+ * @param tokenTypeIds  segment ids (all 0 for single sentences and for gpt2)
+ */
+public record TokenBatch(int size, int seqLen, int[] inputIds, int[] attentionMask,
+    int[] tokenTypeIds) {
+
+  public TokenBatch {
+    int n = size * seqLen;
+    if (size <= 0 || seqLen <= 0) {
+      throw new IllegalArgumentException("empty batch: " + size + " x " + seqLen);
+    }
+    if (inputIds.length != n || attentionMask.length != n || tokenTypeIds.length != n) {
+      throw new IllegalArgumentException("batch " + size + " x " + seqLen + " needs " + n
+          + " values per input, got ids " + inputIds.length + ", mask " + attentionMask.length
+          + ", types " + tokenTypeIds.length);
+    }
+  }
+
+  /** Number of non-padding tokens. */
+  public int tokenCount() {
+    return Arrays.stream(attentionMask).sum();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TokenBatch b && size == b.size && seqLen == b.seqLen
+        && Arrays.equals(inputIds, b.inputIds) && Arrays.equals(attentionMask, b.attentionMask)
+        && Arrays.equals(tokenTypeIds, b.tokenTypeIds);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(inputIds);
+  }
+
+  @Override
+  public String toString() {
+    return "TokenBatch[" + size + " x " + seqLen + "]";
+  }
+}
