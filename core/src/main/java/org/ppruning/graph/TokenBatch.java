@@ -26,6 +26,23 @@ public record TokenBatch(int size, int seqLen, int[] inputIds, int[] attentionMa
     }
   }
 
+  /** The same batch right-padded (with id {@code padId}, mask 0) to {@code len} tokens. */
+  public TokenBatch padTo(int len, int padId) {
+    if (len < seqLen) {
+      throw new IllegalArgumentException("cannot pad a batch of length " + seqLen + " to " + len);
+    }
+    int[] ids = new int[size * len];
+    int[] mask = new int[size * len];
+    int[] types = new int[size * len];
+    java.util.Arrays.fill(ids, padId);
+    for (int b = 0; b < size; b++) {
+      System.arraycopy(inputIds, b * seqLen, ids, b * len, seqLen);
+      System.arraycopy(attentionMask, b * seqLen, mask, b * len, seqLen);
+      System.arraycopy(tokenTypeIds, b * seqLen, types, b * len, seqLen);
+    }
+    return new TokenBatch(size, len, ids, mask, types);
+  }
+
   /** Number of non-padding tokens. */
   public int tokenCount() {
     return Arrays.stream(attentionMask).sum();

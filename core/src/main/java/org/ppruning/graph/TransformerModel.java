@@ -184,7 +184,26 @@ public final class TransformerModel implements AutoCloseable {
 
   /** Runs {@code serving_default}; returns its outputs by name. */
   public Map<String, FloatTensor> serve(TokenBatch batch) {
-    return run(serving, feeds(batch, null));
+    return run(serving, feeds(batch, null), serving.outputNames());
+  }
+
+  /**
+   * Runs {@code serving_default} for some outputs only; TensorFlow then skips the parts of the
+   * graph that only other outputs need (the MLM head, say).
+   */
+  public Map<String, FloatTensor> serve(TokenBatch batch, java.util.Collection<String> outputs) {
+    for (String o : outputs) {
+      if (!serving.outputNames().contains(o)) {
+        throw new IllegalArgumentException("no output '" + o + "'; this model has "
+            + serving.outputNames());
+      }
+    }
+    return run(serving, feeds(batch, null), outputs);
+  }
+
+  /** The outputs of {@code serving_default}. */
+  public java.util.Set<String> servingOutputs() {
+    return serving.outputNames();
   }
 
   /**
@@ -200,7 +219,7 @@ public final class TransformerModel implements AutoCloseable {
             + " tokens");
       }
     }
-    return run(profile, feeds(batch, positions));
+    return run(profile, feeds(batch, positions), profile.outputNames());
   }
 
   /** Reads every weight back out of the session. */
@@ -280,10 +299,11 @@ public final class TransformerModel implements AutoCloseable {
     return f;
   }
 
-  private Map<String, FloatTensor> run(Signature sig, Map<String, Tensor> feeds) {
+  private Map<String, FloatTensor> run(Signature sig, Map<String, Tensor> feeds,
+      java.util.Collection<String> wanted) {
     try {
       Session.Runner r = session.runner();
-      List<String> outs = new ArrayList<>(sig.outputNames());
+      List<String> outs = new ArrayList<>(wanted);
       for (Map.Entry<String, Tensor> e : feeds.entrySet()) {
         r.feed(sig.getInputs().get(e.getKey()).name, e.getValue());
       }
