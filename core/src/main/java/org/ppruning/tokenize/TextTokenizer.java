@@ -39,7 +39,8 @@ public final class TextTokenizer implements AutoCloseable {
    * @param attentionMask 1 for real tokens, 0 for padding
    * @param tokenTypeIds  0 for the first text, 1 for the second of a pair; 0 in padding
    */
-  public record Batch(int size, int seqLen, int[] inputIds, int[] attentionMask, int[] tokenTypeIds) {
+  public record Batch(
+      int size, int seqLen, int[] inputIds, int[] attentionMask, int[] tokenTypeIds) {
     public Batch {
       int n = Math.multiplyExact(size, seqLen);
       if (inputIds.length != n || attentionMask.length != n || tokenTypeIds.length != n) {
@@ -133,7 +134,8 @@ public final class TextTokenizer implements AutoCloseable {
    * @param pairsOrNull second texts, one per text, or null
    * @param maxLength   the most tokens (special tokens included) a row may have
    * @throws IllegalArgumentException naming the text's index if a text is null, empty, has no
-   *     tokens besides special ones, or has more than {@code maxLength} tokens; nothing is truncated
+   *     tokens besides special ones, or has more than {@code maxLength} tokens (nothing is ever
+   *     truncated)
    */
   public Batch encode(List<String> texts, List<String> pairsOrNull, int maxLength) {
     if (texts == null || texts.isEmpty()) {
@@ -282,6 +284,6 @@ public final class TextTokenizer implements AutoCloseable {
 
   private static String preview(String text) {
     String oneLine = text.replace('\n', ' ');
-    return oneLine.length() <= 40 ? "\"" + oneLine + "\"" : "\"" + oneLine.substring(0, 40) + "...\"";
+    return "\"" + (oneLine.length() <= 40 ? oneLine : oneLine.substring(0, 40) + "...") + "\"";
   }
 }

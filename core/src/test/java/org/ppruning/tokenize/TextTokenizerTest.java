@@ -16,7 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** WordPiece behaviour on a 22-token vocabulary the test writes. */
 class TextTokenizerTest {
 
-  /** ids: [PAD]0 [UNK]1 [CLS]2 [SEP]3 [MASK]4 hello5 world6 ,7 !8 the9 cafe10 ##s11 Hello12 un13 ##aff14 ##able15 .16 a17 b18 Café19 中20 国21 */
+  /**
+   * Ids: [PAD]0 [UNK]1 [CLS]2 [SEP]3 [MASK]4 hello5 world6 ,7 !8 the9 cafe10 ##s11 Hello12 un13
+   * ##aff14 ##able15 .16 a17 b18 Café19 中20 国21.
+   */
   static final List<String> VOCAB = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
       "hello", "world", ",", "!", "the", "cafe", "##s", "Hello", "un", "##aff", "##able", ".",
       "a", "b", "Café", "中", "国");

@@ -53,7 +53,8 @@ class TokenizerFilesTest {
     noMask.remove("[CLS]");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> TokenizerFiles.wordPieceJson(noMask, true));
-    assertEquals("vocabulary of 20 tokens lacks the special tokens [[CLS], [MASK]]", e.getMessage());
+    assertEquals("vocabulary of 20 tokens lacks the special tokens [[CLS], [MASK]]",
+        e.getMessage());
 
     List<String> dup = new ArrayList<>(TextTokenizerTest.VOCAB);
     dup.add("hello");
