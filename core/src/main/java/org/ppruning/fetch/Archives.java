@@ -170,7 +170,7 @@ public final class Archives {
   static Path safeResolve(Path root, String name, boolean directory) throws IOException {
     Path rel = root.getFileSystem().getPath(name);
     Path target = root.resolve(rel).normalize();
-    boolean inside = directory ? target.startsWith(root) : target.startsWith(root) && !target.equals(root);
+    boolean inside = target.startsWith(root) && (directory || !target.equals(root));
     if (rel.isAbsolute() || !inside) {
       throw new IOException("entry '" + name + "' would be written outside the destination");
     }

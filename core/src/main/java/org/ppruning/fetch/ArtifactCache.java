@@ -49,7 +49,7 @@ public final class ArtifactCache {
     this(root, defaultMavenRepository());
   }
 
-  /** A cache at {@code root} that looks for (and lets mvn put) Maven artifacts in {@code localRepo}. */
+  /** A cache at {@code root} using (and letting mvn fill) the given local Maven repository. */
   public ArtifactCache(Path root, Path mavenLocalRepository) {
     this.root = root.toAbsolutePath().normalize();
     this.mavenLocalRepository = mavenLocalRepository.toAbsolutePath().normalize();
@@ -65,10 +65,12 @@ public final class ArtifactCache {
     return new ArtifactCache(root);
   }
 
+  /** The cache folder (absolute). */
   public Path root() {
     return root;
   }
 
+  /** The local Maven repository looked in first, and passed to mvn as {@code maven.repo.local}. */
   public Path mavenLocalRepository() {
     return mavenLocalRepository;
   }

@@ -57,7 +57,7 @@ public final class AtomicFiles {
     }
   }
 
-  /** A new empty temporary folder beside {@code target} (same file system, so renames are atomic). */
+  /** A new empty temp folder beside {@code target}: same file system, so renames are atomic. */
   public static Path tempDirBeside(Path target) throws IOException {
     Path dir = parentOf(target);
     Files.createDirectories(dir);

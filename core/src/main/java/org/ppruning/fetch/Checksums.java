@@ -46,7 +46,8 @@ public final class Checksums {
     if (expectedSize >= 0 && size != expectedSize) {
       throw new IOException(String.format(Locale.ROOT,
           "%s has %,d bytes, expected %,d (%s); delete it to fetch it again",
-          file, size, expectedSize, size < expectedSize ? "truncated download?" : "a different file?"));
+          file, size, expectedSize,
+          size < expectedSize ? "truncated download?" : "a different file?"));
     }
     if (sha256 == null) {
       return;

