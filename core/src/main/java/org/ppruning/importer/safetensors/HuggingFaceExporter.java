@@ -72,10 +72,11 @@ public final class HuggingFaceExporter {
     }
     if (!ok) {
       throw new IllegalArgumentException("a Hugging Face config cannot express this "
-          + spec.architecture().id() + " spec: it needs every layer to keep hidden_size / head_size = "
-          + spec.hiddenSize() + " / " + spec.headSize() + " heads and one positive FFN width, but"
-          + " the layers keep heads " + spec.headsPerLayer() + " and FFN widths "
-          + spec.ffnPerLayer() + "; save it as a SavedModel instead");
+          + spec.architecture().id() + " spec: it needs every layer to keep"
+          + " hidden_size / head_size = " + spec.hiddenSize() + " / " + spec.headSize()
+          + " heads and one positive FFN width, but the layers keep heads "
+          + spec.headsPerLayer() + " and FFN widths " + spec.ffnPerLayer()
+          + "; save it as a SavedModel instead");
     }
   }
 

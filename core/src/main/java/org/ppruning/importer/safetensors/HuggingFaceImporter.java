@@ -70,7 +70,8 @@ public final class HuggingFaceImporter {
    *
    * @param spec    an unpruned spec built from {@code config.json}; pooler and MLM head set from
    *                the tensors present; tokenizer set if the directory has a {@code tokenizer.json}
-   * @param weights canonical weights, exactly those {@code ModelLayout.of(spec)} lists, in its order
+   * @param weights canonical weights: exactly those {@code ModelLayout.of(spec)} lists, in its
+   *                order
    * @param skipped checkpoint tensors (by their Hugging Face names) that are not in {@code
    *                weights}: known-unused buffers and heads, and tied copies verified equal to the
    *                weight they are tied to
@@ -505,8 +506,8 @@ public final class HuggingFaceImporter {
         return dflt;
       }
       if (!n.isNumber() || !(n.doubleValue() > 0)) {
-        throw new IllegalArgumentException(file + ": '" + field + "' must be a positive number, got "
-            + n);
+        throw new IllegalArgumentException(file + ": '" + field
+            + "' must be a positive number, got " + n);
       }
       return n.doubleValue();
     }

@@ -1,6 +1,5 @@
 package org.ppruning.importer.safetensors;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -44,7 +43,8 @@ final class HuggingFaceNames {
   static final String GPT2_LM_HEAD = "lm_head.weight";
   static final String GPT2_WTE = "wte.weight";
 
-  private static final Pattern GPT2_ATTN_BUFFER = Pattern.compile("h\\.(\\d+)\\.attn\\.(bias|masked_bias)");
+  private static final Pattern GPT2_ATTN_BUFFER =
+      Pattern.compile("h\\.(\\d+)\\.attn\\.(bias|masked_bias)");
 
   private HuggingFaceNames() {}
 
@@ -69,7 +69,8 @@ final class HuggingFaceNames {
     m.values().forEach(e -> byCanonical.put(e.canonical(), e));
     if (!byCanonical.keySet().equals(shapes.keySet()) || byCanonical.size() != m.size()) {
       throw new IllegalStateException("Hugging Face name table out of step with the "
-          + spec.architecture().id() + " layout: " + byCanonical.keySet() + " vs " + shapes.keySet());
+          + spec.architecture().id() + " layout: " + byCanonical.keySet() + " vs "
+          + shapes.keySet());
     }
     return m;
   }
@@ -122,10 +123,10 @@ final class HuggingFaceNames {
       linear(m, "pooler.dense", BertLayout.POOLER);
     }
     if (spec.mlmHead()) {
-      m.put("cls.predictions.transform.dense.weight", new Entry(
-          "cls.predictions.transform.dense.weight", true, BertLayout.MLM_TRANSFORM + "/kernel", true));
-      m.put("cls.predictions.transform.dense.bias", new Entry(
-          "cls.predictions.transform.dense.bias", true, BertLayout.MLM_TRANSFORM + "/bias", false));
+      String t = "cls.predictions.transform.dense";
+      m.put(t + ".weight",
+          new Entry(t + ".weight", true, BertLayout.MLM_TRANSFORM + "/kernel", true));
+      m.put(t + ".bias", new Entry(t + ".bias", true, BertLayout.MLM_TRANSFORM + "/bias", false));
       bertLayerNorm(m, true, "cls.predictions.transform.LayerNorm", BertLayout.MLM_TRANSFORM_LN);
       plain(m, true, BERT_OUTPUT_BIAS, BertLayout.MLM_OUTPUT_BIAS);
     }
@@ -156,7 +157,8 @@ final class HuggingFaceNames {
     m.put(hf + ".bias", new Entry(hf + ".bias", false, canonical + "/bias", false));
   }
 
-  private static void bertLayerNorm(Map<String, Entry> m, boolean head, String hf, String canonical) {
+  private static void bertLayerNorm(Map<String, Entry> m, boolean head, String hf,
+      String canonical) {
     m.put(hf + ".weight", new Entry(hf + ".weight", head, canonical + "/gamma", false));
     m.put(hf + ".bias", new Entry(hf + ".bias", head, canonical + "/beta", false));
   }
@@ -170,9 +172,5 @@ final class HuggingFaceNames {
   private static void gpt2LayerNorm(Map<String, Entry> m, String hf, String canonical) {
     m.put(hf + ".weight", new Entry(hf + ".weight", false, canonical + "/g", false));
     m.put(hf + ".bias", new Entry(hf + ".bias", false, canonical + "/b", false));
-  }
-
-  static String shape(long[] s) {
-    return Arrays.toString(s);
   }
 }

@@ -92,6 +92,12 @@ public final class SafetensorsFile implements AutoCloseable {
     public String shapeString() {
       return Arrays.toString(shape);
     }
+
+    @Override
+    public String toString() {
+      return "TensorInfo[" + name + " " + dtype + " " + shapeString() + " bytes [" + begin + ", "
+          + end + ")]";
+    }
   }
 
   private final Path path;

@@ -36,12 +36,13 @@ final class HfFixture {
    * A BERT checkpoint.
    *
    * @param p         base prefix, {@code "bert."} or {@code ""}
-   * @param gammaBeta name LayerNorm parameters gamma/beta (older checkpoints) instead of weight/bias
+   * @param gammaBeta name LayerNorm parameters gamma/beta (older checkpoints), not weight/bias
    */
   static HfFixture bert(String p, boolean pooler, boolean mlm, boolean gammaBeta) {
     HfFixture f = new HfFixture(42);
     f.same(p + "embeddings.word_embeddings.weight", "bert/embeddings/word_embeddings", V, D);
-    f.same(p + "embeddings.position_embeddings.weight", "bert/embeddings/position_embeddings", POS, D);
+    f.same(p + "embeddings.position_embeddings.weight", "bert/embeddings/position_embeddings",
+        POS, D);
     f.same(p + "embeddings.token_type_embeddings.weight", "bert/embeddings/token_type_embeddings",
         TYPES, D);
     f.bertLn(p + "embeddings.LayerNorm", "bert/embeddings/LayerNorm", gammaBeta);

@@ -41,7 +41,8 @@ class HuggingFaceExporterTest {
     try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
       assertEquals("pt", f.metadata().get("format"));
       FloatTensor q = f.read("bert.encoder.layer.0.attention.self.query.weight");
-      assertEquals(HfFixture.transpose(w.get("bert/encoder/layer_0/attention/self/query/kernel")), q);
+      FloatTensor kernel = w.get("bert/encoder/layer_0/attention/self/query/kernel");
+      assertEquals(HfFixture.transpose(kernel), q);
       assertArrayEquals(new long[] {16, 8},
           f.info("bert.encoder.layer.1.intermediate.dense.weight").shape()); // [out, in]
       assertEquals(w.get("cls/predictions/output_bias"), f.read("cls.predictions.bias"));

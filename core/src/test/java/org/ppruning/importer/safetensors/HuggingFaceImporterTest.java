@@ -40,7 +40,7 @@ class HuggingFaceImporterTest {
         .put("cls.predictions.decoder.weight", words)
         .put("cls.predictions.decoder.bias", f.hf.get("cls.predictions.bias"))
         // known-unused: NSP head and the position_ids buffer (int64)
-        .put("cls.seq_relationship.weight", SafetensorsFileTest.random(new java.util.Random(3), 2, 8))
+        .put("cls.seq_relationship.weight", FloatTensor.zeros(2, 8))
         .put("cls.seq_relationship.bias", FloatTensor.zeros(2))
         .putRaw("bert.embeddings.position_ids", Dtype.I64, new long[] {1, 12}, new byte[96]);
     Path dir = Files.createDirectories(tmp.resolve("bert"));
@@ -199,7 +199,8 @@ class HuggingFaceImporterTest {
         "'bert.encoder.layer.2.output.dense.bias'", "2 layers");
 
     HfFixture g = HfFixture.gpt2("transformer.", 32);
-    g.hf.put("transformer.h.2.attn.bias", FloatTensor.zeros(1)); // buffer of a layer that is not there
+    // the buffer of a layer the config does not have
+    g.hf.put("transformer.h.2.attn.bias", FloatTensor.zeros(1));
     Path gd = g.write(tmp.resolve("gu"), HfFixture.GPT2_CONFIG);
     assertContains(assertThrows(IllegalArgumentException.class,
         () -> HuggingFaceImporter.importDir(gd, "gu")), "'transformer.h.2.attn.bias'");
@@ -215,7 +216,8 @@ class HuggingFaceImporterTest {
     Path dir = f.write(tmp.resolve("t"), HfFixture.BERT_CONFIG);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> HuggingFaceImporter.importDir(dir, "t"));
-    assertContains(e, "'cls.predictions.decoder.weight'", "'bert.embeddings.word_embeddings.weight'",
+    assertContains(e, "'cls.predictions.decoder.weight'",
+        "'bert.embeddings.word_embeddings.weight'",
         "1 of 160 values", "max |diff| 0.5", "element 37", "ties");
 
     HfFixture g = HfFixture.gpt2("", 32);
@@ -246,7 +248,8 @@ class HuggingFaceImporterTest {
         "\"bert.embeddings.word_embeddings.weight\":\"model-00002-of-00002.safetensors\""));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> HuggingFaceImporter.importDir(dir, "bad"));
-    assertContains(e, "model-00001-of-00002.safetensors", "'bert.embeddings.word_embeddings.weight'",
+    assertContains(e, "model-00001-of-00002.safetensors",
+        "'bert.embeddings.word_embeddings.weight'",
         "model-00002-of-00002.safetensors");
 
     Path dir2 = writeSharded(f, tmp.resolve("lost"));

@@ -71,7 +71,9 @@ class SafetensorsFileTest {
         continue;
       }
       // IEEE binary16 in double arithmetic (exact for every value)
-      double magnitude = exp == 0 ? mant * Math.pow(2, -24) : (1 + mant / 1024.0) * Math.pow(2, exp - 15);
+      double magnitude = exp == 0
+          ? mant * Math.pow(2, -24)
+          : (1 + mant / 1024.0) * Math.pow(2, exp - 15);
       double want = sign == 1 ? -magnitude : magnitude;
       assertEquals(Float.floatToIntBits((float) want), Float.floatToIntBits(got),
           "bits 0x" + Integer.toHexString(h));
@@ -179,12 +181,14 @@ class SafetensorsFileTest {
 
   @Test
   void overlappingGappedReversedAndTrailingOffsetsAreRefused() throws IOException {
-    Path overlap = raw("o.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+    Path overlap = raw("o.safetensors",
+        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
         + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", new byte[12]);
     assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(overlap)),
         "o.safetensors", "'b'", "overlap", "'a'");
 
-    Path gap = raw("g.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+    Path gap = raw("g.safetensors",
+        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
         + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", new byte[12]);
     assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(gap)),
         "g.safetensors", "4 unused bytes", "'b'");
@@ -205,7 +209,8 @@ class SafetensorsFileTest {
     // JSON objects are unordered: the reference reader sorts entries by offset.
     ByteBuffer data = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
     data.putFloat(1f).putFloat(2f).putFloat(3f);
-    Path file = raw("ord.safetensors", "{\"late\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]},"
+    Path file = raw("ord.safetensors",
+        "{\"late\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]},"
         + "\"early\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", data.array());
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
       assertArrayEquals(new float[] {2f, 3f}, f.read("late").data());
@@ -218,10 +223,14 @@ class SafetensorsFileTest {
     Path notJson = raw("j.safetensors", "{\"a\": [", new byte[0]);
     assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(notJson)),
         "j.safetensors", "not valid JSON");
-    Path dup = raw("d.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+    Path dup = raw("d.safetensors",
+        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
         + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]);
     assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(dup)),
         "d.safetensors", "'a'");
+    Path trailing = raw("x.safetensors", "{} {}", new byte[0]);
+    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(trailing)),
+        "x.safetensors", "not valid JSON");
     Path noBrace = raw("n.safetensors", "[]", new byte[0]);
     assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(noBrace)),
         "n.safetensors", "'{'");
@@ -237,8 +246,8 @@ class SafetensorsFileTest {
   @Test
   void writerRefusesWrongRawSizesAndDuplicateNames() {
     SafetensorsWriter w = new SafetensorsWriter().put("a", FloatTensor.zeros(2));
-    assertContains(assertThrows(IllegalArgumentException.class, () -> w.put("a", FloatTensor.zeros(2))),
-        "'a'", "twice");
+    assertContains(assertThrows(IllegalArgumentException.class,
+        () -> w.put("a", FloatTensor.zeros(2))), "'a'", "twice");
     assertContains(assertThrows(IllegalArgumentException.class,
         () -> w.putRaw("b", Dtype.F16, new long[] {3}, new byte[4])), "'b'", "4 bytes", "need 6");
     assertThrows(IllegalArgumentException.class,
