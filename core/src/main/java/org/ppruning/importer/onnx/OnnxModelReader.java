@@ -167,7 +167,7 @@ public final class OnnxModelReader {
               default -> in.skipField(t);
             }
           }
-          leave(limit, "ModelProto.opset_import");
+          leave(limit);
           opsets.put(domain, version);
         }
         case MODEL_GRAPH -> {
@@ -176,7 +176,7 @@ public final class OnnxModelReader {
           }
           int limit = enter(tag, "ModelProto.graph");
           graph = graph();
-          leave(limit, "ModelProto.graph");
+          leave(limit);
         }
         default -> in.skipField(tag);
       }
@@ -216,12 +216,12 @@ public final class OnnxModelReader {
         case GRAPH_NODE -> {
           int limit = enter(tag, "GraphProto.node");
           g.nodes.add(node());
-          leave(limit, "GraphProto.node");
+          leave(limit);
         }
         case GRAPH_INITIALIZER -> {
           int limit = enter(tag, "GraphProto.initializer");
           OnnxTensorProto t = tensor("initializer");
-          leave(limit, "GraphProto.initializer");
+          leave(limit);
           if (t.name().isEmpty()) {
             throw new IllegalArgumentException(where + ": initializer #"
                 + (g.initializers.size() + 1) + " " + t.shapeString() + " has no name");
@@ -236,12 +236,12 @@ public final class OnnxModelReader {
         case GRAPH_INPUT -> {
           int limit = enter(tag, "GraphProto.input");
           g.inputs.add(valueInfo());
-          leave(limit, "GraphProto.input");
+          leave(limit);
         }
         case GRAPH_OUTPUT -> {
           int limit = enter(tag, "GraphProto.output");
           g.outputs.add(valueInfo());
-          leave(limit, "GraphProto.output");
+          leave(limit);
         }
         default -> in.skipField(tag);
       }
@@ -266,7 +266,7 @@ public final class OnnxModelReader {
         case NODE_ATTRIBUTE -> {
           int limit = enter(tag, "NodeProto.attribute");
           OnnxAttribute a = attribute(name);
-          leave(limit, "NodeProto.attribute");
+          leave(limit);
           attributes.put(a.name(), a);
         }
         default -> in.skipField(tag);
@@ -303,7 +303,7 @@ public final class OnnxModelReader {
         case ATTR_T -> {
           int limit = enter(tag, "AttributeProto.t");
           t = tensor("tensor attribute of node '" + nodeName + "'");
-          leave(limit, "AttributeProto.t");
+          leave(limit);
         }
         case ATTR_FLOATS -> floats(tag, floats, "AttributeProto.floats");
         case ATTR_INTS -> varints(tag, ints, "AttributeProto.ints");
@@ -362,7 +362,7 @@ public final class OnnxModelReader {
               default -> in.skipField(t);
             }
           }
-          leave(limit, "TensorProto.external_data");
+          leave(limit);
           external.add(key + "=" + value);
         }
         default -> in.skipField(tag);
@@ -497,17 +497,17 @@ public final class OnnxModelReader {
                         default -> in.skipField(w);
                       }
                     }
-                    leave(dimLimit, "TensorShapeProto.dim");
+                    leave(dimLimit);
                     dims.add(dim);
                   }
-                  leave(shapeLimit, "TypeProto.Tensor.shape");
+                  leave(shapeLimit);
                 }
                 default -> in.skipField(u);
               }
             }
-            leave(tensorLimit, "TypeProto.tensor_type");
+            leave(tensorLimit);
           }
-          leave(typeLimit, "ValueInfoProto.type");
+          leave(typeLimit);
         }
         default -> in.skipField(tag);
       }
@@ -517,7 +517,11 @@ public final class OnnxModelReader {
 
   // ---- wire-level helpers ----
 
-  /** Enters an embedded message: returns the previous limit for {@link #leave}. */
+  /**
+   * Enters an embedded message: returns the previous limit for {@link #leave}. A length beyond the
+   * end of the input means the file was cut off; protobuf would refuse it too, but this message
+   * names the field.
+   */
   private int enter(int tag, String field) throws IOException {
     expectWire(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, field);
     int length = in.readRawVarint32();
@@ -529,15 +533,8 @@ public final class OnnxModelReader {
     return in.pushLimit(length);
   }
 
-  /**
-   * Leaves an embedded message. Its fields were read until readTag() returned 0, which also
-   * happens at the end of a truncated buffer: insist that the whole message was consumed.
-   */
-  private void leave(int oldLimit, String field) {
-    if (in.getBytesUntilLimit() != 0) {
-      throw new IllegalArgumentException(where + " is truncated: " + field + " ends "
-          + in.getBytesUntilLimit() + " bytes early at byte " + in.getTotalBytesRead());
-    }
+  /** Leaves an embedded message whose fields were read until readTag() returned 0 at its limit. */
+  private void leave(int oldLimit) {
     in.popLimit(oldLimit);
   }
 
@@ -566,7 +563,7 @@ public final class OnnxModelReader {
       while (in.getBytesUntilLimit() > 0) {
         out.add(in.readInt64());
       }
-      leave(limit, field);
+      leave(limit);
     } else {
       out.add(varint(tag, field));
     }
@@ -584,7 +581,7 @@ public final class OnnxModelReader {
       while (in.getBytesUntilLimit() > 0) {
         out.add(in.readFloat());
       }
-      leave(limit, field);
+      leave(limit);
     } else {
       expectWire(tag, WireFormat.WIRETYPE_FIXED32, field);
       out.add(in.readFloat());
