@@ -40,7 +40,7 @@ import org.ppruning.model.Weights;
  * when the graph divides the scores by a scalar.
  *
  * <pre>{@code
- * Imported m = OnnxBertImporter.importBert(Path.of("all-minilm-l6-v2.onnx"), 12, "all-minilm-l6-v2");
+ * Imported m = OnnxBertImporter.importBert(Path.of("all-minilm-l6-v2.onnx"), 12, "minilm");
  * m.spec().numLayers();  // 6
  * m.weights().get("bert/encoder/layer_0/attention/self/query/kernel");  // [384, 384]
  * }</pre>
@@ -184,7 +184,8 @@ public final class OnnxBertImporter {
         }
         FloatTensor value = t.toFloatTensor();
         if (bert.endsWith("/kernel") && transposedKernel(t)) {
-          value = value.transpose2d(); // stored [out, in] (PyTorch Linear): BERT kernels are [in, out]
+          // Stored [out, in] (PyTorch Linear layout); BERT kernels are [in, out].
+          value = value.transpose2d();
         }
         String before = mappedFrom.putIfAbsent(bert, t.name());
         if (before != null) {

@@ -172,7 +172,8 @@ public final class OnnxModelReader {
         }
         case MODEL_GRAPH -> {
           if (graph != null) {
-            throw new IllegalArgumentException(where + " holds two graphs (ModelProto.graph twice)");
+            throw new IllegalArgumentException(
+                where + " holds two graphs (ModelProto.graph twice)");
           }
           int limit = enter(tag, "ModelProto.graph");
           graph = graph();
@@ -480,7 +481,8 @@ public final class OnnxModelReader {
             int tensorLimit = enter(t, "TypeProto.tensor_type");
             for (int u; (u = in.readTag()) != 0; ) {
               switch (WireFormat.getTagFieldNumber(u)) {
-                case TENSOR_TYPE_ELEM_TYPE -> elemType = (int) varint(u, "TypeProto.Tensor.elem_type");
+                case TENSOR_TYPE_ELEM_TYPE ->
+                    elemType = (int) varint(u, "TypeProto.Tensor.elem_type");
                 case TENSOR_TYPE_SHAPE -> {
                   int shapeLimit = enter(u, "TypeProto.Tensor.shape");
                   for (int v; (v = in.readTag()) != 0; ) {

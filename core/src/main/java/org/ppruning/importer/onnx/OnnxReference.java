@@ -192,11 +192,13 @@ public final class OnnxReference implements AutoCloseable {
       check("tokenTypeIds", tokenTypeIds, n, batch, seqLen);
     }
     // A model without the input cannot honour a value other than its built-in default.
-    if (maskInput == null && attentionMask != null && Arrays.stream(attentionMask).anyMatch(v -> v != 1)) {
+    if (maskInput == null && attentionMask != null
+        && Arrays.stream(attentionMask).anyMatch(v -> v != 1)) {
       throw new IllegalArgumentException(file + " has no attention-mask input, but the mask given"
           + " is not all 1");
     }
-    if (typesInput == null && tokenTypeIds != null && Arrays.stream(tokenTypeIds).anyMatch(v -> v != 0)) {
+    if (typesInput == null && tokenTypeIds != null
+        && Arrays.stream(tokenTypeIds).anyMatch(v -> v != 0)) {
       throw new IllegalArgumentException(file + " has no token-type input, but the token types"
           + " given are not all 0");
     }

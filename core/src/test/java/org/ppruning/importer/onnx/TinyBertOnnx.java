@@ -43,7 +43,7 @@ final class TinyBertOnnx {
 
   /** Write the pooler (Gemm + Tanh) and its {@code pooler_output}. */
   boolean pooler = true;
-  /** Position ids as a Constant node (bge) rather than the {@code embeddings.position_ids} initializer (MiniLM). */
+  /** Position ids in a Constant node (bge), not the {@code embeddings.position_ids} initializer. */
   boolean positionIdsAsConstant = true;
   /** Added to every position id (0 writes the correct 0..n-1). */
   long positionIdsOffset = 0;
