@@ -224,7 +224,15 @@ final class VerifyCommand implements Callable<Integer> {
         }
 
         public Map<String, FloatTensor> run(TokenBatch b) {
-          return r.run(b);
+          OnnxReference.Output o = r.runAll(b.inputIds(), b.attentionMask(), b.tokenTypeIds(),
+              b.size(), b.seqLen());
+          Map<String, FloatTensor> m = new LinkedHashMap<>();
+          m.put("sequence_output", new FloatTensor(new long[] {o.batch(), o.seqLen(), o.hidden()},
+              o.lastHiddenState()));
+          if (o.pooled() != null) {
+            m.put("pooled_output", new FloatTensor(new long[] {o.batch(), o.hidden()}, o.pooled()));
+          }
+          return m;
         }
 
         public void close() {

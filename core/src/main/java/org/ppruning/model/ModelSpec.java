@@ -155,6 +155,13 @@ public record ModelSpec(
         newLayers, source, tokenizer, metadata);
   }
 
+  /** The same spec with another tokenizer description. */
+  public ModelSpec withTokenizer(TokenizerSpec t) {
+    return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
+        typeVocabSize, hiddenAct, layerNormEps, pooler, mlmHead, originalHeads, originalFfn, layers,
+        source, t, metadata);
+  }
+
   /** The same spec with one more metadata entry (replacing one of the same key). */
   public ModelSpec withMetadata(String key, Object value) {
     Map<String, Object> m = new LinkedHashMap<>(metadata);

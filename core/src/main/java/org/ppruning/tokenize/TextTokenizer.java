@@ -1,5 +1,6 @@
 package org.ppruning.tokenize;
 
+import org.ppruning.graph.TokenBatch;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.util.PairList;
@@ -23,47 +24,12 @@ import java.util.Map;
  *
  * <pre>{@code
  * try (TextTokenizer tok = TextTokenizer.load(Path.of("tokenizer.json"))) {
- *   TextTokenizer.Batch b = tok.encode(List.of("Hello, world!"), null, 128);
+ *   TokenBatch b = tok.encode(List.of("Hello, world!"), null, 128);
  *   // b.inputIds() = [101, 7592, 1010, 2088, 999, 102] for uncased BERT
  * }
  * }</pre>
  */
 public final class TextTokenizer implements AutoCloseable {
-
-  /**
-   * A right-padded batch, each array row-major {@code [size, seqLen]}.
-   *
-   * @param size          number of texts
-   * @param seqLen        tokens in the longest text (special tokens included)
-   * @param inputIds      token ids; padding holds {@link #padId()}
-   * @param attentionMask 1 for real tokens, 0 for padding
-   * @param tokenTypeIds  0 for the first text, 1 for the second of a pair; 0 in padding
-   */
-  public record Batch(
-      int size, int seqLen, int[] inputIds, int[] attentionMask, int[] tokenTypeIds) {
-    public Batch {
-      int n = Math.multiplyExact(size, seqLen);
-      if (inputIds.length != n || attentionMask.length != n || tokenTypeIds.length != n) {
-        throw new IllegalArgumentException("batch [" + size + ", " + seqLen + "] needs " + n
-            + " values per array, got " + inputIds.length + ", " + attentionMask.length + ", "
-            + tokenTypeIds.length);
-      }
-    }
-
-    /** Real (unpadded) tokens of row {@code i}. */
-    public int length(int i) {
-      int len = 0;
-      for (int j = 0; j < seqLen; j++) {
-        len += attentionMask[i * seqLen + j];
-      }
-      return len;
-    }
-
-    /** Token ids of row {@code i} without padding. */
-    public int[] ids(int i) {
-      return Arrays.copyOfRange(inputIds, i * seqLen, i * seqLen + length(i));
-    }
-  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -137,7 +103,7 @@ public final class TextTokenizer implements AutoCloseable {
    *     tokens besides special ones, or has more than {@code maxLength} tokens (nothing is ever
    *     truncated)
    */
-  public Batch encode(List<String> texts, List<String> pairsOrNull, int maxLength) {
+  public TokenBatch encode(List<String> texts, List<String> pairsOrNull, int maxLength) {
     if (texts == null || texts.isEmpty()) {
       throw new IllegalArgumentException("no texts to encode");
     }
@@ -186,7 +152,7 @@ public final class TextTokenizer implements AutoCloseable {
         types[i * seqLen + j] = (int) rowTypes[j];
       }
     }
-    return new Batch(enc.length, seqLen, ids, mask, types);
+    return new TokenBatch(enc.length, seqLen, ids, mask, types);
   }
 
   /** Token ids of one text, special tokens included, without any length limit. */

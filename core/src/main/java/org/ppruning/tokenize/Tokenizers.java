@@ -1,5 +1,8 @@
 package org.ppruning.tokenize;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.ppruning.model.TokenizerSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -81,5 +84,34 @@ public final class Tokenizers {
   /** {@link #gpt2Json} then {@link TextTokenizer#load}. */
   public static TextTokenizer gpt2(ArtifactCache cache, PrintStream progress) throws IOException {
     return TextTokenizer.load(gpt2Json(cache, progress));
+  }
+
+  /**
+   * What kind of tokenizer a Hugging Face {@code tokenizer.json} holds: WordPiece or BPE from its
+   * model type; lower-casing from a {@code BertNormalizer}'s {@code lowercase}, else
+   * {@code defaultLowercase}.
+   */
+  public static TokenizerSpec describe(Path tokenizerJson, boolean defaultLowercase)
+      throws IOException {
+    JsonNode tok;
+    try {
+      tok = new ObjectMapper().readTree(tokenizerJson.toFile());
+    } catch (IOException e) {
+      throw new IOException("cannot read tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
+    }
+    JsonNode modelType = tok.path("model").path("type");
+    String type = switch (modelType.asText("")) {
+      case "WordPiece" -> "wordpiece";
+      case "BPE" -> "bpe";
+      default -> throw new IllegalArgumentException(tokenizerJson + ": tokenizer model type '"
+          + modelType.asText("(none)") + "' is not supported (expected WordPiece or BPE)");
+    };
+    boolean lowercase = defaultLowercase;
+    JsonNode normalizer = tok.path("normalizer");
+    if ("BertNormalizer".equals(normalizer.path("type").textValue())
+        && normalizer.path("lowercase").isBoolean()) {
+      lowercase = normalizer.path("lowercase").booleanValue();
+    }
+    return new TokenizerSpec(type, lowercase);
   }
 }

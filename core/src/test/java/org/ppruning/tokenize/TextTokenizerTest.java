@@ -1,5 +1,6 @@
 package org.ppruning.tokenize;
 
+import org.ppruning.graph.TokenBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -62,7 +63,7 @@ class TextTokenizerTest {
   @Test
   void pairsGetTokenTypeOneForTheSecondText() throws IOException {
     try (TextTokenizer t = tokenizer(true)) {
-      TextTokenizer.Batch b = t.encode(List.of("hello"), List.of("world !"), 16);
+      TokenBatch b = t.encode(List.of("hello"), List.of("world !"), 16);
       assertEquals(6, b.seqLen());
       assertArrayEquals(new int[] {2, 5, 3, 6, 8, 3}, b.inputIds());
       assertArrayEquals(new int[] {0, 0, 0, 1, 1, 1}, b.tokenTypeIds());
@@ -73,7 +74,7 @@ class TextTokenizerTest {
   @Test
   void batchesAreRightPaddedToTheLongestText() throws IOException {
     try (TextTokenizer t = tokenizer(true)) {
-      TextTokenizer.Batch b = t.encode(List.of("hello", "Hello, world!", "the"), null, 6);
+      TokenBatch b = t.encode(List.of("hello", "Hello, world!", "the"), null, 6);
       assertEquals(3, b.size());
       assertEquals(6, b.seqLen());
       assertArrayEquals(new int[] {
@@ -100,7 +101,7 @@ class TextTokenizerTest {
       assertTrue(e.getMessage().contains("has 602 tokens, more than the limit of 512"),
           e.getMessage());
       // Past DJL's default of 512 nothing is cut either.
-      TextTokenizer.Batch b = t.encode(List.of("hello", longText), null, 1000);
+      TokenBatch b = t.encode(List.of("hello", longText), null, 1000);
       assertEquals(602, b.seqLen());
       assertEquals(602, b.length(1));
       assertEquals(3, b.length(0));

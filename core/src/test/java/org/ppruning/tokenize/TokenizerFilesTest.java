@@ -1,5 +1,6 @@
 package org.ppruning.tokenize;
 
+import org.ppruning.graph.TokenBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -82,11 +83,11 @@ class TokenizerFilesTest {
       assertEquals("hello world!", t.decode(new int[] {12, 17, 8}));
       assertArrayEquals(new long[] {12, 18, 12}, t.ids("hello<|endoftext|>hello"));
 
-      TextTokenizer.Batch b = t.encode(List.of("hello", "hello world!"), null, 8);
+      TokenBatch b = t.encode(List.of("hello", "hello world!"), null, 8);
       assertArrayEquals(new int[] {12, 18, 18, 12, 17, 8}, b.inputIds());
       assertArrayEquals(new int[] {1, 0, 0, 1, 1, 1}, b.attentionMask());
 
-      TextTokenizer.Batch p = t.encode(List.of("hello"), List.of(" world"), 8);
+      TokenBatch p = t.encode(List.of("hello"), List.of(" world"), 8);
       assertArrayEquals(new int[] {12, 17}, p.inputIds());
       assertArrayEquals(new int[] {0, 1}, p.tokenTypeIds());
     }

@@ -1,5 +1,6 @@
 package org.ppruning.tokenize;
 
+import org.ppruning.graph.TokenBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -82,8 +83,8 @@ class TokenizersRealTest {
 
       List<String> firsts = sentences.subList(0, 100);
       List<String> seconds = sentences.subList(100, 200);
-      TextTokenizer.Batch x = a.encode(firsts, seconds, 4096);
-      TextTokenizer.Batch y = b.encode(firsts, seconds, 4096);
+      TokenBatch x = a.encode(firsts, seconds, 4096);
+      TokenBatch y = b.encode(firsts, seconds, 4096);
       assertEquals(y.seqLen(), x.seqLen());
       assertArrayEquals(y.inputIds(), x.inputIds());
       assertArrayEquals(y.tokenTypeIds(), x.tokenTypeIds());

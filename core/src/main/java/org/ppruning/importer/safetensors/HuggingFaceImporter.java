@@ -22,6 +22,7 @@ import org.ppruning.model.Gpt2Layout;
 import org.ppruning.model.ModelLayout;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TokenizerSpec;
+import org.ppruning.tokenize.Tokenizers;
 import org.ppruning.model.Weights;
 
 /**
@@ -164,23 +165,8 @@ public final class HuggingFaceImporter {
     if (!Files.exists(tokFile)) {
       return null;
     }
-    JsonNode tok = ConfigReader.read(tokFile).root;
-    String type = arch == Architecture.BERT ? "wordpiece" : "bpe";
-    JsonNode modelType = tok.path("model").path("type");
-    if (modelType.isTextual()) {
-      type = switch (modelType.textValue()) {
-        case "WordPiece" -> "wordpiece";
-        case "BPE" -> "bpe";
-        default -> throw new IllegalArgumentException(tokFile + ": tokenizer model type '"
-            + modelType.textValue() + "' is not supported (expected WordPiece or BPE)");
-      };
-    }
-    boolean lowercase = arch == Architecture.BERT;
-    JsonNode normalizer = tok.path("normalizer");
-    if ("BertNormalizer".equals(normalizer.path("type").textValue())
-        && normalizer.path("lowercase").isBoolean()) {
-      lowercase = normalizer.path("lowercase").booleanValue();
-    }
+    TokenizerSpec fromJson = Tokenizers.describe(tokFile, arch == Architecture.BERT);
+    boolean lowercase = fromJson.lowercase();
     Path tokConfig = dir.resolve(TOKENIZER_CONFIG);
     if (Files.exists(tokConfig)) {
       JsonNode lower = ConfigReader.read(tokConfig).root.path("do_lower_case");
@@ -191,7 +177,7 @@ public final class HuggingFaceImporter {
             + lower);
       }
     }
-    return new TokenizerSpec(type, lowercase);
+    return new TokenizerSpec(fromJson.type(), lowercase);
   }
 
   // ---------------------------------------------------------------- tensors
