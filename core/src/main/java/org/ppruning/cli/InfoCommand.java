@@ -19,9 +19,9 @@ final class InfoCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "A SavedModel written by ppruning.")
   Path dir;
 
-  @Option(names = "--seq-len", defaultValue = "128",
-      description = "Sequence length for FLOPs (default ${DEFAULT-VALUE}).")
-  int seqLen;
+  @Option(names = "--seq-len",
+      description = "Sequence length for FLOPs (default 128, or the model's maximum if smaller).")
+  Integer seqLen;
 
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
@@ -34,6 +34,9 @@ final class InfoCommand implements Callable<Integer> {
           + ModelSpec.ASSET_NAME + ")");
     }
     ModelSpec spec = ModelSpec.read(specFile);
+    if (seqLen == null) {
+      seqLen = Math.min(128, spec.maxPositions());
+    }
     if (seqLen <= 0 || seqLen > spec.maxPositions()) {
       throw new IllegalArgumentException("--seq-len must be in 1.." + spec.maxPositions()
           + ", got " + seqLen);

@@ -1,5 +1,6 @@
 package org.ppruning.importer.onnx;
 
+import org.ppruning.testing.RealModels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,9 +32,9 @@ class OnnxRealModelsTest {
 
   @Test
   void importsMiniLmAndMatchesOnnxRuntime() {
-    Path file = RealOnnxModels.MINILM.file();
+    Path file = RealModels.source("all-minilm-l6-v2").original();
     long t0 = System.nanoTime();
-    Imported m = OnnxBertImporter.importBert(file, 12, RealOnnxModels.MINILM.coordinates());
+    Imported m = OnnxBertImporter.importBert(file, 12, "all-minilm-l6-v2");
     long ms = (System.nanoTime() - t0) / 1_000_000;
     System.out.printf("import %s: %d ms, %,d parameters%n", file.getFileName(), ms,
         m.weights().parameterCount());
@@ -48,9 +49,9 @@ class OnnxRealModelsTest {
 
   @Test
   void importsBgeSmall() {
-    Path file = RealOnnxModels.BGE_SMALL.file();
+    Path file = RealModels.source("bge-small-en-v1.5").original();
     long t0 = System.nanoTime();
-    Imported m = OnnxBertImporter.importBert(file, 12, RealOnnxModels.BGE_SMALL.coordinates());
+    Imported m = OnnxBertImporter.importBert(file, 12, "bge-small-en-v1.5");
     System.out.printf("import %s: %d ms, %,d parameters%n", file.getFileName(),
         (System.nanoTime() - t0) / 1_000_000, m.weights().parameterCount());
     checkSmallBert(m.spec(), 12);
@@ -60,9 +61,9 @@ class OnnxRealModelsTest {
 
   @Test
   void importsE5Small() {
-    Path file = RealOnnxModels.E5_SMALL.file();
+    Path file = RealModels.source("e5-small-v2").original();
     long t0 = System.nanoTime();
-    Imported m = OnnxBertImporter.importBert(file, 12, RealOnnxModels.E5_SMALL.coordinates());
+    Imported m = OnnxBertImporter.importBert(file, 12, "e5-small-v2");
     System.out.printf("import %s: %d ms, %,d parameters%n", file.getFileName(),
         (System.nanoTime() - t0) / 1_000_000, m.weights().parameterCount());
     checkSmallBert(m.spec(), 12);
