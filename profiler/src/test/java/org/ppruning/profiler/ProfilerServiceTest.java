@@ -1,0 +1,33 @@
+package org.ppruning.profiler;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.containsString;
+
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.TensorFlow;
+
+@QuarkusTest
+class ProfilerServiceTest {
+
+    @Test
+    void readyWhenTensorFlowLoadsAndWorkDirIsWritable() {
+        given().when().get("/q/health/ready")
+                .then().statusCode(200)
+                .body("status", is("UP"))
+                .body("checks.name", hasItem("profiler-runtime"))
+                .body("checks.find { it.name == 'profiler-runtime' }.data.tensorflow", is(TensorFlow.version()))
+                .body("checks.find { it.name == 'profiler-runtime' }.data.work-dir",
+                        is(Path.of("target/work").toAbsolutePath().toString()));
+    }
+
+    @Test
+    void servesPrometheusMetrics() {
+        given().when().get("/q/metrics")
+                .then().statusCode(200)
+                .body(containsString("jvm_memory_used_bytes"));
+    }
+}
