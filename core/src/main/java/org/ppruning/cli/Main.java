@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       ImportCommand.class,
       InfoCommand.class,
       VerifyCommand.class,
+      PruneCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

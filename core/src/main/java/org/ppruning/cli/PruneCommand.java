@@ -1,0 +1,233 @@
+package org.ppruning.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.ppruning.data.Sample;
+import org.ppruning.data.SampleFiles;
+import org.ppruning.data.Tasks;
+import org.ppruning.fetch.ArtifactCache;
+import org.ppruning.graph.TransformerModel;
+import org.ppruning.importer.Imported;
+import org.ppruning.importer.ModelSource;
+import org.ppruning.model.CostModel;
+import org.ppruning.model.ModelSpec;
+import org.ppruning.model.UnitRemoval;
+import org.ppruning.model.Weights;
+import org.ppruning.pruning.ActivationFeatures;
+import org.ppruning.pruning.Budget;
+import org.ppruning.pruning.FeatureCollector;
+import org.ppruning.pruning.Method;
+import org.ppruning.pruning.PPruning;
+import org.ppruning.pruning.PruningReport;
+import org.ppruning.pruning.Rewrite;
+import org.ppruning.pruning.SampleSelection;
+import org.ppruning.pruning.clustering.LinkageMode;
+import org.ppruning.tokenize.TextTokenizer;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ppruning prune}: P-pruning of a pre-trained model on unlabelled task inputs. */
+@Command(name = "prune", description = "Prune a pre-trained model before fine-tuning (P-pruning):"
+    + " profile it on task inputs, cluster similar heads and neurons, keep one per cluster under a"
+    + " FLOPs or parameter budget, write the smaller SavedModel and a report.")
+final class PruneCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, paramLabel = "NAME|DIR",
+      description = "Catalog model, ppruning SavedModel or Hugging Face checkpoint folder.")
+  String model;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Input input;
+
+  static final class Input {
+    @Option(names = "--task", description = "Built-in task: ${COMPLETION-CANDIDATES}.",
+        completionCandidates = TaskNames.class)
+    String task;
+
+    @Option(names = "--samples", paramLabel = "FILE",
+        description = "JSON lines with text (and optional id, text_pair, label).")
+    Path samples;
+  }
+
+  @ArgGroup(exclusive = true)
+  BudgetOption budget;
+
+  static final class BudgetOption {
+    @Option(names = "--flops-keep", description = "Fraction of encoder FLOPs to keep (default 0.5).")
+    Double flops;
+
+    @Option(names = "--params-keep", description = "Fraction of head+neuron parameters to keep.")
+    Double params;
+  }
+
+  @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
+
+  @Option(names = "--method", defaultValue = "p-pruning",
+      description = "p-pruning, random, weight-magnitude or activation (default ${DEFAULT-VALUE}).")
+  String method;
+
+  @Option(names = "--linkage", defaultValue = "reference",
+      description = "reference (Chebyshev between distance rows, as the paper's code) or direct"
+          + " (default ${DEFAULT-VALUE}).")
+  String linkage;
+
+  @Option(names = "--lambda", defaultValue = "5",
+      description = "FFN cost removed per unit of attention cost removed (default ${DEFAULT-VALUE}).")
+  double lambda;
+
+  @Option(names = "--heads-keep", description = "Fraction of attention cost to keep (overrides"
+      + " the lambda split).")
+  Double headsKeep;
+
+  @Option(names = "--neurons-keep", description = "Fraction of FFN cost to keep.")
+  Double neuronsKeep;
+
+  @Option(names = "--samples-max", defaultValue = "3000",
+      description = "Profile at most this many samples (default ${DEFAULT-VALUE}).")
+  int samplesMax;
+
+  @Option(names = "--tokens", defaultValue = "200",
+      description = "Sampled tokens per unit feature (default ${DEFAULT-VALUE}).")
+  int tokens;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--batch", defaultValue = "32", description = "Profiling batch size.")
+  int batch;
+
+  @Option(names = "--seq-len", description = "Sequence length for FLOPs (default: the samples'"
+      + " mean token count).")
+  Integer seqLen;
+
+  @Option(names = "--force", description = "Replace DIR if it exists.") boolean force;
+
+  @Option(names = "--json", description = "Print one JSON object.") boolean json;
+
+  /** Built-in task names for help and completion. */
+  static final class TaskNames implements Iterable<String> {
+    public java.util.Iterator<String> iterator() {
+      return Tasks.NAMES.iterator();
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    // Validate everything cheap before any long work, so bad input writes nothing.
+    if (Files.exists(out) && !force) {
+      throw new IllegalArgumentException("output " + out + " exists; pass --force to replace it");
+    }
+    Method m = Method.of(method);
+    LinkageMode mode = switch (linkage) {
+      case "reference" -> LinkageMode.REFERENCE;
+      case "direct" -> LinkageMode.DIRECT;
+      default -> throw new IllegalArgumentException("--linkage must be reference or direct, got '"
+          + linkage + "'");
+    };
+    boolean params = budget != null && budget.params != null;
+    double keep = budget == null ? 0.5 : params ? budget.params : budget.flops;
+    new Budget(Budget.Kind.FLOPS, keep, lambda, headsKeep, neuronsKeep, 1); // range checks
+    if (tokens <= 0 || batch <= 0) {
+      throw new IllegalArgumentException("--tokens and --batch must be > 0");
+    }
+    Map<String, Double> seconds = new LinkedHashMap<>();
+    ArtifactCache cache = ArtifactCache.defaultCache();
+
+    long t0 = System.nanoTime();
+    List<Sample> all = input.task != null ? Tasks.samples(input.task, cache, System.err)
+        : SampleFiles.readJsonLines(input.samples);
+    List<Sample> samples = SampleSelection.atMost(all, samplesMax, seed);
+
+    TransformerModel full = loadModel(cache);
+    seconds.put("load", secs(t0));
+    try (TransformerModel mdl = full) {
+      if (mdl.tokenizerJson() == null) {
+        throw new IllegalArgumentException(model + " has no tokenizer; import it with one");
+      }
+      ModelSpec spec = mdl.spec();
+      ActivationFeatures features;
+      t0 = System.nanoTime();
+      try (TextTokenizer tok = TextTokenizer.load(mdl.tokenizerJson())) {
+        features = FeatureCollector.collect(mdl, tok, samples, tokens, seed, batch, System.err);
+      }
+      seconds.put("profile", secs(t0));
+      int s = seqLen != null ? seqLen : (int) Math.round(features.meanLength());
+      Budget b = new Budget(params ? Budget.Kind.PARAMS : Budget.Kind.FLOPS, keep, lambda,
+          headsKeep, neuronsKeep, s);
+      PPruning.Config config = new PPruning.Config(m, mode, b, seed);
+      Weights weights = mdl.readWeights();
+      PPruning.Result r = PPruning.plan(spec, weights, features, config);
+      seconds.putAll(r.seconds());
+
+      t0 = System.nanoTime();
+      Map<String, Object> provenance = new LinkedHashMap<>();
+      provenance.put("method", m.id());
+      provenance.put("linkage", linkage);
+      provenance.put("budget", (params ? "params" : "flops") + "-keep " + keep);
+      provenance.put("lambda", lambda);
+      provenance.put("seqLen", s);
+      provenance.put("thresholds", Map.of("heads", r.heads().threshold(),
+          "neurons", r.neurons().threshold()));
+      provenance.put("seed", seed);
+      provenance.put("samples", features.samples());
+      provenance.put("sampledTokens", features.sampledTokens());
+      provenance.put("data", input.task != null ? "task:" + input.task : input.samples.toString());
+      provenance.put("parent", spec.source());
+      UnitRemoval.Pruned pruned = Rewrite.apply(spec, weights, r.plan(), provenance);
+      seconds.put("rewrite", secs(t0));
+      t0 = System.nanoTime();
+      try (TransformerModel small = TransformerModel.build(pruned.spec(), pruned.weights(),
+          mdl.tokenizerJson())) {
+        small.export(out, force);
+      }
+      seconds.put("export", secs(t0));
+      Map<String, Object> report = PruningReport.build(spec, pruned.spec(), config, r, features,
+          seconds);
+      PruningReport.write(report, out);
+
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("flopsKeptRequested", params ? null : keep);
+      o.put("flopsKept", report.get("flopsKept"));
+      if (params) {
+        o.put("paramsKeptRequested", keep);
+      }
+      o.put("paramsBefore", report.get("paramsBefore"));
+      o.put("paramsAfter", report.get("paramsAfter"));
+      o.put("headsPerLayer", pruned.spec().headsPerLayer());
+      o.put("ffnPerLayer", pruned.spec().ffnPerLayer());
+      o.put("thresholds", report.get("thresholds"));
+      o.put("seqLen", s);
+      o.put("out", out.toAbsolutePath().toString());
+      o.put("seconds", seconds);
+      if (json) {
+        Json.print(o);
+      } else {
+        System.out.printf("pruned %s -> %s: FLOPs kept %.1f%% at %d tokens, parameters %,d ->"
+            + " %,d%nheads per layer %s%nFFN per layer %s%nreport: %s%n", spec.source(), out,
+            100 * (Double) report.get("flopsKept"), s, report.get("paramsBefore"),
+            report.get("paramsAfter"), pruned.spec().headsPerLayer(), pruned.spec().ffnPerLayer(),
+            out.resolve("pruning-report.html"));
+      }
+      return 0;
+    }
+  }
+
+  private TransformerModel loadModel(ArtifactCache cache) throws Exception {
+    Path dir = Path.of(model);
+    if (Files.isDirectory(dir)
+        && Files.exists(dir.resolve("assets").resolve(ModelSpec.ASSET_NAME))) {
+      return TransformerModel.load(dir);
+    }
+    ModelSource src = ModelSource.resolve(model, cache, System.err);
+    Imported imp = src.load(System.err);
+    return TransformerModel.build(imp.spec(), imp.weights(), imp.tokenizerJson());
+  }
+
+  static double secs(long t0) {
+    return Math.round((System.nanoTime() - t0) / 1e7) / 100.0;
+  }
+}

@@ -1,0 +1,166 @@
+package org.ppruning.pruning;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.ppruning.model.FloatTensor;
+import org.ppruning.model.ModelLayout;
+import org.ppruning.model.ModelSpec;
+import org.ppruning.model.UnitTensor;
+import org.ppruning.model.Weights;
+import org.ppruning.pruning.clustering.Clustering;
+import org.ppruning.pruning.clustering.Dendrogram;
+import org.ppruning.pruning.clustering.DistanceMatrix;
+import org.ppruning.pruning.clustering.LinkageMode;
+
+/**
+ * P-pruning (Wang et al., "Pruning before Fine-tuning", LREC-COLING 2024) from features to plan:
+ * distances (step 2), clustering (3), global thresholds under the budget (4) and selection (5).
+ * Step 1 is {@link FeatureCollector}; step 6 is {@link Rewrite}.
+ */
+public final class PPruning {
+  private PPruning() {}
+
+  /**
+   * @param method  how units are chosen
+   * @param linkage REFERENCE (complete linkage on Chebyshev distances between distance-matrix
+   *                rows, as the official code) or DIRECT (complete linkage on the distances)
+   * @param budget  what to keep
+   * @param seed    seed for the random baseline
+   */
+  public record Config(Method method, LinkageMode linkage, Budget budget, long seed) {}
+
+  /**
+   * @param plan          units kept per layer
+   * @param heads         head threshold and per-layer head counts
+   * @param neurons       neuron threshold and per-layer FFN widths
+   * @param headClusters  per layer, the size of every head cluster
+   * @param neuronClusters per layer, the size of every neuron cluster
+   * @param targets       cost targets
+   * @param seconds       stage timings
+   */
+  public record Result(PruningPlan plan, ThresholdSearch.Cut heads, ThresholdSearch.Cut neurons,
+      List<int[]> headClusters, List<int[]> neuronClusters, Budget.Targets targets,
+      Map<String, Double> seconds) {}
+
+  public static Result plan(ModelSpec spec, Weights weights, ActivationFeatures f, Config c) {
+    if (f.layers().size() != spec.numLayers()) {
+      throw new IllegalArgumentException("features cover " + f.layers().size() + " layers, the"
+          + " model has " + spec.numLayers());
+    }
+    Map<String, Double> seconds = new LinkedHashMap<>();
+    Budget.Targets targets = c.budget().targets(spec);
+
+    long t0 = System.nanoTime();
+    List<Dendrogram> headTrees = new ArrayList<>();
+    List<Dendrogram> neuronTrees = new ArrayList<>();
+    double distSecs = 0;
+    try (Distances d = new Distances()) {
+      for (int l = 0; l < spec.numLayers(); l++) {
+        LayerFeatures lf = f.layers().get(l);
+        long a = System.nanoTime();
+        float[] hd = spec.layers().get(l).heads() == 0 ? null : d.heads(lf.heads(), f.headSize());
+        float[] nd = spec.layers().get(l).ffn() == 0 ? null : d.neurons(lf.neurons());
+        distSecs += (System.nanoTime() - a) / 1e9;
+        headTrees.add(hd == null ? null : Clustering.fit(
+            DistanceMatrix.ofRowMajor(spec.layers().get(l).heads(), hd), c.linkage()));
+        neuronTrees.add(nd == null ? null : Clustering.fit(
+            DistanceMatrix.ofRowMajor(spec.layers().get(l).ffn(), nd), c.linkage()));
+      }
+    }
+    seconds.put("distances", distSecs);
+    seconds.put("clustering", (System.nanoTime() - t0) / 1e9 - distSecs);
+
+    t0 = System.nanoTime();
+    ThresholdSearch.Cut hc = ThresholdSearch.search(headTrees, c.budget().headCost(spec),
+        targets.attention());
+    ThresholdSearch.Cut nc = ThresholdSearch.search(neuronTrees, c.budget().neuronCost(spec),
+        targets.ffn());
+    seconds.put("threshold", (System.nanoTime() - t0) / 1e9);
+
+    t0 = System.nanoTime();
+    List<int[]> keepHeads = new ArrayList<>();
+    List<int[]> keepNeurons = new ArrayList<>();
+    List<int[]> headClusters = new ArrayList<>();
+    List<int[]> neuronClusters = new ArrayList<>();
+    ModelLayout layout = ModelLayout.of(spec);
+    Random rnd = new Random(c.seed());
+    for (int l = 0; l < spec.numLayers(); l++) {
+      LayerFeatures lf = f.layers().get(l);
+      int[] hLabels = labels(headTrees.get(l), hc.threshold());
+      int[] nLabels = labels(neuronTrees.get(l), nc.threshold());
+      headClusters.add(sizes(hLabels));
+      neuronClusters.add(sizes(nLabels));
+      int hk = hc.perLayer()[l];
+      int nk = nc.perLayer()[l];
+      switch (c.method()) {
+        case P_PRUNING -> {
+          keepHeads.add(Selection.keepMostSalient(hLabels, lf.headSalience()));
+          keepNeurons.add(Selection.keepMostSalient(nLabels, lf.neuronSalience()));
+        }
+        case ACTIVATION -> {
+          keepHeads.add(Selection.topK(lf.headSalience(), hk));
+          keepNeurons.add(Selection.topK(lf.neuronSalience(), nk));
+        }
+        case WEIGHT_MAGNITUDE -> {
+          keepHeads.add(Selection.topK(unitL1(weights, layout.headTensors(l), hLabels.length), hk));
+          keepNeurons.add(Selection.topK(unitL1(weights, layout.neuronTensors(l), nLabels.length),
+              nk));
+        }
+        case RANDOM -> {
+          keepHeads.add(Selection.topK(randomScores(rnd, hLabels.length), hk));
+          keepNeurons.add(Selection.topK(randomScores(rnd, nLabels.length), nk));
+        }
+        default -> throw new IllegalStateException("unhandled method " + c.method());
+      }
+    }
+    seconds.put("selection", (System.nanoTime() - t0) / 1e9);
+    return new Result(new PruningPlan(keepHeads, keepNeurons), hc, nc, headClusters,
+        neuronClusters, targets, seconds);
+  }
+
+  private static int[] labels(Dendrogram d, double threshold) {
+    return d == null ? new int[0] : d.cut(threshold);
+  }
+
+  private static int[] sizes(int[] labels) {
+    int k = 0;
+    for (int x : labels) {
+      k = Math.max(k, x + 1);
+    }
+    int[] s = new int[k];
+    for (int x : labels) {
+      s[x]++;
+    }
+    return s;
+  }
+
+  private static double[] randomScores(Random rnd, int n) {
+    double[] s = new double[n];
+    for (int i = 0; i < n; i++) {
+      s[i] = rnd.nextDouble();
+    }
+    return s;
+  }
+
+  /** Per unit, the L1 norm of every weight that belongs to it. */
+  static double[] unitL1(Weights w, List<UnitTensor> tensors, int units) {
+    double[] score = new double[units];
+    for (UnitTensor ut : tensors) {
+      FloatTensor t = w.get(ut.name());
+      int along = (int) t.dim(ut.axis());
+      int perBlock = along / ut.blocks();
+      int cols = t.rank() == 2 ? (int) t.dim(1) : 1;
+      int rows = t.rank() == 2 ? (int) t.dim(0) : along;
+      for (int r = 0; r < rows; r++) {
+        for (int col = 0; col < cols; col++) {
+          int pos = ut.axis() == 0 ? r : col; // index along the unit axis
+          score[(pos % perBlock) / ut.width()] += Math.abs(t.data()[r * cols + col]);
+        }
+      }
+    }
+    return score;
+  }
+}
