@@ -1,0 +1,114 @@
+package org.ppruning.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ppruning.graph.TransformerModel;
+import org.ppruning.model.ModelSpec;
+import org.ppruning.model.TinyModels;
+import org.ppruning.model.TokenizerSpec;
+import org.ppruning.tokenize.TokenizerFiles;
+
+/** {@code ppruning prune} on a tiny model saved with a tiny tokenizer. */
+class PruneCommandTest {
+  @TempDir Path tmp;
+  Path model;
+  Path samples;
+
+  @BeforeEach
+  void tinyModelAndSamples() throws Exception {
+    List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+    for (int i = 0; vocab.size() < 50; i++) {
+      vocab.add("w" + i);
+    }
+    Path tok = tmp.resolve("tokenizer.json");
+    Files.writeString(tok, TokenizerFiles.wordPieceJson(vocab, true));
+    ModelSpec spec = TinyModels.bertSpec(2, 16, 4, 32).withTokenizer(new TokenizerSpec("wordpiece", true));
+    model = tmp.resolve("tiny");
+    try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 3), tok)) {
+      m.export(model, false);
+    }
+    Random r = new Random(1);
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < 50; i++) {
+      StringBuilder t = new StringBuilder();
+      for (int j = 0, n = 3 + r.nextInt(10); j < n; j++) {
+        t.append(" w").append(r.nextInt(45));
+      }
+      lines.append("{\"id\": \"s").append(i).append("\", \"text\": \"").append(t.toString().strip())
+          .append("\"}\n");
+    }
+    samples = Files.writeString(tmp.resolve("samples.jsonl"), lines.toString());
+  }
+
+  @Test
+  void prunesWritesModelAndReportsAndIsReproducible() throws Exception {
+    Path out = tmp.resolve("pruned");
+    String[] args = {"prune", "--model", model.toString(), "--samples", samples.toString(),
+        "--flops-keep", "0.8", "--tokens", "100", "--seed", "5", "--linkage", "direct",
+        "--out", out.toString(), "--json"};
+    CliRunner r = CliRunner.run(args);
+    assertEquals(0, r.exitCode(), r.err());
+    JsonNode j = r.json();
+    for (String key : new String[] {"flopsKeptRequested", "flopsKept", "paramsBefore",
+        "paramsAfter", "headsPerLayer", "ffnPerLayer", "seconds"}) {
+      assertTrue(j.has(key), key + " in " + j);
+    }
+    assertTrue(j.get("flopsKept").asDouble() <= 0.8 + 1e-9, j.toString());
+    assertTrue(j.get("paramsAfter").asLong() < j.get("paramsBefore").asLong());
+    assertTrue(j.get("seconds").has("profile") && j.get("seconds").has("clustering"));
+    assertTrue(Files.isRegularFile(out.resolve("pruning-report.json")));
+    assertTrue(Files.readString(out.resolve("pruning-report.html")).contains("<table>"));
+    assertTrue(r.err().contains("profiling: 50 samples"), "progress shown: " + r.err());
+    try (TransformerModel m = TransformerModel.load(out)) {
+      assertEquals(j.get("headsPerLayer").toString(), m.spec().headsPerLayer().toString()
+          .replace(" ", ""));
+      assertEquals("p-pruning", ((java.util.Map<?, ?>) m.spec().metadata().get("pruning"))
+          .get("method"));
+    }
+    // Same seed and samples: the same model, bit for bit.
+    Path again = tmp.resolve("again");
+    args[args.length - 2] = again.toString();
+    assertEquals(0, CliRunner.run(args).exitCode());
+    assertArrayEquals(Files.readAllBytes(out.resolve("variables/variables.data-00000-of-00001")),
+        Files.readAllBytes(again.resolve("variables/variables.data-00000-of-00001")));
+  }
+
+  @Test
+  void badInputIsRefusedAndNothingIsWritten() throws Exception {
+    Path out = tmp.resolve("never");
+    Path empty = Files.writeString(tmp.resolve("empty.jsonl"), "\n");
+    Path noText = Files.writeString(tmp.resolve("notext.jsonl"), "{\"id\": \"a\", \"label\": 1}\n");
+    Path notOurs = Files.createDirectories(tmp.resolve("not-a-model"));
+    String[][] cases = {
+      {"holds no samples", "--samples", empty.toString(), "--model", model.toString()},
+      {"line 1: missing or empty \"text\"", "--samples", noText.toString(), "--model",
+          model.toString()},
+      {"neither a Hugging Face checkpoint", "--samples", samples.toString(), "--model",
+          notOurs.toString()},
+      {"(0, 1]", "--samples", samples.toString(), "--model", model.toString(), "--flops-keep",
+          "1.5"},
+      {"(0, 1]", "--samples", samples.toString(), "--model", model.toString(), "--flops-keep",
+          "0"},
+      {"--seed", "--samples", samples.toString(), "--model", model.toString(), "--seed", "abc"},
+      {"unknown method 'best'", "--samples", samples.toString(), "--model", model.toString(),
+          "--method", "best"},
+    };
+    for (String[] c : cases) {
+      List<String> args = new ArrayList<>(List.of("prune", "--out", out.toString()));
+      args.addAll(List.of(c).subList(1, c.length));
+      CliRunner r = CliRunner.run(args.toArray(String[]::new));
+      assertEquals(2, r.exitCode(), String.join(" ", args) + "\n" + r.out() + r.err());
+      assertTrue(r.err().contains(c[0]), "expected '" + c[0] + "' in: " + r.err());
+      assertFalse(Files.exists(out), "nothing written for " + c[0]);
+    }
+  }
+}
