@@ -268,7 +268,7 @@ class ClusteringTest {
     DistanceMatrix in = DistanceMatrix.of(d);
     int[][] blockings = {{7, 9, 5}, {1, 1, 1}, {3, 64, 50}, {64, 13, 128}, {50, 49, 2}};
     for (int[] b : blockings) {
-      assertEquals(want, ChebyshevRows.proximity(in, b[0], b[1], b[2]), Arrays.toString(b));
+      assertEquals(want, ChebyshevRows.kernel(in, b[0], b[1], b[2]), Arrays.toString(b));
     }
   }
 
@@ -276,7 +276,7 @@ class ClusteringTest {
   void proximityKernelMatchesNaiveInParallel() {
     // 601 units: five row blocks of the default size (the last one short), run in parallel.
     int n = 601;
-    assertTrue(n >= ChebyshevRows.PARALLEL_FROM && n > 4 * ChebyshevRows.ROW_BLOCK);
+    assertTrue(n >= ChebyshevRows.KERNEL_FROM && n > 4 * ChebyshevRows.ROW_BLOCK);
     float[][] d = NaiveClustering.randomDistances(n, 9, Random::nextFloat);
     DistanceMatrix got = ChebyshevRows.proximity(DistanceMatrix.of(d));
     assertEquals(DistanceMatrix.of(NaiveClustering.chebyshevRows(d)), got);
