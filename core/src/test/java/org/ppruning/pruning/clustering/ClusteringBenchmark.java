@@ -1,8 +1,12 @@
 package org.ppruning.pruning.clustering;
 
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import smile.clustering.HierarchicalClustering;
 
 /**
  * Timings of the clustering step at BERT-base sizes (3,072 FFN neurons, 12 heads). Prints only:
@@ -18,26 +22,34 @@ class ClusteringBenchmark {
     DistanceMatrix uniform =
         DistanceMatrix.of(NaiveClustering.randomDistances(n, 1, Random::nextFloat));
     DistanceMatrix points = DistanceMatrix.of(euclidean(n, 16, 2));
-    System.out.printf("%d units, %d threads in the common pool (+ caller)%n", n,
-        java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
+    double[][] smileInput = new double[n][n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        smileInput[i][j] = uniform.get(i, j);
+      }
+    }
+    System.out.printf("%d units, Java %s, %d cores%n", n, System.getProperty("java.version"),
+        Runtime.getRuntime().availableProcessors());
     for (int round = 0; round < 3; round++) {
-      long t0 = System.nanoTime();
+      Clock clock = new Clock();
       Dendrogram direct = CompleteLinkage.fit(uniform);
-      long t1 = System.nanoTime();
-      Dendrogram directPoints = CompleteLinkage.fit(points);
-      long t2 = System.nanoTime();
+      String directTime = clock.lap();
+      CompleteLinkage.fit(points);
+      String pointsTime = clock.lap();
       DistanceMatrix proximity = ChebyshevRows.proximity(uniform);
-      long t3 = System.nanoTime();
+      String proximityTime = clock.lap();
       Dendrogram reference = CompleteLinkage.fit(proximity);
-      long t4 = System.nanoTime();
+      String linkageTime = clock.lap();
       Dendrogram viaEntry = Clustering.fit(uniform, LinkageMode.REFERENCE);
-      long t5 = System.nanoTime();
-      System.out.printf("round %d: DIRECT uniform %.3f s, DIRECT clustered points %.3f s, "
-              + "REFERENCE proximity %.3f s + linkage %.3f s, Clustering.fit(REFERENCE) %.3f s "
-              + "(same tree: %s; last heights %.6f %.6f)%n",
-          round, secs(t0, t1), secs(t1, t2), secs(t2, t3), secs(t3, t4), secs(t4, t5),
-          reference.equals(viaEntry), direct.heights()[n - 2], reference.heights()[n - 2]);
-      blackhole += directPoints.heights()[0];
+      String entryTime = clock.lap();
+      HierarchicalClustering smile = HierarchicalClustering.fit(
+          new smile.clustering.linkage.CompleteLinkage(smileInput));
+      String smileTime = clock.lap();
+      System.out.printf("round %d (wall / process CPU): DIRECT uniform %s, DIRECT clustered "
+              + "points %s; REFERENCE proximity %s, its linkage %s, Clustering.fit(REFERENCE) %s; "
+              + "Smile 2.6.0 DIRECT %s (same tree: %s; same heights as Smile: %s)%n",
+          round, directTime, pointsTime, proximityTime, linkageTime, entryTime, smileTime,
+          reference.equals(viaEntry), Arrays.equals(direct.heights(), smile.getHeight()));
     }
   }
 
@@ -60,8 +72,21 @@ class ClusteringBenchmark {
 
   static double blackhole;
 
-  static double secs(long from, long to) {
-    return (to - from) / 1e9;
+  /** Wall and process CPU time since the previous lap. */
+  static final class Clock {
+    final OperatingSystemMXBean os =
+        (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    long wall = System.nanoTime();
+    long cpu = os.getProcessCpuTime();
+
+    String lap() {
+      long w = System.nanoTime();
+      long c = os.getProcessCpuTime();
+      String s = String.format("%.3f / %.3f s", (w - wall) / 1e9, (c - cpu) / 1e9);
+      wall = w;
+      cpu = c;
+      return s;
+    }
   }
 
   /** Distances between random points around a few centres, scaled into [0, 1]. */
