@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.ppruning.pruning.clustering.LinkageMode.DIRECT;
 import static org.ppruning.pruning.clustering.LinkageMode.REFERENCE;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import smile.clustering.HierarchicalClustering;
 
 class ClusteringTest {
 
@@ -214,6 +219,37 @@ class ClusteringTest {
   }
 
   @Test
+  void directMatchesSmileWithoutTies() {
+    // Smile 2.6.0's HierarchicalClustering (FastPair + CompleteLinkage) is an independent
+    // implementation. Without ties the complete-linkage tree is unique, and Smile numbers merges
+    // as scipy does, so the two must agree exactly. Distances: a shuffle of i / (N + 1).
+    int n = 400;
+    int pairs = n * (n - 1) / 2;
+    List<Integer> ranks = new ArrayList<>();
+    for (int r = 1; r <= pairs; r++) {
+      ranks.add(r);
+    }
+    Collections.shuffle(ranks, new Random(11));
+    double[][] proximity = new double[n][n];
+    float[] condensed = new float[pairs];
+    for (int i = 0, at = 0; i < n; i++) {
+      for (int j = i + 1; j < n; j++, at++) {
+        condensed[at] = ranks.get(at) / (pairs + 1f);
+        proximity[i][j] = condensed[at];
+        proximity[j][i] = condensed[at];
+      }
+    }
+    HierarchicalClustering smile = HierarchicalClustering.fit(
+        new smile.clustering.linkage.CompleteLinkage(proximity)); // Smile's, not ours
+    Dendrogram ours = Clustering.fit(new DistanceMatrix(n, condensed), DIRECT);
+    int[][] tree = smile.getTree();
+    for (int k = 0; k < n - 1; k++) {
+      assertArrayEquals(tree[k], new int[] {ours.left()[k], ours.right()[k]}, "merge " + k);
+    }
+    assertArrayEquals(smile.getHeight(), ours.heights());
+  }
+
+  @Test
   void tieRuleMatchesNaiveUnderHeavyTies() {
     // Distances from {0, .25, .5, .75, 1}: hundreds of ties at every level, for both modes.
     for (long seed = 1; seed <= 5; seed++) {
@@ -225,11 +261,22 @@ class ClusteringTest {
   }
 
   @Test
-  void proximityKernelMatchesNaiveAcrossBlocksAndThreads() {
-    // 601 units: parallel, two column blocks, a last row block of one row.
+  void proximityKernelMatchesNaiveForAnyBlocking() {
+    // Block sizes that do not divide 50, blocks of one, blocks larger than the matrix.
+    float[][] d = NaiveClustering.randomDistances(50, 10, Random::nextFloat);
+    DistanceMatrix want = DistanceMatrix.of(NaiveClustering.chebyshevRows(d));
+    DistanceMatrix in = DistanceMatrix.of(d);
+    int[][] blockings = {{7, 9, 5}, {1, 1, 1}, {3, 64, 50}, {64, 13, 128}, {50, 49, 2}};
+    for (int[] b : blockings) {
+      assertEquals(want, ChebyshevRows.kernel(in, b[0], b[1], b[2]), Arrays.toString(b));
+    }
+  }
+
+  @Test
+  void proximityKernelMatchesNaiveInParallel() {
+    // 601 units: five row blocks of the default size (the last one short), run in parallel.
     int n = 601;
-    assertTrue(n >= ChebyshevRows.PARALLEL_FROM && n > ChebyshevRows.COLUMN_BLOCK
-        && n % ChebyshevRows.ROW_BLOCK == 1);
+    assertTrue(n >= ChebyshevRows.KERNEL_FROM && n > 4 * ChebyshevRows.ROW_BLOCK);
     float[][] d = NaiveClustering.randomDistances(n, 9, Random::nextFloat);
     DistanceMatrix got = ChebyshevRows.proximity(DistanceMatrix.of(d));
     assertEquals(DistanceMatrix.of(NaiveClustering.chebyshevRows(d)), got);
@@ -265,7 +312,7 @@ class ClusteringTest {
 
   static void assertCut(Dendrogram tree, double threshold, int... labels) {
     assertArrayEquals(labels, tree.cut(threshold), "cut at " + threshold);
-    assertEquals(java.util.Arrays.stream(labels).max().orElse(-1) + 1,
+    assertEquals(Arrays.stream(labels).max().orElse(-1) + 1,
         tree.clusterCount(threshold), "cluster count at " + threshold);
   }
 }
