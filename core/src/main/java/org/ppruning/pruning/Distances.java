@@ -73,6 +73,11 @@ public final class Distances implements AutoCloseable {
     }
     for (int i = 0; i < n; i++) {
       d[i * n + i] = 0f;
+      for (int j = i + 1; j < n; j++) { // the matmul need not round both halves alike
+        float m = (d[i * n + j] + d[j * n + i]) / 2;
+        d[i * n + j] = m;
+        d[j * n + i] = m;
+      }
     }
     return d;
   }
