@@ -80,6 +80,19 @@ class PruneCommandTest {
     assertEquals(0, CliRunner.run(args).exitCode());
     assertArrayEquals(Files.readAllBytes(out.resolve("variables/variables.data-00000-of-00001")),
         Files.readAllBytes(again.resolve("variables/variables.data-00000-of-00001")));
+    assertEquals(Files.readString(out.resolve("assets/ppruning-spec.json")),
+        Files.readString(again.resolve("assets/ppruning-spec.json")));
+    // Another seed samples other tokens: a valid cut within the same budget.
+    Path other = tmp.resolve("other-seed");
+    args[args.length - 2] = other.toString();
+    args[10] = "6";
+    CliRunner o = CliRunner.run(args);
+    assertEquals(0, o.exitCode(), o.err());
+    assertTrue(o.json().get("flopsKept").asDouble() <= 0.8 + 1e-9);
+    try (TransformerModel m = TransformerModel.load(other)) {
+      assertEquals(6L, ((Number) ((java.util.Map<?, ?>) m.spec().metadata().get("pruning"))
+          .get("seed")).longValue());
+    }
   }
 
   @Test

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ppruning.model.FloatTensor;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.Weights;
+import org.ppruning.testing.ReferenceForward;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Tensor;

@@ -1,4 +1,4 @@
-package org.ppruning.graph;
+package org.ppruning.testing;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,15 +9,16 @@ import org.ppruning.model.FloatTensor;
 import org.ppruning.model.Gpt2Layout;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.Weights;
+import org.ppruning.graph.TokenBatch;
 
 /**
  * An independent float64 implementation of both architectures with plain loops, written from the
  * papers, to check the TF graphs against. Slow; tiny models only.
  */
-final class ReferenceForward {
+public final class ReferenceForward {
   private ReferenceForward() {}
 
-  static Map<String, double[][][]> run(ModelSpec s, Weights w, TokenBatch b) {
+  public static Map<String, double[][][]> run(ModelSpec s, Weights w, TokenBatch b) {
     return s.architecture() == Architecture.BERT ? bert(s, w, b) : gpt2(s, w, b);
   }
 
@@ -39,7 +40,6 @@ final class ReferenceForward {
         x[j] = ln(x[j], w, BertLayout.EMBEDDINGS_LN + "/gamma", BertLayout.EMBEDDINGS_LN + "/beta",
             s.layerNormEps());
       }
-      boolean[] keyOk = keys(b, n, false, -1);
       for (int i = 0; i < s.numLayers(); i++) {
         int h = s.layers().get(i).heads();
         double[][] attn = new double[t][];
@@ -65,12 +65,19 @@ final class ReferenceForward {
               BertLayout.outputLn(i) + "/beta", s.layerNormEps());
         }
       }
-      assert keyOk.length == t;
       out[n] = x;
+      if (!s.pooler() && !s.mlmHead()) {
+        continue;
+      }
+      if (s.pooler()) {
       pooled[n][0] = dense(new double[][] {x[0]}, w, BertLayout.POOLER + "/kernel",
           BertLayout.POOLER + "/bias")[0];
       for (int c = 0; c < d; c++) {
         pooled[n][0][c] = Math.tanh(pooled[n][0][c]);
+      }
+      }
+      if (!s.mlmHead()) {
+        continue;
       }
       double[][] tr = dense(x, w, BertLayout.MLM_TRANSFORM + "/kernel", BertLayout.MLM_TRANSFORM + "/bias");
       mlm[n] = new double[t][];
@@ -202,36 +209,45 @@ final class ReferenceForward {
     return ctx;
   }
 
-  static boolean[] keys(TokenBatch b, int n, boolean unused, int unused2) {
-    boolean[] k = new boolean[b.seqLen()];
-    for (int j = 0; j < b.seqLen(); j++) {
-      k[j] = b.attentionMask()[n * b.seqLen() + j] == 1;
-    }
-    return k;
-  }
-
-  static double gelu(double x, Activation a) {
+  public static double gelu(double x, Activation a) {
     if (a == Activation.GELU) {
       return 0.5 * x * (1 + erf(x / Math.sqrt(2)));
     }
     return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
   }
 
-  /** erf to ~1e-7 (Abramowitz-Stegun 7.1.26 is too coarse; use a series/continued fraction). */
-  static double erf(double x) {
-    double t = Math.abs(x);
-    double sum = 0;
-    if (t < 3) {
-      double term = t;
-      for (int k = 0; k < 200; k++) {
-        sum += term / (2 * k + 1);
-        term *= -t * t / (k + 1);
+  /** erf to ~1e-16: Taylor series below 2.5, continued fraction for erfc above. */
+  public static double erf(double x) {
+    double a = Math.abs(x);
+    double r;
+    if (a < 2.5) {
+      double term = a;
+      double sum = a;
+      for (int n = 1; n < 100 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+        term *= -a * a / n;
+        sum += term / (2 * n + 1);
       }
-      sum *= 2 / Math.sqrt(Math.PI);
+      r = 2 / Math.sqrt(Math.PI) * sum;
     } else {
-      sum = 1 - Math.exp(-t * t) / (t * Math.sqrt(Math.PI)) * (1 - 1 / (2 * t * t));
+      // erfc(a) = exp(-a^2)/sqrt(pi) / (a + (1/2)/(a + 1/(a + (3/2)/(a + 2/(a + ...)))))
+      double f = a;
+      for (int n = 60; n >= 1; n--) {
+        f = a + (n / 2.0) / f;
+      }
+      r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
     }
-    return Math.signum(x) * sum;
+    return x < 0 ? -r : r;
+  }
+
+  /** BERT's last hidden state for one sequence, flattened [seqLen * hidden]. */
+  public static double[] bertHidden(ModelSpec s, Weights w, int[] ids, int[] mask, int[] types) {
+    TokenBatch b = new TokenBatch(1, ids.length, ids, mask, types);
+    double[][] x = bert(s, w, b).get("sequence_output")[0];
+    double[] out = new double[ids.length * s.hiddenSize()];
+    for (int t = 0; t < ids.length; t++) {
+      System.arraycopy(x[t], 0, out, t * s.hiddenSize(), s.hiddenSize());
+    }
+    return out;
   }
 
   static double[] ln(double[] x, Weights w, String g, String bName, double eps) {
