@@ -38,8 +38,9 @@ public final class BertGraph {
     var pos = e.gather(w.get(POSITION_EMBEDDINGS), positions, tf.constant(0)); // [T, d]
     var wordPos = e.reshape(e.math.add(Layers.to3d(e, word, dims, d), pos),
         e.constant(new int[] {-1, d})); // [N, d]
-    Operand<TFloat32> x = Layers.layerNorm(e, e.math.add(wordPos, type),
-        w.get(EMBEDDINGS_LN + "/gamma"), w.get(EMBEDDINGS_LN + "/beta"), eps); // [N, d]
+    Dropout drop = in.dropout();
+    Operand<TFloat32> x = Dropout.maybe(drop, e, Layers.layerNorm(e, e.math.add(wordPos, type),
+        w.get(EMBEDDINGS_LN + "/gamma"), w.get(EMBEDDINGS_LN + "/beta"), eps), 0); // [N, d]
 
     var mask = tf.dtypes.cast(in.attentionMask(), TFloat32.class); // [B, T]
     var maskBias = Layers.paddingBias(tf, mask, dims); // [B, 1, 1, T]
@@ -57,10 +58,11 @@ public final class BertGraph {
         var q = Layers.dense(a, x, w.get(query(i) + "/kernel"), w.get(query(i) + "/bias"));
         var k = Layers.dense(a, x, w.get(key(i) + "/kernel"), w.get(key(i) + "/bias"));
         var v = Layers.dense(a, x, w.get(value(i) + "/kernel"), w.get(value(i) + "/bias"));
-        var ctx = Layers.attention(a, q, k, v, maskBias, dims, layer.heads(), spec.headSize());
+        var ctx = Layers.attention(a, q, k, v, maskBias, dims, layer.heads(), spec.headSize(),
+            drop, site(i, 1));
         contexts.add(ctx); // [N, h * dh]
-        attnOut = Layers.dense(a, ctx, w.get(attentionOutput(i) + "/kernel"),
-            w.get(attentionOutput(i) + "/bias")); // [N, d]
+        attnOut = Dropout.maybe(drop, a, Layers.dense(a, ctx, w.get(attentionOutput(i) + "/kernel"),
+            w.get(attentionOutput(i) + "/bias")), site(i, 2)); // [N, d]
       }
       x = Layers.layerNorm(a, a.math.add(x, attnOut), w.get(attentionLn(i) + "/gamma"),
           w.get(attentionLn(i) + "/beta"), eps); // [N, d]
@@ -74,7 +76,9 @@ public final class BertGraph {
         var act = Layers.gelu(f, Layers.dense(f, x, w.get(intermediate(i) + "/kernel"),
             w.get(intermediate(i) + "/bias")), spec.hiddenAct()); // [N, ffn]
         activations.add(act);
-        ffnOut = Layers.dense(f, act, w.get(output(i) + "/kernel"), w.get(output(i) + "/bias"));
+        ffnOut = Dropout.maybe(drop, f,
+            Layers.dense(f, act, w.get(output(i) + "/kernel"), w.get(output(i) + "/bias")),
+            site(i, 3)); // [N, d]
       }
       x = Layers.layerNorm(f, f.math.add(x, ffnOut), w.get(outputLn(i) + "/gamma"),
           w.get(outputLn(i) + "/beta"), eps); // [N, d]
@@ -89,6 +93,13 @@ public final class BertGraph {
       var pooled = p.math.tanh(Layers.dense(p, first, w.get(POOLER + "/kernel"),
           w.get(POOLER + "/bias"))); // [B, d]
       outputs.put("pooled_output", tf.withName("pooled_output").identity(pooled));
+      if (spec.head() != null) {
+        Ops c = tf.withSubScope("classifier");
+        var logits = Layers.dense(c, Dropout.maybe(drop, c, pooled, 1), w.get(CLASSIFIER + "/kernel"),
+            w.get(CLASSIFIER + "/bias")); // [B, labels]
+        outputs.put("logits", tf.withName("logits").identity(logits));
+        outputs.put("probabilities", tf.withName("probabilities").identity(c.nn.softmax(logits)));
+      }
     }
     if (spec.mlmHead()) {
       Ops m = tf.withSubScope("mlm");
@@ -102,5 +113,10 @@ public final class BertGraph {
           tf.withName("mlm_logits").identity(Layers.to3d(m, logits, dims, spec.vocabSize())));
     }
     return new Forward(outputs, contexts, activations);
+  }
+
+  /** Dropout site ids: unique per layer and place. */
+  static int site(int layer, int place) {
+    return 10 + 4 * layer + place;
   }
 }

@@ -32,7 +32,8 @@ public final class Gpt2Graph {
     var positions = e.range(e.constant(0), dims.seq(), e.constant(1)); // [T]
     var tok = Layers.to3d(e, e.gather(w.get(WTE), ids, e.constant(0)), dims, d); // [B, T, d]
     var pos = e.gather(w.get(WPE), positions, e.constant(0)); // [T, d]
-    Operand<TFloat32> x = e.reshape(e.math.add(tok, pos), e.constant(new int[] {-1, d})); // [N, d]
+    Operand<TFloat32> x = Dropout.maybe(in.dropout(), e,
+        e.reshape(e.math.add(tok, pos), e.constant(new int[] {-1, d})), 0); // [N, d]
 
     var maskBias = causalBias(tf, in.attentionMask(), dims); // [B, 1, T, T]
 
@@ -45,16 +46,15 @@ public final class Gpt2Graph {
         contexts.add(null);
         x = a.math.add(x, w.get(attnProj(i) + "/b")); // only the projection bias survives
       } else {
-        int hw = layer.heads() * dh;
         var h = Layers.layerNorm(a, x, w.get(ln1(i) + "/g"), w.get(ln1(i) + "/b"), eps);
         var qkv = Layers.dense(a, h, w.get(cAttn(i) + "/w"), w.get(cAttn(i) + "/b")); // [N, 3hw]
         var parts = a.split(a.constant(1), qkv, 3L); // 3 x [N, hw]
         var ctx = Layers.attention(a, parts.output().get(0), parts.output().get(1),
-            parts.output().get(2), maskBias, dims, layer.heads(), dh); // [N, hw]
+            parts.output().get(2), maskBias, dims, layer.heads(), dh, in.dropout(),
+            BertGraph.site(i, 1)); // [N, hw]
         contexts.add(ctx);
-        x = a.math.add(x, Layers.dense(a, ctx, w.get(attnProj(i) + "/w"),
-            w.get(attnProj(i) + "/b"))); // [N, d]
-        assert hw > 0;
+        x = a.math.add(x, Dropout.maybe(in.dropout(), a, Layers.dense(a, ctx,
+            w.get(attnProj(i) + "/w"), w.get(attnProj(i) + "/b")), BertGraph.site(i, 2))); // [N, d]
       }
 
       Ops f = tf.withSubScope("layer_" + i).withSubScope("ffn");
@@ -66,8 +66,8 @@ public final class Gpt2Graph {
         var act = Layers.gelu(f, Layers.dense(f, h, w.get(fc(i) + "/w"), w.get(fc(i) + "/b")),
             spec.hiddenAct()); // [N, ffn]
         activations.add(act);
-        x = f.math.add(x, Layers.dense(f, act, w.get(mlpProj(i) + "/w"),
-            w.get(mlpProj(i) + "/b"))); // [N, d]
+        x = f.math.add(x, Dropout.maybe(in.dropout(), f, Layers.dense(f, act,
+            w.get(mlpProj(i) + "/w"), w.get(mlpProj(i) + "/b")), BertGraph.site(i, 3))); // [N, d]
       }
     }
 

@@ -62,6 +62,8 @@ public final class Layers {
    * @param k        [N, heads * headSize] keys
    * @param v        [N, heads * headSize] values
    * @param maskBias additive score bias broadcastable to [batch, heads, seq, seq]
+   * @param dropout  attention-probability dropout (training), or null
+   * @param site     dropout site id
    * @return the per-head context vectors [N, heads * headSize]: the input of the output projection
    */
   public static Operand<TFloat32> attention(
@@ -72,7 +74,9 @@ public final class Layers {
       Operand<TFloat32> maskBias,
       Dims dims,
       int heads,
-      int headSize) {
+      int headSize,
+      Dropout dropout,
+      int site) {
     Operand<TInt32> toHeads = dims.shape(tf, tf.constant(heads), tf.constant(headSize));
     Operand<TInt32> perm = tf.constant(new int[] {0, 2, 1, 3});
     var qh = tf.linalg.transpose(tf.reshape(q, toHeads), perm); // [B, h, T, dh]
@@ -81,7 +85,7 @@ public final class Layers {
     var scores = tf.train.batchMatMul(qh, kh, TFloat32.class, BatchMatMul.adjY(true)); // [B,h,T,T]
     var scaled = tf.math.add(
         tf.math.mul(scores, tf.constant((float) (1 / Math.sqrt(headSize)))), maskBias);
-    var probs = tf.nn.softmax(scaled); // [B, h, T, T]
+    var probs = Dropout.maybe(dropout, tf, tf.nn.softmax(scaled), site); // [B, h, T, T]
     var ctx = tf.train.batchMatMul(probs, vh, TFloat32.class); // [B, h, T, dh]
     var ctxT = tf.linalg.transpose(ctx, perm); // [B, T, h, dh]
     return tf.reshape(ctxT, tf.constant(new int[] {-1, heads * headSize})); // [N, h * dh]

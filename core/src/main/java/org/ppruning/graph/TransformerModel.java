@@ -17,7 +17,6 @@ import org.ppruning.model.ModelSpec;
 import org.ppruning.model.Weights;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -81,33 +80,11 @@ public final class TransformerModel implements AutoCloseable {
     Graph g = new Graph();
     try {
       Ops tf = Ops.create(g);
-      Map<String, Output<TFloat32>> vars = new LinkedHashMap<>();
-      Map<String, Placeholder<TFloat32>> feeds = new LinkedHashMap<>();
-      List<org.tensorflow.op.Op> assigns = new ArrayList<>();
-      Ops init = tf.withSubScope("weight_init");
-      for (Map.Entry<String, long[]> e : layout.shapes().entrySet()) {
-        Output<TFloat32> v = variable(g, tf, e.getKey(), e.getValue());
-        var p = init.placeholder(TFloat32.class, Placeholder.shape(Shape.of(e.getValue())));
-        vars.put(e.getKey(), v);
-        feeds.put(e.getKey(), p);
-        assigns.add(init.assign(v, p));
-      }
+      VariableSet vars = new VariableSet(g, tf, layout.shapes());
       Signatures sigs = Signatures.build(tf, spec, vars::get);
       Session s = new Session(g);
       try {
-        Session.Runner r = s.runner();
-        List<Tensor> fed = new ArrayList<>();
-        try {
-          for (Map.Entry<String, Placeholder<TFloat32>> e : feeds.entrySet()) {
-            Tensor t = Tensors.of(weights.get(e.getKey()));
-            fed.add(t);
-            r.feed(e.getValue(), t);
-          }
-          assigns.forEach(r::addTarget);
-          r.run().close();
-        } finally {
-          fed.forEach(Tensor::close);
-        }
+        vars.load(s, weights);
       } catch (RuntimeException ex) {
         s.close();
         throw ex;
@@ -117,18 +94,6 @@ public final class TransformerModel implements AutoCloseable {
       g.close();
       throw ex;
     }
-  }
-
-  /**
-   * A classic float variable named exactly after its checkpoint name. Built with the raw op
-   * builder because scoped names may not contain '/' and sub-scopes get uniquified.
-   */
-  static Output<TFloat32> variable(Graph g, Ops tf, String name, long[] shape) {
-    return g.opBuilder("VariableV2", name, tf.scope())
-        .setAttr("shape", Shape.of(shape))
-        .setAttr("dtype", org.tensorflow.proto.DataType.DT_FLOAT)
-        .build()
-        .output(0);
   }
 
   /**
@@ -386,7 +351,6 @@ public final class TransformerModel implements AutoCloseable {
       Operand<TInt32> rows = tf.constant(0);
       for (int i = 0; i < spec.numLayers(); i++) {
         int heads = spec.layers().get(i).heads();
-        int ffn = spec.layers().get(i).ffn();
         Ops l = tf.withSubScope("layer_" + i);
         Operand<TFloat32> ctx = fw.contexts().get(i);
         Operand<TFloat32> act = fw.ffnActivations().get(i);
@@ -410,7 +374,6 @@ public final class TransformerModel implements AutoCloseable {
           pb.output(ProfileNames.neuronSalience(i),
               l.reduceSum(l.math.mul(l.math.abs(act), tokenMask), rows)); // [f]
         }
-        assert ffn >= 0;
       }
       pb.output(ProfileNames.TOKEN_COUNT, tf.reduceSum(tokenMask, tf.constant(new int[] {0, 1})));
     }

@@ -17,6 +17,8 @@ public record BertLayout(ModelSpec spec) implements ModelLayout {
   public static final String MLM_TRANSFORM = "cls/predictions/transform/dense";
   public static final String MLM_TRANSFORM_LN = "cls/predictions/transform/LayerNorm";
   public static final String MLM_OUTPUT_BIAS = "cls/predictions/output_bias";
+  /** Sequence-classification head over the pooled output (fine-tuned models). */
+  public static final String CLASSIFIER = "classifier";
 
   /** Prefix of layer {@code i}, e.g. {@code bert/encoder/layer_3}. */
   public static String layer(int i) {
@@ -86,6 +88,9 @@ public record BertLayout(ModelSpec spec) implements ModelLayout {
       dense(m, MLM_TRANSFORM, d, d);
       layerNorm(m, MLM_TRANSFORM_LN, d);
       m.put(MLM_OUTPUT_BIAS, new long[] {spec.vocabSize()});
+    }
+    if (spec.head() != null) {
+      dense(m, CLASSIFIER, d, spec.head().labels().size());
     }
     return m;
   }

@@ -36,6 +36,7 @@ import java.util.Map;
  * @param source        where the weights came from (catalog name, Maven coordinates or a path)
  * @param tokenizer     tokenizer kind; null if the model has no tokenizer attached
  * @param metadata      free-form provenance (pruning budget, thresholds, seed ...); may be empty
+ * @param head          the task head of a fine-tuned model, or null for a pre-trained one
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelSpec(
@@ -55,7 +56,8 @@ public record ModelSpec(
     List<LayerSpec> layers,
     String source,
     TokenizerSpec tokenizer,
-    Map<String, Object> metadata) {
+    Map<String, Object> metadata,
+    TaskHead head) {
 
   public static final String FORMAT = "ppruning-spec/1";
   /** File name of the spec inside a SavedModel's {@code assets/} folder. */
@@ -101,6 +103,12 @@ public record ModelSpec(
             "layer " + i + " keeps neuron " + l.keptNeurons()[l.ffn() - 1] + " of " + originalFfn);
       }
     }
+    if (head != null && architecture != Architecture.BERT) {
+      throw new IllegalArgumentException("a classification head needs the bert architecture");
+    }
+    if (head != null && !pooler) {
+      throw new IllegalArgumentException("a classification head needs the pooler");
+    }
     layers = List.copyOf(layers);
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
   }
@@ -130,7 +138,8 @@ public record ModelSpec(
       layers.add(LayerSpec.full(numHeads, ffn));
     }
     return new ModelSpec(FORMAT, arch, vocabSize, hiddenSize, hiddenSize / numHeads, maxPositions,
-        typeVocabSize, act, eps, pooler, mlmHead, numHeads, ffn, layers, source, tokenizer, Map.of());
+        typeVocabSize, act, eps, pooler, mlmHead, numHeads, ffn, layers, source, tokenizer, Map.of(),
+        null);
   }
 
   @JsonIgnore
@@ -152,14 +161,21 @@ public record ModelSpec(
   public ModelSpec withLayers(List<LayerSpec> newLayers) {
     return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
         typeVocabSize, hiddenAct, layerNormEps, pooler, mlmHead, originalHeads, originalFfn,
-        newLayers, source, tokenizer, metadata);
+        newLayers, source, tokenizer, metadata, head);
   }
 
   /** The same spec with another tokenizer description. */
   public ModelSpec withTokenizer(TokenizerSpec t) {
     return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
         typeVocabSize, hiddenAct, layerNormEps, pooler, mlmHead, originalHeads, originalFfn, layers,
-        source, t, metadata);
+        source, t, metadata, head);
+  }
+
+  /** The same spec with a task head (a pooler is added to the spec if it had none). */
+  public ModelSpec withHead(TaskHead h) {
+    return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
+        typeVocabSize, hiddenAct, layerNormEps, h != null || pooler, mlmHead, originalHeads,
+        originalFfn, layers, source, tokenizer, metadata, h);
   }
 
   /** The same spec with one more metadata entry (replacing one of the same key). */
@@ -168,7 +184,7 @@ public record ModelSpec(
     m.put(key, value);
     return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
         typeVocabSize, hiddenAct, layerNormEps, pooler, mlmHead, originalHeads, originalFfn, layers,
-        source, tokenizer, m);
+        source, tokenizer, m, head);
   }
 
   public String toJson() {
