@@ -11,8 +11,6 @@ import org.ppruning.data.SampleFiles;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
-import org.ppruning.importer.Imported;
-import org.ppruning.importer.ModelSource;
 import org.ppruning.model.CostModel;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.UnitRemoval;
@@ -142,7 +140,7 @@ final class PruneCommand implements Callable<Integer> {
         : SampleFiles.readJsonLines(input.samples);
     List<Sample> samples = SampleSelection.atMost(all, samplesMax, seed);
 
-    TransformerModel full = loadModel(cache);
+    TransformerModel full = ModelLoader.open(model, cache);
     seconds.put("load", secs(t0));
     try (TransformerModel mdl = full) {
       if (mdl.tokenizerJson() == null) {
@@ -214,17 +212,6 @@ final class PruneCommand implements Callable<Integer> {
       }
       return 0;
     }
-  }
-
-  private TransformerModel loadModel(ArtifactCache cache) throws Exception {
-    Path dir = Path.of(model);
-    if (Files.isDirectory(dir)
-        && Files.exists(dir.resolve("assets").resolve(ModelSpec.ASSET_NAME))) {
-      return TransformerModel.load(dir);
-    }
-    ModelSource src = ModelSource.resolve(model, cache, System.err);
-    Imported imp = src.load(System.err);
-    return TransformerModel.build(imp.spec(), imp.weights(), imp.tokenizerJson());
   }
 
   static double secs(long t0) {

@@ -1,0 +1,25 @@
+package org.ppruning.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.ppruning.fetch.ArtifactCache;
+import org.ppruning.graph.TransformerModel;
+import org.ppruning.importer.Imported;
+import org.ppruning.importer.ModelSource;
+import org.ppruning.model.ModelSpec;
+
+/** What commands accept as {@code --model}: a ppruning SavedModel, a catalog name or a checkpoint. */
+final class ModelLoader {
+  private ModelLoader() {}
+
+  static TransformerModel open(String model, ArtifactCache cache) throws Exception {
+    Path dir = Path.of(model);
+    if (Files.isDirectory(dir)
+        && Files.exists(dir.resolve("assets").resolve(ModelSpec.ASSET_NAME))) {
+      return TransformerModel.load(dir);
+    }
+    ModelSource src = ModelSource.resolve(model, cache, System.err);
+    Imported imp = src.load(System.err);
+    return TransformerModel.build(imp.spec(), imp.weights(), imp.tokenizerJson());
+  }
+}
