@@ -1,10 +1,6 @@
 package org.ppruning.data;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,10 +47,10 @@ public final class GlueTsv {
     List<Sample> out = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     int lineNo = 0;
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    try (Utf8Lines r = new Utf8Lines(file)) {
       int row = 0;
-      for (String line; (line = r.readLine()) != null; ) {
-        lineNo++;
+      for (String line; (line = r.next()) != null; ) {
+        lineNo = r.number();
         if (lineNo == 1 && line.startsWith("\uFEFF")) {
           line = line.substring(1);
         }
@@ -84,8 +80,6 @@ public final class GlueTsv {
         out.add(new Sample(id, text, pair, label));
         row++;
       }
-    } catch (CharacterCodingException e) {
-      throw new IOException(file + " line " + (lineNo + 1) + ": not UTF-8 (" + e + ")", e);
     }
     if (out.isEmpty()) {
       throw new IllegalArgumentException(file + " holds no samples");

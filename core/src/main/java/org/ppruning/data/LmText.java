@@ -1,10 +1,6 @@
 package org.ppruning.data;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,9 +39,9 @@ public final class LmText {
     List<TextDocument> out = new ArrayList<>();
     StringBuilder cur = null;
     int lineNo = 0;
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      for (String line; (line = r.readLine()) != null; ) {
-        lineNo++;
+    try (Utf8Lines r = new Utf8Lines(file)) {
+      for (String line; (line = r.next()) != null; ) {
+        lineNo = r.number();
         if (isArticleHeading(line)) {
           if (cur != null) {
             out.add(new TextDocument(name + "#" + out.size(), cur.toString()));
@@ -60,8 +56,6 @@ public final class LmText {
         }
         cur.append(line).append('\n');
       }
-    } catch (CharacterCodingException e) {
-      throw new IOException(file + " line " + (lineNo + 1) + ": not UTF-8 (" + e + ")", e);
     }
     if (cur == null) {
       throw new IllegalArgumentException(file + " holds no article heading (\" = Title = \")");
@@ -87,17 +81,15 @@ public final class LmText {
     String name = file.getFileName().toString();
     List<TextDocument> out = new ArrayList<>();
     int lineNo = 0;
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      for (String line; (line = r.readLine()) != null; ) {
-        lineNo++;
+    try (Utf8Lines r = new Utf8Lines(file)) {
+      for (String line; (line = r.next()) != null; ) {
+        lineNo = r.number();
         if (line.isBlank()) {
           throw new IllegalArgumentException(file + " line " + lineNo
               + ": empty line (PTB has one sentence on every line)");
         }
         out.add(new TextDocument(name + ":" + lineNo, line));
       }
-    } catch (CharacterCodingException e) {
-      throw new IOException(file + " line " + (lineNo + 1) + ": not UTF-8 (" + e + ")", e);
     }
     if (out.isEmpty()) {
       throw new IllegalArgumentException(file + " holds no sentences");
