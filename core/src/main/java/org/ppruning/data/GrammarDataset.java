@@ -24,9 +24,9 @@ import org.ppruning.fetch.ArtifactCache;
 
 /**
  * Grammatical and ungrammatical English sentences: the example sentences of LanguageTool's English
- * rules ({@code org.languagetool:language-en:6.5}, files {@code org/languagetool/rules/en/grammar.xml}
- * and {@code style.xml} in the jar; LGPL-2.1). It stands in for CoLA (acceptability judgements,
- * reported with Matthews correlation); it is not CoLA: the sentences were written by rule authors
+ * rules ({@code org.languagetool:language-en:6.5}, files
+ * {@code org/languagetool/rules/en/grammar.xml} and {@code style.xml} in the jar; LGPL-2.1). It
+ * stands in for CoLA (acceptability judgements, reported with Matthews correlation); it is not CoLA: the sentences were written by rule authors
  * to show one error each, many are short fragments, and "style" rules flag wordiness and register
  * as well as grammar. Labels follow CoLA: {@code 1} acceptable, {@code 0} unacceptable.
  *
@@ -76,7 +76,7 @@ public final class GrammarDataset {
 
   private GrammarDataset() {}
 
-  /** All samples, in file order (grammar.xml, then style.xml), checked against {@link #EXPECTED}. */
+  /** All samples in file order (grammar.xml, then style.xml), checked against {@link #EXPECTED}. */
   public static Loaded load(ArtifactCache cache, PrintStream progress) throws IOException {
     Path jar = cache.maven(MAVEN, JAR_SIZE, JAR_SHA256, progress);
     Loaded l = read(jar);

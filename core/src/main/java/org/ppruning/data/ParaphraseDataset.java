@@ -88,7 +88,7 @@ public final class ParaphraseDataset {
     return l.splits();
   }
 
-  /** Builds the pairs from two SWORD roots (folders holding {@code mods.d/} and {@code modules/}). */
+  /** Builds the pairs from two SWORD roots (folders with {@code mods.d/} and {@code modules/}). */
   static Loaded read(Path kjvRoot, String kjvModule, Path webRoot, String webModule)
       throws IOException {
     Map<Versification.Ref, SwordZText.Entry> kjv = SwordZText.read(kjvRoot,

@@ -64,7 +64,8 @@ public final class SpamDataset {
       }
       Path f = dir.resolve(name.replaceFirst("\\.txt$", ".json"));
       JsonNode mail = json.readTree(f.toFile());
-      if (!group.equals(mail.path("group").asText()) || !m.group(2).equals(mail.path("id").asText())) {
+      if (!group.equals(mail.path("group").asText())
+          || !m.group(2).equals(mail.path("id").asText())) {
         throw new IOException(f + ": fields group/id are '" + mail.path("group").asText() + "/"
             + mail.path("id").asText() + "', expected " + group + "/" + m.group(2));
       }

@@ -32,7 +32,8 @@ public record Task(String name, TaskKind kind, List<String> labels, List<String>
           + (kind.isClassification() ? "" : "not ") + "have labels, got " + labels);
     }
     if (kind.isClassification() && labels.size() < 2) {
-      throw new IllegalArgumentException("task " + name + ": needs at least 2 labels, got " + labels);
+      throw new IllegalArgumentException("task " + name + ": needs at least 2 labels, got "
+          + labels);
     }
     if (labelNames.size() != labels.size()) {
       throw new IllegalArgumentException("task " + name + ": " + labels.size() + " labels but "

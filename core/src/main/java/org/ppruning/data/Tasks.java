@@ -11,18 +11,16 @@ import org.ppruning.fetch.ArtifactCache;
  * on first use and cached; official benchmark tasks ({@link #OFFICIAL}) are described here and
  * read from the user's own files by {@link GlueTsv}, {@link SquadJson} and {@link LmText}.
  *
- * <p>Built-in tasks and what they stand in for (sizes are train/dev/test):
+ * <p>Built-in tasks and what they stand in for (none of them is that benchmark):
  *
- * <table>
- *   <caption>built-in tasks</caption>
- *   <tr><th>name</th><th>kind</th><th>data</th><th>stands in for</th></tr>
- *   <tr><td>sentiment</td><td>single sentence</td><td>{@link SentimentDataset}</td><td>SST-2</td></tr>
- *   <tr><td>grammar</td><td>single sentence</td><td>{@link GrammarDataset}</td><td>CoLA</td></tr>
- *   <tr><td>paraphrase</td><td>sentence pair</td><td>{@link ParaphraseDataset}</td><td>MRPC / QQP</td></tr>
- *   <tr><td>spam</td><td>single document</td><td>{@link SpamDataset}</td><td>(none; long inputs)</td></tr>
- *   <tr><td>sotu</td><td>language model</td><td>{@link SotuCorpus}</td><td>WikiText-2</td></tr>
- *   <tr><td>moby-dick</td><td>language model</td><td>{@link MobyDickCorpus}</td><td>PTB-sized LM text</td></tr>
- * </table>
+ * <ul>
+ *   <li>{@code sentiment}: single sentences, {@link SentimentDataset}, for SST-2;
+ *   <li>{@code grammar}: single sentences, {@link GrammarDataset}, for CoLA;
+ *   <li>{@code paraphrase}: sentence pairs, {@link ParaphraseDataset}, for MRPC / QQP;
+ *   <li>{@code spam}: single documents, {@link SpamDataset}, no GLUE task (long inputs);
+ *   <li>{@code sotu}: language modelling, {@link SotuCorpus}, WikiText-2-sized text;
+ *   <li>{@code moby-dick}: language modelling, {@link MobyDickCorpus}, a small novel.
+ * </ul>
  */
 public final class Tasks {
   /** Built-in task names, in the order help lists them. */
@@ -59,8 +57,9 @@ public final class Tasks {
   private static final Task PARAPHRASE = Task.classification("paraphrase",
       TaskKind.SENTENCE_PAIR_CLASSIFICATION, List.of("0", "1"),
       List.of("different", "equivalent"), List.of(Metric.F1, Metric.ACCURACY),
-      "MRPC / QQP (paraphrase pairs); these are the same Bible verse in two English translations "
-          + "(KJV 1769, WEB) against two verses of the same chapter, not news or questions",
+      "MRPC / QQP (paraphrase pairs); positives are one Bible verse in two English "
+          + "translations (KJV 1769, WEB), negatives two different verses of one chapter; not news "
+          + "or questions",
       "Debian " + ParaphraseDataset.KJV_DEB + ", " + ParaphraseDataset.WEB_DEB);
   private static final Task SPAM = Task.classification("spam",
       TaskKind.SINGLE_SENTENCE_CLASSIFICATION, List.of("ham", "spam"), List.of("ham", "spam"),
@@ -108,14 +107,18 @@ public final class Tasks {
   /**
    * The train split of a built-in task as samples: what pruning profiles by default. Language
    * modelling tasks give their train documents cut into passages of {@link #LM_PASSAGE_WORDS}
-   * words ({@link TextDocument#passages}).
+   * words ({@link TextDocument#passages}). Spam mails are whole documents, most longer than 512
+   * tokens; a tokenizer that refuses long texts refuses them.
    */
   public static List<Sample> samples(String task, ArtifactCache cache, PrintStream progress)
       throws IOException {
     return samples(task, Split.TRAIN, cache, progress);
   }
 
-  /** One split of a built-in task as samples (see {@link #samples(String, ArtifactCache, PrintStream)}). */
+  /**
+   * One split of a built-in task as samples (language modelling: passages, as in
+   * {@link #samples(String, ArtifactCache, PrintStream)}).
+   */
   public static List<Sample> samples(String task, Split split, ArtifactCache cache,
       PrintStream progress) throws IOException {
     if (task(task).kind().isLanguageModelling()) {

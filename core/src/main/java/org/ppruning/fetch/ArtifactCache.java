@@ -180,7 +180,7 @@ public final class ArtifactCache {
         run(cmd, tmp, nameEqVersion, expectedSize, progress);
         Path fetched = findDeb(tmp, prefix);
         if (fetched == null) {
-          expectFile(tmp.resolve(prefix + "ARCH.deb"), tmp, cmd);
+          fetched = expectFile(tmp.resolve(prefix + "ARCH.deb"), tmp, cmd); // throws, naming files
         }
         cached = dir.resolve(fetched.getFileName().toString());
         AtomicFiles.replace(fetched, cached);
