@@ -177,7 +177,12 @@ public final class ArtifactCache {
       Path tmp = AtomicFiles.tempDirBeside(dir.resolve(prefix + "fetch"));
       try {
         List<String> cmd = List.of(executable("APT_GET", "apt-get"), "download", nameEqVersion);
-        run(cmd, tmp, nameEqVersion, expectedSize, progress);
+        try {
+          run(cmd, tmp, nameEqVersion, expectedSize, progress);
+        } catch (IOException e) {
+          throw new IOException(e.getMessage() + "\n(apt-get finds packages through the "
+              + "machine's package lists: run 'apt-get update' once if they are empty or old)", e);
+        }
         Path fetched = findDeb(tmp, prefix);
         if (fetched == null) {
           fetched = expectFile(tmp.resolve(prefix + "ARCH.deb"), tmp, cmd); // throws, naming files
