@@ -32,9 +32,91 @@ public final class Archives {
    */
   public static void extractTgz(Path tgz, Path destDir) throws IOException {
     refuseExisting(destDir);
+    try (InputStream in = new GZIPInputStream(Files.newInputStream(tgz), 1 << 16)) {
+      extractTar(in, tgz, destDir);
+    } catch (IOException e) {
+      throw e.getMessage() != null && e.getMessage().startsWith("cannot unpack ") ? e
+          : new IOException("cannot unpack " + tgz + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Unpacks the files of a Debian package ({@code .deb}) into {@code destDir}, which must not exist
+   * yet: the {@code data.tar.xz}, {@code data.tar.gz} or uncompressed {@code data.tar} member of
+   * the package's {@code ar} archive, with the paths it holds ({@code ./usr/share/...} becomes
+   * {@code destDir/usr/share/...}). The control files are not unpacked; {@code data.tar.zst} (not
+   * used by Debian's own archive) is refused with a message saying so.
+   */
+  public static void extractDeb(Path deb, Path destDir) throws IOException {
+    refuseExisting(destDir);
+    try (InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(deb), 1 << 16)) {
+      ArMember m = seekArMember(raw, "data.tar");
+      InputStream data = new BoundedStream(raw, m.size());
+      InputStream tar = switch (m.name()) {
+        case "data.tar.xz" -> new org.tukaani.xz.XZInputStream(data);
+        case "data.tar.gz" -> new GZIPInputStream(data, 1 << 16);
+        case "data.tar" -> data;
+        default -> throw new IOException("member " + m.name() + " is compressed in a way this "
+            + "reader does not unpack (only .xz, .gz or none)");
+      };
+      extractTar(tar, deb, destDir);
+    } catch (IOException e) {
+      throw e.getMessage() != null && e.getMessage().startsWith("cannot unpack ") ? e
+          : new IOException("cannot unpack " + deb + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** An {@code ar} member header: its name (GNU's trailing {@code /} removed) and size. */
+  private record ArMember(String name, long size) {}
+
+  /**
+   * Reads {@code ar} headers until the first member whose name starts with {@code prefix}; the
+   * stream is left at the start of its bytes.
+   */
+  private static ArMember seekArMember(InputStream in, String prefix) throws IOException {
+    byte[] magic = in.readNBytes(8);
+    if (!new String(magic, java.nio.charset.StandardCharsets.US_ASCII).equals("!<arch>\n")) {
+      throw new IOException("not an ar archive (a .deb starts with \"!<arch>\")");
+    }
+    long offset = 8;
+    while (true) {
+      byte[] h = in.readNBytes(60);
+      if (h.length == 0) {
+        throw new IOException("the package has no " + prefix + "* member");
+      }
+      if (h.length < 60 || h[58] != '`' || h[59] != '\n') {
+        throw new IOException("corrupt ar member header at byte " + offset);
+      }
+      String name = new String(h, 0, 16, java.nio.charset.StandardCharsets.US_ASCII).strip();
+      if (name.endsWith("/")) {
+        name = name.substring(0, name.length() - 1);
+      }
+      long size;
+      try {
+        size = Long.parseLong(new String(h, 48, 10, java.nio.charset.StandardCharsets.US_ASCII)
+            .strip());
+      } catch (NumberFormatException e) {
+        throw new IOException("corrupt size in the ar header of '" + name + "' at byte " + offset);
+      }
+      if (name.startsWith(prefix)) {
+        return new ArMember(name, size);
+      }
+      long skip = size + (size & 1);
+      try {
+        in.skipNBytes(skip);
+      } catch (java.io.EOFException e) {
+        throw new IOException("ar member '" + name + "' is truncated");
+      }
+      offset += 60 + skip;
+    }
+  }
+
+  /** Unpacks a tar stream into {@code destDir} (must not exist), atomically. */
+  private static void extractTar(InputStream in, Path source, Path destDir) throws IOException {
+    refuseExisting(destDir);
     Path tmp = AtomicFiles.tempDirBeside(destDir);
     try {
-      try (InputStream in = new GZIPInputStream(Files.newInputStream(tgz), 1 << 16)) {
+      try {
         TarReader tar = new TarReader(in);
         Set<String> seen = new HashSet<>();
         for (TarReader.Entry e; (e = tar.next()) != null; ) {
@@ -48,12 +130,49 @@ public final class Archives {
           }
         }
       } catch (IOException e) {
-        throw new IOException("cannot unpack " + tgz + ": " + e.getMessage(), e);
+        throw new IOException("cannot unpack " + source + ": " + e.getMessage(), e);
       }
       AtomicFiles.publishDirectory(tmp, destDir);
     } finally {
       AtomicFiles.deleteTree(tmp);
     }
+  }
+
+  /** The first {@code limit} bytes of a stream; closing it does not close the stream. */
+  private static final class BoundedStream extends FilterInputStream {
+    private long left;
+
+    BoundedStream(InputStream in, long limit) {
+      super(in);
+      left = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int b = super.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = super.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
+    }
+
+    @Override
+    public void close() {}
   }
 
   /**

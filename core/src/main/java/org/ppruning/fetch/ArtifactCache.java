@@ -18,13 +18,15 @@ import java.util.stream.Stream;
  *
  * <p>Artifacts are fetched only through the registries' ordinary clients, run as subprocesses:
  * {@code mvn dependency:copy -Dartifact=G:A:V[:type[:classifier]]} (the executable is {@code mvn},
- * or the {@code MVN} environment variable) and {@code npm pack NAME@VERSION} ({@code npm}, or
- * {@code NPM}). No URL is ever built here. Layout under {@link #root()}:
+ * or the {@code MVN} environment variable), {@code npm pack NAME@VERSION} ({@code npm}, or
+ * {@code NPM}) and {@code apt-get download NAME=VERSION} ({@code apt-get}, or {@code APT_GET}).
+ * No URL is ever built here. Layout under {@link #root()}:
  *
  * <pre>
  *   maven/     artifacts copied by mvn (when they are not already in the local Maven repository)
  *   npm/       .tgz files written by npm pack
- *   unpacked/  archives unpacked by {@link #unpackTgz} and {@link #unpackZip}
+ *   debian/    .deb files written by apt-get download
+ *   unpacked/  archives unpacked by {@link #unpackTgz}, {@link #unpackZip} and {@link #unpackDeb}
  *   verified/  SHA-256 stamps, so big files are hashed once
  * </pre>
  *
@@ -145,6 +147,81 @@ public final class ArtifactCache {
     }
     checksums.verify(cached, expectedSize, sha256);
     return cached;
+  }
+
+  /**
+   * The {@code .deb} of a Debian package, fetched into {@code debian/} with
+   * {@code apt-get download NAME=VERSION} unless it is already there. apt-get uses the machine's
+   * package lists, so {@code apt-get update} must have run once; a version the lists no longer
+   * hold fails with apt-get's message.
+   *
+   * @param nameEqVersion {@code name=version}, e.g. {@code sword-text-kjv=14.3-1}; exact version
+   */
+  public Path debian(String nameEqVersion, long expectedSize, String sha256, PrintStream progress)
+      throws IOException {
+    int eq = nameEqVersion == null ? -1 : nameEqVersion.indexOf('=');
+    if (eq <= 0 || eq == nameEqVersion.length() - 1
+        || !nameEqVersion.substring(0, eq).matches("[a-z0-9][a-z0-9+.-]+")
+        || !nameEqVersion.substring(eq + 1).matches("[0-9][A-Za-z0-9.+~:-]*")) {
+      throw new IllegalArgumentException(
+          "Debian package must be NAME=EXACT_VERSION (e.g. sword-text-kjv=14.3-1), got '"
+              + nameEqVersion + "'");
+    }
+    // apt's own naming: NAME_VERSION_ARCH.deb, with an epoch's ':' written as %3a.
+    String prefix = nameEqVersion.substring(0, eq) + "_"
+        + nameEqVersion.substring(eq + 1).replace(":", "%3a") + "_";
+    Path dir = root.resolve("debian");
+    Path cached = findDeb(dir, prefix);
+    if (cached == null) {
+      Files.createDirectories(dir);
+      Path tmp = AtomicFiles.tempDirBeside(dir.resolve(prefix + "fetch"));
+      try {
+        List<String> cmd = List.of(executable("APT_GET", "apt-get"), "download", nameEqVersion);
+        try {
+          run(cmd, tmp, nameEqVersion, expectedSize, progress);
+        } catch (IOException e) {
+          throw new IOException(e.getMessage() + "\n(apt-get finds packages through the "
+              + "machine's package lists: run 'apt-get update' once if they are empty or old)", e);
+        }
+        Path fetched = findDeb(tmp, prefix);
+        if (fetched == null) {
+          fetched = expectFile(tmp.resolve(prefix + "ARCH.deb"), tmp, cmd); // throws, naming files
+        }
+        cached = dir.resolve(fetched.getFileName().toString());
+        AtomicFiles.replace(fetched, cached);
+      } finally {
+        AtomicFiles.deleteTree(tmp);
+      }
+    }
+    checksums.verify(cached, expectedSize, sha256);
+    return cached;
+  }
+
+  private static Path findDeb(Path dir, String prefix) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return null;
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      List<Path> found = s.filter(p -> {
+        String n = p.getFileName().toString();
+        return n.startsWith(prefix) && n.endsWith(".deb") && n.indexOf('_', prefix.length()) < 0;
+      }).toList();
+      if (found.size() > 1) {
+        throw new IOException(dir + " holds " + found.size() + " files for " + prefix + "*.deb: "
+            + found + "; delete all but one");
+      }
+      return found.isEmpty() ? null : found.get(0);
+    }
+  }
+
+  /**
+   * The folder {@code unpacked/<deb name>} holding the files of a Debian package (see
+   * {@link Archives#extractDeb}). Unpacked once; unpacked again if the {@code .deb} changed.
+   */
+  public Path unpackDeb(Path deb, PrintStream progress) throws IOException {
+    String name = deb.getFileName().toString().replaceFirst("\\.deb$", "");
+    return unpackOnce(deb, root.resolve("unpacked").resolve(name), progress,
+        dest -> Archives.extractDeb(deb, dest));
   }
 
   /** Verifies a file's size and SHA-256 (see {@link Checksums#verify}), hashing it at most once. */

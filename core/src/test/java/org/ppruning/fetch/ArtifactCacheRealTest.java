@@ -54,4 +54,24 @@ class ArtifactCacheRealTest {
     Path inRepo = MavenCoordinates.parse(coords).pathIn(tmp.resolve("repo"));
     assertEquals(inRepo, cache.maven(coords, 2935, sha, progress));
   }
+
+  @Test
+  void aptGetDownloadFetchesPinsAndUnpacksADebianPackage() throws IOException {
+    ArtifactCache cache = new ArtifactCache(tmp.resolve("cache"));
+
+    Path deb = cache.debian("sword-text-kjv=14.3-1", 2_800_476,
+        "9f463f28ce665f6f528fc723179722bced880a4c5485f7a41bf742838315de57", progress);
+
+    assertEquals(tmp.resolve("cache/debian/sword-text-kjv_14.3-1_all.deb"), deb);
+    assertTrue(log.toString(StandardCharsets.UTF_8).startsWith(
+        "fetching sword-text-kjv=14.3-1 (3 MB) ...\nfetched sword-text-kjv=14.3-1 in "));
+    Path dir = cache.unpackDeb(deb, progress);
+    Path module = dir.resolve("usr/share/sword/modules/texts/ztext/engKJV2006eb");
+    assertEquals(1_985_469, Files.size(module.resolve("ot.bzz")));
+    assertEquals(82_460, Files.size(module.resolve("nt.bzv")));
+    assertTrue(Files.readString(dir.resolve("usr/share/sword/mods.d/engKJV2006eb.conf"))
+        .contains("ModDrv=zText"));
+    // A second call finds the cached file without apt-get.
+    assertEquals(deb, cache.debian("sword-text-kjv=14.3-1", 2_800_476, null, progress));
+  }
 }

@@ -98,6 +98,14 @@ final class TestArchives {
     }
   }
 
+  static byte[] writeGzipBytes(byte[] data) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(b)) {
+      gz.write(data);
+    }
+    return b.toByteArray();
+  }
+
   static Path writeGzip(Path file, byte[] data) throws IOException {
     try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(file))) {
       o.write(data);
