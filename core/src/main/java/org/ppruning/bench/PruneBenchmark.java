@@ -34,8 +34,9 @@ public final class PruneBenchmark {
     int samplesMax = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
     double keep = args.length > 2 ? Double.parseDouble(args[2]) : 0.5;
     ArtifactCache cache = ArtifactCache.defaultCache();
-    List<Sample> samples = SampleSelection.atMost(Tasks.samples("sentiment", cache, System.err),
-        samplesMax, 42);
+    // All 3,000 sentences (every split), the sample count the targets are stated for.
+    List<Sample> samples = SampleSelection.atMost(Tasks.allSamples("sentiment", cache,
+        System.err), samplesMax, 42);
     ModelSource src = ModelSource.fetch(ModelCatalog.get(name), cache, System.err);
     Imported imp = src.load(System.err);
     try (TransformerModel m = TransformerModel.build(imp.spec(), imp.weights(),

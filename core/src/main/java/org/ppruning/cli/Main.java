@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       InfoCommand.class,
       VerifyCommand.class,
       PruneCommand.class,
+      FinetuneCommand.class,
+      EvalCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

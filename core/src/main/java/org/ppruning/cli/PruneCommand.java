@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ppruning.data.Sample;
 import org.ppruning.data.SampleFiles;
+import org.ppruning.data.Split;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
@@ -84,6 +85,11 @@ final class PruneCommand implements Callable<Integer> {
   @Option(names = "--neurons-keep", description = "Fraction of FFN cost to keep.")
   Double neuronsKeep;
 
+  @Option(names = "--split", defaultValue = "train",
+      description = "Split of a built-in task to profile: train, dev, test or all (default"
+          + " ${DEFAULT-VALUE}).")
+  String split;
+
   @Option(names = "--samples-max", defaultValue = "3000",
       description = "Profile at most this many samples (default ${DEFAULT-VALUE}).")
   int samplesMax;
@@ -136,8 +142,9 @@ final class PruneCommand implements Callable<Integer> {
     ArtifactCache cache = ArtifactCache.defaultCache();
 
     long t0 = System.nanoTime();
-    List<Sample> all = input.task != null ? Tasks.samples(input.task, cache, System.err)
-        : SampleFiles.readJsonLines(input.samples);
+    List<Sample> all = input.task == null ? SampleFiles.readJsonLines(input.samples)
+        : split.equals("all") ? Tasks.allSamples(input.task, cache, System.err)
+        : Tasks.samples(input.task, Split.parse(split), cache, System.err);
     List<Sample> samples = SampleSelection.atMost(all, samplesMax, seed);
 
     TransformerModel full = ModelLoader.open(model, cache);
@@ -173,7 +180,8 @@ final class PruneCommand implements Callable<Integer> {
       provenance.put("seed", seed);
       provenance.put("samples", features.samples());
       provenance.put("sampledTokens", features.sampledTokens());
-      provenance.put("data", input.task != null ? "task:" + input.task : input.samples.toString());
+      provenance.put("data", input.task != null ? "task:" + input.task + "/" + split
+          : input.samples.toString());
       provenance.put("parent", spec.source());
       UnitRemoval.Pruned pruned = Rewrite.apply(spec, weights, r.plan(), provenance);
       seconds.put("rewrite", secs(t0));

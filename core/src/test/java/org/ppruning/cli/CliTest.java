@@ -102,4 +102,26 @@ class CliTest {
       }
     }
   }
+
+  @Test
+  void finetuneAndEvalRefuseWhatTheyCannotDo() throws Exception {
+    CliRunner r = CliRunner.run("finetune", "--model", "x", "--task", "sotu", "--out",
+        tmp.resolve("ft").toString());
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("classification tasks so far"), r.err());
+    r = CliRunner.run("finetune", "--model", "x", "--task", "nope", "--out",
+        tmp.resolve("ft").toString());
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("nope"), r.err());
+    assertFalse(Files.exists(tmp.resolve("ft")));
+
+    ModelSpec spec = TinyModels.bertSpec(1, 16, 4, 32);
+    Path dir = tmp.resolve("no-head");
+    try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 1), null)) {
+      m.export(dir, false);
+    }
+    r = CliRunner.run("eval", "--model", dir.toString(), "--task", "sentiment");
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("has no task head"), r.err());
+  }
 }
