@@ -136,8 +136,8 @@ public final class FeatureCollector {
       for (int l = 0; l < layers; l++) {
         scatter(out.get(ProfileNames.context(l)), rows, headRows[l]);
         scatter(out.get(ProfileNames.activation(l)), rows, neuronRows[l]);
-        add(headSal[l], out.get(ProfileNames.headSalience(l)));
-        add(neuronSal[l], out.get(ProfileNames.neuronSalience(l)));
+        add(headSal[l], out.get(ProfileNames.contextAbsSum(l)), dh);
+        add(neuronSal[l], out.get(ProfileNames.activationAbsSum(l)), 1);
       }
       bar.advance(size);
     }
@@ -167,9 +167,11 @@ public final class FeatureCollector {
     }
   }
 
-  private static void add(double[] acc, FloatTensor t) {
-    for (int i = 0; i < acc.length; i++) {
-      acc[i] += t.data()[i];
+  /** Adds the per-sample sums [B, units * group] to acc, averaging each unit's group. */
+  private static void add(double[] acc, FloatTensor t, int group) {
+    int w = acc.length * group;
+    for (int i = 0; i < t.size(); i++) {
+      acc[(i % w) / group] += t.data()[i] / (double) group;
     }
   }
 }
