@@ -21,17 +21,19 @@ import org.ppruning.summary.proto.TokenKey;
 import org.ppruning.summary.proto.TokenRow;
 
 /**
- * Turns batches of {@code profile} outputs into {@link ActivationSummary} records. One builder
- * serves one stream (one profiler consumer, or one batch command run) and remembers the k
- * smallest token keys it has seen: a token above that running threshold can never be among the
- * k smallest overall, so it is neither asked of the model nor sent. Each batch gives one summary,
+ * Turns {@code profile} outputs into {@link ActivationSummary} records. One builder serves one
+ * stream (one profiler consumer, or one batch command run) and remembers the k smallest token
+ * keys it has seen: a token above that running threshold can never be among the k smallest
+ * overall, so it is neither asked of the model nor sent. Each call summarises one batch of
+ * samples (the state's atomic unit, profiled in one run per padded length) as one summary,
  * split into chunks of at most {@code maxBytes} serialised bytes.
  *
  * <pre>{@code
  * SummaryBuilder b = new SummaryBuilder(Summaries.config("sst2", spec, 42, 200),
  *     SummaryBuilder.DEFAULT_MAX_BYTES);
- * for (ProfileBatch batch : ProfileBatch.group(samples, b.config(), 32, tok.padId())) {
- *   List<ActivationSummary> records = b.profile(model, batch); // publish each, keyed by task
+ * for (List<TokenizedSample> poll : polls) {
+ *   List<ProfileBatch> runs = ProfileBatch.group(poll, b.config(), 32, tok.padId());
+ *   List<ActivationSummary> records = b.profile(model, runs); // publish each, keyed by task
  * }
  * }</pre>
  *
@@ -44,7 +46,7 @@ public final class SummaryBuilder {
   private final SummaryConfig config;
   private final ModelFingerprint model;
   private final int maxBytes;
-  private final Key bound; // null: none (streaming); else no larger key can be sampled
+  private Key bound; // null: none yet; else no larger key can be among the k smallest
   private TreeSet<Key> kept = new TreeSet<>(); // the k smallest keys seen, at most k
 
   /**
@@ -96,18 +98,59 @@ public final class SummaryBuilder {
   }
 
   /**
+   * Lowers the threshold to {@code kth}, a key known to be at least the k-th smallest of the
+   * whole stream: the k-th smallest token of a state that merges this stream ({@link
+   * SummaryState#kthKey}), which only decreases as summaries arrive. Once the pruner holds k
+   * tokens, a batch then sends only tokens below its k-th, instead of below this builder's own
+   * (typically k ln(N / k) rows in all without it). A larger key than the current threshold
+   * changes nothing.
+   *
+   * @throws IllegalArgumentException if the key's hash does not match this stream's seed
+   */
+  public void tighten(TokenKey kth) {
+    bound = Key.min(bound, Key.from(kth, config.getSeed(), "threshold key"));
+  }
+
+  /**
+   * One {@code profile} run of a summary: the padded samples, the positions it was run at, and
+   * its outputs.
+   *
+   * @param batch     the samples of one padded length
+   * @param positions the flattened positions {@code profile} was run at; must include every
+   *                  position {@link #positions} asked for this run (others are ignored)
+   * @param outputs   the {@code profile} outputs for {@code batch} and {@code positions}
+   */
+  public record Run(ProfileBatch batch, int[] positions, Map<String, FloatTensor> outputs) {}
+
+  /**
    * Profiles {@code batch} on {@code model} at the tokens it needs and returns its summary.
    *
    * @throws IllegalArgumentException if the model is not the configured one, or as {@link #add}
    */
   public List<ActivationSummary> profile(TransformerModel model, ProfileBatch batch) {
+    return profile(model, List.of(batch));
+  }
+
+  /**
+   * Profiles several runs (say, the length groups of one consumer poll: {@link
+   * ProfileBatch#group}) and returns one summary for all of their samples: one set of statistics
+   * instead of one per run, and one atomic batch for redelivery.
+   *
+   * @throws IllegalArgumentException if the model is not the configured one, or as {@link #add}
+   */
+  public List<ActivationSummary> profile(TransformerModel model, List<ProfileBatch> runs) {
     ModelFingerprint m = Summaries.fingerprint(model.spec());
     if (!m.equals(this.model)) {
       throw new IllegalArgumentException("model '" + m.getSource() + "' is not the model this"
           + " builder summarises ('" + this.model.getSource() + "'): different structure");
     }
-    int[] positions = positions(batch);
-    return add(batch, positions, model.profile(batch.tokens(), positions));
+    List<int[]> positions = positions(runs);
+    List<Run> done = new ArrayList<>(runs.size());
+    for (int i = 0; i < runs.size(); i++) {
+      ProfileBatch b = runs.get(i);
+      done.add(new Run(b, positions.get(i), model.profile(b.tokens(), positions.get(i))));
+    }
+    return add(done);
   }
 
   /**
@@ -116,135 +159,177 @@ public final class SummaryBuilder {
    * batch. Changes nothing; {@link #add} commits.
    */
   public int[] positions(ProfileBatch batch) {
-    return plan(batch).flat;
+    return positions(List.of(batch)).get(0);
+  }
+
+  /** {@link #positions(ProfileBatch)} for the runs of one summary, run by run. */
+  public List<int[]> positions(List<ProfileBatch> runs) {
+    Plan plan = plan(runs);
+    List<int[]> out = new ArrayList<>(runs.size());
+    for (int r = 0; r < runs.size(); r++) {
+      out.add(plan.positions(r));
+    }
+    return out;
+  }
+
+  /** {@link #add(List)} for a summary of one run. */
+  public List<ActivationSummary> add(ProfileBatch batch, int[] positions,
+      Map<String, FloatTensor> profile) {
+    return add(List.of(new Run(batch, positions, profile)));
   }
 
   /**
-   * Summarises one batch and moves the builder's threshold on.
+   * Summarises the samples of {@code runs} as one batch and moves the builder's threshold on.
    *
-   * @param positions the positions {@code profile} was run with; must include all of {@link
-   *                  #positions} (others are ignored)
-   * @param profile   the {@code profile} outputs for {@code batch} and {@code positions}
    * @return the summary's chunks, in order; chunk 0 carries the batch's statistics
-   * @throws IllegalArgumentException if the batch is not padded as the configuration says, a
-   *     needed position is missing, an output is missing or misshapen, a value is not finite, or
-   *     one token row cannot fit in {@code maxBytes} (names both sizes)
+   * @throws IllegalArgumentException if a run is not padded as the configuration says, a sample
+   *     id repeats, a needed position is missing, an output is missing or misshapen, a value is
+   *     not finite, or one token row cannot fit in {@code maxBytes} (names both sizes)
    */
-  public List<ActivationSummary> add(ProfileBatch batch, int[] positions,
-      Map<String, FloatTensor> profile) {
-    Plan plan = plan(batch);
-    TokenBatch t = batch.tokens();
-    int[] outRow = new int[t.size() * t.seqLen()];
-    Arrays.fill(outRow, -1);
-    for (int i = 0; i < positions.length; i++) {
-      if (positions[i] < 0 || positions[i] >= outRow.length) {
-        throw new IllegalArgumentException("position " + positions[i] + " is outside the batch's "
-            + outRow.length + " tokens");
-      }
-      outRow[positions[i]] = i;
-    }
-    for (int i = 0; i < plan.flat.length; i++) {
-      if (outRow[plan.flat[i]] < 0) {
-        throw new IllegalArgumentException("the profile was run without token "
-            + plan.keys.get(i) + " (flattened position " + plan.flat[i] + "), which this"
-            + " summary needs: run it at positions(batch)");
-      }
-    }
+  public List<ActivationSummary> add(List<Run> runs) {
+    List<ProfileBatch> batches = new ArrayList<>(runs.size());
+    runs.forEach(r -> batches.add(r.batch()));
+    Plan plan = plan(batches);
     int layers = model.getHeadsCount();
     int dh = model.getHeadSize();
     Totals stats = new Totals(model);
-    stats.samples = t.size();
-    for (int len : plan.lengths) {
-      stats.tokens += len;
+    List<int[]> outRows = new ArrayList<>(runs.size());
+    List<FloatTensor[]> contexts = new ArrayList<>(runs.size());
+    List<FloatTensor[]> activations = new ArrayList<>(runs.size());
+    for (int i = 0; i < runs.size(); i++) {
+      Run run = runs.get(i);
+      TokenBatch t = run.batch().tokens();
+      int[] outRow = new int[t.size() * t.seqLen()];
+      Arrays.fill(outRow, -1);
+      for (int j = 0; j < run.positions().length; j++) {
+        int p = run.positions()[j];
+        if (p < 0 || p >= outRow.length) {
+          throw new IllegalArgumentException("position " + p + " is outside the "
+              + outRow.length + " tokens of run " + i);
+        }
+        outRow[p] = j;
+      }
+      outRows.add(outRow);
+      stats.samples += t.size();
+      for (int len : plan.lengths.get(i)) {
+        stats.tokens += len;
+      }
+      FloatTensor[] ctx = new FloatTensor[layers];
+      FloatTensor[] act = new FloatTensor[layers];
+      Map<String, FloatTensor> out = run.outputs();
+      int k = run.positions().length;
+      for (int l = 0; l < layers; l++) {
+        int w = model.getHeads(l) * dh;
+        int f = model.getNeurons(l);
+        ctx[l] = output(out, ProfileNames.context(l), k, w);
+        act[l] = output(out, ProfileNames.activation(l), k, f);
+        sum(output(out, ProfileNames.contextAbsSum(l), t.size(), w), stats.heads[l], dh,
+            run.batch(), ProfileNames.contextAbsSum(l));
+        sum(output(out, ProfileNames.activationAbsSum(l), t.size(), f), stats.neurons[l], 1,
+            run.batch(), ProfileNames.activationAbsSum(l));
+      }
+      contexts.add(ctx);
+      activations.add(act);
     }
-    FloatTensor[] ctx = new FloatTensor[layers];
-    FloatTensor[] act = new FloatTensor[layers];
-    for (int l = 0; l < layers; l++) {
-      int w = model.getHeads(l) * dh;
-      int f = model.getNeurons(l);
-      ctx[l] = output(profile, ProfileNames.context(l), positions.length, w);
-      act[l] = output(profile, ProfileNames.activation(l), positions.length, f);
-      sum(output(profile, ProfileNames.contextAbsSum(l), t.size(), w), stats.heads[l], dh,
-          batch, ProfileNames.contextAbsSum(l));
-      sum(output(profile, ProfileNames.activationAbsSum(l), t.size(), f), stats.neurons[l], 1,
-          batch, ProfileNames.activationAbsSum(l));
-    }
-    List<TokenRow> rows = new ArrayList<>(plan.keys.size());
+    List<TokenRow> rows = new ArrayList<>(plan.tokens.size());
     float[] row = new float[Summaries.rowValues(model)];
-    for (int i = 0; i < plan.keys.size(); i++) {
-      int r = outRow[plan.flat[i]];
+    for (Token tk : plan.tokens) {
+      int r = outRows.get(tk.run)[tk.flat];
+      if (r < 0) {
+        throw new IllegalArgumentException("the profile was run without token " + tk.key
+            + " (flattened position " + tk.flat + " of run " + tk.run + "), which this summary"
+            + " needs: run it at positions(...)");
+      }
       int at = 0;
       for (int l = 0; l < layers; l++) {
-        int w = (int) ctx[l].dim(1);
-        int f = (int) act[l].dim(1);
-        System.arraycopy(ctx[l].data(), r * w, row, at, w);
-        System.arraycopy(act[l].data(), r * f, row, at + w, f);
+        FloatTensor ctx = contexts.get(tk.run)[l];
+        FloatTensor act = activations.get(tk.run)[l];
+        int w = (int) ctx.dim(1);
+        int f = (int) act.dim(1);
+        System.arraycopy(ctx.data(), r * w, row, at, w);
+        System.arraycopy(act.data(), r * f, row, at + w, f);
         at += w + f;
       }
-      rows.add(TokenRow.newBuilder().setKey(plan.keys.get(i).toProto())
+      rows.add(TokenRow.newBuilder().setKey(tk.key.toProto())
           .setValues(RowCodec.encode(row, config.getRowEncoding(),
-              "activations of token " + plan.keys.get(i)))
+              "activations of token " + tk.key))
           .build());
     }
-    List<ActivationSummary> out = chunk(sortedIds(batch), stats, rows, plan.threshold);
+    List<String> ids = new ArrayList<>();
+    batches.forEach(b -> ids.addAll(b.sampleIds()));
+    ids.sort(null);
+    List<ActivationSummary> out = chunk(ids, stats, rows, plan.threshold);
     kept = plan.kept;
     return out;
   }
 
-  /** What one batch adds: its tokens at or below the new threshold, and the new bottom-k. */
-  private record Plan(int[] lengths, List<Key> keys, int[] flat, TreeSet<Key> kept,
-      Key threshold) {}
+  /** A token a summary needs: its key, and where it is (run, flattened position). */
+  private record Token(Key key, int run, int flat) {}
 
-  private Plan plan(ProfileBatch batch) {
-    int[] lengths = lengths(batch);
-    TokenBatch t = batch.tokens();
+  /**
+   * What one summary adds: each run's sample lengths, its tokens at or below the new threshold
+   * (in key order), and the new bottom-k.
+   */
+  private record Plan(List<int[]> lengths, List<Token> tokens, TreeSet<Key> kept,
+      Key threshold) {
+    int[] positions(int run) {
+      return tokens.stream().filter(t -> t.run == run).mapToInt(Token::flat).sorted().toArray();
+    }
+  }
+
+  private Plan plan(List<ProfileBatch> runs) {
+    if (runs.isEmpty()) {
+      throw new IllegalArgumentException("a summary needs at least one batch of samples");
+    }
+    Set<String> ids = new HashSet<>();
+    List<int[]> lengths = new ArrayList<>(runs.size());
+    for (ProfileBatch b : runs) {
+      lengths.add(lengths(b, ids));
+    }
     int k = config.getTokens();
     Key before = Key.min(kept.size() < k ? null : kept.last(), bound);
     TreeSet<Key> next = new TreeSet<>(kept);
-    List<Key> keys = new ArrayList<>();
-    List<Integer> flat = new ArrayList<>();
-    for (int r = 0; r < t.size(); r++) {
-      String id = batch.sampleIds().get(r);
-      for (int p = 0; p < lengths[r]; p++) {
-        Key key = Key.of(id, p, config.getSeed());
-        if (Key.atMost(key, before)) {
-          keys.add(key);
-          flat.add(r * t.seqLen() + p);
-          next.add(key);
-          if (next.size() > k) {
-            next.pollLast();
+    List<Token> candidates = new ArrayList<>();
+    for (int run = 0; run < runs.size(); run++) {
+      ProfileBatch b = runs.get(run);
+      int seqLen = b.tokens().seqLen();
+      for (int r = 0; r < b.tokens().size(); r++) {
+        String id = b.sampleIds().get(r);
+        for (int p = 0; p < lengths.get(run)[r]; p++) {
+          Key key = Key.of(id, p, config.getSeed());
+          if (Key.atMost(key, before)) {
+            candidates.add(new Token(key, run, r * seqLen + p));
+            next.add(key);
+            if (next.size() > k) {
+              next.pollLast();
+            }
           }
         }
       }
     }
     Key threshold = Key.min(next.size() < k ? null : next.last(), bound);
-    Integer[] order = new Integer[keys.size()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> keys.get(a).compareTo(keys.get(b)));
-    List<Key> sortedKeys = new ArrayList<>();
-    List<Integer> sortedFlat = new ArrayList<>();
-    for (int i : order) {
-      if (Key.atMost(keys.get(i), threshold)) {
-        sortedKeys.add(keys.get(i));
-        sortedFlat.add(flat.get(i));
+    List<Token> tokens = new ArrayList<>();
+    for (Token t : candidates) {
+      if (Key.atMost(t.key, threshold)) {
+        tokens.add(t);
       }
     }
-    return new Plan(lengths, sortedKeys, sortedFlat.stream().mapToInt(Integer::intValue).toArray(),
-        next, threshold);
+    tokens.sort((a, b) -> a.key.compareTo(b.key));
+    return new Plan(lengths, tokens, next, threshold);
   }
 
-  /** Each sample's length, after checking the batch is padded as the configuration says. */
-  private int[] lengths(ProfileBatch batch) {
+  /**
+   * Each sample's length, after checking the batch is padded as the configuration says and its
+   * ids are new to {@code ids} (the summary's ids so far).
+   */
+  private int[] lengths(ProfileBatch batch, Set<String> ids) {
     TokenBatch t = batch.tokens();
     int[] lengths = new int[t.size()];
-    Set<String> ids = new HashSet<>();
     for (int r = 0; r < t.size(); r++) {
       String id = batch.sampleIds().get(r);
       if (id == null || id.isEmpty() || !ids.add(id)) {
-        throw new IllegalArgumentException("batch sample ids must be non-empty and distinct: '"
-            + id + "' in " + batch.sampleIds());
+        throw new IllegalArgumentException("the sample ids of a summary must be non-empty and"
+            + " distinct: '" + id + "' in " + batch.sampleIds());
       }
       int len = 0;
       while (len < t.seqLen() && t.attentionMask()[r * t.seqLen() + len] == 1) {
@@ -299,15 +384,10 @@ public final class SummaryBuilder {
     }
   }
 
-  private static List<String> sortedIds(ProfileBatch batch) {
-    List<String> ids = new ArrayList<>(batch.sampleIds());
-    ids.sort(null);
-    return ids;
-  }
-
   /**
    * Splits the batch's summary into records of at most maxBytes: chunk 0 holds the statistics
-   * and as many rows as fit, later chunks hold rows only. Sizes are counted with protobuf's own
+   * and as many rows as fit (possibly none, then it has no key range), later chunks hold rows
+   * only. Sizes are counted with protobuf's own
    * size functions, with room reserved for the largest chunk numbers and key range.
    */
   private List<ActivationSummary> chunk(List<String> ids, Totals stats, List<TokenRow> rows,
@@ -333,18 +413,15 @@ public final class SummaryBuilder {
     long size = headFixed;
     for (int i = 0; i < rows.size(); i++) {
       int s = CodedOutputStream.computeMessageSize(7, rows.get(i));
-      boolean empty = starts.get(starts.size() - 1) == i;
+      if (restFixed + s > maxBytes) {
+        throw new IllegalArgumentException("one token row takes " + (restFixed + s) + " bytes in"
+            + " a summary record (row " + s + " bytes + " + restFixed + " bytes of header), more"
+            + " than the bound of " + maxBytes + " bytes: raise the bound"
+            + (config.getRowEncoding() == RowEncoding.ROW_ENCODING_FLOAT32
+                ? " or use float16 rows" : ""));
+      }
       if (size + s > maxBytes) {
-        if (empty) {
-          long fixed = starts.size() == 1 ? headFixed : restFixed;
-          throw new IllegalArgumentException("one token row takes " + (fixed + s) + " bytes in a"
-              + " summary record (row " + s + " bytes + " + fixed + " bytes of "
-              + (starts.size() == 1 ? "statistics and header" : "header") + "), more than the"
-              + " bound of " + maxBytes + " bytes: raise the bound"
-              + (config.getRowEncoding() == RowEncoding.ROW_ENCODING_FLOAT32
-                  ? " or use float16 rows" : ""));
-        }
-        starts.add(i);
+        starts.add(i); // chunk 0 may stay empty: statistics only
         size = restFixed;
       }
       size += s;
@@ -355,7 +432,9 @@ public final class SummaryBuilder {
     for (int c = 0; c < chunks; c++) {
       int from = starts.get(c);
       int to = c + 1 < chunks ? starts.get(c + 1) : rows.size();
-      Key through = c + 1 < chunks ? keyOf(rows.get(to - 1)) : threshold;
+      boolean statisticsOnly = from == to && c + 1 < chunks;
+      Key through = c + 1 < chunks ? (statisticsOnly ? null : keyOf(rows.get(to - 1)))
+          : threshold;
       KeyRange.Builder range = KeyRange.newBuilder();
       if (after != null) {
         range.setAfter(after.toProto());
@@ -364,8 +443,11 @@ public final class SummaryBuilder {
         range.setThrough(through.toProto());
       }
       ActivationSummary.Builder b = ActivationSummary.newBuilder().setConfig(config)
-          .addAllSampleIds(ids).setChunk(c).setChunks(chunks).setCovers(range)
+          .addAllSampleIds(ids).setChunk(c).setChunks(chunks)
           .addAllRows(rows.subList(from, to));
+      if (!statisticsOnly) {
+        b.setCovers(range);
+      }
       if (c == 0) {
         b.setStatistics(statistics);
       }
@@ -375,7 +457,9 @@ public final class SummaryBuilder {
             + " bytes, over the bound of " + maxBytes + ": size accounting is wrong");
       }
       out.add(s);
-      after = through;
+      if (!statisticsOnly) {
+        after = through;
+      }
     }
     return out;
   }

@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.ppruning.model.FloatTensor;
@@ -19,6 +20,7 @@ import org.ppruning.summary.proto.BatchProgress;
 import org.ppruning.summary.proto.KeyRange;
 import org.ppruning.summary.proto.ModelFingerprint;
 import org.ppruning.summary.proto.SummaryConfig;
+import org.ppruning.summary.proto.TokenKey;
 import org.ppruning.summary.proto.TokenRow;
 
 /**
@@ -100,6 +102,14 @@ public final class SummaryState {
     return rows.size();
   }
 
+  /**
+   * The k-th smallest token key held, once k tokens are held: no token with a larger key can
+   * join, so profilers may skip them ({@link SummaryBuilder#tighten}).
+   */
+  public Optional<TokenKey> kthKey() {
+    return rows.size() < k ? Optional.empty() : Optional.of(rows.lastKey().toProto());
+  }
+
   /** Whether every batch seen is complete (see the class comment) and there is at least one. */
   public boolean complete() {
     return !batches.isEmpty() && open.isEmpty();
@@ -138,10 +148,13 @@ public final class SummaryState {
             + " samples, the summary names " + ids.size());
       }
     }
-    if (!s.hasCovers()) {
-      throw new IllegalArgumentException(what + ": no key range (covers)");
+    Range range = null; // null: a chunk 0 with statistics only
+    if (s.hasCovers()) {
+      range = range(s.getCovers(), what);
+    } else if (chunk != 0 || chunks == 1 || s.getRowsCount() > 0) {
+      throw new IllegalArgumentException(what + ": no key range (covers); only a chunk 0 with"
+          + " statistics and no rows, followed by other chunks, has none");
     }
-    Range range = range(s.getCovers(), what);
     List<Key> keys = new ArrayList<>(s.getRowsCount());
     List<float[]> values = new ArrayList<>(s.getRowsCount());
     for (TokenRow r : s.getRowsList()) {
@@ -196,7 +209,7 @@ public final class SummaryState {
         }
       }
     }
-    if (!batch.complete) {
+    if (!batch.complete && range != null) {
       cover(batch.covered, range);
     }
     refresh();

@@ -93,10 +93,12 @@ class SummaryTest {
 
   /**
    * What a set of profiler instances publishes: the samples shuffled, dealt round-robin to
-   * {@code builders} streaming builders, each batching its share by {@code batchSize}.
+   * {@code builders} streaming builders, each summarising its share by {@code batchSize}
+   * samples (one profile run per padded length) or, with {@code polls}, taking "polls" of
+   * {@code batchSize} samples and summarising each poll as one batch of several runs of up to 3.
    */
   static List<ActivationSummary> stream(SummaryConfig c, int builders, int batchSize,
-      int maxBytes, long shuffle) {
+      int maxBytes, long shuffle, boolean polls) {
     List<TokenizedSample> order = new ArrayList<>(tokenized);
     Collections.shuffle(order, new Random(shuffle));
     List<List<TokenizedSample>> shares = new ArrayList<>();
@@ -109,11 +111,23 @@ class SummaryTest {
     List<ActivationSummary> out = new ArrayList<>();
     for (List<TokenizedSample> share : shares) {
       SummaryBuilder b = new SummaryBuilder(c, maxBytes);
-      for (ProfileBatch batch : ProfileBatch.group(share, c, batchSize, tok.padId())) {
-        out.addAll(b.profile(model, batch));
+      if (polls) {
+        for (int from = 0; from < share.size(); from += batchSize) {
+          List<TokenizedSample> poll = share.subList(from, Math.min(share.size(), from + batchSize));
+          out.addAll(b.profile(model, ProfileBatch.group(poll, c, 3, tok.padId())));
+        }
+      } else {
+        for (ProfileBatch batch : ProfileBatch.group(share, c, batchSize, tok.padId())) {
+          out.addAll(b.profile(model, batch));
+        }
       }
     }
     return out;
+  }
+
+  static List<ActivationSummary> stream(SummaryConfig c, int builders, int batchSize,
+      int maxBytes, long shuffle) {
+    return stream(c, builders, batchSize, maxBytes, shuffle, false);
   }
 
   static SummaryState merge(SummaryConfig c, List<ActivationSummary> records) {
@@ -165,7 +179,7 @@ class SummaryTest {
     // The same samples batched otherwise, by other builders and in one big batch per length:
     // same rows and statistics, bit for bit; only the recorded grouping differs.
     SummaryState a = merge(c, records);
-    SummaryState other = merge(c, shuffled(stream(c, 2, 7, SMALL_BOUND, 9), 4));
+    SummaryState other = merge(c, shuffled(stream(c, 2, 7, SMALL_BOUND, 9, true), 4));
     SummaryState combined = merge(c, stream(c, 1, 40, 1 << 20, 0));
     assertArrayEquals(content(a), content(other));
     assertArrayEquals(content(a), content(combined));
@@ -177,12 +191,43 @@ class SummaryTest {
   @Test
   void streamingFeaturesEqualTheBatchCommandsBitForBit() {
     ActivationFeatures batch = FeatureCollector.collect(model, tok, samples, K, SEED, 8, System.err);
-    List<ActivationSummary> records = shuffled(stream(config(), 4, 3, SMALL_BOUND, 2), 11);
+    List<ActivationSummary> records = shuffled(stream(config(), 4, 9, SMALL_BOUND, 2, true), 11);
+    assertTrue(records.stream().anyMatch(r -> r.getSampleIdsCount() == 9), "polls of 9 samples");
     ActivationFeatures streamed = merge(config(), records).toFeatures();
     assertSameFeatures(batch, streamed);
     long tokens = tokenized.stream().mapToLong(TokenizedSample::length).sum();
     assertEquals(tokens, streamed.tokens());
     assertEquals(tokens / 40.0, streamed.meanLength());
+  }
+
+  /**
+   * Three profilers: with the pruner's k-th key fed back, each sends only tokens below the
+   * stream's k-th instead of below its own; the features stay the same.
+   */
+  @Test
+  void feedingBackTheStatesKthKeySendsFewerRowsAndChangesNothing() {
+    SummaryConfig c = config();
+    List<ActivationSummary> plain = stream(c, 3, 4, 1 << 20, 8);
+    List<TokenizedSample> order = new ArrayList<>(tokenized);
+    Collections.shuffle(order, new Random(8));
+    SummaryState s = new SummaryState(c);
+    List<SummaryBuilder> builders = List.of(new SummaryBuilder(c, 1 << 20),
+        new SummaryBuilder(c, 1 << 20), new SummaryBuilder(c, 1 << 20));
+    int rows = 0;
+    int turn = 0;
+    for (ProfileBatch batch : ProfileBatch.group(order, c, 4, tok.padId())) {
+      for (ActivationSummary r : builders.get(turn++ % 3).profile(model, batch)) {
+        rows += r.getRowsCount();
+        s.merge(r);
+      }
+      s.kthKey().ifPresent(k -> builders.forEach(b -> b.tighten(k)));
+    }
+    int plainRows = plain.stream().mapToInt(ActivationSummary::getRowsCount).sum();
+    assertTrue(rows < plainRows, rows + " rows with feedback, " + plainRows + " without");
+    assertSameFeatures(merge(c, plain).toFeatures(), s.toFeatures());
+    var wrongSeed = Key.of("s1", 0, SEED + 1).toProto();
+    var e = assertThrows(IllegalArgumentException.class, () -> builders.get(0).tighten(wrongSeed));
+    assertTrue(e.getMessage().contains("but seed 7 gives"), e.getMessage());
   }
 
   /** Salience is mean |activation| over all tokens, as a float64 reference sum computes it. */
@@ -272,24 +317,46 @@ class SummaryTest {
   }
 
   @Test
-  void recordsStayWithinTheBoundAndOversizeIsAnErrorNamingBothSizes() {
+  void recordsStayWithinTheBoundAndOversizeIsAnErrorNamingBothSizes() throws Exception {
     SummaryConfig c = config();
     for (ActivationSummary r : stream(c, 1, 40, SMALL_BOUND, 5)) {
       assertTrue(r.getSerializedSize() <= SMALL_BOUND, r.getSerializedSize() + " bytes");
     }
+    // Room for the statistics but not for them and a row: chunk 0 carries statistics only.
     ProfileBatch batch = ProfileBatch.group(tokenized, c, 40, tok.padId()).get(0);
     ActivationSummary whole = new SummaryBuilder(c, 1 << 20).profile(model, batch).get(0);
-    int header = whole.toBuilder().clearRows().build().getSerializedSize();
-    int bound = header + 200; // room for the header, not for a 400-byte row
+    int tight = whole.toBuilder().clearRows().build().getSerializedSize() + 100;
+    List<ActivationSummary> parts = new SummaryBuilder(c, tight).profile(model, batch);
+    assertEquals(0, parts.get(0).getRowsCount());
+    assertFalse(parts.get(0).hasCovers());
+    for (ActivationSummary r : parts) {
+      assertTrue(r.getSerializedSize() <= tight, r.getSerializedSize() + " > " + tight);
+    }
+    SummaryState a = new SummaryState(c);
+    a.merge(whole);
+    SummaryState b = new SummaryState(c);
+    shuffled(parts, 1).forEach(b::merge);
+    assertArrayEquals(content(a), content(b));
+
     var e = assertThrows(IllegalArgumentException.class,
-        () -> new SummaryBuilder(c, bound).profile(model, batch));
-    assertTrue(e.getMessage().matches("one token row takes \\d+ bytes in a summary record \\(row"
-        + " \\d+ bytes \\+ \\d+ bytes of statistics and header\\), more than the bound of "
-        + bound + " bytes: raise the bound or use float16 rows"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
         () -> new SummaryBuilder(c, 300).profile(model, batch));
     assertTrue(e.getMessage().matches("the statistics of one batch take \\d+ bytes in a summary"
         + " record, more than the bound of 300 bytes.*"), e.getMessage());
+
+    // Wide heads, few neurons: a row (1,152 bytes of values) outweighs the statistics.
+    ModelSpec wide = TinyModels.bertSpec(1, 256, 4, 32);
+    try (TransformerModel m = TransformerModel.build(wide, TinyModels.randomWeights(wide, 1),
+        null)) {
+      SummaryConfig cw = Summaries.config("sst2", wide, SEED, K);
+      ProfileBatch bw = ProfileBatch.group(tokenized, cw, 40, tok.padId()).get(0);
+      ActivationSummary one = new SummaryBuilder(cw, 1 << 20).profile(m, bw).get(0);
+      int bound = one.toBuilder().clearRows().build().getSerializedSize() + 600;
+      e = assertThrows(IllegalArgumentException.class,
+          () -> new SummaryBuilder(cw, bound).profile(m, bw));
+      assertTrue(e.getMessage().matches("one token row takes \\d+ bytes in a summary record"
+          + " \\(row 11\\d\\d bytes \\+ \\d+ bytes of header\\), more than the bound of " + bound
+          + " bytes: raise the bound or use float16 rows"), e.getMessage());
+    }
   }
 
   @Test
@@ -392,6 +459,9 @@ class SummaryTest {
     ProfileBatch ok = ProfileBatch.of(List.of(shortOne), 8, tok.padId());
     int[] need = b.positions(ok);
     assertEquals(shortOne.length(), need.length, "the first k tokens are all needed");
+    e = assertThrows(IllegalArgumentException.class, () -> b.positions(List.of(ok, ok)));
+    assertTrue(e.getMessage().contains("must be non-empty and distinct: '" + shortOne.id() + "'"),
+        e.getMessage());
     int[] fewer = Arrays.copyOf(need, need.length - 1);
     e = assertThrows(IllegalArgumentException.class,
         () -> b.add(ok, fewer, model.profile(ok.tokens(), fewer)));
