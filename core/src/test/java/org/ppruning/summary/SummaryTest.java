@@ -113,7 +113,8 @@ class SummaryTest {
       SummaryBuilder b = new SummaryBuilder(c, maxBytes);
       if (polls) {
         for (int from = 0; from < share.size(); from += batchSize) {
-          List<TokenizedSample> poll = share.subList(from, Math.min(share.size(), from + batchSize));
+          List<TokenizedSample> poll =
+              share.subList(from, Math.min(share.size(), from + batchSize));
           out.addAll(b.profile(model, ProfileBatch.group(poll, c, 3, tok.padId())));
         }
       } else {
@@ -190,7 +191,8 @@ class SummaryTest {
 
   @Test
   void streamingFeaturesEqualTheBatchCommandsBitForBit() {
-    ActivationFeatures batch = FeatureCollector.collect(model, tok, samples, K, SEED, 8, System.err);
+    ActivationFeatures batch =
+        FeatureCollector.collect(model, tok, samples, K, SEED, 8, System.err);
     List<ActivationSummary> records = shuffled(stream(config(), 4, 9, SMALL_BOUND, 2, true), 11);
     assertTrue(records.stream().anyMatch(r -> r.getSampleIdsCount() == 9), "polls of 9 samples");
     ActivationFeatures streamed = merge(config(), records).toFeatures();
@@ -427,7 +429,8 @@ class SummaryTest {
 
   @Test
   void float16RowsAreTheFloat32RowsRounded() {
-    SummaryConfig c16 = Summaries.config("sst2", spec, SEED, K, 8, RowEncoding.ROW_ENCODING_FLOAT16);
+    SummaryConfig c16 =
+        Summaries.config("sst2", spec, SEED, K, 8, RowEncoding.ROW_ENCODING_FLOAT16);
     ActivationFeatures f32 = merge(config(), stream(config(), 1, 8, 1 << 20, 0)).toFeatures();
     List<ActivationSummary> r16 = stream(c16, 2, 8, SMALL_BOUND, 0);
     ActivationFeatures f16 = merge(c16, shuffled(r16, 3)).toFeatures();
