@@ -16,13 +16,16 @@ public final class ProfileNames {
     return "layer_" + layer + "_ffn_activation";
   }
 
-  /** [heads]: per head, the sum over non-padding tokens of its mean |context|. */
-  public static String headSalience(int layer) {
-    return "layer_" + layer + "_head_salience";
+  /**
+   * [B, heads * headSize]: per sample of the batch, the sum over its non-padding tokens of
+   * |context| (per dimension; a head's salience averages its dimensions).
+   */
+  public static String contextAbsSum(int layer) {
+    return "layer_" + layer + "_attention_context_abs_sum";
   }
 
-  /** [ffn]: per neuron, the sum over non-padding tokens of |activation|. */
-  public static String neuronSalience(int layer) {
-    return "layer_" + layer + "_neuron_salience";
+  /** [B, ffn]: per sample of the batch, the sum over its non-padding tokens of |activation|. */
+  public static String activationAbsSum(int layer) {
+    return "layer_" + layer + "_ffn_activation_abs_sum";
   }
 }

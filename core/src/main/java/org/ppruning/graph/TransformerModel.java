@@ -39,9 +39,9 @@ import org.tensorflow.types.TInt32;
  *       logits}.
  *   <li>{@code profile}: the same inputs plus {@code token_positions} [K] (indices into the
  *       flattened batch x seq tokens) and, per layer i, {@code layer_i_attention_context} [K, h*dh],
- *       {@code layer_i_ffn_activation} [K, f], {@code layer_i_head_salience} [h] and {@code
- *       layer_i_neuron_salience} [f] (sums of |activation| over the non-padding tokens; a head's
- *       value is averaged over its dimensions), and {@code token_count}.
+ *       {@code layer_i_ffn_activation} [K, f], {@code layer_i_attention_context_abs_sum}
+ *       [B, h*dh] and {@code layer_i_ffn_activation_abs_sum} [B, f] (per sample, sums of
+ *       |activation| over its non-padding tokens), and {@code token_count}.
  * </ul>
  */
 public final class TransformerModel implements AutoCloseable {
@@ -341,45 +341,52 @@ public final class TransformerModel implements AutoCloseable {
     }
   }
 
-  /** Profile signature outputs: sampled activations and salience sums per layer. */
+  /**
+   * Profile signature outputs: sampled activations and, per sample, |activation| sums per layer.
+   * The sums are per sample (not per batch) so that callers can add them up exactly in any
+   * grouping: a batch-level float32 sum would depend on which samples shared the batch.
+   */
   static final class ProfileTaps {
     static void add(Ops tf, ModelSpec spec, Forward fw, Operand<TInt32> mask,
         Operand<TInt32> positions, Signature.Builder pb) {
       var tokenMask = tf.reshape(tf.dtypes.cast(mask, TFloat32.class),
           tf.constant(new int[] {-1, 1})); // [N, 1]
+      var batch = tf.gather(tf.shape(mask), tf.constant(0), tf.constant(0)); // B
       var k = tf.gather(tf.shape(positions), tf.constant(0), tf.constant(0)); // K
       Operand<TInt32> rows = tf.constant(0);
       for (int i = 0; i < spec.numLayers(); i++) {
-        int heads = spec.layers().get(i).heads();
         Ops l = tf.withSubScope("layer_" + i);
         Operand<TFloat32> ctx = fw.contexts().get(i);
         Operand<TFloat32> act = fw.ffnActivations().get(i);
         if (ctx == null) {
           pb.output(ProfileNames.context(i), empty(l, k));
-          pb.output(ProfileNames.headSalience(i), l.zeros(l.constant(new int[] {0}),
-              TFloat32.class));
+          pb.output(ProfileNames.contextAbsSum(i), empty(l, batch));
         } else {
           pb.output(ProfileNames.context(i), l.gather(ctx, positions, rows)); // [K, h*dh]
-          var perDim = l.reduceSum(l.math.mul(l.math.abs(ctx), tokenMask), rows); // [h*dh]
-          var perHead = l.math.mean(l.reshape(perDim,
-              l.constant(new int[] {heads, spec.headSize()})), l.constant(1)); // [h]
-          pb.output(ProfileNames.headSalience(i), perHead);
+          pb.output(ProfileNames.contextAbsSum(i), perSample(l, ctx, tokenMask, mask)); // [B, h*dh]
         }
         if (act == null) {
           pb.output(ProfileNames.activation(i), empty(l, k));
-          pb.output(ProfileNames.neuronSalience(i), l.zeros(l.constant(new int[] {0}),
-              TFloat32.class));
+          pb.output(ProfileNames.activationAbsSum(i), empty(l, batch));
         } else {
           pb.output(ProfileNames.activation(i), l.gather(act, positions, rows)); // [K, f]
-          pb.output(ProfileNames.neuronSalience(i),
-              l.reduceSum(l.math.mul(l.math.abs(act), tokenMask), rows)); // [f]
+          pb.output(ProfileNames.activationAbsSum(i), perSample(l, act, tokenMask, mask)); // [B, f]
         }
       }
       pb.output(ProfileNames.TOKEN_COUNT, tf.reduceSum(tokenMask, tf.constant(new int[] {0, 1})));
     }
 
-    private static Operand<TFloat32> empty(Ops tf, Operand<TInt32> k) {
-      return tf.zeros(tf.stack(List.of(k, tf.constant(0))), TFloat32.class); // [K, 0]
+    /** Per sample, the sum of |x| over its non-padding tokens: [N, w] -> [B, w]. */
+    private static Operand<TFloat32> perSample(Ops tf, Operand<TFloat32> x,
+        Operand<TFloat32> tokenMask, Operand<TInt32> mask) {
+      var masked = tf.math.mul(tf.math.abs(x), tokenMask); // [N, w]
+      var bTw = tf.concat(List.of(tf.shape(mask), tf.constant(new int[] {-1})),
+          tf.constant(0)); // [B, T, -1]
+      return tf.reduceSum(tf.reshape(masked, bTw), tf.constant(1)); // [B, w]
+    }
+
+    private static Operand<TFloat32> empty(Ops tf, Operand<TInt32> rows) {
+      return tf.zeros(tf.stack(List.of(rows, tf.constant(0))), TFloat32.class); // [rows, 0]
     }
   }
 }

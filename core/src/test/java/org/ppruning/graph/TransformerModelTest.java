@@ -116,7 +116,7 @@ class TransformerModelTest {
     }
   }
 
-  /** Profile captures equal the activations at the asked positions; salience sums skip padding. */
+  /** Profile captures equal the activations at the asked positions; per-sample sums skip padding. */
   @Test
   void profileReturnsSampledActivationsAndSalience() {
     ModelSpec spec = bertSpec(2, 16, 4, 32);
@@ -142,25 +142,26 @@ class TransformerModelTest {
           assertEquals(act.data()[7 * 32 + c], picked.data()[c]);
           assertEquals(act.data()[2 * 32 + c], picked.data()[2 * 32 + c]);
         }
-        float[] headSal = full.get(ProfileNames.headSalience(layer)).data();
-        float[] neuronSal = full.get(ProfileNames.neuronSalience(layer)).data();
-        for (int h = 0; h < 4; h++) {
-          double s = 0;
-          for (int t = 0; t < n; t++) {
-            if (b.attentionMask()[t] == 1) {
-              for (int c = 0; c < 4; c++) {
-                s += Math.abs(ctx.data()[t * 16 + h * 4 + c]) / 4;
-              }
+        FloatTensor ctxSum = full.get(ProfileNames.contextAbsSum(layer));
+        FloatTensor actSum = full.get(ProfileNames.activationAbsSum(layer));
+        assertArrayEquals(new long[] {2, 16}, ctxSum.shape());
+        assertArrayEquals(new long[] {2, 32}, actSum.shape());
+        int t0 = b.seqLen();
+        for (int row = 0; row < 2; row++) {
+          for (int c = 0; c < 16; c++) {
+            double s = 0;
+            for (int t = row * t0; t < (row + 1) * t0; t++) {
+              s += b.attentionMask()[t] * Math.abs(ctx.data()[t * 16 + c]);
             }
+            assertEquals(s, ctxSum.data()[row * 16 + c], 1e-5 * Math.max(1, s));
           }
-          assertEquals(s, headSal[h], 1e-4 * Math.max(1, s));
-        }
-        for (int f = 0; f < 32; f++) {
-          double s = 0;
-          for (int t = 0; t < n; t++) {
-            s += b.attentionMask()[t] * Math.abs(act.data()[t * 32 + f]);
+          for (int f = 0; f < 32; f++) {
+            double s = 0;
+            for (int t = row * t0; t < (row + 1) * t0; t++) {
+              s += b.attentionMask()[t] * Math.abs(act.data()[t * 32 + f]);
+            }
+            assertEquals(s, actSum.data()[row * 32 + f], 1e-5 * Math.max(1, s));
           }
-          assertEquals(s, neuronSal[f], 1e-4 * Math.max(1, s));
         }
       }
       var e = assertThrows(IllegalArgumentException.class, () -> m.profile(b, new int[] {n}));

@@ -1,0 +1,170 @@
+package org.ppruning.summary;
+
+import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import org.ppruning.model.LayerSpec;
+import org.ppruning.model.ModelSpec;
+import org.ppruning.summary.proto.ModelFingerprint;
+import org.ppruning.summary.proto.RowEncoding;
+import org.ppruning.summary.proto.SummaryConfig;
+
+/**
+ * Configurations of summary streams: which model, task and token sampling a summary belongs to,
+ * and the padding rule that makes activations independent of batching.
+ */
+public final class Summaries {
+  /** Samples are padded to a multiple of 8 tokens: little padding, few distinct batch shapes. */
+  public static final int DEFAULT_PAD_MULTIPLE = 8;
+
+  private Summaries() {}
+
+  /** The fingerprint of {@code spec}: its structure's SHA-256 plus the layer widths. */
+  public static ModelFingerprint fingerprint(ModelSpec spec) {
+    StringBuilder s = new StringBuilder("ppruning-fingerprint/1\n")
+        .append(spec.architecture()).append('\n')
+        .append(spec.source()).append('\n')
+        .append(spec.vocabSize()).append(' ').append(spec.hiddenSize()).append(' ')
+        .append(spec.headSize()).append(' ').append(spec.maxPositions()).append(' ')
+        .append(spec.typeVocabSize()).append(' ').append(spec.hiddenAct()).append(' ')
+        .append(Double.toHexString(spec.layerNormEps())).append(' ')
+        .append(spec.pooler()).append(' ').append(spec.mlmHead()).append(' ')
+        .append(spec.originalHeads()).append(' ').append(spec.originalFfn()).append('\n');
+    ModelFingerprint.Builder b = ModelFingerprint.newBuilder()
+        .setSource(spec.source() == null ? "" : spec.source())
+        .setHeadSize(spec.headSize())
+        .setMaxPositions(spec.maxPositions());
+    for (LayerSpec l : spec.layers()) {
+      s.append(Arrays.toString(l.keptHeads())).append(Arrays.toString(l.keptNeurons()))
+          .append('\n');
+      b.addHeads(l.heads()).addNeurons(l.ffn());
+    }
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256")
+          .digest(s.toString().getBytes(StandardCharsets.UTF_8));
+      return b.setDigest(ByteString.copyFrom(d)).build();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e); // every JVM must have it
+    }
+  }
+
+  /** The default configuration: float32 rows, samples padded to multiples of 8 tokens. */
+  public static SummaryConfig config(String task, ModelSpec spec, long seed, int tokens) {
+    return config(task, spec, seed, tokens, DEFAULT_PAD_MULTIPLE, RowEncoding.ROW_ENCODING_FLOAT32);
+  }
+
+  /**
+   * A configuration for summaries of {@code task} on {@code spec}.
+   *
+   * @param tokens      k, the sampled tokens whose activations become unit features
+   * @param padMultiple every sample is padded to its length rounded up to a multiple of this
+   * @param encoding    how token rows store values
+   */
+  public static SummaryConfig config(String task, ModelSpec spec, long seed, int tokens,
+      int padMultiple, RowEncoding encoding) {
+    SummaryConfig c = SummaryConfig.newBuilder().setTask(task == null ? "" : task)
+        .setModel(fingerprint(spec)).setSeed(seed).setTokens(tokens)
+        .setPadMultiple(padMultiple).setRowEncoding(encoding).build();
+    check(c);
+    return c;
+  }
+
+  /** Refuses a configuration with a missing or impossible field, naming it. */
+  static void check(SummaryConfig c) {
+    ModelFingerprint m = c.getModel();
+    List<String> bad = new ArrayList<>();
+    if (c.getTask().isEmpty()) {
+      bad.add("task is empty");
+    }
+    if (m.getDigest().size() != 32) {
+      bad.add("model digest has " + m.getDigest().size() + " bytes, expected 32 (SHA-256)");
+    }
+    if (m.getHeadSize() <= 0 || m.getMaxPositions() <= 0) {
+      bad.add("model head_size " + m.getHeadSize() + " and max_positions " + m.getMaxPositions()
+          + " must be > 0");
+    }
+    if (m.getHeadsCount() == 0 || m.getHeadsCount() != m.getNeuronsCount()) {
+      bad.add("model has " + m.getHeadsCount() + " head counts and " + m.getNeuronsCount()
+          + " neuron counts (one per layer, at least one layer)");
+    }
+    if (c.getTokens() <= 0) {
+      bad.add("tokens (k) must be > 0, got " + Integer.toUnsignedString(c.getTokens()));
+    }
+    if (c.getPadMultiple() <= 0) {
+      bad.add("pad_multiple must be > 0, got " + Integer.toUnsignedString(c.getPadMultiple()));
+    }
+    if (c.getRowEncoding() != RowEncoding.ROW_ENCODING_FLOAT32
+        && c.getRowEncoding() != RowEncoding.ROW_ENCODING_FLOAT16) {
+      bad.add("row_encoding " + c.getRowEncoding() + " is not supported");
+    }
+    if (!bad.isEmpty()) {
+      throw new IllegalArgumentException("summary config of task '" + c.getTask() + "': "
+          + String.join("; ", bad));
+    }
+  }
+
+  /**
+   * The padded length of a sample of {@code length} tokens: its length rounded up to a multiple
+   * of the configuration's pad multiple, at most the model's positions. It depends on nothing
+   * but the sample, which is what makes activations independent of batching.
+   */
+  public static int paddedLength(int length, SummaryConfig c) {
+    int max = c.getModel().getMaxPositions();
+    if (length <= 0 || length > max) {
+      throw new IllegalArgumentException("a sample of " + length + " tokens cannot be profiled:"
+          + " the model takes 1 to " + max);
+    }
+    long m = c.getPadMultiple();
+    return (int) Math.min(max, (length + m - 1) / m * m);
+  }
+
+  /** Values in one token row: per layer, heads * head_size context values and the neurons. */
+  static int rowValues(ModelFingerprint m) {
+    int n = 0;
+    for (int l = 0; l < m.getHeadsCount(); l++) {
+      n += m.getHeads(l) * m.getHeadSize() + m.getNeurons(l);
+    }
+    return n;
+  }
+
+  /** What differs between two configurations, for error messages ("" if nothing). */
+  static String difference(SummaryConfig want, SummaryConfig got) {
+    List<String> d = new ArrayList<>();
+    if (!want.getTask().equals(got.getTask())) {
+      d.add("task '" + got.getTask() + "', expected '" + want.getTask() + "'");
+    }
+    if (!want.getModel().equals(got.getModel())) {
+      d.add("model '" + got.getModel().getSource() + "' (digest " + hex(got.getModel())
+          + ", heads " + got.getModel().getHeadsList() + ", neurons "
+          + got.getModel().getNeuronsList() + "), expected '" + want.getModel().getSource()
+          + "' (digest " + hex(want.getModel()) + ", heads " + want.getModel().getHeadsList()
+          + ", neurons " + want.getModel().getNeuronsList() + ")");
+    }
+    if (want.getSeed() != got.getSeed()) {
+      d.add("seed " + got.getSeed() + ", expected " + want.getSeed());
+    }
+    if (want.getTokens() != got.getTokens()) {
+      d.add("tokens " + got.getTokens() + ", expected " + want.getTokens());
+    }
+    if (want.getPadMultiple() != got.getPadMultiple()) {
+      d.add("pad_multiple " + got.getPadMultiple() + ", expected " + want.getPadMultiple());
+    }
+    if (want.getRowEncoding() != got.getRowEncoding()) {
+      d.add("row_encoding " + got.getRowEncoding() + ", expected " + want.getRowEncoding());
+    }
+    if (d.isEmpty() && !want.equals(got)) {
+      d.add("fields this reader does not know differ");
+    }
+    return String.join("; ", d);
+  }
+
+  private static String hex(ModelFingerprint m) {
+    String h = HexFormat.of().formatHex(m.getDigest().toByteArray());
+    return h.length() > 12 ? h.substring(0, 12) + "..." : h;
+  }
+}
