@@ -1,5 +1,6 @@
 package org.ppruning.pruning;
 
+import org.ppruning.util.Progress;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashSet;

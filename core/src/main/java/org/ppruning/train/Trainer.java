@@ -15,7 +15,7 @@ import org.ppruning.model.FloatTensor;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TaskHead;
 import org.ppruning.model.Weights;
-import org.ppruning.pruning.Progress;
+import org.ppruning.util.Progress;
 import org.ppruning.tokenize.TextTokenizer;
 
 /**
