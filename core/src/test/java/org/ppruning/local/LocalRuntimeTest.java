@@ -169,6 +169,33 @@ class LocalRuntimeTest {
   }
 
   @Test
+  void aServiceThatExitsIsNamedWithItsLogAndNothingIsLeft() throws Exception {
+    // A broken build: the java launcher refuses the jar and exits with 1.
+    for (Service s : Service.values()) {
+      Files.createDirectories(s.jar(project).getParent());
+      Files.writeString(s.jar(project), "not a jar");
+    }
+    try (ServerSocket broker = new ServerSocket(0)) {
+      UpOptions o = options(Ports.freePort(), Ports.freePort(), Ports.freePort(), Ports.freePort(),
+          "127.0.0.1:" + broker.getLocalPort()).withBuild(false);
+      LocalRuntime rt = new LocalRuntime(project, runDir);
+      ByteArrayOutputStream progress = new ByteArrayOutputStream();
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> rt.up(o, new PrintStream(progress, true)));
+      assertEquals("profiler exited with code 1 before it was ready (log: " + rt.log(Service.PROFILER) + ")",
+          e.getMessage());
+      String out = progress.toString();
+      assertTrue(out.contains("  | Error: Invalid or corrupt jarfile " + Service.PROFILER.jar(project)), out);
+      assertTrue(out.contains("stopping what this call started"), out);
+      for (Service s : Service.values()) {
+        assertFalse(Files.exists(PidFile.path(runDir, s)), s.id() + " pid file left");
+        assertTrue(Files.readString(rt.log(s)).contains("corrupt jarfile"), s.id() + " log");
+      }
+      assertEquals(List.of(), Processes.withArgument(rt.markers(Service.PROFILER).get(1)));
+    }
+  }
+
+  @Test
   void tailKeepsTheLastLines() throws Exception {
     Path log = tmp.resolve("x.log");
     Files.writeString(log, "a\nb\nc\nd\n");
