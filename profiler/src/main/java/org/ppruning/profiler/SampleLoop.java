@@ -72,6 +72,8 @@ final class SampleLoop {
     private volatile boolean stop;
     private volatile boolean running;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile long firstRecordNanos; // 0 until a record arrived (for the benchmark)
+    private volatile long lastCommitNanos;
 
     private record Pending(ConsumerRecord<byte[], byte[]> record, long arrivedNanos) {}
 
@@ -114,6 +116,16 @@ final class SampleLoop {
         return running;
     }
 
+    /** {@link System#nanoTime} when the first record arrived, 0 before. */
+    long firstRecordNanos() {
+        return firstRecordNanos;
+    }
+
+    /** {@link System#nanoTime} of the last offset commit. */
+    long lastCommitNanos() {
+        return lastCommitNanos;
+    }
+
     /** Asks the loop to end after the current batch; wakes a blocked poll. */
     void stop() {
         stop = true;
@@ -138,6 +150,9 @@ final class SampleLoop {
             while (!stop) {
                 try {
                     for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                        if (firstRecordNanos == 0) {
+                            firstRecordNanos = System.nanoTime();
+                        }
                         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                         pending.computeIfAbsent(tp, k -> new ArrayDeque<>())
                                 .add(new Pending(r, System.nanoTime()));
@@ -257,6 +272,7 @@ final class SampleLoop {
         }
         c.commitSync(Map.of(tp, new OffsetAndMetadata(end)));
 
+        lastCommitNanos = System.nanoTime();
         committed.put(tp, end);
         plans.remove(tp);
         ArrayDeque<Pending> q = pending.get(tp);

@@ -225,6 +225,30 @@ class ProfilerIT {
         return out;
     }
 
+    /** Every record of {@code topic} now in the log. */
+    static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    fail("did not reach the end offsets " + end + " of " + topic);
+                }
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
     /** Merges summary records into a state of {@code task}; outcomes in record order. */
     static SummaryState merge(String task, List<ConsumerRecord<byte[], byte[]>> records,
             List<MergeResult.Outcome> outcomes) throws Exception {
@@ -441,9 +465,10 @@ class ProfilerIT {
         } finally {
             p.kill();
         }
-        List<ConsumerRecord<byte[], byte[]>> beforeKill = readUntil(n.summaries(), rs -> true);
+        List<ConsumerRecord<byte[], byte[]>> beforeKill = readAll(n.summaries());
         SummaryState partial = merge("sst2", beforeKill, null);
-        assertTrue(partial.samples() < 400, "killed before the end: " + partial.samples());
+        assertTrue(partial.samples() >= 4 && partial.samples() < 400,
+                "killed after some batches and before the end: " + partial.samples());
 
         try (ProfilerProcess again = ProfilerProcess.start(props(n, 4, "3s", null, null), log("kill-restart"))) {
             List<ConsumerRecord<byte[], byte[]>> all = summariesCovering(n, "sst2", 400);
