@@ -86,13 +86,15 @@ class ProfilerBenchmarkIT {
             print("plain forward (serving_default, same batches): %.2f s and %.2f s, mean %.1f samples/s",
                     serve1, serve2, serveRate);
             print("profiler (Kafka in + validate + profile + summaries out + acks + commit): %.2f s,"
-                    + " %.1f samples/s (%.2f s with the group join); %d summary records, %.1f MB",
-                    run.seconds, profilerRate, run.withJoin, run.records, run.bytes / 1e6);
+                    + " %.1f samples/s (%.2f s with the group join); of which in the engine"
+                    + " (tokenize + profile + summaries) %.2f s; %d summary records, %.1f MB",
+                    run.seconds, profilerRate, run.withJoin, run.engineSeconds, run.records,
+                    run.bytes / 1e6);
             print("ratio profiler / plain forward = %.3f (target >= 0.9)", profilerRate / serveRate);
         }
     }
 
-    record Run(double seconds, double withJoin, long records, double bytes) {}
+    record Run(double seconds, double withJoin, double engineSeconds, long records, double bytes) {}
 
     static Run runProfiler(String bootstrap, String topic, String prefix, TransformerModel model,
             TextTokenizer tok, int expected, int batch) throws Exception {
@@ -136,6 +138,8 @@ class ProfilerBenchmarkIT {
             throw new IllegalStateException(rejected + " samples rejected in the benchmark");
         }
         return new Run((end - loop.firstRecordNanos()) / 1e9, (end - start) / 1e9,
+                registry.timer("ppruning.profiler.profile.latency")
+                        .totalTime(java.util.concurrent.TimeUnit.SECONDS),
                 (long) registry.find("ppruning.profiler.summary.records").counters().stream()
                         .mapToDouble(c -> c.count()).sum(),
                 registry.summary("ppruning.profiler.summary.bytes").totalAmount());
@@ -184,6 +188,5 @@ class ProfilerBenchmarkIT {
     static void print(String format, Object... args) {
         String line = "bench: " + String.format(format, args);
         System.out.println(line);
-        System.err.println(line);
     }
 }
