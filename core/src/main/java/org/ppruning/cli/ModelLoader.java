@@ -9,10 +9,10 @@ import org.ppruning.importer.ModelSource;
 import org.ppruning.model.ModelSpec;
 
 /** What commands accept as {@code --model}: a ppruning SavedModel, a catalog name or a checkpoint. */
-final class ModelLoader {
+public final class ModelLoader {
   private ModelLoader() {}
 
-  static TransformerModel open(String model, ArtifactCache cache) throws Exception {
+  public static TransformerModel open(String model, ArtifactCache cache) throws Exception {
     Path dir = Path.of(model);
     if (Files.isDirectory(dir)
         && Files.exists(dir.resolve("assets").resolve(ModelSpec.ASSET_NAME))) {

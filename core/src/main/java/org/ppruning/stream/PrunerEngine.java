@@ -231,6 +231,11 @@ public final class PrunerEngine {
     return new Accepted(task, o, null, null, t.samples);
   }
 
+  /** Records a record that is no summary at all as read (it is not read again). */
+  public synchronized void skip(Partition from, long offset) {
+    offsets.put(from, offset + 1);
+  }
+
   private Accepted rejected(String task, String reason, String detail) {
     return new Accepted(task, Outcome.REJECTED, reason, detail,
         tasks.containsKey(task) ? tasks.get(task).samples : 0);
@@ -269,7 +274,9 @@ public final class PrunerEngine {
       throw new IllegalStateException("no summaries merged for task '" + task + "'");
     }
     long t0 = System.nanoTime();
+    long samples = t.state.samples();
     ActivationFeatures f = t.state.toFeatures();
+    t.prunedAt = samples; // a failure below waits for the next every-samples, no retry loop
     PruneRun run = PruneRun.plan(t.base.spec(), t.base.weights(), f, settings.prune(),
         "stream:" + task, Map.of());
     OptionalLong latest = repo.latest(task);
@@ -277,8 +284,6 @@ public final class PrunerEngine {
     if (latest.isPresent()) {
       change = KeptUnits.change(spec(task, latest.getAsLong()).layers(), run.kept());
     }
-    long samples = t.state.samples();
-    t.prunedAt = samples;
     ModelEvent event = null;
     boolean written = latest.isEmpty() || change > settings.minChange();
     long version = latest.orElse(0);

@@ -264,7 +264,8 @@ class PrunerEngineTest {
       }
     }
     assertTrue(crashAt > 0, "a version was written");
-    FileTime v1 = Files.getLastModifiedTime(root.resolve(TASK).resolve("1").resolve("saved_model.pb"));
+    Path v1File = root.resolve(TASK).resolve("1").resolve("saved_model.pb");
+    FileTime v1 = Files.getLastModifiedTime(v1File);
     PrunerEngine c2 = PrunerEngine.open(file, new ModelRepository(root), c.settings(),
         task -> new PrunerEngine.Base("tiny", spec, weights, tokenizer));
     assertEquals(crashAt, c2.offsets().get(P0), "resumes at the record that was lost");
@@ -281,8 +282,7 @@ class PrunerEngineTest {
     for (int v = 0; v < want.size(); v++) {
       assertSameUnits(want.get(v), got.get(v), "version " + (v + 1));
     }
-    assertEquals(v1, Files.getLastModifiedTime(root.resolve(TASK).resolve("1")
-        .resolve("saved_model.pb")), "version 1 was not rewritten");
+    assertEquals(v1, Files.getLastModifiedTime(v1File), "version 1 was not rewritten");
   }
 
   @Test
