@@ -282,7 +282,14 @@ public class PrunerService {
         reject("unreadable", from + "@" + r.offset() + " is not an ActivationSummary: " + e);
         return null;
       }
-      PrunerEngine.Accepted a = engine.accept(r.key(), s, from, r.offset());
+      PrunerEngine.Accepted a;
+      try {
+        a = engine.accept(r.key(), s, from, r.offset());
+      } catch (IOException e) { // the task's own base model (models.<task>) does not load
+        reject("base-model", from + "@" + r.offset() + " of task '" + s.getConfig().getTask()
+            + "': " + e.getMessage());
+        return null;
+      }
       meter(a.task());
       meters.counter("ppruning.pruner.summaries", "outcome",
           a.outcome().name().toLowerCase()).increment();

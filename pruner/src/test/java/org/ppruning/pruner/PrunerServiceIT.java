@@ -83,12 +83,9 @@ class PrunerServiceIT {
   static TextTokenizer tok;
   static List<Sample> samples;
   static List<TokenizedSample> tokenized;
-  static String bootstrap;
 
   @BeforeAll
   static void setUp() throws Exception {
-    bootstrap = System.getProperty("kafka.bootstrap.servers");
-    assertNotNull(bootstrap, "run through `bin/mvn verify`, which starts the test broker");
     List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
     for (int i = 0; vocab.size() < 50; i++) {
       vocab.add("w" + i);
@@ -123,6 +120,12 @@ class PrunerServiceIT {
   static void tearDown() {
     model.close();
     tok.close();
+  }
+
+  static String bootstrap() {
+    String b = System.getProperty("kafka.bootstrap.servers");
+    assertNotNull(b, "run through `bin/mvn verify`, which starts the test broker");
+    return b;
   }
 
   /** Summaries of {@code from..to} samples by one streaming builder, polls of 7, small chunks. */
@@ -163,22 +166,27 @@ class PrunerServiceIT {
   }
 
   static void produce(String topic, List<ActivationSummary> records) throws Exception {
+    produce(topic, records, TASK);
+  }
+
+  static void produce(String topic, List<ActivationSummary> records, String key)
+      throws Exception {
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
       for (ActivationSummary s : records) {
-        producer.send(new ProducerRecord<>(topic, TASK, s.toByteArray())).get();
+        producer.send(new ProducerRecord<>(topic, key, s.toByteArray())).get();
       }
     }
   }
 
   static void createTopic(String topic) throws Exception {
     Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
     try (Admin admin = Admin.create(p)) {
       admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
     }
@@ -186,8 +194,12 @@ class PrunerServiceIT {
 
   /** Every model event on {@code topic} so far. */
   static List<ModelEvent> events(String topic) {
+    return events(topic, TASK);
+  }
+
+  static List<ModelEvent> events(String topic, String task) {
     Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     List<ModelEvent> out = new ArrayList<>();
@@ -199,7 +211,7 @@ class PrunerServiceIT {
       Map<TopicPartition, Long> end = c.endOffsets(parts);
       while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
         c.poll(Duration.ofMillis(200)).forEach(r -> {
-          assertEquals(TASK, r.key(), "event key is the task");
+          assertEquals(task, r.key(), "event key is the task");
           out.add(ModelEvent.fromJson(r.value()));
         });
       }
@@ -208,9 +220,14 @@ class PrunerServiceIT {
   }
 
   static List<ModelEvent> awaitEvents(String topic, int n, PrunerApp app) throws Exception {
-    long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    return awaitEvents(topic, n, app, Duration.ofMinutes(2), TASK);
+  }
+
+  static List<ModelEvent> awaitEvents(String topic, int n, PrunerApp app, Duration max,
+      String task) throws Exception {
+    long end = System.nanoTime() + max.toNanos();
     while (System.nanoTime() < end) {
-      List<ModelEvent> e = events(topic);
+      List<ModelEvent> e = events(topic, task);
       if (e.size() >= n) {
         return e;
       }
