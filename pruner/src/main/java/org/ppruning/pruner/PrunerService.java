@@ -290,13 +290,13 @@ public class PrunerService {
             + "': " + e.getMessage());
         return null;
       }
-      meter(a.task());
       meters.counter("ppruning.pruner.summaries", "outcome",
           a.outcome().name().toLowerCase()).increment();
       if (a.outcome() == PrunerEngine.Outcome.REJECTED) {
         reject(a.reason(), from + "@" + r.offset() + ": " + a.detail());
         return null;
       }
+      meter(a.task());
       if (a.outcome() == PrunerEngine.Outcome.REDELIVERED) {
         LOG.infof("pruner: %s@%d redelivers a batch of task %s: not counted again", from,
             r.offset(), a.task());

@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -25,7 +27,9 @@ import org.ppruning.pruning.ActivationFeatures;
 import org.ppruning.pruning.FeatureCollector;
 import org.ppruning.pruning.PruneRun;
 import org.ppruning.pruning.PruneSettings;
+import org.ppruning.stream.KeptUnits;
 import org.ppruning.stream.ModelEvent;
+import org.ppruning.stream.RepositoryAssertions;
 import org.ppruning.summary.ProfileBatch;
 import org.ppruning.summary.Summaries;
 import org.ppruning.summary.SummaryBuilder;
@@ -52,20 +56,18 @@ class PrunerRealIT {
     assertEquals(3000, samples.size());
     String topic = "it.real.summaries." + UUID.randomUUID();
     PrunerServiceIT.createTopic(topic);
-    Map<String, String> s = new LinkedHashMap<>();
-    s.put("work-dir", tmp.toString());
-    s.put("repository", tmp.resolve("models").toString());
-    s.put("state-dir", tmp.resolve("state").toString());
-    s.put("kafka.summaries-topic", topic);
-    s.put("kafka.models-topic", topic + ".models");
-    s.put("kafka.group", "it-" + topic);
-    s.put("kafka.partitions", "1");
     // Everything else at its default: all-minilm-l6-v2, 50% FLOPs, reference linkage, seed 42,
-    // 200 tokens, min-samples 3000.
+    // 200 tokens, min-samples 3000, min-change 0.05.
+    Map<String, String> s = settings(tmp.resolve("a"), topic, "a");
+    // A second pruner on the same stream that starts earlier and re-clusters every 500 samples.
+    Map<String, String> early = settings(tmp.resolve("b"), topic, "b");
+    early.put("min-samples", "2000");
+    early.put("every-samples", "500");
     try (TransformerModel m = TransformerModel.build(imp.spec(), imp.weights(),
         imp.tokenizerJson());
         TextTokenizer tok = TextTokenizer.load(imp.tokenizerJson());
-        PrunerApp app = PrunerApp.start(s, Path.of("target/it-logs/" + topic + ".log"))) {
+        PrunerApp app = PrunerApp.start(s, Path.of("target/it-logs/" + topic + ".log"));
+        PrunerApp b = PrunerApp.start(early, Path.of("target/it-logs/" + topic + "-b.log"))) {
       PruneSettings defaults = PruneSettings.defaults();
       SummaryConfig c = Summaries.config(TASK, m.spec(), defaults.seed(), defaults.tokens());
       SummaryBuilder builder = new SummaryBuilder(c, SummaryBuilder.DEFAULT_MAX_BYTES);
@@ -95,6 +97,7 @@ class PrunerRealIT {
       double secs = app.metric("ppruning_pruner_recluster_last_duration_seconds",
           "task=\"" + TASK + "\"");
       Path dir = Path.of(URI.create(v1.path()));
+      assertEquals(tmp.resolve("a").resolve("models").resolve(TASK).resolve("1"), dir);
       long size;
       try (Stream<Path> files = Files.walk(dir)) {
         size = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
@@ -112,12 +115,58 @@ class PrunerRealIT {
       System.err.printf("batch path: %.1f s, plan stages %s%n", (System.nanoTime() - t0) / 1e9,
           run.seconds());
       try (TransformerModel loaded = TransformerModel.load(dir)) {
-        PrunerServiceIT.assertSameUnits(run.kept(), loaded.spec().layers(),
+        RepositoryAssertions.assertSameUnits(run.kept(), loaded.spec().layers(),
             "streamed version 1 vs batch");
         assertTrue(loaded.spec().layers().stream().mapToInt(l -> l.ffn()).sum() < 6 * 1536,
             "neurons were pruned");
       }
       assertEquals(3000, app.awaitSamples(TASK, n -> n >= 3000, Duration.ofSeconds(10)));
+
+      // The early pruner: re-clustered at 2000, 2500 and 3000 samples; a version whenever more
+      // than 5% of the kept units changed; at 3000 the same units as the batch path.
+      long end = System.nanoTime() + Duration.ofMinutes(15).toNanos();
+      while (b.metric("ppruning_pruner_recluster_seconds_count", "task=\"" + TASK + "\"") < 3
+          && System.nanoTime() < end) {
+        PrunerApp.sleep(1000);
+      }
+      Matcher mt = Pattern.compile("re-clustered sentiment at (\\d+) samples in ([0-9.]+) s:"
+          + " change ([0-9.]+), (wrote version|no new version)").matcher(Files.readString(b.log));
+      List<String> at = new ArrayList<>();
+      int written = 0;
+      double lastChange = -1;
+      while (mt.find()) {
+        at.add(mt.group(1));
+        lastChange = Double.parseDouble(mt.group(3));
+        boolean wrote = mt.group(4).equals("wrote version");
+        written += wrote ? 1 : 0;
+        assertEquals(at.size() == 1 || lastChange > 0.05, wrote, "written iff changed > 5%: "
+            + mt.group());
+        System.err.println("early pruner: " + mt.group());
+      }
+      assertEquals(List.of("2000", "2500", "3000"), at, "re-clusterings");
+      Path bRepo = tmp.resolve("b").resolve("models").resolve(TASK);
+      assertEquals(written, PrunerServiceIT.events(topic + ".b.models", TASK).size());
+      try (TransformerModel latest = TransformerModel.load(bRepo.resolve("" + written))) {
+        if (lastChange > 0.05) {
+          RepositoryAssertions.assertSameUnits(run.kept(), latest.spec().layers(),
+              "early pruner's version at 3000 samples vs batch");
+        } else {
+          assertTrue(KeptUnits.change(latest.spec().layers(), run.kept()) <= 0.05,
+              "the batch units are within min-change of the early pruner's latest version");
+        }
+      }
     }
+  }
+
+  Map<String, String> settings(Path work, String topic, String name) {
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put("work-dir", work.toString());
+    s.put("repository", work.resolve("models").toString());
+    s.put("state-dir", work.resolve("state").toString());
+    s.put("kafka.summaries-topic", topic);
+    s.put("kafka.models-topic", topic + (name.equals("a") ? "" : "." + name) + ".models");
+    s.put("kafka.group", "it-" + name + "-" + topic);
+    s.put("kafka.partitions", "1");
+    return s;
   }
 }

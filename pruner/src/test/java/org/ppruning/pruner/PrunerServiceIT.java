@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.ppruning.stream.RepositoryAssertions.assertSameUnits;
+import static org.ppruning.stream.RepositoryAssertions.assertSameVersions;
+import static org.ppruning.stream.RepositoryAssertions.versions;
 
 import java.io.IOException;
 import java.net.URI;
@@ -252,35 +255,7 @@ class PrunerServiceIT {
         e.prune(TASK);
       }
     }
-    return versions(root);
-  }
-
-  static List<List<LayerSpec>> versions(Path root) throws IOException {
-    ModelRepository repo = new ModelRepository(root);
-    List<List<LayerSpec>> out = new ArrayList<>();
-    List<Long> vs = repo.versions(TASK);
-    for (int i = 0; i < vs.size(); i++) {
-      assertEquals(i + 1, vs.get(i), "versions are numbered 1, 2, ... " + vs);
-      out.add(ModelSpec.read(repo.path(TASK, vs.get(i)).resolve("assets")
-          .resolve(ModelSpec.ASSET_NAME)).layers());
-    }
-    return out;
-  }
-
-  static void assertSameVersions(List<List<LayerSpec>> want, List<List<LayerSpec>> got) {
-    assertEquals(want.size(), got.size(), "number of versions");
-    for (int v = 0; v < want.size(); v++) {
-      assertSameUnits(want.get(v), got.get(v), "version " + (v + 1));
-    }
-  }
-
-  static void assertSameUnits(List<LayerSpec> want, List<LayerSpec> got, String what) {
-    assertEquals(want.size(), got.size(), what + ": layers");
-    for (int l = 0; l < want.size(); l++) {
-      assertArrayEquals(want.get(l).keptHeads(), got.get(l).keptHeads(), what + " layer " + l);
-      assertArrayEquals(want.get(l).keptNeurons(), got.get(l).keptNeurons(),
-          what + " layer " + l);
-    }
+    return versions(root, TASK);
   }
 
   @Test
@@ -330,7 +305,7 @@ class PrunerServiceIT {
       assertEquals(again.size(), (long) app.metric("ppruning_pruner_summaries_total",
           "outcome=\"redelivered\""), "redelivered records seen");
       Path repo = work.resolve("models");
-      assertSameVersions(want, versions(repo));
+      assertSameVersions(want, versions(repo, TASK));
       assertEquals(want.size(), events(topic + ".models").size(), "one event per version");
       for (int v = 0; v < events.size(); v++) {
         assertEquals(v + 1, events.get(v).version());
@@ -375,7 +350,7 @@ class PrunerServiceIT {
       PrunerApp.sleep(1500);
       assertEquals(100, (long) again.metric("ppruning_pruner_samples", "task=\"" + TASK + "\""),
           "nothing counted twice");
-      assertSameVersions(want, versions(work.resolve("models")));
+      assertSameVersions(want, versions(work.resolve("models"), TASK));
       // The restart resumed from the checkpoint, inside the head: the records after it were
       // merged once before the kill and once after it, and counted once.
       Matcher m = Pattern.compile("state restored from .*offsets \\{" + Pattern.quote(topic)
