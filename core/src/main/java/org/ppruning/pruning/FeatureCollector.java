@@ -30,10 +30,6 @@ import org.ppruning.tokenize.TextTokenizer;
  * batching, bit for bit.
  */
 public final class FeatureCollector {
-  /** k, the sampled tokens, unless told otherwise ({@code prune --tokens}, the profiler). */
-  public static final int DEFAULT_TOKENS = 200;
-  /** The token sampling seed unless told otherwise ({@code prune --seed}, the profiler). */
-  public static final long DEFAULT_SEED = 42;
   /** The task name in the summaries of an in-process run (features do not depend on it). */
   public static final String TASK = "local";
   /** Records never leave the process here: only protobuf's 2 GiB message limit matters. */

@@ -11,6 +11,7 @@ import java.util.Set;
 import org.ppruning.data.Sample;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.pruning.FeatureCollector;
+import org.ppruning.pruning.PruneSettings;
 import org.ppruning.summary.ProfileBatch;
 import org.ppruning.summary.SampleEncoding;
 import org.ppruning.summary.Summaries;
@@ -73,7 +74,7 @@ public final class ProfilerEngine {
 
     /** The batch command's defaults: seed 42, k = 200, 32 per run, 512 KiB records, reject. */
     public static Settings defaults() {
-      return new Settings(FeatureCollector.DEFAULT_SEED, FeatureCollector.DEFAULT_TOKENS, 32,
+      return new Settings(PruneSettings.DEFAULT_SEED, PruneSettings.DEFAULT_TOKENS, 32,
           SummaryBuilder.DEFAULT_MAX_BYTES, TooLong.REJECT);
     }
   }
