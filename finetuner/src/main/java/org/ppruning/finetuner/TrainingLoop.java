@@ -48,7 +48,9 @@ import org.ppruning.data.SplitData;
 import org.ppruning.data.Task;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
+import org.ppruning.finetuner.serving.ServingRegistry;
 import org.ppruning.graph.TransformerModel;
+import org.ppruning.serve.SwapResult;
 import org.ppruning.stream.CommitTracker;
 import org.ppruning.stream.LatestPerKey;
 import org.ppruning.stream.ModelEvent;
@@ -72,8 +74,8 @@ public class TrainingLoop {
   /** A pruned-version event and where it came from. */
   record Job(ModelEvent event, int partition, long offset) {}
 
-  private final TrainingConfig config;
-  private final FinetunerConfig service;
+  private final FinetunerConfig.Training config;
+  private final ServingRegistry serving;
   private final String bootstrap;
   private final MeterRegistry metrics;
   private final LatestPerKey<String, Job> queue = new LatestPerKey<>();
@@ -90,23 +92,22 @@ public class TrainingLoop {
   private Counter jobsFailed;
   private Counter superseded;
 
-  TrainingLoop(TrainingConfig config, FinetunerConfig service, MeterRegistry metrics,
+  TrainingLoop(FinetunerConfig config, ServingRegistry serving, MeterRegistry metrics,
       @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
       String bootstrap) {
-    this.config = config;
-    this.service = service;
+    this.config = config.training();
+    this.serving = serving;
     this.metrics = metrics;
     this.bootstrap = bootstrap;
   }
 
-  /** The serving repository fine-tuned versions are written to. */
+  /** The serving repository fine-tuned versions are written to (the one the registry serves). */
   public ModelRepository repository() {
-    return repository;
+    return serving.repository();
   }
 
   void start(@Observes StartupEvent ev) {
-    repository = new ModelRepository(config.repository()
-        .orElse(service.workDir().resolve("models")));
+    repository = serving.repository();
     metrics.gauge("ppruning.finetuner.jobs.running", running);
     metrics.gauge("ppruning.finetuner.jobs.waiting", queue, LatestPerKey::size);
     jobsDone = metrics.counter("ppruning.finetuner.jobs", "outcome", "done");
@@ -289,6 +290,8 @@ public class TrainingLoop {
         Path parent = dir.resolve("assets").resolve("parent.txt");
         Files.writeString(parent, pruned.path() + "\n");
       });
+      // Served now if it loads, warms up and passes the swap policy (compared on test metrics).
+      SwapResult swap = serving.offer(task, version, written, testMetrics);
       Map<String, Double> m = new HashMap<>();
       testMetrics.forEach((k, v) -> m.put("test_" + k, v));
       if (outcome.get().devValue() != null) {
@@ -298,7 +301,9 @@ public class TrainingLoop {
           written.toUri().toString(), pruned.path(), pruned.layers(), pruned.flopsKept(),
           pruned.paramsKept(), splits.train().size(),
           "fine-tuned pruned version " + pruned.version() + " on " + data.name() + " (best epoch "
-              + outcome.get().result().bestEpoch() + ")", m, Instant.now().toString()));
+              + outcome.get().result().bestEpoch() + "); "
+              + (swap.accepted() ? "serving it" : "NOT served: " + swap.reason()), m,
+          Instant.now().toString()));
     }
   }
 

@@ -54,7 +54,7 @@ class TrainingLoopIT {
     @Override
     public Map<String, String> getConfigOverrides() {
       return Map.of("ppruning.finetuner.training.enabled", "true",
-          "ppruning.finetuner.training.repository", ROOT.resolve("serving").toString(),
+          "ppruning.finetuner.serving.repository", ROOT.resolve("serving").toString(),
           "ppruning.finetuner.training.epochs", "1",
           "ppruning.finetuner.training.lr", "1e-4",
           "ppruning.finetuner.training.group-id", "it-" + UUID.randomUUID());
@@ -94,6 +94,7 @@ class TrainingLoopIT {
       ModelEvent tuned = awaitFinetuned(c, event.path(), Duration.ofMinutes(8));
       assertEquals(task, tuned.task());
       assertEquals(event.path(), tuned.parent());
+      assertTrue(tuned.reason().endsWith("serving it"), tuned.reason());
       Path dir = Path.of(java.net.URI.create(tuned.path()));
       assertTrue(Files.isRegularFile(dir.resolve("saved_model.pb")), dir.toString());
       double acc = tuned.metrics().get("test_accuracy");
