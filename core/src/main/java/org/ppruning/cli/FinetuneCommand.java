@@ -7,29 +7,37 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.ppruning.data.SplitData;
-import org.ppruning.data.Sample;
+import org.ppruning.data.Split;
+import org.ppruning.data.TaskData;
 import org.ppruning.data.Task;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.ModelSpec;
-import org.ppruning.model.TaskHead;
 import org.ppruning.model.Weights;
 import org.ppruning.tokenize.TextTokenizer;
+import org.ppruning.train.Examples;
+import org.ppruning.train.TaskExamples;
 import org.ppruning.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ppruning finetune}: fine-tune a (pruned) model on a task; keep the best dev epoch. */
-@Command(name = "finetune", description = "Fine-tune a model (pruned or not) on a built-in"
-    + " classification task; evaluates on the dev split after every epoch and writes the best"
-    + " epoch as a SavedModel with its task head.")
+@Command(name = "finetune", description = "Fine-tune a model (pruned or not) on a task:"
+    + " classification, regression, extractive QA, causal LM (gpt2) or masked LM (bert); evaluates"
+    + " on the dev split after every epoch and writes the best epoch as a SavedModel with its task"
+    + " head.")
 final class FinetuneCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "NAME|DIR") String model;
 
-  @Option(names = "--task", required = true, description = "Built-in task (see README).")
+  @Option(names = "--task", required = true, description = "Built-in task, or an official one"
+      + " (GLUE, squad-v1.1, squad-v2.0, wikitext, ptb) with --data (see README).")
   String task;
+
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "Folder with an official task's files (train.tsv/dev.tsv, train-v1.1.json/"
+          + "dev-v1.1.json, wiki.*.raw, ptb.*.txt).")
+  Path dataDir;
 
   @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
 
@@ -40,7 +48,8 @@ final class FinetuneCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "32") int batch;
 
   @Option(names = "--max-len", defaultValue = "128",
-      description = "Longest sequence accepted; longer texts are an error, never cut.")
+      description = "Longest sequence accepted; longer texts are an error, never cut."
+          + " Language-modelling text is cut into rows of this many tokens.")
   int maxLen;
 
   @Option(names = "--seed", defaultValue = "42") long seed;
@@ -63,14 +72,10 @@ final class FinetuneCommand implements Callable<Integer> {
       throw new IllegalArgumentException("output " + out + " exists; pass --force to replace it");
     }
     Task t = Tasks.task(task);
-    if (!t.kind().isClassification()) {
-      throw new IllegalArgumentException("finetune supports classification tasks so far; task '"
-          + task + "' is " + t.kind());
-    }
     Trainer.Config config = new Trainer.Config(epochs, lr, batch, maxLen, seed, warmup,
         weightDecay, dropout, 1.0f);
     ArtifactCache cache = ArtifactCache.defaultCache();
-    SplitData<Sample> data = Tasks.splits(task, cache, System.err);
+    TaskData data = TaskData.load(task, dataDir, cache, System.err);
     try (TransformerModel base = ModelLoader.open(model, cache)) {
       if (base.tokenizerJson() == null) {
         throw new IllegalArgumentException(model + " has no tokenizer");
@@ -80,11 +85,13 @@ final class FinetuneCommand implements Callable<Integer> {
         throw new IllegalArgumentException(model + " is already fine-tuned (for "
             + pre.head().task() + "); start from a pre-trained or pruned model");
       }
-      ModelSpec spec = pre.withHead(new TaskHead(TaskHead.CLASSIFICATION, t.labels(), task));
+      ModelSpec spec = pre.withHead(TaskExamples.headFor(t, pre));
       Weights init = Trainer.addHead(pre, base.readWeights(), spec, seed);
       Trainer.Result r;
       try (TextTokenizer tok = TextTokenizer.load(base.tokenizerJson())) {
-        r = Trainer.fineTune(spec, init, tok, data.train(), data.dev(), config, System.err);
+        Examples train = TaskExamples.of(data, Split.TRAIN, tok, spec, maxLen, seed);
+        Examples dev = TaskExamples.of(data, Split.DEV, tok, spec, maxLen, seed + 1);
+        r = Trainer.train(spec, init, train, dev, config, System.err);
       }
       ModelSpec outSpec = spec.withMetadata("finetune", Map.of("task", task, "epochs", epochs,
           "lr", lr, "batch", batch, "seed", seed, "bestEpoch", r.bestEpoch()));
@@ -98,6 +105,7 @@ final class FinetuneCommand implements Callable<Integer> {
       o.put("value", r.bestEpoch() == 0 ? null
           : r.epochs().get(r.bestEpoch() - 1).dev().get(evalKey(metric)));
       o.put("split", "dev");
+      o.put("head", spec.head().type());
       o.put("epochs", r.epochs().size());
       o.put("bestEpoch", r.bestEpoch());
       o.put("secondsPerStep", r.secondsPerStep());
@@ -113,8 +121,9 @@ final class FinetuneCommand implements Callable<Integer> {
       if (json) {
         Json.print(o);
       } else {
-        System.out.printf("fine-tuned %s on %s -> %s: best epoch %d, dev %s %s, %.3f s/step%n",
-            model, task, out, r.bestEpoch(), metric, o.get("value"), r.secondsPerStep());
+        System.out.printf("fine-tuned %s on %s (%s head) -> %s: best epoch %d, dev %s %s, %.3f"
+            + " s/step%n", model, task, spec.head().type(), out, r.bestEpoch(), metric,
+            o.get("value"), r.secondsPerStep());
       }
       if (r.failure() != null) {
         System.err.println("ppruning finetune: " + r.failure() + "; written to " + out);

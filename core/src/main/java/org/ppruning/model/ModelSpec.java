@@ -185,7 +185,8 @@ public record ModelSpec(
    */
   public ModelSpec withHead(TaskHead h) {
     boolean needsPooler = h != null && h.usesPooler();
-    boolean needsMlm = h != null && h.type().equals(TaskHead.MASKED_LM);
+    boolean needsMlm = h != null && h.type().equals(TaskHead.MASKED_LM)
+        && architecture == Architecture.BERT;
     return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
         typeVocabSize, hiddenAct, layerNormEps, needsPooler || pooler, needsMlm || mlmHead,
         originalHeads, originalFfn, layers, source, tokenizer, metadata, h);

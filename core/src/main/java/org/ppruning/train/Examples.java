@@ -53,6 +53,35 @@ public abstract class Examples {
   /** What the rows {@code idx} (fed as {@code b}) should predict. */
   public abstract Targets targets(int[] idx, TokenBatch b);
 
+  /** The same kind of examples with only the rows {@code rows}, in that order. */
+  public abstract Examples select(int[] rows);
+
+  /** The first {@code n} rows (all if there are fewer): for language modelling, a contiguous
+   * stretch of the text. */
+  public Examples first(int n) {
+    int[] rows = new int[Math.min(n, size())];
+    java.util.Arrays.setAll(rows, i -> i);
+    return select(rows);
+  }
+
+  /** {@code n} rows chosen at random by {@code seed} (all if there are fewer), in row order. */
+  public Examples sample(int n, long seed) {
+    if (n >= size()) {
+      return this;
+    }
+    int[] rows = Arrays.copyOf(Trainer.shuffled(size(), new Random(seed)), n);
+    Arrays.sort(rows);
+    return select(rows);
+  }
+
+  static int[][] pick(int[][] a, int[] rows) {
+    int[][] out = new int[rows.length][];
+    for (int i = 0; i < rows.length; i++) {
+      out[i] = a[rows[i]];
+    }
+    return out;
+  }
+
   /** Sequence classification: label ids from the head's label list. */
   public static Classified classification(TextTokenizer tok, List<Sample> samples, TaskHead head,
       int maxLength) {
@@ -283,6 +312,15 @@ public abstract class Examples {
       }
       return Targets.classes(out);
     }
+
+    @Override
+    public Classified select(int[] rows) {
+      int[] l = new int[rows.length];
+      for (int i = 0; i < rows.length; i++) {
+        l[i] = labels[rows[i]];
+      }
+      return new Classified(pick(ids, rows), pick(types, rows), padId, l);
+    }
   }
 
   /** Regression rows and their scores. */
@@ -301,6 +339,15 @@ public abstract class Examples {
         out[i] = scores[idx[i]];
       }
       return Targets.scores(out);
+    }
+
+    @Override
+    public Scored select(int[] rows) {
+      float[] v = new float[rows.length];
+      for (int i = 0; i < rows.length; i++) {
+        v[i] = scores[rows[i]];
+      }
+      return new Scored(pick(ids, rows), pick(types, rows), padId, v);
     }
   }
 
@@ -331,6 +378,21 @@ public abstract class Examples {
         e[i] = ends[idx[i]];
       }
       return Targets.spans(s, e);
+    }
+
+    @Override
+    public Spans select(int[] rows) {
+      int[] s = new int[rows.length];
+      int[] e = new int[rows.length];
+      List<QaSample> q = new ArrayList<>();
+      TextTokenizer.SpannedPair[] p = new TextTokenizer.SpannedPair[rows.length];
+      for (int i = 0; i < rows.length; i++) {
+        s[i] = starts[rows[i]];
+        e[i] = ends[rows[i]];
+        q.add(samples.get(rows[i]));
+        p[i] = pairs[rows[i]];
+      }
+      return new Spans(pick(ids, rows), pick(types, rows), padId, s, e, q, p, allowNoAnswer);
     }
   }
 
@@ -364,6 +426,12 @@ public abstract class Examples {
         }
       }
       return Targets.tokens(pos, tok);
+    }
+
+    @Override
+    public Tokens select(int[] rows) {
+      return new Tokens(pick(ids, rows), pick(types, rows), padId, pick(positions, rows),
+          pick(targets, rows), pick(original, rows));
     }
 
     /** Predicted tokens over all rows. */

@@ -210,7 +210,8 @@ public final class Trainer {
         Examples.classification(tok, samples, m.spec().head(), maxLength), batchSize);
   }
 
-  private static int[] shuffled(int n, Random r) {
+  /** 0..n-1 in a random order (Fisher-Yates). */
+  static int[] shuffled(int n, Random r) {
     int[] a = new int[n];
     for (int i = 0; i < n; i++) {
       a[i] = i;

@@ -16,6 +16,7 @@ import org.ppruning.graph.VariableSet;
 import org.ppruning.model.Architecture;
 import org.ppruning.model.BertLayout;
 import org.ppruning.model.FloatTensor;
+import org.ppruning.model.Gpt2Layout;
 import org.ppruning.model.ModelLayout;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TaskHead;
@@ -88,7 +89,7 @@ public final class TrainingGraph implements AutoCloseable {
         boolean mlm = e.getKey().startsWith("cls/");
         boolean pooler = e.getKey().startsWith(BertLayout.POOLER);
         if (!empty && (!mlm || spec.head().type().equals(TaskHead.MASKED_LM))
-            && (!pooler || spec.head().usesPooler())) {
+            && (!pooler || spec.head().usesPooler()) && !unusedLayerNorm(spec, e.getKey())) {
           names.add(e.getKey());
         }
       }
@@ -168,6 +169,20 @@ public final class TrainingGraph implements AutoCloseable {
       graph.close();
       throw e;
     }
+  }
+
+  /** GPT-2's pre-LayerNorm of a sub-layer cut to nothing feeds no op (and has no gradient). */
+  private static boolean unusedLayerNorm(ModelSpec spec, String name) {
+    if (spec.architecture() != Architecture.GPT2) {
+      return false;
+    }
+    for (int i = 0; i < spec.numLayers(); i++) {
+      if (spec.layers().get(i).heads() == 0 && name.startsWith(Gpt2Layout.ln1(i) + "/")
+          || spec.layers().get(i).ffn() == 0 && name.startsWith(Gpt2Layout.ln2(i) + "/")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Operand<TInt32> allAxes(Ops tf, Operand<TFloat32> x) {
