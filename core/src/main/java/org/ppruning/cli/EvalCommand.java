@@ -48,10 +48,10 @@ final class EvalCommand implements Callable<Integer> {
     Split s = Split.parse(split);
     try (TransformerModel m = TransformerModel.load(model)) {
       TaskExamples.checkHead(model.toString(), m.spec(), t);
+      TaskData data = TaskData.load(task, dataDir, ArtifactCache.defaultCache(), System.err);
       if (m.tokenizerJson() == null) {
         throw new IllegalArgumentException(model + " has no tokenizer");
       }
-      TaskData data = TaskData.load(task, dataDir, ArtifactCache.defaultCache(), System.err);
       Map<String, Double> metrics;
       int rows;
       try (TextTokenizer tok = TextTokenizer.load(m.tokenizerJson())) {

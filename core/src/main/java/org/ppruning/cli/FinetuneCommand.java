@@ -62,6 +62,13 @@ final class FinetuneCommand implements Callable<Integer> {
 
   @Option(names = "--weight-decay", defaultValue = "0.01") float weightDecay;
 
+  @Option(names = "--train-rows", description = "Train on N rows chosen at random by --seed"
+      + " (default: all); reported in the output.") Integer trainRows;
+
+  @Option(names = "--dev-rows", description = "Evaluate on the first N dev rows (default: all;"
+      + " for language modelling a contiguous stretch of text); reported in the output.")
+  Integer devRows;
+
   @Option(names = "--force", description = "Replace DIR if it exists.") boolean force;
 
   @Option(names = "--json", description = "Print one JSON object.") boolean json;
@@ -88,9 +95,13 @@ final class FinetuneCommand implements Callable<Integer> {
       ModelSpec spec = pre.withHead(TaskExamples.headFor(t, pre));
       Weights init = Trainer.addHead(pre, base.readWeights(), spec, seed);
       Trainer.Result r;
+      int[] rows;
       try (TextTokenizer tok = TextTokenizer.load(base.tokenizerJson())) {
         Examples train = TaskExamples.of(data, Split.TRAIN, tok, spec, maxLen, seed);
         Examples dev = TaskExamples.of(data, Split.DEV, tok, spec, maxLen, seed + 1);
+        train = trainRows == null ? train : train.sample(trainRows, seed);
+        dev = devRows == null ? dev : dev.first(devRows);
+        rows = new int[] {train.size(), dev.size()};
         r = Trainer.train(spec, init, train, dev, config, System.err);
       }
       ModelSpec outSpec = spec.withMetadata("finetune", Map.of("task", task, "epochs", epochs,
@@ -106,6 +117,8 @@ final class FinetuneCommand implements Callable<Integer> {
           : r.epochs().get(r.bestEpoch() - 1).dev().get(evalKey(metric)));
       o.put("split", "dev");
       o.put("head", spec.head().type());
+      o.put("trainRows", rows[0]);
+      o.put("devRows", rows[1]);
       o.put("epochs", r.epochs().size());
       o.put("bestEpoch", r.bestEpoch());
       o.put("secondsPerStep", r.secondsPerStep());
