@@ -40,6 +40,10 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "43",
       description = "Masked LM: which tokens are masked (default ${DEFAULT-VALUE}).") long seed;
 
+  @Option(names = "--rows", description = "Evaluate only the first N rows of the split (for"
+      + " language modelling a contiguous stretch of text; default: all); reported as rows.")
+  Integer rowsMax;
+
   @Option(names = "--json", description = "Print one JSON object.") boolean json;
 
   @Override
@@ -57,6 +61,7 @@ final class EvalCommand implements Callable<Integer> {
       try (TextTokenizer tok = TextTokenizer.load(m.tokenizerJson())) {
         Examples ex = TaskExamples.of(data, s, tok, m.spec(), Math.min(maxLen,
             m.spec().maxPositions()), seed);
+        ex = rowsMax == null ? ex : ex.first(rowsMax);
         rows = ex.size();
         metrics = Evaluation.evaluate(m, ex, batch);
       }
