@@ -2,23 +2,25 @@ package org.ppruning.cli;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.ppruning.data.Sample;
+import org.ppruning.data.TaskData;
 import org.ppruning.data.Split;
 import org.ppruning.data.Task;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.tokenize.TextTokenizer;
-import org.ppruning.train.Trainer;
+import org.ppruning.train.Evaluation;
+import org.ppruning.train.Examples;
+import org.ppruning.train.TaskExamples;
 import org.ppruning.train.FineTuning;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ppruning eval}: a fine-tuned model's metrics on a split of its task. */
-@Command(name = "eval", description = "Evaluate a fine-tuned model on a split of a built-in task.")
+@Command(name = "eval", description = "Evaluate a fine-tuned model on a split of its task:"
+    + " accuracy/F1/Matthews, Pearson/Spearman, exact match/token F1, or perplexity.")
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
 
@@ -29,7 +31,19 @@ final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--batch", defaultValue = "32") int batch;
 
-  @Option(names = "--max-len", defaultValue = "128") int maxLen;
+  @Option(names = "--max-len", defaultValue = "128",
+      description = "Longest sequence (language models: row length, at most the model's"
+          + " positions).") int maxLen;
+
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "Folder with an official task's files (see finetune).") Path dataDir;
+
+  @Option(names = "--seed", defaultValue = "43",
+      description = "Masked LM: which tokens are masked (default ${DEFAULT-VALUE}).") long seed;
+
+  @Option(names = "--rows", description = "Evaluate only the first N rows of the split (for"
+      + " language modelling a contiguous stretch of text; default: all); reported as rows.")
+  Integer rowsMax;
 
   @Option(names = "--json", description = "Print one JSON object.") boolean json;
 
@@ -38,32 +52,33 @@ final class EvalCommand implements Callable<Integer> {
     Task t = Tasks.task(task);
     Split s = Split.parse(split);
     try (TransformerModel m = TransformerModel.load(model)) {
-      if (m.spec().head() == null) {
-        throw new IllegalArgumentException(model + " has no task head; fine-tune it first");
-      }
-      if (!m.spec().head().labels().equals(t.labels())) {
-        throw new IllegalArgumentException(model + " predicts labels " + m.spec().head().labels()
-            + ", task '" + task + "' has " + t.labels());
-      }
-      List<Sample> samples = Tasks.samples(task, s, ArtifactCache.defaultCache(), System.err);
-      if (samples.isEmpty()) {
-        throw new IllegalArgumentException("the " + split + " split of " + task + " is empty");
+      TaskExamples.checkHead(model.toString(), m.spec(), t);
+      TaskData data = TaskData.load(task, dataDir, ArtifactCache.defaultCache(), System.err);
+      if (m.tokenizerJson() == null) {
+        throw new IllegalArgumentException(model + " has no tokenizer");
       }
       Map<String, Double> metrics;
+      int rows;
       try (TextTokenizer tok = TextTokenizer.load(m.tokenizerJson())) {
-        metrics = Trainer.evaluate(m, tok, samples, batch, maxLen);
+        Examples ex = TaskExamples.of(data, s, tok, m.spec(), Math.min(maxLen,
+            m.spec().maxPositions()), seed);
+        ex = rowsMax == null ? ex : ex.first(rowsMax);
+        rows = ex.size();
+        metrics = Evaluation.evaluate(m, ex, batch);
       }
       String metric = t.metrics().get(0).id();
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("metric", metric);
       o.put("value", metrics.get(FineTuning.evalKey(metric)));
       o.put("split", s.id());
-      o.put("samples", samples.size());
+      o.put("samples", data.size(s));
+      o.put("rows", rows);
+      o.put("head", m.spec().head().type());
       o.put("metrics", metrics);
       if (json) {
         Json.print(o);
       } else {
-        System.out.printf("%s on %s/%s (%d samples): %s%n", model, task, s.id(), samples.size(),
+        System.out.printf("%s on %s/%s (%d samples): %s%n", model, task, s.id(), data.size(s),
             metrics);
       }
       return 0;

@@ -7,26 +7,38 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.ppruning.data.SplitData;
-import org.ppruning.data.Sample;
+import org.ppruning.data.Split;
+import org.ppruning.data.TaskData;
 import org.ppruning.data.Task;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
+import org.ppruning.model.ModelSpec;
+import org.ppruning.model.Weights;
+import org.ppruning.tokenize.TextTokenizer;
+import org.ppruning.train.Examples;
+import org.ppruning.train.TaskExamples;
 import org.ppruning.train.FineTuning;
 import org.ppruning.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ppruning finetune}: fine-tune a (pruned) model on a task; keep the best dev epoch. */
-@Command(name = "finetune", description = "Fine-tune a model (pruned or not) on a built-in"
-    + " classification task; evaluates on the dev split after every epoch and writes the best"
-    + " epoch as a SavedModel with its task head.")
+@Command(name = "finetune", description = "Fine-tune a model (pruned or not) on a task:"
+    + " classification, regression, extractive QA, causal LM (gpt2) or masked LM (bert); evaluates"
+    + " on the dev split after every epoch and writes the best epoch as a SavedModel with its task"
+    + " head.")
 final class FinetuneCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "NAME|DIR") String model;
 
-  @Option(names = "--task", required = true, description = "Built-in task (see README).")
+  @Option(names = "--task", required = true, description = "Built-in task, or an official one"
+      + " (GLUE, squad-v1.1, squad-v2.0, wikitext, ptb) with --data (see README).")
   String task;
+
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "Folder with an official task's files (train.tsv/dev.tsv, train-v1.1.json/"
+          + "dev-v1.1.json, wiki.*.raw, ptb.*.txt).")
+  Path dataDir;
 
   @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
 
@@ -37,7 +49,8 @@ final class FinetuneCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "32") int batch;
 
   @Option(names = "--max-len", defaultValue = "128",
-      description = "Longest sequence accepted; longer texts are an error, never cut.")
+      description = "Longest sequence accepted; longer texts are an error, never cut."
+          + " Language-modelling text is cut into rows of this many tokens.")
   int maxLen;
 
   @Option(names = "--seed", defaultValue = "42") long seed;
@@ -50,6 +63,13 @@ final class FinetuneCommand implements Callable<Integer> {
 
   @Option(names = "--weight-decay", defaultValue = "0.01") float weightDecay;
 
+  @Option(names = "--train-rows", description = "Train on N rows chosen at random by --seed"
+      + " (default: all); reported in the output.") Integer trainRows;
+
+  @Option(names = "--dev-rows", description = "Evaluate on the first N dev rows (default: all;"
+      + " for language modelling a contiguous stretch of text); reported in the output.")
+  Integer devRows;
+
   @Option(names = "--force", description = "Replace DIR if it exists.") boolean force;
 
   @Option(names = "--json", description = "Print one JSON object.") boolean json;
@@ -59,20 +79,25 @@ final class FinetuneCommand implements Callable<Integer> {
     if (Files.exists(out) && !force) {
       throw new IllegalArgumentException("output " + out + " exists; pass --force to replace it");
     }
-    Task t = FineTuning.requireSupported(Tasks.task(task));
+    Task t = Tasks.task(task);
     Trainer.Config config = new Trainer.Config(epochs, lr, batch, maxLen, seed, warmup,
         weightDecay, dropout, 1.0f);
     ArtifactCache cache = ArtifactCache.defaultCache();
-    SplitData<Sample> data = Tasks.splits(task, cache, System.err);
+    TaskData data = TaskData.load(task, dataDir, cache, System.err);
     try (TransformerModel base = ModelLoader.open(model, cache)) {
-      FineTuning.Outcome outcome = FineTuning.run(base, model, t, data, config, out, force,
-          System.err);
+      FineTuning.Outcome outcome = FineTuning.run(base, model, t, data, config, trainRows,
+          devRows, out, force, System.err);
       Trainer.Result r = outcome.result();
+      ModelSpec spec = outcome.spec();
+      int[] rows = {outcome.trainRows(), outcome.devRows()};
       String metric = outcome.metric();
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("metric", metric);
       o.put("value", outcome.devValue());
       o.put("split", "dev");
+      o.put("head", spec.head().type());
+      o.put("trainRows", rows[0]);
+      o.put("devRows", rows[1]);
       o.put("epochs", r.epochs().size());
       o.put("bestEpoch", r.bestEpoch());
       o.put("secondsPerStep", r.secondsPerStep());
@@ -88,8 +113,9 @@ final class FinetuneCommand implements Callable<Integer> {
       if (json) {
         Json.print(o);
       } else {
-        System.out.printf("fine-tuned %s on %s -> %s: best epoch %d, dev %s %s, %.3f s/step%n",
-            model, task, out, r.bestEpoch(), metric, o.get("value"), r.secondsPerStep());
+        System.out.printf("fine-tuned %s on %s (%s head) -> %s: best epoch %d, dev %s %s, %.3f"
+            + " s/step%n", model, task, spec.head().type(), out, r.bestEpoch(), metric,
+            o.get("value"), r.secondsPerStep());
       }
       if (r.failure() != null) {
         System.err.println("ppruning finetune: " + r.failure() + "; written to " + out);

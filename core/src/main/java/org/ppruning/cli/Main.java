@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       UpCommand.class,
       DownCommand.class,
       StatusCommand.class,
+      PretrainCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

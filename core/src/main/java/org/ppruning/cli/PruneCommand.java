@@ -85,6 +85,11 @@ final class PruneCommand implements Callable<Integer> {
           + " ${DEFAULT-VALUE}).")
   String split;
 
+  @Option(names = "--passage-words", defaultValue = "128",
+      description = "Language-modelling tasks: words per profiled passage (default"
+          + " ${DEFAULT-VALUE}); a model with few positions needs shorter ones.")
+  int passageWords;
+
   @Option(names = "--samples-max", defaultValue = "3000",
       description = "Profile at most this many samples (default ${DEFAULT-VALUE}).")
   int samplesMax;
@@ -136,7 +141,7 @@ final class PruneCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     List<Sample> all = input.task == null ? SampleFiles.readJsonLines(input.samples)
         : split.equals("all") ? Tasks.allSamples(input.task, cache, System.err)
-        : Tasks.samples(input.task, Split.parse(split), cache, System.err);
+        : Tasks.samples(input.task, Split.parse(split), passageWords, cache, System.err);
     List<Sample> samples = SampleSelection.atMost(all, samplesMax, seed);
 
     TransformerModel full = ModelLoader.open(model, cache);

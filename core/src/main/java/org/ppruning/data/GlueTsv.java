@@ -57,7 +57,12 @@ public final class GlueTsv {
         String where = file + " line " + lineNo;
         String[] f = line.split("\t", -1);
         if (f.length != layout.columns()) {
-          throw new IllegalArgumentException(where + ": expected " + layout.columns()
+          // Name the first column that is missing or one too many.
+          int c = Math.min(f.length, layout.columns());
+          String which = f.length < layout.columns()
+              ? " column " + (c + 1) + " (" + layout.columnName(c) + "): missing"
+              : " column " + (c + 1) + ": unexpected";
+          throw new IllegalArgumentException(where + which + "; expected " + layout.columns()
               + " tab-separated columns for " + task.glueName() + ", got " + f.length);
         }
         if (lineNo == 1 && layout.header() != null) {

@@ -121,8 +121,18 @@ public final class Tasks {
    */
   public static List<Sample> samples(String task, Split split, ArtifactCache cache,
       PrintStream progress) throws IOException {
+    return samples(task, split, LM_PASSAGE_WORDS, cache, progress);
+  }
+
+  /**
+   * As {@link #samples(String, Split, ArtifactCache, PrintStream)}, with language-modelling text
+   * cut into passages of {@code passageWords} words (a model with few positions needs short
+   * ones).
+   */
+  public static List<Sample> samples(String task, Split split, int passageWords,
+      ArtifactCache cache, PrintStream progress) throws IOException {
     if (task(task).kind().isLanguageModelling()) {
-      return passages(documents(task, cache, progress).get(split));
+      return passages(documents(task, cache, progress).get(split), passageWords);
     }
     return splits(task, cache, progress).get(split);
   }
@@ -138,7 +148,8 @@ public final class Tasks {
       case "grammar" -> GrammarDataset.load(cache, progress).samples();
       case "paraphrase" -> ParaphraseDataset.load(cache, progress).all();
       case "spam" -> SpamDataset.load(cache, progress);
-      case "sotu", "moby-dick" -> passages(documents(task, cache, progress).all());
+      case "sotu", "moby-dick" -> passages(documents(task, cache, progress).all(),
+          LM_PASSAGE_WORDS);
       default -> throw notBuiltIn(task);
     };
   }
@@ -168,10 +179,10 @@ public final class Tasks {
     };
   }
 
-  private static List<Sample> passages(List<TextDocument> docs) {
+  private static List<Sample> passages(List<TextDocument> docs, int words) {
     List<Sample> out = new ArrayList<>();
     for (TextDocument d : docs) {
-      out.addAll(d.passages(LM_PASSAGE_WORDS));
+      out.addAll(d.passages(words));
     }
     return out;
   }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.model.ModelSpec;
+import org.ppruning.model.TaskHead;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.linalg.MatMul;
@@ -93,13 +94,22 @@ public final class BertGraph {
       var pooled = p.math.tanh(Layers.dense(p, first, w.get(POOLER + "/kernel"),
           w.get(POOLER + "/bias"))); // [B, d]
       outputs.put("pooled_output", tf.withName("pooled_output").identity(pooled));
-      if (spec.head() != null) {
+      if (spec.head() != null && spec.head().usesPooler()) {
         Ops c = tf.withSubScope("classifier");
         var logits = Layers.dense(c, Dropout.maybe(drop, c, pooled, 1), w.get(CLASSIFIER + "/kernel"),
-            w.get(CLASSIFIER + "/bias")); // [B, labels]
+            w.get(CLASSIFIER + "/bias")); // [B, labels], or [B, 1] for regression
         outputs.put("logits", tf.withName("logits").identity(logits));
-        outputs.put("probabilities", tf.withName("probabilities").identity(c.nn.softmax(logits)));
+        if (spec.head().type().equals(TaskHead.REGRESSION)) {
+          outputs.put("score", tf.withName("score").identity(
+              c.reshape(logits, c.constant(new int[] {-1})))); // [B]
+        } else {
+          outputs.put("probabilities", tf.withName("probabilities").identity(c.nn.softmax(logits)));
+        }
       }
+    }
+    if (spec.head() != null && spec.head().type().equals(TaskHead.EXTRACTIVE_QA)) {
+      outputs.putAll(Layers.spanLogits(tf.withSubScope("qa"), Dropout.maybe(drop, tf, x, 2), dims,
+          w.get(QA_OUTPUTS + "/kernel"), w.get(QA_OUTPUTS + "/bias")));
     }
     if (spec.mlmHead()) {
       Ops m = tf.withSubScope("mlm");

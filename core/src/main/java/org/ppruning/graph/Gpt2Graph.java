@@ -3,10 +3,12 @@ package org.ppruning.graph;
 import static org.ppruning.model.Gpt2Layout.*;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.model.ModelSpec;
+import org.ppruning.model.TaskHead;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.linalg.MatMul;
@@ -74,10 +76,14 @@ public final class Gpt2Graph {
     Ops o = tf.withSubScope("lm_head");
     var hf = Layers.layerNorm(o, x, w.get(LN_F + "/g"), w.get(LN_F + "/b"), eps); // [N, d]
     var logits = o.linalg.matMul(hf, w.get(WTE), MatMul.transposeB(true)); // [N, V], tied
-    return new Forward(
-        Map.of("logits",
-            tf.withName("logits").identity(Layers.to3d(o, logits, dims, spec.vocabSize()))),
-        contexts, activations);
+    Map<String, Operand<TFloat32>> outputs = new LinkedHashMap<>();
+    outputs.put("logits",
+        tf.withName("logits").identity(Layers.to3d(o, logits, dims, spec.vocabSize())));
+    if (spec.head() != null && spec.head().type().equals(TaskHead.EXTRACTIVE_QA)) {
+      outputs.putAll(Layers.spanLogits(tf.withSubScope("qa"), Dropout.maybe(in.dropout(), tf, hf,
+          2), dims, w.get(QA_OUTPUTS + "/w"), w.get(QA_OUTPUTS + "/b")));
+    }
+    return new Forward(outputs, contexts, activations);
   }
 
   /** Causal plus key-padding bias: query t sees keys s <= t that are not padding. [B, 1, T, T]. */

@@ -91,6 +91,23 @@ public final class Layers {
     return tf.reshape(ctxT, tf.constant(new int[] {-1, heads * headSize})); // [N, h * dh]
   }
 
+  /**
+   * Extractive-QA span logits: a dense layer [d, 2] on every token, split into the start and end
+   * logits. Padding is not masked here (the serving output is the raw score); trainers and span
+   * decoders mask it.
+   *
+   * @param x [N, d] final hidden states
+   * @return {@code start_logits} and {@code end_logits}, each [B, T]
+   */
+  public static java.util.Map<String, Operand<TFloat32>> spanLogits(Ops tf, Operand<TFloat32> x,
+      Dims dims, Operand<TFloat32> kernel, Operand<TFloat32> bias) {
+    var both = to3d(tf, dense(tf, x, kernel, bias), dims, 2); // [B, T, 2]
+    var parts = tf.unstack(both, 2L, org.tensorflow.op.core.Unstack.axis(2L)); // 2 x [B, T]
+    return java.util.Map.of(
+        "start_logits", tf.withName("start_logits").identity(parts.output().get(0)),
+        "end_logits", tf.withName("end_logits").identity(parts.output().get(1)));
+  }
+
   /** Additive key-padding bias [B, 1, 1, T] from a 0/1 attention mask [B, T]. */
   public static Operand<TFloat32> paddingBias(Ops tf, Operand<TFloat32> mask, Dims dims) {
     var m = tf.reshape(mask, tf.stack(List.of(dims.batch(), tf.constant(1), tf.constant(1),

@@ -177,7 +177,9 @@ public final class TransformerModel implements AutoCloseable {
   }
 
   /**
-   * Runs {@code profile}, returning the serving outputs plus the per-layer captures.
+   * Runs {@code profile}, returning the per-layer captures and the token count. The serving
+   * outputs are in the signature but not fetched here: a language model's [B, T, V] logits would
+   * cost more than everything profiling needs.
    *
    * @param positions indices into the flattened [size * seqLen] tokens to capture activations at
    */
@@ -189,7 +191,9 @@ public final class TransformerModel implements AutoCloseable {
             + " tokens");
       }
     }
-    return run(profile, feeds(batch, positions), profile.outputNames());
+    List<String> captures = new ArrayList<>(profile.outputNames());
+    captures.removeAll(serving.outputNames());
+    return run(profile, feeds(batch, positions), captures);
   }
 
   /** Reads every weight back out of the session. */

@@ -19,6 +19,8 @@ public record BertLayout(ModelSpec spec) implements ModelLayout {
   public static final String MLM_OUTPUT_BIAS = "cls/predictions/output_bias";
   /** Sequence-classification head over the pooled output (fine-tuned models). */
   public static final String CLASSIFIER = "classifier";
+  /** Extractive-QA head: start and end logit of every token (Hugging Face's name). */
+  public static final String QA_OUTPUTS = "qa_outputs";
 
   /** Prefix of layer {@code i}, e.g. {@code bert/encoder/layer_3}. */
   public static String layer(int i) {
@@ -89,8 +91,11 @@ public record BertLayout(ModelSpec spec) implements ModelLayout {
       layerNorm(m, MLM_TRANSFORM_LN, d);
       m.put(MLM_OUTPUT_BIAS, new long[] {spec.vocabSize()});
     }
-    if (spec.head() != null) {
-      dense(m, CLASSIFIER, d, spec.head().labels().size());
+    if (spec.head() != null && spec.head().usesPooler()) {
+      dense(m, CLASSIFIER, d, spec.head().classifierOutputs());
+    }
+    if (spec.head() != null && spec.head().type().equals(TaskHead.EXTRACTIVE_QA)) {
+      dense(m, QA_OUTPUTS, d, 2);
     }
     return m;
   }

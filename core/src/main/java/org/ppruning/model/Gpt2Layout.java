@@ -13,6 +13,8 @@ public record Gpt2Layout(ModelSpec spec) implements ModelLayout {
   public static final String WTE = "model/wte";
   public static final String WPE = "model/wpe";
   public static final String LN_F = "model/ln_f";
+  /** Extractive-QA head on the final hidden states: start and end logit of every token. */
+  public static final String QA_OUTPUTS = "qa_outputs";
 
   public static String block(int i) {
     return "model/h" + i;
@@ -64,6 +66,9 @@ public record Gpt2Layout(ModelSpec spec) implements ModelLayout {
       linear(m, mlpProj(i), f, d);
     }
     layerNorm(m, LN_F, d);
+    if (spec.head() != null && spec.head().type().equals(TaskHead.EXTRACTIVE_QA)) {
+      linear(m, QA_OUTPUTS, d, 2);
+    }
     return m;
   }
 

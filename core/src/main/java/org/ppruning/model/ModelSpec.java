@@ -103,11 +103,19 @@ public record ModelSpec(
             "layer " + i + " keeps neuron " + l.keptNeurons()[l.ffn() - 1] + " of " + originalFfn);
       }
     }
-    if (head != null && architecture != Architecture.BERT) {
-      throw new IllegalArgumentException("a classification head needs the bert architecture");
-    }
-    if (head != null && !pooler) {
-      throw new IllegalArgumentException("a classification head needs the pooler");
+    if (head != null) {
+      boolean gpt2 = architecture == Architecture.GPT2;
+      if (head.type().equals(TaskHead.CAUSAL_LM) != gpt2
+          && !head.type().equals(TaskHead.EXTRACTIVE_QA)) {
+        throw new IllegalArgumentException("a " + head.type() + " head needs the "
+            + (gpt2 ? "bert" : "gpt2") + " architecture, this spec is " + architecture.id());
+      }
+      if (head.usesPooler() && !pooler) {
+        throw new IllegalArgumentException("a " + head.type() + " head needs the pooler");
+      }
+      if (head.type().equals(TaskHead.MASKED_LM) && !mlmHead) {
+        throw new IllegalArgumentException("a masked_lm head needs the MLM weights (mlmHead)");
+      }
     }
     layers = List.copyOf(layers);
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
@@ -171,11 +179,24 @@ public record ModelSpec(
         source, t, metadata, head);
   }
 
-  /** The same spec with a task head (a pooler is added to the spec if it had none). */
+  /**
+   * The same spec with a task head. A head that reads the pooled output adds a pooler if the spec
+   * had none; a masked_lm head adds the MLM head weights if the spec had none.
+   */
   public ModelSpec withHead(TaskHead h) {
+    boolean needsPooler = h != null && h.usesPooler();
+    boolean needsMlm = h != null && h.type().equals(TaskHead.MASKED_LM)
+        && architecture == Architecture.BERT;
     return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
-        typeVocabSize, hiddenAct, layerNormEps, h != null || pooler, mlmHead, originalHeads,
-        originalFfn, layers, source, tokenizer, metadata, h);
+        typeVocabSize, hiddenAct, layerNormEps, needsPooler || pooler, needsMlm || mlmHead,
+        originalHeads, originalFfn, layers, source, tokenizer, metadata, h);
+  }
+
+  /** The same spec with another source description. */
+  public ModelSpec withSource(String newSource) {
+    return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
+        typeVocabSize, hiddenAct, layerNormEps, pooler, mlmHead, originalHeads, originalFfn, layers,
+        newSource, tokenizer, metadata, head);
   }
 
   /** The same spec with one more metadata entry (replacing one of the same key). */

@@ -3,28 +3,66 @@ package org.ppruning.model;
 import java.util.List;
 
 /**
- * A fine-tuned model's task head, stored in its spec: sequence classification over the pooled
- * output (dropout, then {@code classifier/kernel} [d, labels] and {@code classifier/bias}).
+ * A fine-tuned model's task head, stored in its spec. One objective per kind:
  *
- * @param type   {@code classification}
- * @param labels label names, in output order (at least two)
+ * <ul>
+ *   <li>{@code classification}: pooled output, dropout, {@code classifier/kernel} [d, labels] and
+ *       {@code classifier/bias}; softmax cross-entropy. Serves {@code logits},
+ *       {@code probabilities} [B, labels].
+ *   <li>{@code regression}: the same dense layer with one output; mean squared error. Serves
+ *       {@code logits} [B, 1] and {@code score} [B].
+ *   <li>{@code extractive_qa}: {@code qa_outputs/kernel} [d, 2] on every token of the sequence
+ *       output; cross-entropy of the gold start and end token. Serves {@code start_logits},
+ *       {@code end_logits} [B, T].
+ *   <li>{@code causal_lm} (gpt2): the LM head tied to the token embeddings, next-token
+ *       cross-entropy. Serves {@code logits} [B, T, V]. No extra weights.
+ *   <li>{@code masked_lm} (bert): the MLM head, decoder tied to the word embeddings, cross-entropy
+ *       at masked positions. Serves {@code mlm_logits} [B, T, V]. No extra weights.
+ * </ul>
+ *
+ * @param type   one of the kinds above
+ * @param labels classification: label names in output order (at least two); other kinds: empty
  * @param task   the task it was trained on (for provenance)
  */
 public record TaskHead(String type, List<String> labels, String task) {
   public static final String CLASSIFICATION = "classification";
+  public static final String REGRESSION = "regression";
+  public static final String EXTRACTIVE_QA = "extractive_qa";
+  public static final String CAUSAL_LM = "causal_lm";
+  public static final String MASKED_LM = "masked_lm";
+  public static final List<String> TYPES =
+      List.of(CLASSIFICATION, REGRESSION, EXTRACTIVE_QA, CAUSAL_LM, MASKED_LM);
 
   public TaskHead {
-    if (!CLASSIFICATION.equals(type)) {
-      throw new IllegalArgumentException("unsupported head type '" + type
-          + "' (supported: classification)");
+    if (!TYPES.contains(type)) {
+      throw new IllegalArgumentException("unsupported head type '" + type + "' (supported: "
+          + String.join(", ", TYPES) + ")");
     }
-    if (labels == null || labels.size() < 2) {
+    labels = labels == null ? List.of() : List.copyOf(labels);
+    if (CLASSIFICATION.equals(type) && labels.size() < 2) {
       throw new IllegalArgumentException("a classification head needs at least two labels, got "
           + labels);
+    }
+    if (!CLASSIFICATION.equals(type) && !labels.isEmpty()) {
+      throw new IllegalArgumentException("a " + type + " head has no labels, got " + labels);
     }
     if (labels.stream().distinct().count() != labels.size()) {
       throw new IllegalArgumentException("duplicate label names in " + labels);
     }
-    labels = List.copyOf(labels);
+  }
+
+  /** A head of one kind without labels (regression, QA, language modelling). */
+  public static TaskHead of(String type, String task) {
+    return new TaskHead(type, List.of(), task);
+  }
+
+  /** Classification and regression read the pooled output (a dense layer on top of it). */
+  public boolean usesPooler() {
+    return CLASSIFICATION.equals(type) || REGRESSION.equals(type);
+  }
+
+  /** Outputs of the {@code classifier} dense layer: the labels, or 1 for regression. */
+  public int classifierOutputs() {
+    return REGRESSION.equals(type) ? 1 : labels.size();
   }
 }

@@ -247,6 +247,65 @@ public final class TextTokenizer implements AutoCloseable {
     return tokenizer.encode(text).getIds();
   }
 
+  /** Token ids of one text without special tokens and without any length limit. */
+  public int[] contentIds(String text) {
+    if (text == null) {
+      throw new IllegalArgumentException("text is null");
+    }
+    Encoding e = tokenizer.encode(text);
+    long[] ids = e.getIds();
+    long[] special = e.getSpecialTokenMask();
+    int n = 0;
+    int[] out = new int[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      if (special[i] == 0) {
+        out[n++] = (int) ids[i];
+      }
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  /**
+   * One question and context pair, encoded with special tokens, and where each token of the
+   * context came from.
+   *
+   * @param batch     the pair as a batch of one
+   * @param inContext per token, whether it is a token of the context (second text)
+   * @param charStart per context token, its first character in the context; -1 elsewhere
+   * @param charEnd   per context token, one past its last character in the context; -1 elsewhere
+   */
+  public record SpannedPair(TokenBatch batch, boolean[] inContext, int[] charStart,
+      int[] charEnd) {}
+
+  /**
+   * Encodes a (question, context) pair and records the context character span of every context
+   * token, as extractive QA needs to map answers to tokens and back.
+   *
+   * @throws IllegalArgumentException if the pair has more than {@code maxLength} tokens (nothing
+   *     is truncated)
+   */
+  public SpannedPair encodeWithSpans(String question, String context, int maxLength) {
+    TokenBatch b = encode(List.of(question), List.of(context), maxLength);
+    Encoding e = tokenizer.batchEncode(new PairList<>(List.of(question), List.of(context)))[0];
+    long[] seq = e.getSequenceIds();
+    long[] special = e.getSpecialTokenMask();
+    var spans = e.getCharTokenSpans();
+    int n = b.seqLen();
+    boolean[] inContext = new boolean[n];
+    int[] start = new int[n];
+    int[] end = new int[n];
+    Arrays.fill(start, -1);
+    Arrays.fill(end, -1);
+    for (int i = 0; i < seq.length; i++) {
+      if (seq[i] == 1 && special[i] == 0 && spans[i] != null) {
+        inContext[i] = true;
+        start[i] = spans[i].getStart();
+        end[i] = spans[i].getEnd();
+      }
+    }
+    return new SpannedPair(b, inContext, start, end);
+  }
+
   /** Tokens (as strings) of one text, special tokens included. */
   public List<String> tokens(String text) {
     if (text == null) {

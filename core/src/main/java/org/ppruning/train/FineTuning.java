@@ -4,40 +4,43 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
-import org.ppruning.data.Sample;
-import org.ppruning.data.SplitData;
+import org.ppruning.data.Split;
 import org.ppruning.data.Task;
+import org.ppruning.data.TaskData;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.ModelSpec;
-import org.ppruning.model.TaskHead;
 import org.ppruning.model.Weights;
 import org.ppruning.tokenize.TextTokenizer;
 
 /**
  * One fine-tuning job, as the {@code finetune} command and the finetuner service run it: a fresh
- * task head on a pre-trained (or pruned) model, training with the best dev epoch kept, and the
- * result exported as a SavedModel with its head.
+ * task head (of the task's kind) on a pre-trained or pruned model, training with the best dev
+ * epoch kept, and the result exported as a SavedModel with its head.
  */
 public final class FineTuning {
   private FineTuning() {}
 
   /**
-   * @param result   the trainer's result (per-epoch history, failure if any)
-   * @param metric   the task's main metric id
-   * @param devValue that metric on dev at the best epoch (null if no epoch completed)
-   * @param spec     the exported model's spec
+   * @param result    the trainer's result (per-epoch history, failure if any)
+   * @param metric    the task's main metric id
+   * @param devValue  that metric on dev at the best epoch (null if no epoch completed)
+   * @param spec      the exported model's spec
+   * @param trainRows training rows used
+   * @param devRows   dev rows used
    */
-  public record Outcome(Trainer.Result result, String metric, Double devValue, ModelSpec spec) {}
+  public record Outcome(Trainer.Result result, String metric, Double devValue, ModelSpec spec,
+      int trainRows, int devRows) {}
 
   /**
    * Fine-tunes {@code base} on {@code data} and exports the best epoch to {@code out}.
    *
    * @param modelName what {@code base} is called in errors (a name or a folder)
+   * @param trainRows train on this many rows chosen by the seed (null: all)
+   * @param devRows   evaluate on the first this many dev rows (null: all)
    */
-  public static Outcome run(TransformerModel base, String modelName, Task task,
-      SplitData<Sample> data, Trainer.Config config, Path out, boolean force,
+  public static Outcome run(TransformerModel base, String modelName, Task task, TaskData data,
+      Trainer.Config config, Integer trainRows, Integer devRows, Path out, boolean force,
       PrintStream progress) throws IOException {
-    requireSupported(task);
     if (base.tokenizerJson() == null) {
       throw new IllegalArgumentException(modelName + " has no tokenizer");
     }
@@ -46,12 +49,19 @@ public final class FineTuning {
       throw new IllegalArgumentException(modelName + " is already fine-tuned (for "
           + pre.head().task() + "); start from a pre-trained or pruned model");
     }
-    ModelSpec spec = pre.withHead(new TaskHead(TaskHead.CLASSIFICATION, task.labels(),
-        task.name()));
+    ModelSpec spec = pre.withHead(TaskExamples.headFor(task, pre));
     Weights init = Trainer.addHead(pre, base.readWeights(), spec, config.seed());
     Trainer.Result r;
+    int[] rows;
     try (TextTokenizer tok = TextTokenizer.load(base.tokenizerJson())) {
-      r = Trainer.fineTune(spec, init, tok, data.train(), data.dev(), config, progress);
+      Examples train = TaskExamples.of(data, Split.TRAIN, tok, spec, config.maxLength(),
+          config.seed());
+      Examples dev = TaskExamples.of(data, Split.DEV, tok, spec, config.maxLength(),
+          config.seed() + 1);
+      train = trainRows == null ? train : train.sample(trainRows, config.seed());
+      dev = devRows == null ? dev : dev.first(devRows);
+      rows = new int[] {train.size(), dev.size()};
+      r = Trainer.train(spec, init, train, dev, config, progress);
     }
     ModelSpec outSpec = spec.withMetadata("finetune", Map.of("task", task.name(),
         "epochs", config.epochs(), "lr", config.learningRate(), "batch", config.batchSize(),
@@ -63,16 +73,17 @@ public final class FineTuning {
     String metric = task.metrics().get(0).id();
     Double dev = r.bestEpoch() == 0 ? null
         : r.epochs().get(r.bestEpoch() - 1).dev().get(evalKey(metric));
-    return new Outcome(r, metric, dev, outSpec);
+    return new Outcome(r, metric, dev, outSpec, rows[0], rows[1]);
   }
 
-  /** Refuses, before any data is loaded, a task whose kind cannot be fine-tuned yet. */
-  public static Task requireSupported(Task task) {
-    if (!task.kind().isClassification()) {
-      throw new IllegalArgumentException("finetune supports classification tasks so far; task '"
-          + task.name() + "' is " + task.kind());
+  /** Evaluates a fine-tuned model on one split of its task's data. */
+  public static Map<String, Double> evaluate(TransformerModel tuned, TaskData data, Split split,
+      int maxLength, long seed, int batchSize) throws IOException {
+    try (TextTokenizer tok = TextTokenizer.load(tuned.tokenizerJson())) {
+      Examples ex = TaskExamples.of(data, split, tok, tuned.spec(),
+          Math.min(maxLength, tuned.spec().maxPositions()), seed);
+      return Evaluation.evaluate(tuned, ex, batchSize);
     }
-    return task;
   }
 
   /** The trainer's key for a task metric. */

@@ -11,6 +11,7 @@ import org.ppruning.data.Sample;
 import org.ppruning.graph.TokenBatch;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.BertLayout;
+import org.ppruning.model.Gpt2Layout;
 import org.ppruning.model.FloatTensor;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TaskHead;
@@ -19,7 +20,8 @@ import org.ppruning.util.Progress;
 import org.ppruning.tokenize.TextTokenizer;
 
 /**
- * Fine-tunes a sequence classifier: shuffled mini-batches, AdamW with linear warm-up and decay,
+ * Fine-tunes a model for its task head (classification, regression, extractive QA, causal or
+ * masked language modelling): shuffled mini-batches, AdamW with linear warm-up and decay,
  * dropout, clipping; evaluation on the dev split after every epoch; the best epoch's weights kept.
  * A NaN or infinite loss stops training with a clear message, keeping the last good weights.
  */
@@ -70,20 +72,39 @@ public final class Trainer {
       double secondsPerStep, String failure) {}
 
   /**
-   * The pre-trained spec and weights plus a fresh classification head (and a fresh pooler if the
-   * model has none, as Hugging Face does): N(0, 0.02) kernels, zero biases.
+   * The pre-trained spec and weights plus a fresh task head, as Hugging Face initialises one:
+   * N(0, 0.02) kernels, zero biases, unit LayerNorm gains. Classification and regression add the
+   * classifier (and a pooler if the model has none); extractive QA adds {@code qa_outputs}; masked
+   * LM adds the MLM head if the model has none; causal LM needs nothing (tied to the embeddings).
    */
   public static Weights addHead(ModelSpec pretrained, Weights w, ModelSpec withHead, long seed) {
     Random r = new Random(seed);
     Weights out = w.copy();
     int d = pretrained.hiddenSize();
-    if (!pretrained.pooler()) {
-      out.put(BertLayout.POOLER + "/kernel", normal(r, d, d));
-      out.put(BertLayout.POOLER + "/bias", FloatTensor.zeros(d));
+    TaskHead h = withHead.head();
+    if (h.usesPooler()) {
+      if (!pretrained.pooler()) {
+        out.put(BertLayout.POOLER + "/kernel", normal(r, d, d));
+        out.put(BertLayout.POOLER + "/bias", FloatTensor.zeros(d));
+      }
+      int labels = h.classifierOutputs();
+      out.put(BertLayout.CLASSIFIER + "/kernel", normal(r, d, labels));
+      out.put(BertLayout.CLASSIFIER + "/bias", FloatTensor.zeros(labels));
+    } else if (h.type().equals(TaskHead.EXTRACTIVE_QA)) {
+      boolean bert = pretrained.architecture() == org.ppruning.model.Architecture.BERT;
+      String q = bert ? BertLayout.QA_OUTPUTS + "/kernel" : Gpt2Layout.QA_OUTPUTS + "/w";
+      out.put(q, normal(r, d, 2));
+      out.put(bert ? BertLayout.QA_OUTPUTS + "/bias" : Gpt2Layout.QA_OUTPUTS + "/b",
+          FloatTensor.zeros(2));
+    } else if (h.type().equals(TaskHead.MASKED_LM) && !pretrained.mlmHead()) {
+      out.put(BertLayout.MLM_TRANSFORM + "/kernel", normal(r, d, d));
+      out.put(BertLayout.MLM_TRANSFORM + "/bias", FloatTensor.zeros(d));
+      FloatTensor ones = FloatTensor.zeros(d);
+      java.util.Arrays.fill(ones.data(), 1f);
+      out.put(BertLayout.MLM_TRANSFORM_LN + "/gamma", ones);
+      out.put(BertLayout.MLM_TRANSFORM_LN + "/beta", FloatTensor.zeros(d));
+      out.put(BertLayout.MLM_OUTPUT_BIAS, FloatTensor.zeros(pretrained.vocabSize()));
     }
-    int labels = withHead.head().labels().size();
-    out.put(BertLayout.CLASSIFIER + "/kernel", normal(r, d, labels));
-    out.put(BertLayout.CLASSIFIER + "/bias", FloatTensor.zeros(labels));
     return out;
   }
 
@@ -95,6 +116,7 @@ public final class Trainer {
     return t;
   }
 
+  /** Fine-tunes a classifier on labelled samples (see {@link #train}). */
   public static Result fineTune(ModelSpec spec, Weights init, TextTokenizer tok,
       List<Sample> train, List<Sample> dev, Config c, PrintStream progress) {
     TaskHead head = spec.head();
@@ -105,9 +127,26 @@ public final class Trainer {
       throw new IllegalArgumentException("empty split: " + train.size() + " training and "
           + dev.size() + " dev samples");
     }
-    Encoded tr = Encoded.of(tok, train, head, c.maxLength());
-    Encoded dv = Encoded.of(tok, dev, head, c.maxLength());
-    int stepsPerEpoch = (train.size() + c.batchSize() - 1) / c.batchSize();
+    return train(spec, init, Examples.classification(tok, train, head, c.maxLength()),
+        Examples.classification(tok, dev, head, c.maxLength()), c, progress);
+  }
+
+  /**
+   * Fine-tunes a model for its head's task: {@code c.epochs()} shuffled passes over {@code tr},
+   * {@link Evaluation} on {@code dv} after each, the best epoch by the head's main metric kept.
+   */
+  public static Result train(ModelSpec spec, Weights init, Examples tr, Examples dv, Config c,
+      PrintStream progress) {
+    if (spec.head() == null) {
+      throw new IllegalArgumentException("the model has no task head to train");
+    }
+    if (tr.size() == 0 || dv.size() == 0) {
+      throw new IllegalArgumentException("empty split: " + tr.size() + " training and "
+          + dv.size() + " dev rows");
+    }
+    String main = Evaluation.mainMetric(spec.head());
+    boolean higher = Evaluation.higherIsBetter(main);
+    int stepsPerEpoch = (tr.size() + c.batchSize() - 1) / c.batchSize();
     int total = stepsPerEpoch * c.epochs();
     int warm = (int) Math.floor(c.warmup() * total);
     List<Epoch> epochs = new ArrayList<>();
@@ -121,19 +160,20 @@ public final class Trainer {
         new AdamW(0.9f, 0.999f, 1e-6f, c.weightDecay()))) {
       outer:
       for (int e = 1; e <= c.epochs(); e++) {
-        int[] order = shuffled(train.size(), new Random(c.seed() * 31 + e));
+        int[] order = shuffled(tr.size(), new Random(c.seed() * 31 + e));
         Progress bar = new Progress(progress, "epoch " + e + "/" + c.epochs(), stepsPerEpoch,
             "steps");
         double lossSum = 0;
         for (int s = 0; s < stepsPerEpoch; s++) {
           int[] idx = Arrays.copyOfRange(order, s * c.batchSize(),
-              Math.min(train.size(), (s + 1) * c.batchSize()));
+              Math.min(tr.size(), (s + 1) * c.batchSize()));
           step++;
           float lr = step <= warm ? c.learningRate() * step / warm
               : c.learningRate() * (total - step + 1) / Math.max(1, total - warm);
           long t0 = System.nanoTime();
-          TrainingGraph.StepResult r = g.step(tr.batch(idx, tok.padId()), tr.labels(idx), lr,
-              step, c.seed() * 1_000_003L + step);
+          TokenBatch b = tr.batch(idx);
+          TrainingGraph.StepResult r = g.step(b, tr.targets(idx, b), lr, step,
+              c.seed() * 1_000_003L + step);
           stepNanos += System.nanoTime() - t0;
           if (!Float.isFinite(r.loss())) {
             failure = String.format("loss became %s at epoch %d step %d (learning rate %.3g);"
@@ -145,11 +185,12 @@ public final class Trainer {
           bar.advance(1);
         }
         Weights now = g.readWeights();
-        Map<String, Double> metrics = evaluate(spec, now, dv, c.batchSize(), tok.padId());
+        Map<String, Double> metrics = Evaluation.evaluate(spec, now, dv, c.batchSize());
         epochs.add(new Epoch(e, lossSum / stepsPerEpoch, metrics));
         progress.printf("epoch %d: train loss %.4f, dev %s%n", e, lossSum / stepsPerEpoch, metrics);
-        if (metrics.get("accuracy") > bestValue) {
-          bestValue = metrics.get("accuracy");
+        double v = higher ? metrics.get(main) : -metrics.get(main);
+        if (v > bestValue) {
+          bestValue = v;
           best = now;
           bestEpoch = e;
         }
@@ -159,55 +200,18 @@ public final class Trainer {
         failure);
   }
 
-  /** Accuracy (and F1 and Matthews correlation for two labels) of a model on samples. */
+  /** Accuracy (and F1 and Matthews correlation for two labels) of a classifier on samples. */
   public static Map<String, Double> evaluate(TransformerModel m, TextTokenizer tok,
       List<Sample> samples, int batchSize, int maxLength) {
-    Encoded enc = Encoded.of(tok, samples, m.spec().head(), maxLength);
-    return evaluate(m, enc, batchSize, tok.padId());
-  }
-
-  private static Map<String, Double> evaluate(ModelSpec spec, Weights w, Encoded enc,
-      int batchSize, int padId) {
-    try (TransformerModel m = TransformerModel.build(spec, w, null)) {
-      return evaluate(m, enc, batchSize, padId);
-    }
-  }
-
-  private static Map<String, Double> evaluate(TransformerModel m, Encoded enc, int batchSize,
-      int padId) {
     if (m.spec().head() == null) {
       throw new IllegalArgumentException("the model has no classification head to evaluate");
     }
-    int n = enc.ids.length;
-    int labels = m.spec().head().labels().size();
-    int[] pred = new int[n];
-    for (int from = 0; from < n; from += batchSize) {
-      int[] idx = new int[Math.min(batchSize, n - from)];
-      for (int i = 0; i < idx.length; i++) {
-        idx[i] = from + i;
-      }
-      float[] p = m.serve(enc.batch(idx, padId), List.of("probabilities")).get("probabilities")
-          .data();
-      for (int i = 0; i < idx.length; i++) {
-        int arg = 0;
-        for (int k = 1; k < labels; k++) {
-          if (p[i * labels + k] > p[i * labels + arg]) {
-            arg = k;
-          }
-        }
-        pred[from + i] = arg;
-      }
-    }
-    Map<String, Double> out = new LinkedHashMap<>();
-    out.put("accuracy", Metrics.accuracy(enc.labels, pred));
-    if (labels == 2) {
-      out.put("f1", Metrics.f1(enc.labels, pred, 1));
-      out.put("matthews", Metrics.matthews(enc.labels, pred));
-    }
-    return out;
+    return Evaluation.evaluate(m,
+        Examples.classification(tok, samples, m.spec().head(), maxLength), batchSize);
   }
 
-  private static int[] shuffled(int n, Random r) {
+  /** 0..n-1 in a random order (Fisher-Yates). */
+  static int[] shuffled(int n, Random r) {
     int[] a = new int[n];
     for (int i = 0; i < n; i++) {
       a[i] = i;
@@ -219,60 +223,5 @@ public final class Trainer {
       a[j] = t;
     }
     return a;
-  }
-
-  /** Samples tokenized once, with label ids. */
-  private record Encoded(int[][] ids, int[][] types, int[] labels) {
-    static Encoded of(TextTokenizer tok, List<Sample> samples, TaskHead head, int maxLength) {
-      int n = samples.size();
-      int[][] ids = new int[n][];
-      int[][] types = new int[n][];
-      int[] labels = new int[n];
-      for (int i = 0; i < n; i++) {
-        Sample s = samples.get(i);
-        int l = head.labels().indexOf(s.label());
-        if (l < 0) {
-          throw new IllegalArgumentException("sample '" + s.id() + "' has label '" + s.label()
-              + "', not one of " + head.labels());
-        }
-        TokenBatch b;
-        try {
-          b = tok.encode(List.of(s.text()), s.textPair() == null ? null : List.of(s.textPair()),
-              maxLength);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("sample '" + s.id() + "': " + e.getMessage(), e);
-        }
-        ids[i] = b.inputIds();
-        types[i] = b.tokenTypeIds();
-        labels[i] = l;
-      }
-      return new Encoded(ids, types, labels);
-    }
-
-    TokenBatch batch(int[] idx, int padId) {
-      int len = 0;
-      for (int i : idx) {
-        len = Math.max(len, ids[i].length);
-      }
-      int[] bi = new int[idx.length * len];
-      int[] bm = new int[idx.length * len];
-      int[] bt = new int[idx.length * len];
-      Arrays.fill(bi, padId);
-      for (int r = 0; r < idx.length; r++) {
-        int[] x = ids[idx[r]];
-        System.arraycopy(x, 0, bi, r * len, x.length);
-        System.arraycopy(types[idx[r]], 0, bt, r * len, x.length);
-        Arrays.fill(bm, r * len, r * len + x.length, 1);
-      }
-      return new TokenBatch(idx.length, len, bi, bm, bt);
-    }
-
-    int[] labels(int[] idx) {
-      int[] out = new int[idx.length];
-      for (int i = 0; i < idx.length; i++) {
-        out[i] = labels[idx[i]];
-      }
-      return out;
-    }
   }
 }

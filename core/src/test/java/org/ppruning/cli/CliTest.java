@@ -105,10 +105,10 @@ class CliTest {
 
   @Test
   void finetuneAndEvalRefuseWhatTheyCannotDo() throws Exception {
-    CliRunner r = CliRunner.run("finetune", "--model", "x", "--task", "sotu", "--out",
-        tmp.resolve("ft").toString());
+    CliRunner r = CliRunner.run("finetune", "--model", "x", "--task", "sotu", "--data",
+        tmp.toString(), "--out", tmp.resolve("ft").toString());
     assertEquals(2, r.exitCode());
-    assertTrue(r.err().contains("classification tasks so far"), r.err());
+    assertTrue(r.err().contains("task 'sotu' is built in and brings its own data"), r.err());
     r = CliRunner.run("finetune", "--model", "x", "--task", "nope", "--out",
         tmp.resolve("ft").toString());
     assertEquals(2, r.exitCode());

@@ -164,8 +164,13 @@ class GlueTsvTest {
         tsv("gj04", "1", "A sentence whose column got lost."));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> GlueTsv.read(GlueTask.COLA, short3));
-    assertEquals(short3 + " line 2: expected 4 tab-separated columns for CoLA, got 3",
-        e.getMessage());
+    assertEquals(short3 + " line 2 column 4 (sentence): missing; expected 4 tab-separated"
+        + " columns for CoLA, got 3", e.getMessage());
+    Path long5 = write("CoLA-long", "dev.tsv", tsv("gj04", "1", "", "Fine sentence."),
+        tsv("gj04", "1", "", "Fine sentence.", "stray"));
+    e = assertThrows(IllegalArgumentException.class, () -> GlueTsv.read(GlueTask.COLA, long5));
+    assertEquals(long5 + " line 2 column 5: unexpected; expected 4 tab-separated columns for"
+        + " CoLA, got 5", e.getMessage());
 
     Path badLabel = write("CoLA2", "train.tsv", tsv("gj04", "1", "", "Fine."),
         tsv("gj04", "2", "", "Label two?"));

@@ -156,6 +156,6 @@ class TrainingGraphTest {
     var e = assertThrows(IllegalArgumentException.class,
         () -> new TrainingGraph(TinyModels.bertSpec(1, 16, 4, 32),
             TinyModels.randomWeights(TinyModels.bertSpec(1, 16, 4, 32), 1), 0f, 1f, ADAM));
-    assertTrue(e.getMessage().contains("no classification head"), e.getMessage());
+    assertTrue(e.getMessage().contains("no task head"), e.getMessage());
   }
 }

@@ -43,9 +43,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-import org.ppruning.data.Sample;
-import org.ppruning.data.SplitData;
+import org.ppruning.data.Split;
 import org.ppruning.data.Task;
+import org.ppruning.data.TaskData;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.finetuner.serving.ServingRegistry;
@@ -56,7 +56,6 @@ import org.ppruning.stream.LatestPerKey;
 import org.ppruning.stream.ModelEvent;
 import org.ppruning.stream.ModelRepository;
 import org.ppruning.stream.Topics;
-import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.train.FineTuning;
 import org.ppruning.train.Trainer;
 
@@ -266,26 +265,25 @@ public class TrainingLoop {
           pruned.path(), done.get());
       return Optional.empty();
     }
-    Task data = FineTuning.requireSupported(Tasks.task(config.dataset().orElse(task)));
+    Task data = Tasks.task(config.dataset().orElse(task));
     Trainer.Config tc = Trainer.Config.defaults(config.epochs(), config.lr(), config.batch(),
         config.maxLen(), config.seed());
     ArtifactCache cache = ArtifactCache.defaultCache();
-    SplitData<Sample> splits = Tasks.splits(data.name(), cache, System.err);
+    TaskData splits = TaskData.load(data.name(), null, cache, System.err);
     Path source = Path.of(URI.create(pruned.path()));
     long version = repository.nextVersion(task);
     AtomicReference<FineTuning.Outcome> outcome = new AtomicReference<>();
     Map<String, Double> testMetrics = new HashMap<>();
     try (TransformerModel base = TransformerModel.load(source)) {
       Path written = repository.write(task, version, dir -> {
-        outcome.set(FineTuning.run(base, source.toString(), data, splits, tc, dir, false,
-            System.err));
+        outcome.set(FineTuning.run(base, source.toString(), data, splits, tc, null, null, dir,
+            false, System.err));
         if (outcome.get().result().failure() != null) {
           throw new IOException(outcome.get().result().failure());
         }
-        try (TransformerModel tuned = TransformerModel.load(dir);
-             TextTokenizer tok = TextTokenizer.load(tuned.tokenizerJson())) {
-          testMetrics.putAll(Trainer.evaluate(tuned, tok, splits.test(), tc.batchSize(),
-              tc.maxLength()));
+        try (TransformerModel tuned = TransformerModel.load(dir)) {
+          testMetrics.putAll(FineTuning.evaluate(tuned, splits, Split.TEST, tc.maxLength(),
+              tc.seed(), tc.batchSize()));
         }
         Path parent = dir.resolve("assets").resolve("parent.txt");
         Files.writeString(parent, pruned.path() + "\n");
@@ -299,7 +297,7 @@ public class TrainingLoop {
       }
       return Optional.of(new ModelEvent(ModelEvent.FINETUNED, task, version,
           written.toUri().toString(), pruned.path(), pruned.layers(), pruned.flopsKept(),
-          pruned.paramsKept(), splits.train().size(),
+          pruned.paramsKept(), outcome.get().trainRows(),
           "fine-tuned pruned version " + pruned.version() + " on " + data.name() + " (best epoch "
               + outcome.get().result().bestEpoch() + "); "
               + (swap.accepted() ? "serving it" : "NOT served: " + swap.reason()), m,
