@@ -87,10 +87,16 @@ else
   #    by the dynamic linker on this machine (Debian packages), copied under their sonames.
   libs="$(find "$R" -type f \( -name '*.so' -o -name '*.so.*' -o -path '*/opt/java/bin/*' \) -print0 \
           | LD_LIBRARY_PATH="$R/opt/java/lib/server:$R/opt/java/lib:$R/opt/ppruning/native/tensorflow" xargs -0 -n 20 ldd 2>/dev/null | awk '/=>/ { print $1, $3 } /ld-linux/ && !/=>/ { print "ld", $1 }' | sort -u)"
-  if grep -q 'not$\|not found' <<<"$libs"; then
-    die "unresolved libraries: $(grep 'not' <<<"$libs" | tr '\n' ' ')"
-  fi
   : >"$R/usr/share/ppruning/rootfs-libraries.txt"
+  # CUDA and cuDNN (TensorFlow's GPU build, -Pgpu) come from the CUDA base image at run time
+  # (deploy/gpu/Dockerfile.gpu); anything else unresolved is an error.
+  unresolved="$(awk '$2 == "not" { print $1 }' <<<"$libs")"
+  if [[ -n "$unresolved" ]]; then
+    other="$(grep -Ev '^lib(cu|nv|nccl)' <<<"$unresolved" || true)"
+    [[ -z "$other" ]] || die "unresolved libraries: $(tr '\n' ' ' <<<"$other")"
+    sed 's/$/ (from the CUDA base image)/' <<<"$unresolved" >>"$R/usr/share/ppruning/rootfs-libraries.txt"
+    libs="$(awk '$2 != "not"' <<<"$libs")"
+  fi
   while read -r soname path; do
     case "$path" in "$R"/*) continue ;; esac # our own (JRE, TF) libraries
     if [[ "$soname" == ld ]]; then

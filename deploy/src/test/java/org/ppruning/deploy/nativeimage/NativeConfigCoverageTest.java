@@ -23,7 +23,8 @@ import org.ppruning.deploy.images.ServiceFacts;
  * The native-image configuration core ships (META-INF/native-image/org.ppruning/ppruning-core, in
  * GraalVM's agent format) covers what a JVM running the services' native code touches, as traced by
  * {@link NativeTrace}: every JNI native method linked, every class the loaded JNI libraries look up,
- * every native-library resource read, every protobuf message and JavaCPP pointer class loaded.
+ * every native-library resource read, every protobuf message and JavaCPP pointer class loaded, and
+ * every ServiceLoader provider loaded (with its META-INF/services file).
  *
  * <p>Regenerate after a dependency change: {@code bin/mvn -o -pl deploy test
  * -Dtest=NativeConfigCoverageTest -Dppruning.native.write=true} (then review the diff).
@@ -84,6 +85,20 @@ class NativeConfigCoverageTest {
     assertTrue(missing.isEmpty(), "classes protobuf/JavaCPP reflect on, missing from reflect-config.json: " + missing);
   }
 
+  @Test
+  void serviceProvidersLoadedAreRegistered() throws IOException {
+    Set<String> registered = names("reflect-config.json");
+    List<String> missing = trace.providers().stream().filter(c -> !registered.contains(c)).toList();
+    assertTrue(missing.isEmpty(), "ServiceLoader providers loaded at run time, missing from reflect-config.json: " + missing);
+    List<Pattern> includes = new ArrayList<>();
+    for (JsonNode i : JSON.readTree(CONFIG_DIR.resolve("resource-config.json").toFile()).path("resources").path("includes")) {
+      includes.add(Pattern.compile(i.path("pattern").asText()));
+    }
+    List<String> files = trace.services().stream()
+        .filter(r -> includes.stream().noneMatch(p -> p.matcher(r).matches())).toList();
+    assertTrue(files.isEmpty(), "META-INF/services files of loaded providers not included as resources: " + files);
+  }
+
   private static boolean jdk(String cls) {
     return cls.startsWith("java.") || cls.startsWith("jdk.") || cls.startsWith("sun.") || cls.startsWith("javax.");
   }
@@ -109,6 +124,7 @@ class NativeConfigCoverageTest {
     JSON.writeValue(CONFIG_DIR.resolve("jni-config.json").toFile(), allDeclared(jni));
     Set<String> reflect = new TreeSet<>(t.protobufClasses());
     reflect.addAll(t.pointerClasses());
+    reflect.addAll(t.providers());
     JSON.writeValue(CONFIG_DIR.resolve("reflect-config.json").toFile(), allDeclared(reflect));
     Set<String> patterns = new TreeSet<>();
     for (String r : t.resources()) {
@@ -118,6 +134,7 @@ class NativeConfigCoverageTest {
       String dir = r.startsWith("native/lib/") ? "native/lib/" : r.substring(0, r.lastIndexOf('/') + 1);
       patterns.add(Pattern.quote(dir) + ".*");
     }
+    t.services().forEach(f -> patterns.add(Pattern.quote(f)));
     // JavaCPP's Loader reads its platform properties (not a native library, so not in the trace).
     patterns.add(Pattern.quote("org/bytedeco/javacpp/properties/") + ".*");
     ObjectNode res = JSON.createObjectNode();

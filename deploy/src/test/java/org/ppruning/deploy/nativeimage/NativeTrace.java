@@ -28,9 +28,12 @@ import java.util.stream.Stream;
  * @param jniClasses     classes the loaded JNI libraries name (FindClass/GetMethodID targets) that exist
  * @param resources      class-path resources the run read as native libraries
  * @param loadedClasses  every class loaded during the run
+ * @param services       META-INF/services files whose listed providers the run loaded (Quarkus turns
+ *                       native-image's ServiceLoader feature off, so these need registering)
+ * @param providers      those provider classes
  */
 public record NativeTrace(Set<String> nativeMethods, Set<String> jniClasses, Set<String> resources,
-    Set<String> loadedClasses) {
+    Set<String> loadedClasses, Set<String> services, Set<String> providers) {
 
   private static final Pattern LINKED = Pattern.compile("\\[Dynamic-linking native method (\\S+)\\.(\\S+) \\.\\.\\. JNI]");
   private static final Pattern LOADED = Pattern.compile("\\[class,load] (\\S+) source:");
@@ -98,23 +101,44 @@ public record NativeTrace(Set<String> nativeMethods, Set<String> jniClasses, Set
       throw new IllegalStateException("empty trace (natives " + natives.size() + ", resources " + resources.size()
           + ", JNI classes " + jniClasses.size() + "); see " + out);
     }
-    return new NativeTrace(natives, jniClasses, resources, loaded);
+    Set<String> services = new TreeSet<>();
+    Set<String> providers = new TreeSet<>();
+    for (String entry : classPath.split(java.io.File.pathSeparator)) {
+      if (!entry.endsWith(".jar") || !Files.isRegularFile(Path.of(entry))) {
+        continue;
+      }
+      try (JarFile jar = new JarFile(entry)) {
+        for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
+          JarEntry je = e.nextElement();
+          if (!je.isDirectory() && je.getName().startsWith("META-INF/services/")) {
+            String text = new String(jar.getInputStream(je).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            for (String line : text.split("\\R")) {
+              String impl = line.replaceAll("#.*", "").trim();
+              if (!impl.isEmpty() && loaded.contains(impl)) {
+                services.add(je.getName());
+                providers.add(impl);
+              }
+            }
+          }
+        }
+      }
+    }
+    return new NativeTrace(natives, jniClasses, resources, loaded, services, providers);
   }
 
   /** Class names in a native library's bytes that resolve to classes (JNI FindClass targets). */
   static Set<String> classNamesIn(Path lib) throws IOException {
     String text = new String(Files.readAllBytes(lib), java.nio.charset.StandardCharsets.ISO_8859_1);
     Set<String> out = new TreeSet<>();
+    if (!text.contains("JNI_OnLoad") && !text.contains("Java_")) {
+      return out; // not a JNI library (libtensorflow_cc.so.2 is 632 MB of C++): nothing looks up classes
+    }
     Matcher m = CLASS_NAME.matcher(text);
     ClassLoader loader = NativeTrace.class.getClassLoader();
     while (m.find()) {
       // Strings may run into the next one without a separator: take the longest prefix that is a class.
       String s = m.group().replace('/', '.');
       for (int end = s.length(); end > 0; end--) {
-        if (end < s.length() && Character.isLetterOrDigit(s.charAt(end)) && Character.isLowerCase(s.charAt(end))
-            && Character.isLowerCase(s.charAt(end - 1))) {
-          continue; // do not cut inside a lower-case word
-        }
         String candidate = s.substring(0, end);
         try {
           Class.forName(candidate, false, loader);
