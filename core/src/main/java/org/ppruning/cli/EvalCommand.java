@@ -13,6 +13,7 @@ import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.train.Trainer;
+import org.ppruning.train.FineTuning;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -55,7 +56,7 @@ final class EvalCommand implements Callable<Integer> {
       String metric = t.metrics().get(0).id();
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("metric", metric);
-      o.put("value", metrics.get(FinetuneCommand.evalKey(metric)));
+      o.put("value", metrics.get(FineTuning.evalKey(metric)));
       o.put("split", s.id());
       o.put("samples", samples.size());
       o.put("metrics", metrics);

@@ -13,10 +13,7 @@ import org.ppruning.data.Task;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
-import org.ppruning.model.ModelSpec;
-import org.ppruning.model.TaskHead;
-import org.ppruning.model.Weights;
-import org.ppruning.tokenize.TextTokenizer;
+import org.ppruning.train.FineTuning;
 import org.ppruning.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,41 +59,19 @@ final class FinetuneCommand implements Callable<Integer> {
     if (Files.exists(out) && !force) {
       throw new IllegalArgumentException("output " + out + " exists; pass --force to replace it");
     }
-    Task t = Tasks.task(task);
-    if (!t.kind().isClassification()) {
-      throw new IllegalArgumentException("finetune supports classification tasks so far; task '"
-          + task + "' is " + t.kind());
-    }
+    Task t = FineTuning.requireSupported(Tasks.task(task));
     Trainer.Config config = new Trainer.Config(epochs, lr, batch, maxLen, seed, warmup,
         weightDecay, dropout, 1.0f);
     ArtifactCache cache = ArtifactCache.defaultCache();
     SplitData<Sample> data = Tasks.splits(task, cache, System.err);
     try (TransformerModel base = ModelLoader.open(model, cache)) {
-      if (base.tokenizerJson() == null) {
-        throw new IllegalArgumentException(model + " has no tokenizer");
-      }
-      ModelSpec pre = base.spec();
-      if (pre.head() != null) {
-        throw new IllegalArgumentException(model + " is already fine-tuned (for "
-            + pre.head().task() + "); start from a pre-trained or pruned model");
-      }
-      ModelSpec spec = pre.withHead(new TaskHead(TaskHead.CLASSIFICATION, t.labels(), task));
-      Weights init = Trainer.addHead(pre, base.readWeights(), spec, seed);
-      Trainer.Result r;
-      try (TextTokenizer tok = TextTokenizer.load(base.tokenizerJson())) {
-        r = Trainer.fineTune(spec, init, tok, data.train(), data.dev(), config, System.err);
-      }
-      ModelSpec outSpec = spec.withMetadata("finetune", Map.of("task", task, "epochs", epochs,
-          "lr", lr, "batch", batch, "seed", seed, "bestEpoch", r.bestEpoch()));
-      try (TransformerModel tuned = TransformerModel.build(outSpec, r.best(),
-          base.tokenizerJson())) {
-        tuned.export(out, force);
-      }
-      String metric = t.metrics().get(0).id();
+      FineTuning.Outcome outcome = FineTuning.run(base, model, t, data, config, out, force,
+          System.err);
+      Trainer.Result r = outcome.result();
+      String metric = outcome.metric();
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("metric", metric);
-      o.put("value", r.bestEpoch() == 0 ? null
-          : r.epochs().get(r.bestEpoch() - 1).dev().get(evalKey(metric)));
+      o.put("value", outcome.devValue());
       o.put("split", "dev");
       o.put("epochs", r.epochs().size());
       o.put("bestEpoch", r.bestEpoch());
@@ -122,10 +97,5 @@ final class FinetuneCommand implements Callable<Integer> {
       }
       return 0;
     }
-  }
-
-  /** The trainer's key for a task metric. */
-  static String evalKey(String metric) {
-    return metric.equals("matthews_correlation") ? "matthews" : metric;
   }
 }

@@ -1,0 +1,48 @@
+package org.ppruning.stream;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeSet;
+
+/**
+ * Which offsets of a partitioned log are safe to commit when records finish out of order: the
+ * committable offset of a partition is its oldest unfinished record (or one past the newest seen
+ * record when none is unfinished), so a crash never skips a record that was still in work.
+ * Partitions are plain ints, so this holds no Kafka types. Thread-safe.
+ */
+public final class CommitTracker {
+  private final Map<Integer, TreeSet<Long>> open = new HashMap<>();
+  private final Map<Integer, Long> nextSeen = new HashMap<>();
+
+  /** A record at {@code offset} was received and is now in work. */
+  public synchronized void started(int partition, long offset) {
+    open.computeIfAbsent(partition, p -> new TreeSet<>()).add(offset);
+    nextSeen.merge(partition, offset + 1, Math::max);
+  }
+
+  /** The record at {@code offset} is done (processed, skipped, or superseded). */
+  public synchronized void finished(int partition, long offset) {
+    TreeSet<Long> s = open.get(partition);
+    if (s == null || !s.remove(offset)) {
+      throw new IllegalStateException("offset " + offset + " of partition " + partition
+          + " was not in work");
+    }
+  }
+
+  /** The offset to commit for {@code partition} (Kafka's "next record to read"), if any. */
+  public synchronized OptionalLong committable(int partition) {
+    Long next = nextSeen.get(partition);
+    if (next == null) {
+      return OptionalLong.empty();
+    }
+    TreeSet<Long> s = open.get(partition);
+    return OptionalLong.of(s == null || s.isEmpty() ? next : s.first());
+  }
+
+  /** Forgets a partition (after it was revoked from this consumer). */
+  public synchronized void forget(int partition) {
+    open.remove(partition);
+    nextSeen.remove(partition);
+  }
+}

@@ -1,0 +1,154 @@
+package org.ppruning.finetuner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.ppruning.fetch.AtomicFiles;
+import org.ppruning.graph.TransformerModel;
+import org.ppruning.importer.Imported;
+import org.ppruning.model.LayerSpec;
+import org.ppruning.model.UnitRemoval;
+import org.ppruning.stream.ModelEvent;
+import org.ppruning.stream.ModelRepository;
+import org.ppruning.stream.Topics;
+import org.ppruning.testing.RealModels;
+
+/**
+ * The training half of the finetuner against the real broker: a pruned-version event for real
+ * MiniLM (half its heads and neurons removed) -> a fine-tuned version in the serving repository
+ * with test metrics -> a finetuned event; the same event again trains nothing.
+ */
+@QuarkusTest
+@TestProfile(TrainingLoopIT.Training.class)
+@Tag("real")
+class TrainingLoopIT {
+  static final Path ROOT = Path.of("target/it-training").toAbsolutePath();
+
+  public static class Training implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of("ppruning.finetuner.training.enabled", "true",
+          "ppruning.finetuner.training.repository", ROOT.resolve("serving").toString(),
+          "ppruning.finetuner.training.epochs", "1",
+          "ppruning.finetuner.training.lr", "1e-4",
+          "ppruning.finetuner.training.group-id", "it-" + UUID.randomUUID());
+    }
+  }
+
+  @Inject TrainingLoop loop;
+
+  @Test
+  void aPrunedVersionIsFineTunedOnceAndAnnounced() throws Exception {
+    String bootstrap = System.getProperty("kafka.bootstrap.servers");
+    assertNotNull(bootstrap, "run through bin/mvn verify (failsafe starts the test broker)");
+    String task = "sentiment";
+    ModelRepository pruned = new ModelRepository(ROOT.resolve("pruned-" + UUID.randomUUID()));
+    Imported mini = RealModels.source("all-minilm-l6-v2").load(System.err);
+    List<int[]> heads = new ArrayList<>();
+    List<int[]> neurons = new ArrayList<>();
+    for (LayerSpec l : mini.spec().layers()) {
+      heads.add(range(l.heads() / 2, l.heads()));
+      neurons.add(range(l.ffn() / 2, l.ffn()));
+    }
+    UnitRemoval.Pruned half = UnitRemoval.remove(mini.spec(), mini.weights(), heads, neurons);
+    Path v1 = pruned.write(task, 1, dir -> {
+      try (TransformerModel m = TransformerModel.build(half.spec(), half.weights(),
+          mini.tokenizerJson())) {
+        m.export(dir, false);
+      }
+    });
+    ModelEvent event = new ModelEvent(ModelEvent.PRUNED, task, 1, v1.toUri().toString(),
+        "all-minilm-l6-v2", List.of(), 0.5, 0.8, 2412, "test", null, Instant.now().toString());
+
+    long before = loop.repository().versions(task).size();
+    try (KafkaProducer<String, byte[]> p = producer(bootstrap);
+         KafkaConsumer<String, byte[]> c = consumer(bootstrap)) {
+      c.subscribe(List.of(Topics.MODELS));
+      p.send(new ProducerRecord<>(Topics.MODELS, task, event.toJson())).get();
+      ModelEvent tuned = awaitFinetuned(c, event.path(), Duration.ofMinutes(8));
+      assertEquals(task, tuned.task());
+      assertEquals(event.path(), tuned.parent());
+      Path dir = Path.of(java.net.URI.create(tuned.path()));
+      assertTrue(Files.isRegularFile(dir.resolve("saved_model.pb")), dir.toString());
+      double acc = tuned.metrics().get("test_accuracy");
+      assertTrue(acc > 0.6 && acc <= 1.0, "one epoch on the real task learns something: " + acc);
+      try (TransformerModel m = TransformerModel.load(dir)) {
+        assertEquals(half.spec().layers(), m.spec().layers(), "the pruned widths are kept");
+        assertEquals(task, m.spec().head().task());
+      }
+      assertEquals(before + 1, loop.repository().versions(task).size());
+
+      // The same event again (a redelivery): nothing is trained twice.
+      p.send(new ProducerRecord<>(Topics.MODELS, task, event.toJson())).get();
+      Instant deadline = Instant.now().plusSeconds(20);
+      while (Instant.now().isBefore(deadline)) {
+        Thread.sleep(500);
+      }
+      assertEquals(before + 1, loop.repository().versions(task).size());
+    } finally {
+      AtomicFiles.deleteTree(pruned.root());
+    }
+  }
+
+  private static int[] range(int from, int to) {
+    int[] r = new int[to - from];
+    for (int i = 0; i < r.length; i++) {
+      r[i] = from + i;
+    }
+    return r;
+  }
+
+  private static ModelEvent awaitFinetuned(KafkaConsumer<String, byte[]> c, String parent,
+      Duration timeout) {
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+        ModelEvent e = ModelEvent.fromJson(r.value());
+        if (ModelEvent.FINETUNED.equals(e.stage()) && parent.equals(e.parent())) {
+          return e;
+        }
+      }
+    }
+    throw new AssertionError("no finetuned event for " + parent + " within " + timeout);
+  }
+
+  private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  private static KafkaConsumer<String, byte[]> consumer(String bootstrap) {
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-watch-" + UUID.randomUUID());
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+}
