@@ -159,6 +159,13 @@ class TarballStartCheck {
     if (s.grpcPort().isPresent()) {
       env.put("QUARKUS_GRPC_SERVER_PORT", String.valueOf(freePort()));
     }
+    // A service that loads a pre-trained model at start gets one on its model volume, as in
+    // deploy/k8s: a tiny random BERT exported by core (the image cannot fetch catalog models).
+    for (ServiceFacts.MappingKey k : s.mappingKeys()) {
+      if (k.name().endsWith(".default-model")) {
+        env.put(ServiceFacts.toEnv(k.name()), "/" + tinyModel(root.resolve("models/pretrained/tiny-bert"), root));
+      }
+    }
     Path log = work.resolve("service.log");
     long t0 = System.nanoTime();
     Process launcher = chroot(root, s.images().user(), env, image.entrypoint(), log);
@@ -280,6 +287,24 @@ class TarballStartCheck {
       }
     }
     throw new IllegalStateException("no VmRSS for pid " + pid);
+  }
+
+  /** Exports a tiny random BERT with its tokenizer to DIR; returns its path relative to ROOT. */
+  private static String tinyModel(Path dir, Path root) throws IOException {
+    org.ppruning.model.ModelSpec spec = org.ppruning.model.TinyModels.bertSpec(2, 32, 4, 64);
+    List<String> vocab = new ArrayList<>(org.ppruning.tokenize.TokenizerFiles.BERT_SPECIAL_TOKENS);
+    while (vocab.size() < spec.vocabSize()) {
+      vocab.add("w" + vocab.size());
+    }
+    Path tok = Files.createTempFile("tiny-tokenizer", ".json");
+    Files.writeString(tok, org.ppruning.tokenize.TokenizerFiles.wordPieceJson(vocab, true));
+    try (var m = org.ppruning.graph.TransformerModel.build(spec, org.ppruning.model.TinyModels.randomWeights(spec, 7), tok)) {
+      m.export(dir, true);
+    } finally {
+      Files.deleteIfExists(tok);
+    }
+    ImageTarball.run(List.of("chmod", "-R", "a+rX", dir.toString()));
+    return root.relativize(dir).toString();
   }
 
   private static int freePort() throws IOException {
