@@ -81,44 +81,78 @@ public final class PPruning {
     seconds.put("threshold", (System.nanoTime() - t0) / 1e9);
 
     t0 = System.nanoTime();
-    List<int[]> keepHeads = new ArrayList<>();
-    List<int[]> keepNeurons = new ArrayList<>();
     List<int[]> headClusters = new ArrayList<>();
     List<int[]> neuronClusters = new ArrayList<>();
-    ModelLayout layout = ModelLayout.of(spec);
-    Random rnd = new Random(c.seed());
+    List<int[]> keepHeads = new ArrayList<>();
+    List<int[]> keepNeurons = new ArrayList<>();
     for (int l = 0; l < spec.numLayers(); l++) {
       LayerFeatures lf = f.layers().get(l);
       int[] hLabels = labels(headTrees.get(l), hc.threshold());
       int[] nLabels = labels(neuronTrees.get(l), nc.threshold());
       headClusters.add(sizes(hLabels));
       neuronClusters.add(sizes(nLabels));
-      int hk = hc.perLayer()[l];
-      int nk = nc.perLayer()[l];
-      switch (c.method()) {
-        case P_PRUNING -> {
-          keepHeads.add(Selection.keepMostSalient(hLabels, lf.headSalience()));
-          keepNeurons.add(Selection.keepMostSalient(nLabels, lf.neuronSalience()));
-        }
+      if (c.method() == Method.P_PRUNING) {
+        keepHeads.add(Selection.keepMostSalient(hLabels, lf.headSalience()));
+        keepNeurons.add(Selection.keepMostSalient(nLabels, lf.neuronSalience()));
+      }
+    }
+    PruningPlan plan = c.method() == Method.P_PRUNING ? new PruningPlan(keepHeads, keepNeurons)
+        : atWidths(spec, weights, f, c.method(), hc.perLayer(), nc.perLayer(), c.seed());
+    seconds.put("selection", (System.nanoTime() - t0) / 1e9);
+    return new Result(plan, hc, nc, headClusters, neuronClusters, targets, seconds);
+  }
+
+  /**
+   * A baseline at given per-layer widths, with no clustering: e.g. random or weight-magnitude
+   * pruning to exactly the head and neuron counts a P-pruning plan chose, so that only the choice
+   * of units differs. {@link #plan} uses it for every baseline.
+   *
+   * @param heads   heads to keep per layer
+   * @param neurons FFN neurons to keep per layer
+   * @param seed    seed of {@link Method#RANDOM}
+   */
+  public static PruningPlan atWidths(ModelSpec spec, Weights weights, ActivationFeatures f,
+      Method method, int[] heads, int[] neurons, long seed) {
+    if (method == Method.P_PRUNING) {
+      throw new IllegalArgumentException("p-pruning chooses its own widths; atWidths is for the"
+          + " baselines");
+    }
+    int layers = spec.numLayers();
+    if (heads.length != layers || neurons.length != layers || f.layers().size() != layers) {
+      throw new IllegalArgumentException("widths for " + heads.length + " and " + neurons.length
+          + " layers, features for " + f.layers().size() + "; the model has " + layers);
+    }
+    ModelLayout layout = ModelLayout.of(spec);
+    Random rnd = new Random(seed);
+    List<int[]> keepHeads = new ArrayList<>();
+    List<int[]> keepNeurons = new ArrayList<>();
+    for (int l = 0; l < layers; l++) {
+      LayerFeatures lf = f.layers().get(l);
+      int nh = spec.layers().get(l).heads();
+      int nn = spec.layers().get(l).ffn();
+      if (heads[l] < 0 || heads[l] > nh || neurons[l] < 0 || neurons[l] > nn) {
+        throw new IllegalArgumentException("layer " + l + ": cannot keep " + heads[l] + " of "
+            + nh + " heads and " + neurons[l] + " of " + nn + " neurons");
+      }
+      int hk = heads[l];
+      int nk = neurons[l];
+      switch (method) {
         case ACTIVATION -> {
           keepHeads.add(Selection.topK(lf.headSalience(), hk));
           keepNeurons.add(Selection.topK(lf.neuronSalience(), nk));
         }
         case WEIGHT_MAGNITUDE -> {
-          keepHeads.add(Selection.topK(unitL1(weights, layout.headTensors(l), hLabels.length), hk));
-          keepNeurons.add(Selection.topK(unitL1(weights, layout.neuronTensors(l), nLabels.length),
-              nk));
+          keepHeads.add(Selection.topK(unitL1(weights, layout.headTensors(l), nh), hk));
+          keepNeurons.add(Selection.topK(unitL1(weights, layout.neuronTensors(l), nn), nk));
         }
         case RANDOM -> {
-          keepHeads.add(Selection.topK(randomScores(rnd, hLabels.length), hk));
-          keepNeurons.add(Selection.topK(randomScores(rnd, nLabels.length), nk));
+          keepHeads.add(Selection.topK(randomScores(rnd, nh), hk));
+          keepNeurons.add(Selection.topK(randomScores(rnd, nn), nk));
         }
-        default -> throw new IllegalStateException("unhandled method " + c.method());
+        default -> throw new IllegalStateException("unhandled method " + method);
       }
     }
-    seconds.put("selection", (System.nanoTime() - t0) / 1e9);
-    return new Result(new PruningPlan(keepHeads, keepNeurons), hc, nc, headClusters,
-        neuronClusters, targets, seconds);
+    return new PruningPlan(keepHeads, keepNeurons);
   }
 
   private static int[] labels(Dendrogram d, double threshold) {

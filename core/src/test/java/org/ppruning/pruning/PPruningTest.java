@@ -174,6 +174,44 @@ class PPruningTest {
     }
   }
 
+  /** atWidths keeps exactly the given counts, and plan's baselines are atWidths at P-pruning's. */
+  @Test
+  void atWidthsKeepsGivenCountsAndEqualsPlanBaselines() throws Exception {
+    ModelSpec spec = TinyModels.bertSpec(2, D, 4, 32);
+    Weights w = TinyModels.randomWeights(spec, 8);
+    try (TransformerModel m = TransformerModel.build(spec, w, null);
+        TextTokenizer tok = tokenizer()) {
+      ActivationFeatures f = FeatureCollector.collect(m, tok, samples(30, 3), 80, 3, 8, System.err);
+      Budget b = new Budget(Budget.Kind.FLOPS, 0.6, 5, null, null, 12);
+      PPruning.Result p = PPruning.plan(spec, w, f,
+          new PPruning.Config(Method.P_PRUNING, LinkageMode.DIRECT, b, 1));
+      int[] heads = p.plan().headsPerLayer().stream().mapToInt(Integer::intValue).toArray();
+      int[] neurons = p.plan().ffnPerLayer().stream().mapToInt(Integer::intValue).toArray();
+      for (Method method : new Method[] {Method.RANDOM, Method.WEIGHT_MAGNITUDE,
+          Method.ACTIVATION}) {
+        PruningPlan a = PPruning.atWidths(spec, w, f, method, heads, neurons, 1);
+        PruningPlan r = PPruning.plan(spec, w, f,
+            new PPruning.Config(method, LinkageMode.DIRECT, b, 1)).plan();
+        for (int l = 0; l < 2; l++) {
+          assertArrayEquals(r.keepHeads().get(l), a.keepHeads().get(l), method + " layer " + l);
+          assertArrayEquals(r.keepNeurons().get(l), a.keepNeurons().get(l), method + " " + l);
+        }
+      }
+      // Any widths, not only P-pruning's: weight magnitude keeps the 3 largest-L1 neurons.
+      PruningPlan three = PPruning.atWidths(spec, w, f, Method.WEIGHT_MAGNITUDE,
+          new int[] {4, 1}, new int[] {3, 32}, 1);
+      double[] l1 = PPruning.unitL1(w, org.ppruning.model.ModelLayout.of(spec).neuronTensors(0),
+          32);
+      assertArrayEquals(Selection.topK(l1, 3), three.keepNeurons().get(0));
+      assertEquals(List.of(4, 1), three.headsPerLayer());
+      assertEquals(List.of(3, 32), three.ffnPerLayer());
+      assertThrows(IllegalArgumentException.class, () -> PPruning.atWidths(spec, w, f,
+          Method.RANDOM, new int[] {5, 1}, new int[] {3, 3}, 1));
+      assertThrows(IllegalArgumentException.class, () -> PPruning.atWidths(spec, w, f,
+          Method.P_PRUNING, heads, neurons, 1));
+    }
+  }
+
   @Test
   void weightMagnitudeScoresEachUnitsOwnWeights() {
     ModelSpec spec = TinyModels.bertSpec(1, 8, 2, 4);
