@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       PruneCommand.class,
       FinetuneCommand.class,
       EvalCommand.class,
+      UpCommand.class, DownCommand.class, StatusCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

@@ -1,0 +1,161 @@
+package org.ppruning.system;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.ppruning.local.LocalRuntime;
+import org.ppruning.local.Ports;
+import org.ppruning.local.RuntimeStatus;
+import org.ppruning.local.Service;
+import org.ppruning.local.UpOptions;
+
+/**
+ * The harness of the system tests: the whole local runtime (broker + profiler, pruner, finetuner
+ * as real processes) started and stopped through {@link LocalRuntime}, the code behind
+ * {@code bin/ppruning up/down}, on free ports in a fresh run directory.
+ *
+ * <pre>
+ *   try (LocalSystem sys = LocalSystem.start()) {
+ *     URI profiler = sys.http(Service.PROFILER);     // http://127.0.0.1:PORT
+ *     String bootstrap = sys.bootstrap();            // for the test's own Kafka clients
+ *     ...
+ *   }                                                // down: every process of the run directory stopped
+ * </pre>
+ *
+ * <p>The broker is the build's test broker (system property {@code kafka.bootstrap.servers}, set
+ * by failsafe) when there is one, else one of its own started by kafka.sh in the run directory.
+ * Run directories go under {@code ppruning.system.run-root} (the deploy module's
+ * target/system-runs) and are kept, with the services' logs, after the test.
+ */
+public final class LocalSystem implements AutoCloseable {
+  /** Quarkus + TensorFlow start in ~5 s alone, but 2 cores are shared with other builds. */
+  public static final Duration READY_TIMEOUT = Duration.ofSeconds(240);
+
+  private final LocalRuntime runtime;
+  private final UpOptions options;
+  private RuntimeStatus started;
+
+  private LocalSystem(LocalRuntime runtime, UpOptions options) {
+    this.runtime = runtime;
+    this.options = options;
+  }
+
+  /** Starts everything against the build's test broker (or a broker of its own if there is none). */
+  public static LocalSystem start() throws IOException {
+    return start(System.getProperty("kafka.bootstrap.servers"), List.of());
+  }
+
+  /**
+   * Starts everything on free ports in a new run directory.
+   *
+   * @param bootstrap  an existing broker, or null to start one with kafka.sh
+   * @param jvmOptions extra options for every service JVM
+   */
+  public static LocalSystem start(String bootstrap, List<String> jvmOptions) throws IOException {
+    LocalSystem sys = prepare(bootstrap, jvmOptions);
+    sys.up();
+    return sys;
+  }
+
+  /** A harness with a new run directory and free ports, nothing started yet ({@link #up()} starts). */
+  public static LocalSystem prepare(String bootstrap, List<String> jvmOptions) throws IOException {
+    LocalRuntime rt = new LocalRuntime(projectDir(), newRunDir());
+    return new LocalSystem(rt, freePortOptions(bootstrap).withJvmOptions(jvmOptions));
+  }
+
+  /** Options with distinct free ports, a test-sized timeout and no build (Maven built the services). */
+  public static UpOptions freePortOptions(String bootstrap) {
+    Set<Integer> taken = new HashSet<>();
+    Map<Service, Integer> http = new EnumMap<>(Service.class);
+    for (Service s : Service.values()) {
+      http.put(s, distinctFreePort(taken));
+    }
+    int grpc = distinctFreePort(taken);
+    int kafka;
+    do {
+      kafka = distinctFreePort(taken);
+    } while (kafka == 65535 || !Ports.isFree(kafka + 1) || !taken.add(kafka + 1));
+    return UpOptions.defaults().withPorts(kafka, http, grpc).withBootstrap(bootstrap)
+        .withTimeout(READY_TIMEOUT).withBuild(false);
+  }
+
+  private static int distinctFreePort(Set<Integer> taken) {
+    for (int i = 0; i < 100; i++) {
+      int p = Ports.freePort();
+      if (taken.add(p)) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no distinct free port after 100 tries");
+  }
+
+  /** The checkout (failsafe sets ppruning.project.dir to the deploy module's parent). */
+  public static Path projectDir() {
+    return LocalRuntime.findProjectDir();
+  }
+
+  /** A new directory under ppruning.system.run-root (else target/system-runs). */
+  public static Path newRunDir() throws IOException {
+    Path root = Path.of(System.getProperty("ppruning.system.run-root", "target/system-runs"));
+    Files.createDirectories(root);
+    return Files.createTempDirectory(root.toAbsolutePath(), "run-");
+  }
+
+  /** {@code up} with this harness' options; idempotent like the command. */
+  public RuntimeStatus up() throws IOException {
+    started = runtime.up(options, System.err);
+    return started;
+  }
+
+  public LocalRuntime runtime() {
+    return runtime;
+  }
+
+  public UpOptions options() {
+    return options;
+  }
+
+  public RuntimeStatus status() throws IOException {
+    return runtime.status();
+  }
+
+  /** The bootstrap servers the services use. */
+  public String bootstrap() {
+    return options.effectiveBootstrap();
+  }
+
+  public int httpPort(Service s) {
+    return options.httpPorts().get(s);
+  }
+
+  /** The finetuner's gRPC port. */
+  public int grpcPort() {
+    return options.grpcPort();
+  }
+
+  /** {@code http://127.0.0.1:PORT} of a service. */
+  public URI http(Service s) {
+    return URI.create("http://127.0.0.1:" + httpPort(s));
+  }
+
+  public Path runDir() {
+    return runtime.runDir();
+  }
+
+  /** {@code down}: stops every process of the run directory (and a broker of its own). */
+  public Map<String, String> down() throws IOException {
+    return runtime.down(Duration.ofSeconds(30), System.err);
+  }
+
+  @Override
+  public void close() throws IOException {
+    down();
+  }
+}
