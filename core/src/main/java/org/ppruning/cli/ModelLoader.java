@@ -8,11 +8,14 @@ import org.ppruning.importer.Imported;
 import org.ppruning.importer.ModelSource;
 import org.ppruning.model.ModelSpec;
 
-/** What commands accept as {@code --model}: a ppruning SavedModel, a catalog name or a checkpoint. */
-final class ModelLoader {
+/**
+ * What commands (and the services) accept as a model: a ppruning SavedModel, a catalog name or a
+ * checkpoint.
+ */
+public final class ModelLoader {
   private ModelLoader() {}
 
-  static TransformerModel open(String model, ArtifactCache cache) throws Exception {
+  public static TransformerModel open(String model, ArtifactCache cache) throws Exception {
     Path dir = Path.of(model);
     if (Files.isDirectory(dir)
         && Files.exists(dir.resolve("assets").resolve(ModelSpec.ASSET_NAME))) {

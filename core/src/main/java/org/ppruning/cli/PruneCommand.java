@@ -94,11 +94,11 @@ final class PruneCommand implements Callable<Integer> {
       description = "Profile at most this many samples (default ${DEFAULT-VALUE}).")
   int samplesMax;
 
-  @Option(names = "--tokens", defaultValue = "200",
+  @Option(names = "--tokens", defaultValue = "" + FeatureCollector.DEFAULT_TOKENS,
       description = "Sampled tokens per unit feature (default ${DEFAULT-VALUE}).")
   int tokens;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "" + FeatureCollector.DEFAULT_SEED, description = "Sampling seed (default ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--batch", defaultValue = "32", description = "Profiling batch size.")

@@ -7,9 +7,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.ppruning.data.Sample;
-import org.ppruning.graph.TokenBatch;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.summary.ProfileBatch;
+import org.ppruning.summary.SampleEncoding;
 import org.ppruning.summary.Summaries;
 import org.ppruning.summary.SummaryBuilder;
 import org.ppruning.summary.SummaryState;
@@ -30,6 +30,10 @@ import org.ppruning.tokenize.TextTokenizer;
  * batching, bit for bit.
  */
 public final class FeatureCollector {
+  /** k, the sampled tokens, unless told otherwise ({@code prune --tokens}, the profiler). */
+  public static final int DEFAULT_TOKENS = 200;
+  /** The token sampling seed unless told otherwise ({@code prune --seed}, the profiler). */
+  public static final long DEFAULT_SEED = 42;
   /** The task name in the summaries of an in-process run (features do not depend on it). */
   public static final String TASK = "local";
   /** Records never leave the process here: only protobuf's 2 GiB message limit matters. */
@@ -94,14 +98,7 @@ public final class FeatureCollector {
       if (!seen.add(x.id())) {
         throw new IllegalArgumentException("duplicate sample id '" + x.id() + "'");
       }
-      TokenBatch b;
-      try {
-        b = tok.encode(List.of(x.text()), x.textPair() == null ? null : List.of(x.textPair()),
-            model.spec().maxPositions());
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("sample '" + x.id() + "': " + e.getMessage(), e);
-      }
-      out.add(new TokenizedSample(x.id(), b.inputIds(), b.tokenTypeIds()));
+      out.add(SampleEncoding.encode(tok, x, model.spec().maxPositions(), false).sample());
     }
     return out;
   }

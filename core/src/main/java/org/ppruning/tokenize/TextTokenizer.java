@@ -155,6 +155,90 @@ public final class TextTokenizer implements AutoCloseable {
     return new TokenBatch(enc.length, seqLen, ids, mask, types);
   }
 
+  /**
+   * One text (or pair) with special tokens, unpadded.
+   *
+   * @param inputIds     token ids
+   * @param tokenTypeIds segment ids, same length
+   * @param fullLength   tokens before truncation (equal to {@code inputIds.length} unless cut)
+   */
+  public record Encoded(int[] inputIds, int[] tokenTypeIds, int fullLength) {
+    /** Whether tokens were cut to fit the length limit. */
+    public boolean truncated() {
+      return fullLength > inputIds.length;
+    }
+  }
+
+  /**
+   * Encodes one text (or pair) without padding. With {@code truncate}, a sequence longer than
+   * {@code maxLength} is cut longest-first (a token at a time from the end of the longer text,
+   * the second text on a tie; special tokens stay) and {@link Encoded#fullLength} tells by how
+   * much; without it, it is an error. The ids equal {@link #encode}'s row for the same input.
+   *
+   * @throws IllegalArgumentException if a text is null or empty, has no tokens besides special
+   *     ones, is longer than {@code maxLength} without {@code truncate}, or cannot be cut to
+   *     {@code maxLength} while keeping one token of each text
+   */
+  public Encoded encodeOne(String text, String pairOrNull, int maxLength, boolean truncate) {
+    if (maxLength <= 0) {
+      throw new IllegalArgumentException("maxLength must be > 0, got " + maxLength);
+    }
+    checkTexts("text", java.util.Collections.singletonList(text));
+    if (pairOrNull != null) {
+      checkTexts("pair text", List.of(pairOrNull));
+    }
+    Encoding e = pairOrNull == null ? tokenizer.encode(text) : tokenizer.encode(text, pairOrNull);
+    long[] ids = e.getIds();
+    long[] types = e.getTypeIds();
+    long[] seq = e.getSequenceIds();
+    int n0 = tokensOfSequence(e, 0);
+    int n1 = tokensOfSequence(e, 1);
+    if (n0 == 0) {
+      throw new IllegalArgumentException("text (" + preview(text) + ") has no tokens besides"
+          + " special ones");
+    }
+    if (pairOrNull != null && n1 == 0) {
+      throw new IllegalArgumentException("pair text (" + preview(pairOrNull) + ") has no tokens"
+          + " besides special ones");
+    }
+    int n = ids.length;
+    if (n > maxLength && !truncate) {
+      throw new IllegalArgumentException("text (" + preview(text) + ") has " + n + " tokens,"
+          + " more than the limit of " + maxLength + " (texts are never truncated)");
+    }
+    int keep0 = n0;
+    int keep1 = n1;
+    int budget = maxLength - (n - n0 - n1); // what special tokens leave for the texts
+    if (n > maxLength) {
+      if (budget < (pairOrNull == null ? 1 : 2)) {
+        throw new IllegalArgumentException("text (" + preview(text) + ") cannot be cut to "
+            + maxLength + " tokens: its " + (n - n0 - n1) + " special tokens leave no room");
+      }
+      while (keep0 + keep1 > budget) {
+        if (keep0 > keep1) {
+          keep0--;
+        } else {
+          keep1--;
+        }
+      }
+    }
+    int len = Math.min(n, maxLength);
+    int[] outIds = new int[len];
+    int[] outTypes = new int[len];
+    int at = 0;
+    int seen0 = 0;
+    int seen1 = 0;
+    for (int i = 0; i < n; i++) {
+      boolean keep = seq[i] == 0 ? seen0++ < keep0 : seq[i] == 1 ? seen1++ < keep1 : true;
+      if (keep) {
+        outIds[at] = (int) ids[i];
+        outTypes[at] = (int) types[i];
+        at++;
+      }
+    }
+    return new Encoded(outIds, outTypes, n);
+  }
+
   /** Token ids of one text, special tokens included, without any length limit. */
   public long[] ids(String text) {
     if (text == null) {

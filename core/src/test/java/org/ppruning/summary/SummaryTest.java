@@ -23,7 +23,7 @@ import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
 import org.ppruning.pruning.ActivationFeatures;
 import org.ppruning.pruning.FeatureCollector;
-import org.ppruning.pruning.LayerFeatures;
+import org.ppruning.testing.FeatureAsserts;
 import org.ppruning.summary.proto.ActivationState;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.RowEncoding;
@@ -149,21 +149,7 @@ class SummaryTest {
   }
 
   static void assertSameFeatures(ActivationFeatures want, ActivationFeatures got) {
-    assertEquals(want.layers().size(), got.layers().size());
-    for (int l = 0; l < want.layers().size(); l++) {
-      LayerFeatures a = want.layers().get(l);
-      LayerFeatures b = got.layers().get(l);
-      assertEquals(a.heads(), b.heads(), "layer " + l + " head rows");
-      assertEquals(a.neurons(), b.neurons(), "layer " + l + " neuron rows");
-      assertArrayEquals(a.headSalience(), b.headSalience(), "layer " + l + " head salience");
-      assertArrayEquals(a.neuronSalience(), b.neuronSalience(), "layer " + l + " neuron salience");
-    }
-    assertEquals(want.headSize(), got.headSize());
-    assertEquals(want.samples(), got.samples());
-    assertEquals(want.tokens(), got.tokens());
-    assertEquals(want.sampledTokens(), got.sampledTokens());
-    assertEquals(want.seed(), got.seed());
-    assertEquals(want.meanLength(), got.meanLength());
+    FeatureAsserts.assertSameFeatures(want, got);
   }
 
   @Test

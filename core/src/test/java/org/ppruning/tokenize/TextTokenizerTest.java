@@ -149,4 +149,39 @@ class TextTokenizerTest {
       assertEquals("id 22 at position 1 is outside the vocabulary [0, 22)", e.getMessage());
     }
   }
+
+  @Test
+  void encodeOneCutsLongestFirstKeepsSpecialTokensAndReportsTheFullLength() throws IOException {
+    try (TextTokenizer t = tokenizer(true)) {
+      // Same ids as encode() when it fits.
+      TextTokenizer.Encoded fits = t.encodeOne("hello world", "the a", 16, false);
+      TokenBatch b = t.encode(List.of("hello world"), List.of("the a"), 16);
+      assertArrayEquals(b.inputIds(), fits.inputIds());
+      assertArrayEquals(b.tokenTypeIds(), fits.tokenTypeIds());
+      assertEquals(7, fits.fullLength());
+      assertTrue(!fits.truncated());
+
+      // [CLS] hello world , hello ! [SEP] the a b [SEP] = 11 tokens; cut to 8: the first text
+      // (5 tokens) loses 2 to reach the second (3), then one more from the second on the tie.
+      TextTokenizer.Encoded cut = t.encodeOne("hello world, hello!", "the a b", 8, true);
+      assertArrayEquals(new int[] {2, 5, 6, 7, 3, 9, 17, 3}, cut.inputIds());
+      assertArrayEquals(new int[] {0, 0, 0, 0, 0, 1, 1, 1}, cut.tokenTypeIds());
+      assertEquals(11, cut.fullLength());
+      assertTrue(cut.truncated());
+
+      TextTokenizer.Encoded single = t.encodeOne("hello world, hello!", null, 4, true);
+      assertArrayEquals(new int[] {2, 5, 6, 3}, single.inputIds());
+      assertEquals(7, single.fullLength());
+
+      IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+          () -> t.encodeOne("hello world, hello!", null, 4, false));
+      assertTrue(tooLong.getMessage().contains("7 tokens, more than the limit of 4"),
+          tooLong.getMessage());
+      IllegalArgumentException noRoom = assertThrows(IllegalArgumentException.class,
+          () -> t.encodeOne("hello world", "the", 3, true));
+      assertTrue(noRoom.getMessage().contains("3 special tokens leave no room"),
+          noRoom.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> t.encodeOne("", null, 8, true));
+    }
+  }
 }

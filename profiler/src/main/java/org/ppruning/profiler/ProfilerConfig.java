@@ -1,12 +1,91 @@
 package org.ppruning.profiler;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.ppruning.stream.Topics;
 
-/** Settings of the profiler service, read from {@code ppruning.profiler.*}. */
+/**
+ * Settings of the profiler service, read from {@code ppruning.profiler.*} (defaults: the batch
+ * {@code prune} command's; docs/streaming.md lists them). The broker is the standard
+ * {@code kafka.bootstrap.servers}.
+ */
 @ConfigMapping(prefix = "ppruning.profiler")
 public interface ProfilerConfig {
 
-    /** Directory for head and neuron profiles; created if missing, must be writable for readiness. */
+    /** Directory for scratch files; created if missing, must be writable for readiness. */
     Path workDir();
+
+    /** The model of every task not in {@link #models}: a catalog name or a SavedModel folder. */
+    @WithDefault("all-minilm-l6-v2")
+    String defaultModel();
+
+    /** Per-task models ({@code ppruning.profiler.models.TASK=NAME|DIR}). */
+    Map<String, String> models();
+
+    /** The tasks this profiler serves; records of other tasks go to the dead-letter topic. */
+    @WithDefault("sentiment,grammar,paraphrase,spam,sotu,moby-dick")
+    List<String> knownTasks();
+
+    /** Token sampling seed (the prune command's {@code --seed}). */
+    @WithDefault("42")
+    long seed();
+
+    /** k, the sampled tokens per summary stream (the prune command's {@code --tokens}). */
+    @WithDefault("200")
+    int tokens();
+
+    /** Records per batch (per partition) and the most samples per {@code profile} run. */
+    @WithDefault("32")
+    int batchSize();
+
+    /** How long a partial batch waits for more records after its first one arrived. */
+    @WithDefault("200ms")
+    Duration linger();
+
+    /** The largest sample record value accepted, in bytes (larger: TOO_LARGE). */
+    @WithDefault("65536")
+    int maxRecordBytes();
+
+    /** The largest summary record, in bytes; summaries are split into chunks below it. */
+    @WithDefault("524288")
+    int maxSummaryBytes();
+
+    /** {@code reject} (TOO_LONG) or {@code truncate} (counted) for samples over the model's positions. */
+    @WithDefault("reject")
+    String tooLong();
+
+    /** The consumer group: instances of one group share the sample partitions. */
+    @WithDefault("ppruning-profiler")
+    String group();
+
+    /** Topic names. */
+    TopicNames topics();
+
+    /** Partitions of topics this service creates when they are missing. */
+    @WithDefault("3")
+    int partitions();
+
+    /** Replication factor of topics this service creates. */
+    @WithDefault("1")
+    short replicationFactor();
+
+    /** Wait before the consumer loop starts again after a Kafka failure. */
+    @WithDefault("2s")
+    Duration restartBackoff();
+
+    /** Topic names (defaults: {@link Topics}). */
+    interface TopicNames {
+        @WithDefault(Topics.SAMPLES)
+        String samples();
+
+        @WithDefault(Topics.SAMPLES_DLQ)
+        String dlq();
+
+        @WithDefault(Topics.SUMMARIES)
+        String summaries();
+    }
 }

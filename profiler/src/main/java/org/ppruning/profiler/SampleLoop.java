@@ -1,0 +1,413 @@
+package org.ppruning.profiler;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jboss.logging.Logger;
+import org.ppruning.stream.ProfilerEngine;
+import org.ppruning.stream.RejectReason;
+import org.ppruning.stream.SampleRecords;
+
+/**
+ * The consumer loop: sample records in, dead letters and summaries out, offsets committed only
+ * after every record of a batch is acknowledged. Runs on one thread; {@link #stop} from any.
+ *
+ * <p>Batches are per partition and atomic: a batch is the next {@code batchSize} records of a
+ * partition (fewer once {@code linger} has passed). Before profiling it, the loop commits the
+ * batch's start offset with its end in the commit metadata ({@code ppruning-profiler batch-end=N});
+ * after the acks it commits the end. A profiler that dies in between (or loses the partition) is
+ * replaced by one that finds that plan and re-forms exactly the same batch, so the pruner sees the
+ * same sample ids and recognises the redelivery instead of refusing an overlapping batch.
+ */
+final class SampleLoop {
+    static final String PLAN_PREFIX = "ppruning-profiler batch-end=";
+    private static final Logger LOG = Logger.getLogger(SampleLoop.class);
+
+    /** Where and how the loop runs. */
+    record Settings(String bootstrap, String group, String samplesTopic, String dlqTopic,
+            String summariesTopic, int batchSize, Duration linger, int maxProducerBytes) {}
+
+    private final Settings settings;
+    private final SampleRecords records;
+    private final ProfilerEngine engine;
+    private final MeterRegistry registry;
+    private final AtomicLong lag;
+    private final Timer batchLatency;
+    private final DistributionSummary summaryBytes;
+
+    private final Map<TopicPartition, ArrayDeque<Pending>> pending = new HashMap<>();
+    private final Map<TopicPartition, Long> plans = new HashMap<>(); // batch ends found at assignment
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
+    private final Set<TopicPartition> paused = new HashSet<>();
+    private volatile boolean stop;
+    private volatile boolean running;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+
+    private record Pending(ConsumerRecord<byte[], byte[]> record, long arrivedNanos) {}
+
+    SampleLoop(Settings settings, SampleRecords records, ProfilerEngine engine,
+            MeterRegistry registry, AtomicLong lag) {
+        this.settings = settings;
+        this.records = records;
+        this.engine = engine;
+        this.registry = registry;
+        this.lag = lag;
+        this.batchLatency = batchLatency(registry);
+        this.summaryBytes = summaryBytes(registry);
+    }
+
+    /** Registers the meters that exist before the first batch (so dashboards see zeros). */
+    static void registerMeters(MeterRegistry registry) {
+        batchLatency(registry);
+        summaryBytes(registry);
+        for (RejectReason r : RejectReason.values()) {
+            registry.counter("ppruning.profiler.rejected", "reason", r.name());
+        }
+        registry.counter("ppruning.profiler.records");
+        registry.counter("ppruning.profiler.replayed.batches");
+    }
+
+    private static Timer batchLatency(MeterRegistry registry) {
+        return Timer.builder("ppruning.profiler.batch.latency")
+                .description("Time from forming a batch to committing its offsets")
+                .register(registry);
+    }
+
+    private static DistributionSummary summaryBytes(MeterRegistry registry) {
+        return DistributionSummary.builder("ppruning.profiler.summary.bytes")
+                .description("Size of the summary records produced").baseUnit("bytes")
+                .register(registry);
+    }
+
+    /** Whether the consumer is subscribed and polling. */
+    boolean running() {
+        return running;
+    }
+
+    /** Asks the loop to end after the current batch; wakes a blocked poll. */
+    void stop() {
+        stop = true;
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    /**
+     * Consumes until {@link #stop}. Returns normally after a stop; throws on a Kafka failure
+     * (nothing of the batch in hand is committed, so a restarted loop redoes it).
+     */
+    void run() throws InterruptedException, ExecutionException {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps());
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps())) {
+            consumer = c;
+            if (stop) {
+                return;
+            }
+            c.subscribe(List.of(settings.samplesTopic()), new Rebalance(c));
+            while (!stop) {
+                try {
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                        pending.computeIfAbsent(tp, k -> new ArrayDeque<>())
+                                .add(new Pending(r, System.nanoTime()));
+                    }
+                } catch (WakeupException e) {
+                    break;
+                }
+                running = true;
+                for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
+                    List<ConsumerRecord<byte[], byte[]>> batch;
+                    while (!stop && (batch = nextBatch(c, tp)) != null) {
+                        process(c, producer, tp, batch);
+                    }
+                }
+                flowControl(c);
+                updateLag(c);
+            }
+        } finally {
+            running = false;
+            consumer = null;
+            pending.clear();
+            plans.clear();
+            committed.clear();
+            paused.clear();
+        }
+    }
+
+    /** The next batch of {@code tp} if one is due, else null. */
+    private List<ConsumerRecord<byte[], byte[]>> nextBatch(KafkaConsumer<byte[], byte[]> c,
+            TopicPartition tp) {
+        ArrayDeque<Pending> q = pending.get(tp);
+        if (q == null || q.isEmpty()) {
+            return null;
+        }
+        Long plan = plans.get(tp);
+        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
+        if (plan != null) {
+            // All records below the planned end have been fetched once the position passed it.
+            if (c.position(tp) < plan) {
+                return null;
+            }
+            for (Pending p : q) {
+                if (p.record().offset() >= plan) {
+                    break;
+                }
+                batch.add(p.record());
+            }
+            if (batch.isEmpty()) { // the plan's records are gone (deleted by retention)
+                plans.remove(tp);
+                return nextBatch(c, tp);
+            }
+            return batch;
+        }
+        boolean lingered = System.nanoTime() - q.peekFirst().arrivedNanos()
+                >= settings.linger().toNanos();
+        if (q.size() < settings.batchSize() && !lingered) {
+            return null;
+        }
+        for (Pending p : q) {
+            if (batch.size() == settings.batchSize()) {
+                break;
+            }
+            batch.add(p.record());
+        }
+        return batch;
+    }
+
+    private void process(KafkaConsumer<byte[], byte[]> c, KafkaProducer<byte[], byte[]> producer,
+            TopicPartition tp, List<ConsumerRecord<byte[], byte[]>> batch)
+            throws InterruptedException, ExecutionException {
+        long t0 = System.nanoTime();
+        long start = batch.get(0).offset();
+        long end = batch.get(batch.size() - 1).offset() + 1;
+        boolean replay = plans.containsKey(tp);
+        if (replay) {
+            registry.counter("ppruning.profiler.replayed.batches").increment();
+            LOG.infof("re-forming batch %s offsets [%d, %d) from its commit plan", tp, start, end);
+        } else {
+            c.commitSync(Map.of(tp, new OffsetAndMetadata(start, PLAN_PREFIX + end)));
+        }
+
+        List<ProfilerEngine.Item> items = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> itemRecord = new ArrayList<>();
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            SampleRecords.Parsed p = records.parse(r.key(), r.value());
+            if (p instanceof SampleRecords.Accepted a) {
+                items.add(new ProfilerEngine.Item(a.task(), a.sample()));
+                itemRecord.add(r);
+            } else {
+                SampleRecords.Rejected x = (SampleRecords.Rejected) p;
+                acks.add(deadLetter(producer, r, x.reason(), x.message()));
+            }
+        }
+        ProfilerEngine.Result result = engine.process(items);
+        for (ProfilerEngine.Rejection x : result.rejected()) {
+            acks.add(deadLetter(producer, itemRecord.get(x.index()), x.reason(), x.message()));
+        }
+        for (ProfilerEngine.Truncation t : result.truncated()) {
+            ConsumerRecord<byte[], byte[]> r = itemRecord.get(t.index());
+            registry.counter("ppruning.profiler.truncated", "task", t.task()).increment();
+            LOG.warnf("sample '%s' of task '%s' (%s-%d@%d) truncated from %d to %d tokens",
+                    t.sampleId(), t.task(), r.topic(), r.partition(), r.offset(), t.fullLength(),
+                    t.keptLength());
+        }
+        for (ProfilerEngine.TaskSummary s : result.summaries()) {
+            byte[] key = s.task().getBytes(StandardCharsets.UTF_8);
+            for (var rec : s.records()) {
+                byte[] value = rec.toByteArray();
+                summaryBytes.record(value.length);
+                acks.add(producer.send(new ProducerRecord<>(settings.summariesTopic(), key, value)));
+            }
+        }
+        producer.flush();
+        for (Future<RecordMetadata> f : acks) {
+            f.get(); // a failed send throws: nothing is committed, the batch is redone
+        }
+        c.commitSync(Map.of(tp, new OffsetAndMetadata(end)));
+
+        committed.put(tp, end);
+        plans.remove(tp);
+        ArrayDeque<Pending> q = pending.get(tp);
+        while (!q.isEmpty() && q.peekFirst().record().offset() < end) {
+            q.pollFirst();
+        }
+        for (ProfilerEngine.TaskSummary s : result.summaries()) {
+            registry.counter("ppruning.profiler.samples", "task", s.task())
+                    .increment(s.sampleIds().size());
+            registry.counter("ppruning.profiler.summary.records", "task", s.task())
+                    .increment(s.records().size());
+        }
+        registry.counter("ppruning.profiler.records").increment(batch.size());
+        batchLatency.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        LOG.debugf("batch %s [%d, %d): %d profiled, %d rejected, %d summaries", tp, start, end,
+                result.profiled(), batch.size() - result.profiled(), result.summaries().size());
+    }
+
+    private Future<RecordMetadata> deadLetter(KafkaProducer<byte[], byte[]> producer,
+            ConsumerRecord<byte[], byte[]> r, RejectReason reason, String message) {
+        registry.counter("ppruning.profiler.rejected", "reason", reason.name()).increment();
+        LOG.infof("rejected %s-%d@%d: %s: %s", r.topic(), r.partition(), r.offset(), reason,
+                message);
+        RecordHeaders h = new RecordHeaders();
+        for (Header original : r.headers()) {
+            h.add(original);
+        }
+        h.add(DeadLetters.REASON, utf8(reason.name()));
+        h.add(DeadLetters.MESSAGE, utf8(message));
+        h.add(DeadLetters.SOURCE_TOPIC, utf8(r.topic()));
+        h.add(DeadLetters.SOURCE_PARTITION, utf8(Integer.toString(r.partition())));
+        h.add(DeadLetters.SOURCE_OFFSET, utf8(Long.toString(r.offset())));
+        h.add(DeadLetters.SOURCE_TIMESTAMP, utf8(Long.toString(r.timestamp())));
+        return producer.send(new ProducerRecord<>(settings.dlqTopic(), null, r.key(), r.value(), h));
+    }
+
+    /** Pauses partitions whose backlog is 4 batches deep, so memory stays bounded. */
+    private void flowControl(KafkaConsumer<byte[], byte[]> c) {
+        List<TopicPartition> pause = new ArrayList<>();
+        List<TopicPartition> resume = new ArrayList<>();
+        for (var e : pending.entrySet()) {
+            boolean full = e.getValue().size() >= 4 * settings.batchSize();
+            if (full && paused.add(e.getKey())) {
+                pause.add(e.getKey());
+            } else if (!full && paused.remove(e.getKey())) {
+                resume.add(e.getKey());
+            }
+        }
+        Set<TopicPartition> assigned = c.assignment();
+        pause.retainAll(assigned);
+        resume.retainAll(assigned);
+        if (!pause.isEmpty()) {
+            c.pause(pause);
+        }
+        if (!resume.isEmpty()) {
+            c.resume(resume);
+        }
+    }
+
+    /** Lag: records of the assigned partitions not committed yet (fetched or not). */
+    private void updateLag(KafkaConsumer<byte[], byte[]> c) {
+        long total = 0;
+        for (TopicPartition tp : c.assignment()) {
+            var behind = c.currentLag(tp);
+            if (behind.isEmpty()) {
+                continue;
+            }
+            long position = c.position(tp);
+            long done = committed.getOrDefault(tp, position);
+            total += behind.getAsLong() + (position - done);
+        }
+        lag.set(total);
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        private final KafkaConsumer<byte[], byte[]> c;
+
+        Rebalance(KafkaConsumer<byte[], byte[]> c) {
+            this.c = c;
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> parts) {
+            forget(parts);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> parts) {
+            forget(parts);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> parts) {
+            if (parts.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> found = c.committed(new HashSet<>(parts));
+            for (TopicPartition tp : parts) {
+                OffsetAndMetadata m = found.get(tp);
+                if (m == null) {
+                    continue;
+                }
+                committed.put(tp, m.offset());
+                String meta = m.metadata();
+                if (meta != null && meta.startsWith(PLAN_PREFIX)) {
+                    long end = Long.parseLong(meta.substring(PLAN_PREFIX.length()));
+                    if (end > m.offset()) {
+                        plans.put(tp, end);
+                        LOG.infof("partition %s: a batch [%d, %d) was started and not committed;"
+                                + " it will be redone as it was", tp, m.offset(), end);
+                    }
+                }
+            }
+        }
+
+        private void forget(Collection<TopicPartition> parts) {
+            for (TopicPartition tp : parts) {
+                pending.remove(tp);
+                plans.remove(tp);
+                committed.remove(tp);
+                paused.remove(tp);
+            }
+        }
+    }
+
+    private Properties consumerProps() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.group());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(4 * settings.batchSize(), 100));
+        return p;
+    }
+
+    private Properties producerProps() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, settings.maxProducerBytes());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return p;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
