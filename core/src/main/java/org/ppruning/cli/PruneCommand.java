@@ -12,19 +12,14 @@ import org.ppruning.data.Split;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
-import org.ppruning.model.CostModel;
 import org.ppruning.model.ModelSpec;
-import org.ppruning.model.UnitRemoval;
-import org.ppruning.model.Weights;
 import org.ppruning.pruning.ActivationFeatures;
 import org.ppruning.pruning.Budget;
 import org.ppruning.pruning.FeatureCollector;
 import org.ppruning.pruning.Method;
-import org.ppruning.pruning.PPruning;
-import org.ppruning.pruning.PruningReport;
-import org.ppruning.pruning.Rewrite;
+import org.ppruning.pruning.PruneRun;
+import org.ppruning.pruning.PruneSettings;
 import org.ppruning.pruning.SampleSelection;
-import org.ppruning.pruning.clustering.LinkageMode;
 import org.ppruning.tokenize.TextTokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -65,16 +60,16 @@ final class PruneCommand implements Callable<Integer> {
 
   @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
 
-  @Option(names = "--method", defaultValue = "p-pruning",
+  @Option(names = "--method", defaultValue = PruneSettings.DEFAULT_METHOD,
       description = "p-pruning, random, weight-magnitude or activation (default ${DEFAULT-VALUE}).")
   String method;
 
-  @Option(names = "--linkage", defaultValue = "reference",
+  @Option(names = "--linkage", defaultValue = PruneSettings.DEFAULT_LINKAGE,
       description = "reference (Chebyshev between distance rows, as the paper's code) or direct"
           + " (default ${DEFAULT-VALUE}).")
   String linkage;
 
-  @Option(names = "--lambda", defaultValue = "5",
+  @Option(names = "--lambda", defaultValue = "" + PruneSettings.DEFAULT_LAMBDA,
       description = "FFN cost removed per unit of attention cost removed (default ${DEFAULT-VALUE}).")
   double lambda;
 
@@ -94,11 +89,12 @@ final class PruneCommand implements Callable<Integer> {
       description = "Profile at most this many samples (default ${DEFAULT-VALUE}).")
   int samplesMax;
 
-  @Option(names = "--tokens", defaultValue = "" + FeatureCollector.DEFAULT_TOKENS,
+  @Option(names = "--tokens", defaultValue = "" + PruneSettings.DEFAULT_TOKENS,
       description = "Sampled tokens per unit feature (default ${DEFAULT-VALUE}).")
   int tokens;
 
-  @Option(names = "--seed", defaultValue = "" + FeatureCollector.DEFAULT_SEED, description = "Sampling seed (default ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "" + PruneSettings.DEFAULT_SEED,
+      description = "Sampling seed (default ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--batch", defaultValue = "32", description = "Profiling batch size.")
@@ -125,19 +121,15 @@ final class PruneCommand implements Callable<Integer> {
     if (Files.exists(out) && !force) {
       throw new IllegalArgumentException("output " + out + " exists; pass --force to replace it");
     }
-    Method m = Method.of(method);
-    LinkageMode mode = switch (linkage) {
-      case "reference" -> LinkageMode.REFERENCE;
-      case "direct" -> LinkageMode.DIRECT;
-      default -> throw new IllegalArgumentException("--linkage must be reference or direct, got '"
-          + linkage + "'");
-    };
     boolean params = budget != null && budget.params != null;
-    double keep = budget == null ? 0.5 : params ? budget.params : budget.flops;
-    new Budget(Budget.Kind.FLOPS, keep, lambda, headsKeep, neuronsKeep, 1); // range checks
-    if (tokens <= 0 || batch <= 0) {
-      throw new IllegalArgumentException("--tokens and --batch must be > 0");
+    double keep = budget == null ? PruneSettings.DEFAULT_KEEP : params ? budget.params
+        : budget.flops;
+    if (batch <= 0) {
+      throw new IllegalArgumentException("--batch must be > 0");
     }
+    PruneSettings settings = new PruneSettings(Method.of(method), PruneSettings.linkage(linkage),
+        params ? Budget.Kind.PARAMS : Budget.Kind.FLOPS, keep, lambda, headsKeep, neuronsKeep,
+        seqLen, seed, tokens);
     Map<String, Double> seconds = new LinkedHashMap<>();
     ArtifactCache cache = ArtifactCache.defaultCache();
 
@@ -160,40 +152,12 @@ final class PruneCommand implements Callable<Integer> {
         features = FeatureCollector.collect(mdl, tok, samples, tokens, seed, batch, System.err);
       }
       seconds.put("profile", secs(t0));
-      int s = seqLen != null ? seqLen : (int) Math.round(features.meanLength());
-      Budget b = new Budget(params ? Budget.Kind.PARAMS : Budget.Kind.FLOPS, keep, lambda,
-          headsKeep, neuronsKeep, s);
-      PPruning.Config config = new PPruning.Config(m, mode, b, seed);
-      Weights weights = mdl.readWeights();
-      PPruning.Result r = PPruning.plan(spec, weights, features, config);
-      seconds.putAll(r.seconds());
-
-      t0 = System.nanoTime();
-      Map<String, Object> provenance = new LinkedHashMap<>();
-      provenance.put("method", m.id());
-      provenance.put("linkage", linkage);
-      provenance.put("budget", (params ? "params" : "flops") + "-keep " + keep);
-      provenance.put("lambda", lambda);
-      provenance.put("seqLen", s);
-      provenance.put("thresholds", Map.of("heads", r.heads().threshold(),
-          "neurons", r.neurons().threshold()));
-      provenance.put("seed", seed);
-      provenance.put("samples", features.samples());
-      provenance.put("sampledTokens", features.sampledTokens());
-      provenance.put("data", input.task != null ? "task:" + input.task + "/" + split
-          : input.samples.toString());
-      provenance.put("parent", spec.source());
-      UnitRemoval.Pruned pruned = Rewrite.apply(spec, weights, r.plan(), provenance);
-      seconds.put("rewrite", secs(t0));
-      t0 = System.nanoTime();
-      try (TransformerModel small = TransformerModel.build(pruned.spec(), pruned.weights(),
-          mdl.tokenizerJson())) {
-        small.export(out, force);
-      }
-      seconds.put("export", secs(t0));
-      Map<String, Object> report = PruningReport.build(spec, pruned.spec(), config, r, features,
+      PruneRun run = PruneRun.plan(spec, mdl.readWeights(), features, settings,
+          input.task != null ? "task:" + input.task + "/" + split : input.samples.toString(),
           seconds);
-      PruningReport.write(report, out);
+      Map<String, Object> report = run.export(out, force, mdl.tokenizerJson());
+      ModelSpec pruned = run.pruned().spec();
+      int s = run.config().budget().seqLen();
 
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("flopsKeptRequested", params ? null : keep);
@@ -203,19 +167,19 @@ final class PruneCommand implements Callable<Integer> {
       }
       o.put("paramsBefore", report.get("paramsBefore"));
       o.put("paramsAfter", report.get("paramsAfter"));
-      o.put("headsPerLayer", pruned.spec().headsPerLayer());
-      o.put("ffnPerLayer", pruned.spec().ffnPerLayer());
+      o.put("headsPerLayer", pruned.headsPerLayer());
+      o.put("ffnPerLayer", pruned.ffnPerLayer());
       o.put("thresholds", report.get("thresholds"));
       o.put("seqLen", s);
       o.put("out", out.toAbsolutePath().toString());
-      o.put("seconds", seconds);
+      o.put("seconds", run.seconds());
       if (json) {
         Json.print(o);
       } else {
         System.out.printf("pruned %s -> %s: FLOPs kept %.1f%% at %d tokens, parameters %,d ->"
             + " %,d%nheads per layer %s%nFFN per layer %s%nreport: %s%n", spec.source(), out,
             100 * (Double) report.get("flopsKept"), s, report.get("paramsBefore"),
-            report.get("paramsAfter"), pruned.spec().headsPerLayer(), pruned.spec().ffnPerLayer(),
+            report.get("paramsAfter"), pruned.headsPerLayer(), pruned.ffnPerLayer(),
             out.resolve("pruning-report.html"));
       }
       return 0;

@@ -33,6 +33,19 @@ public final class AtomicFiles {
     }
   }
 
+  /** Writes {@code bytes} to {@code file}, replacing it atomically. */
+  public static void writeBytes(Path file, byte[] bytes) throws IOException {
+    Path dir = parentOf(file);
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, ".tmp-" + file.getFileName(), "");
+    try {
+      Files.write(tmp, bytes);
+      replace(tmp, file);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
   /** Renames {@code tmp} onto {@code target} atomically, replacing a file already there. */
   public static void replace(Path tmp, Path target) throws IOException {
     try {

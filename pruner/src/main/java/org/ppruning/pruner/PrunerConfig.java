@@ -1,12 +1,114 @@
 package org.ppruning.pruner;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 
-/** Settings of the pruner service, read from {@code ppruning.pruner.*}. */
+/** Settings of the pruner service, read from {@code ppruning.pruner.*} (see docs/streaming.md). */
 @ConfigMapping(prefix = "ppruning.pruner")
 public interface PrunerConfig {
 
-    /** Directory for pruned SavedModels; created if missing, must be writable for readiness. */
-    Path workDir();
+  /** Working directory; must be writable for readiness. */
+  Path workDir();
+
+  /** Model repository root: {@code <root>/<task>/<version>/saved_model.pb}. */
+  Path repository();
+
+  /** Where the checkpoint ({@code checkpoint.bin}) is kept. */
+  Path stateDir();
+
+  /** Base model of tasks without an entry in {@link #models()}: catalog name or folder. */
+  @WithDefault("all-minilm-l6-v2")
+  String model();
+
+  /** Base model per task, e.g. {@code ppruning.pruner.models.sentiment=bert-base-uncased}. */
+  Map<String, String> models();
+
+  /** Fraction of encoder FLOPs to keep. */
+  @WithDefault("0.5")
+  double flopsKeep();
+
+  /** p-pruning, random, weight-magnitude or activation. */
+  @WithDefault("p-pruning")
+  String method();
+
+  /** reference or direct. */
+  @WithDefault("reference")
+  String linkage();
+
+  /** FFN cost removed per unit of attention cost removed. */
+  @WithDefault("5")
+  double lambda();
+
+  /** Token-sampling seed; summaries of another seed are rejected. */
+  @WithDefault("42")
+  long seed();
+
+  /** k, sampled tokens per unit feature; summaries of another k are rejected. */
+  @WithDefault("200")
+  int tokens();
+
+  /** Samples before the first pruning of a task. */
+  @WithDefault("3000")
+  long minSamples();
+
+  /** New samples between re-clusterings. */
+  @WithDefault("1000")
+  long everySamples();
+
+  /**
+   * A re-clustering writes a version only if more than this fraction of the kept units (heads
+   * and neurons by original index; Jaccard distance) differs from the latest version.
+   */
+  @WithDefault("0.05")
+  double minChange();
+
+  /** Checkpointing. */
+  Checkpoint checkpoint();
+
+  /** Kafka side. */
+  Kafka kafka();
+
+  /** When the checkpoint is written (also after every version and on shutdown). */
+  interface Checkpoint {
+    /** After this many summary records. */
+    @WithDefault("200")
+    int everySummaries();
+
+    /** Or after this long with unsaved records. */
+    @WithDefault("30s")
+    Duration interval();
+  }
+
+  /** Topics, group and client overrides. */
+  interface Kafka {
+    /** Off: no consumer, no producer (the service only answers health and metrics). */
+    @WithDefault("true")
+    boolean enabled();
+
+    @WithDefault("ppruning.summaries")
+    String summariesTopic();
+
+    @WithDefault("ppruning.models")
+    String modelsTopic();
+
+    @WithDefault("ppruning-pruner")
+    String group();
+
+    /** Partitions of the topics this service creates when they are missing. */
+    @WithDefault("3")
+    int partitions();
+
+    /** Extra consumer properties, e.g. {@code session.timeout.ms}. */
+    Map<String, String> consumer();
+
+    /** Extra producer properties. */
+    Map<String, String> producer();
+
+    /** Bootstrap servers: {@code kafka.bootstrap.servers} unless set here. */
+    Optional<String> bootstrapServers();
+  }
 }

@@ -25,6 +25,15 @@ class PrunerServiceTest {
     }
 
     @Test
+    void readyWithKafkaSwitchedOff() {
+        // The test profile turns the consumer off; *IT tests run the packaged app against a broker.
+        given().when().get("/q/health/ready")
+                .then().statusCode(200)
+                .body("checks.find { it.name == 'pruner' }.status", is("UP"))
+                .body("checks.find { it.name == 'pruner' }.data.state", is("disabled"));
+    }
+
+    @Test
     void servesPrometheusMetrics() {
         given().when().get("/q/metrics")
                 .then().statusCode(200)

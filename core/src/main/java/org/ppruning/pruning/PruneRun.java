@@ -1,0 +1,87 @@
+package org.ppruning.pruning;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.ppruning.graph.TransformerModel;
+import org.ppruning.model.LayerSpec;
+import org.ppruning.model.ModelSpec;
+import org.ppruning.model.UnitRemoval;
+import org.ppruning.model.Weights;
+
+/**
+ * Steps 2-6 from features to a pruned model: plan ({@link PPruning}), rewrite ({@link Rewrite})
+ * with the provenance recorded in the spec, export with its report. The batch command and the
+ * pruner service both run this, so the same features and settings give the same model.
+ *
+ * @param base     the model pruned
+ * @param config   the algorithm configuration used
+ * @param result   the plan and its thresholds and clusters
+ * @param features what the plan was made from
+ * @param pruned   the smaller spec and weights
+ * @param seconds  stage timings (plan stages, rewrite; export once done)
+ */
+public record PruneRun(ModelSpec base, PPruning.Config config, PPruning.Result result,
+    ActivationFeatures features, UnitRemoval.Pruned pruned, Map<String, Double> seconds) {
+
+  /**
+   * Plans and rewrites.
+   *
+   * @param data    where the samples came from, recorded in the spec's provenance
+   * @param seconds timings so far (say, load and profile); copied, then extended
+   */
+  public static PruneRun plan(ModelSpec spec, Weights weights, ActivationFeatures features,
+      PruneSettings settings, String data, Map<String, Double> seconds) {
+    Map<String, Double> secs = new LinkedHashMap<>(seconds);
+    PPruning.Config config = settings.config(features);
+    PPruning.Result r = PPruning.plan(spec, weights, features, config);
+    secs.putAll(r.seconds());
+    long t0 = System.nanoTime();
+    Map<String, Object> provenance = new LinkedHashMap<>();
+    provenance.put("method", config.method().id());
+    provenance.put("linkage", settings.linkageId());
+    provenance.put("budget", (settings.kind() == Budget.Kind.PARAMS ? "params" : "flops")
+        + "-keep " + settings.keep());
+    provenance.put("lambda", settings.lambda());
+    provenance.put("seqLen", config.budget().seqLen());
+    provenance.put("thresholds", Map.of("heads", r.heads().threshold(),
+        "neurons", r.neurons().threshold()));
+    provenance.put("seed", settings.seed());
+    provenance.put("samples", features.samples());
+    provenance.put("sampledTokens", features.sampledTokens());
+    provenance.put("data", data);
+    provenance.put("parent", spec.source());
+    UnitRemoval.Pruned pruned = Rewrite.apply(spec, weights, r.plan(), provenance);
+    secs.put("rewrite", seconds(t0));
+    return new PruneRun(spec, config, r, features, pruned, secs);
+  }
+
+  /** The pruned layers: original (lineage) indices of the heads and neurons kept. */
+  public List<LayerSpec> kept() {
+    return pruned.spec().layers();
+  }
+
+  /**
+   * Writes the pruned SavedModel (with {@code tokenizerJson} as an asset, if not null) and its
+   * report ({@link PruningReport}) to {@code out}; returns the report.
+   */
+  public Map<String, Object> export(Path out, boolean force, Path tokenizerJson)
+      throws IOException {
+    long t0 = System.nanoTime();
+    try (TransformerModel small = TransformerModel.build(pruned.spec(), pruned.weights(),
+        tokenizerJson)) {
+      small.export(out, force);
+    }
+    seconds.put("export", seconds(t0));
+    Map<String, Object> report = PruningReport.build(base, pruned.spec(), config, result,
+        features, seconds);
+    PruningReport.write(report, out);
+    return report;
+  }
+
+  static double seconds(long t0) {
+    return Math.round((System.nanoTime() - t0) / 1e7) / 100.0;
+  }
+}

@@ -1,0 +1,36 @@
+package org.ppruning.pruner;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+import org.ppruning.stream.PrunerEngine;
+
+/**
+ * Ready once the base model is loaded, the checkpoint restored and the consumer polling (or
+ * when Kafka is switched off). Reports samples merged per task.
+ */
+@Readiness
+public class PrunerReadiness implements HealthCheck {
+
+  private final PrunerService service;
+
+  PrunerReadiness(PrunerService service) {
+    this.service = service;
+  }
+
+  @Override
+  public HealthCheckResponse call() {
+    var r = HealthCheckResponse.named("pruner").withData("state", service.state());
+    PrunerEngine e = service.engine();
+    if (e != null) {
+      for (String task : e.tasks()) {
+        r.withData("samples." + task, e.samples(task));
+      }
+    }
+    if (service.problem() != null) {
+      r.withData("error", service.problem());
+    }
+    String s = service.state();
+    return (s.equals("running") || s.equals("disabled") ? r.up() : r.down()).build();
+  }
+}

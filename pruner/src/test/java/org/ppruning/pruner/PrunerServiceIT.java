@@ -1,0 +1,376 @@
+package org.ppruning.pruner;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.LongStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ppruning.data.Sample;
+import org.ppruning.graph.TransformerModel;
+import org.ppruning.model.LayerSpec;
+import org.ppruning.model.ModelSpec;
+import org.ppruning.model.TinyModels;
+import org.ppruning.model.TokenizerSpec;
+import org.ppruning.pruning.ActivationFeatures;
+import org.ppruning.pruning.Budget;
+import org.ppruning.pruning.FeatureCollector;
+import org.ppruning.pruning.Method;
+import org.ppruning.pruning.PruneRun;
+import org.ppruning.pruning.PruneSettings;
+import org.ppruning.pruning.clustering.LinkageMode;
+import org.ppruning.stream.ModelEvent;
+import org.ppruning.stream.ModelRepository;
+import org.ppruning.stream.PrunerCheckpoint.Partition;
+import org.ppruning.stream.PrunerEngine;
+import org.ppruning.summary.ProfileBatch;
+import org.ppruning.summary.Summaries;
+import org.ppruning.summary.SummaryBuilder;
+import org.ppruning.summary.TokenizedSample;
+import org.ppruning.summary.proto.ActivationSummary;
+import org.ppruning.summary.proto.SummaryConfig;
+import org.ppruning.tokenize.TextTokenizer;
+import org.ppruning.tokenize.TokenizerFiles;
+
+/**
+ * The packaged pruner against the real broker, on summaries of a tiny random BERT made
+ * in-process: versions equal the batch path and the core engine fed the same records;
+ * redelivered batches and a kill -9 count nothing twice.
+ */
+class PrunerServiceIT {
+  static final String TASK = "sst2";
+  static final int K = 60;
+  static final long SEED = 7;
+  static final PruneSettings SETTINGS = new PruneSettings(Method.P_PRUNING,
+      LinkageMode.REFERENCE, Budget.Kind.FLOPS, 0.6, 5, null, null, null, SEED, K);
+
+  @TempDir static Path tmp;
+  static Path modelDir;
+  static TransformerModel model;
+  static TextTokenizer tok;
+  static List<Sample> samples;
+  static List<TokenizedSample> tokenized;
+  static String bootstrap;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    bootstrap = System.getProperty("kafka.bootstrap.servers");
+    assertNotNull(bootstrap, "run through `bin/mvn verify`, which starts the test broker");
+    List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+    for (int i = 0; vocab.size() < 50; i++) {
+      vocab.add("w" + i);
+    }
+    Path tokFile = Files.writeString(tmp.resolve("tokenizer.json"),
+        TokenizerFiles.wordPieceJson(vocab, true));
+    ModelSpec spec = TinyModels.bertSpec(2, 16, 4, 32)
+        .withTokenizer(new TokenizerSpec("wordpiece", true));
+    modelDir = tmp.resolve("tiny");
+    try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 5),
+        tokFile)) {
+      m.export(modelDir, false);
+    }
+    model = TransformerModel.load(modelDir);
+    tok = TextTokenizer.load(model.tokenizerJson());
+    Random r = new Random(3);
+    samples = new ArrayList<>();
+    tokenized = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      StringBuilder b = new StringBuilder();
+      for (int j = 0, len = 1 + r.nextInt(20); j < len; j++) {
+        b.append("w").append(r.nextInt(45)).append(' ');
+      }
+      Sample s = new Sample("s" + i, b.toString().strip(), null, null);
+      samples.add(s);
+      var t = tok.encode(List.of(s.text()), null, model.spec().maxPositions());
+      tokenized.add(new TokenizedSample(s.id(), t.inputIds(), t.tokenTypeIds()));
+    }
+  }
+
+  @AfterAll
+  static void tearDown() {
+    model.close();
+    tok.close();
+  }
+
+  /** Summaries of {@code from..to} samples by one streaming builder, polls of 7, small chunks. */
+  static List<ActivationSummary> summaries(SummaryBuilder b, int from, int to) {
+    List<ActivationSummary> out = new ArrayList<>();
+    for (int i = from; i < to; i += 7) {
+      out.addAll(b.profile(model, ProfileBatch.group(tokenized.subList(i, Math.min(to, i + 7)),
+          b.config(), 4, tok.padId())));
+    }
+    return out;
+  }
+
+  static SummaryConfig config() {
+    return Summaries.config(TASK, model.spec(), SEED, K);
+  }
+
+  Map<String, String> settings(Path work, String topic, long min, long every) {
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put("work-dir", work.toString());
+    s.put("repository", work.resolve("models").toString());
+    s.put("state-dir", work.resolve("state").toString());
+    s.put("model", modelDir.toString());
+    s.put("seed", "" + SEED);
+    s.put("tokens", "" + K);
+    s.put("flops-keep", "0.6");
+    s.put("min-samples", "" + min);
+    s.put("every-samples", "" + every);
+    s.put("min-change", "0");
+    s.put("checkpoint.every-summaries", "1000000"); // only after versions and at shutdown
+    s.put("checkpoint.interval", "1h");
+    s.put("kafka.summaries-topic", topic);
+    s.put("kafka.models-topic", topic + ".models");
+    s.put("kafka.group", "it-" + topic);
+    s.put("kafka.partitions", "1");
+    s.put("kafka.consumer.\"session.timeout.ms\"", "6000");
+    s.put("kafka.consumer.\"heartbeat.interval.ms\"", "1000");
+    return s;
+  }
+
+  static void produce(String topic, List<ActivationSummary> records) throws Exception {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+      for (ActivationSummary s : records) {
+        producer.send(new ProducerRecord<>(topic, TASK, s.toByteArray())).get();
+      }
+    }
+  }
+
+  static void createTopic(String topic) throws Exception {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(p)) {
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+    }
+  }
+
+  /** Every model event on {@code topic} so far. */
+  static List<ModelEvent> events(String topic) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    List<ModelEvent> out = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p)) {
+      List<TopicPartition> parts = c.partitionsFor(topic).stream()
+          .map(i -> new TopicPartition(topic, i.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        c.poll(Duration.ofMillis(200)).forEach(r -> {
+          assertEquals(TASK, r.key(), "event key is the task");
+          out.add(ModelEvent.fromJson(r.value()));
+        });
+      }
+    }
+    return out;
+  }
+
+  static List<ModelEvent> awaitEvents(String topic, int n, PrunerApp app) throws Exception {
+    long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < end) {
+      List<ModelEvent> e = events(topic);
+      if (e.size() >= n) {
+        return e;
+      }
+      PrunerApp.sleep(200);
+    }
+    fail("fewer than " + n + " model events on " + topic + "; log:\n" + app.tail());
+    return null;
+  }
+
+  /** What the core engine makes of the same records in the same order: kept units by version. */
+  static List<List<LayerSpec>> expected(List<ActivationSummary> records, long min, long every)
+      throws IOException {
+    Path root = Files.createTempDirectory(tmp, "expected");
+    ModelSpec spec = model.spec();
+    var weights = model.readWeights();
+    PrunerEngine e = new PrunerEngine(new ModelRepository(root),
+        new PrunerEngine.Settings(SETTINGS, min, every, 0),
+        task -> new PrunerEngine.Base("tiny", spec, weights, model.tokenizerJson()));
+    for (int i = 0; i < records.size(); i++) {
+      e.accept(TASK, records.get(i), new Partition("t", 0), i);
+      if (e.due(TASK)) {
+        e.prune(TASK);
+      }
+    }
+    return versions(root);
+  }
+
+  static List<List<LayerSpec>> versions(Path root) throws IOException {
+    ModelRepository repo = new ModelRepository(root);
+    List<List<LayerSpec>> out = new ArrayList<>();
+    List<Long> vs = repo.versions(TASK);
+    for (int i = 0; i < vs.size(); i++) {
+      assertEquals(i + 1, vs.get(i), "versions are numbered 1, 2, ... " + vs);
+      out.add(ModelSpec.read(repo.path(TASK, vs.get(i)).resolve("assets")
+          .resolve(ModelSpec.ASSET_NAME)).layers());
+    }
+    return out;
+  }
+
+  static void assertSameVersions(List<List<LayerSpec>> want, List<List<LayerSpec>> got) {
+    assertEquals(want.size(), got.size(), "number of versions");
+    for (int v = 0; v < want.size(); v++) {
+      assertSameUnits(want.get(v), got.get(v), "version " + (v + 1));
+    }
+  }
+
+  static void assertSameUnits(List<LayerSpec> want, List<LayerSpec> got, String what) {
+    assertEquals(want.size(), got.size(), what + ": layers");
+    for (int l = 0; l < want.size(); l++) {
+      assertArrayEquals(want.get(l).keptHeads(), got.get(l).keptHeads(), what + " layer " + l);
+      assertArrayEquals(want.get(l).keptNeurons(), got.get(l).keptNeurons(),
+          what + " layer " + l);
+    }
+  }
+
+  @Test
+  void versionsMatchTheBatchPathAndARedeliveredBatchIsNotCounted() throws Exception {
+    String topic = "it.summaries." + UUID.randomUUID();
+    createTopic(topic);
+    Path work = tmp.resolve("run-" + topic);
+    SummaryBuilder b = new SummaryBuilder(config(), 3_000);
+    List<ActivationSummary> first = summaries(b, 0, 60);
+    List<ActivationSummary> all = new ArrayList<>(first);
+    produce(topic, first);
+    try (PrunerApp app = PrunerApp.start(settings(work, topic, 60, 15),
+        Path.of("target/it-logs/" + topic + ".log"))) {
+      // First pruning once the 60 samples are in: the batch command's units.
+      ModelEvent v1 = awaitEvents(topic + ".models", 1, app).get(0);
+      assertEquals(1, v1.version());
+      assertEquals(60, v1.samples());
+      assertEquals(ModelEvent.PRUNED, v1.stage());
+      assertTrue(v1.reason().startsWith("first pruning"), v1.reason());
+      Path dir = Path.of(URI.create(v1.path()));
+      assertEquals(work.resolve("models").resolve(TASK).resolve("1").toAbsolutePath(), dir);
+      ActivationFeatures batch = FeatureCollector.collect(model, tok, samples.subList(0, 60), K,
+          SEED, 8, System.err);
+      PruneRun run = PruneRun.plan(model.spec(), model.readWeights(), batch, SETTINGS, "batch",
+          Map.of());
+      try (TransformerModel loaded = TransformerModel.load(dir)) {
+        assertSameUnits(run.kept(), loaded.spec().layers(), "version 1 vs batch");
+        assertEquals(loaded.spec().headsPerLayer(),
+            v1.layers().stream().map(ModelEvent.Width::heads).toList());
+      }
+      FileTime v1Time = Files.getLastModifiedTime(dir.resolve("saved_model.pb"));
+
+      // A batch redelivered (the first poll's records again), then 40 new samples.
+      List<ActivationSummary> again = first.stream()
+          .filter(s -> s.getSampleIdsList().equals(first.get(0).getSampleIdsList())).toList();
+      List<ActivationSummary> more = new ArrayList<>(again);
+      more.addAll(summaries(b, 60, 100));
+      all.addAll(more);
+      produce(topic, more);
+      assertEquals(100, app.awaitSamples(TASK, n -> n >= 100, Duration.ofMinutes(1)));
+      List<List<LayerSpec>> want = expected(all, 60, 15);
+      assertTrue(want.size() >= 2, "the selection changed at a re-clustering: " + want.size());
+      List<ModelEvent> events = awaitEvents(topic + ".models", want.size(), app);
+      PrunerApp.sleep(1500);
+      assertEquals(100, (long) app.metric("ppruning_pruner_samples", "task=\"" + TASK + "\""),
+          "the redelivered batch was not counted again");
+      assertEquals(again.size(), (long) app.metric("ppruning_pruner_summaries_total",
+          "outcome=\"redelivered\""), "redelivered records seen");
+      Path repo = work.resolve("models");
+      assertSameVersions(want, versions(repo));
+      assertEquals(want.size(), events(topic + ".models").size(), "one event per version");
+      for (int v = 0; v < events.size(); v++) {
+        assertEquals(v + 1, events.get(v).version());
+      }
+      assertEquals(v1Time, Files.getLastModifiedTime(dir.resolve("saved_model.pb")),
+          "version 1 was never overwritten");
+      assertEquals(want.size(), (long) app.metric("ppruning_pruner_versions_written_total",
+          "task=\"" + TASK + "\""));
+      assertTrue(app.metric("ppruning_pruner_recluster_last_duration_seconds",
+          "task=\"" + TASK + "\"") > 0);
+    }
+  }
+
+  @Test
+  void killNineMidStreamAndRestartEqualsTheFaultFreeRun() throws Exception {
+    String topic = "it.summaries." + UUID.randomUUID();
+    createTopic(topic);
+    Path work = tmp.resolve("run-" + topic);
+    SummaryBuilder b = new SummaryBuilder(config(), 3_000);
+    List<ActivationSummary> head = summaries(b, 0, 49);
+    List<ActivationSummary> tail = summaries(b, 49, 100);
+    List<ActivationSummary> all = new ArrayList<>(head);
+    all.addAll(tail);
+    List<List<LayerSpec>> want = expected(all, 30, 10);
+    assertTrue(want.size() >= 2, "several versions expected: " + want.size());
+
+    produce(topic, head);
+    Path log = Path.of("target/it-logs/" + topic + ".log");
+    PrunerApp app = PrunerApp.start(settings(work, topic, 30, 10), log);
+    try {
+      app.awaitSamples(TASK, n -> n >= 49, Duration.ofMinutes(1));
+      PrunerApp.sleep(500);
+    } finally {
+      app.kill9();
+    }
+    // Records merged after the last checkpoint are lost with the process; the restart reads
+    // them again from the checkpointed offsets.
+    produce(topic, tail);
+    try (PrunerApp again = PrunerApp.start(settings(work, topic, 30, 10), log)) {
+      assertEquals(100, again.awaitSamples(TASK, n -> n >= 100, Duration.ofMinutes(1)));
+      awaitEvents(topic + ".models", want.size(), again);
+      PrunerApp.sleep(1500);
+      assertEquals(100, (long) again.metric("ppruning_pruner_samples", "task=\"" + TASK + "\""),
+          "nothing counted twice");
+      assertSameVersions(want, versions(work.resolve("models")));
+      // The restart resumed from the checkpoint, inside the head: the records after it were
+      // merged once before the kill and once after it, and counted once.
+      Matcher m = Pattern.compile("state restored from .*offsets \\{" + Pattern.quote(topic)
+          + "-0=(\\d+)\\}").matcher(Files.readString(again.log));
+      assertTrue(m.find(), "restart log names the checkpointed offset:\n" + again.tail());
+      long resumed = Long.parseLong(m.group(1));
+      assertTrue(resumed > 0 && resumed < head.size(), "resumed at " + resumed + " of "
+          + head.size() + " head records");
+      List<Long> published = events(topic + ".models").stream().map(ModelEvent::version)
+          .distinct().toList();
+      assertEquals(LongStream.rangeClosed(1, want.size()).boxed().toList(),
+          published, "every version's event was published");
+    }
+  }
+}
