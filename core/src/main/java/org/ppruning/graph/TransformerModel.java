@@ -166,6 +166,11 @@ public final class TransformerModel implements AutoCloseable {
     return run(serving, feeds(batch, null), outputs);
   }
 
+  /** The {@code serving_default} signature: input and output names, dtypes and shapes. */
+  public Signature servingSignature() {
+    return serving;
+  }
+
   /** The outputs of {@code serving_default}. */
   public java.util.Set<String> servingOutputs() {
     return serving.outputNames();
