@@ -121,7 +121,8 @@ public final class TensorInputs {
     for (String f : filter) {
       if (!all.contains(f)) {
         throw ServingException.invalid("output filter names '" + f + "', which "
-            + "serving_default of " + served + " does not have; its outputs: " + all);
+            + "serving_default of " + served + " does not have; its outputs: "
+            + new java.util.TreeSet<>(all));
       }
     }
     if (filter.stream().distinct().count() != filter.size()) {

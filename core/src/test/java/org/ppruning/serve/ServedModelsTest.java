@@ -240,7 +240,8 @@ class ServedModelsTest {
                 "token_type_ids", e), 24);
           });
       assertInvalid("output filter names 'pooled', which serving_default of model 'sentiment'"
-          + " version 1 does not have; its outputs: " + v.model().servingOutputs(),
+          + " version 1 does not have; its outputs: [logits, mlm_logits, pooled_output, probabilities,"
+          + " sequence_output]",
           () -> TensorInputs.outputs(v, List.of("logits", "pooled")));
     }
   }

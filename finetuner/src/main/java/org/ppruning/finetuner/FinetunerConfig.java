@@ -1,7 +1,10 @@
 package org.ppruning.finetuner;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 
 /** Settings of the finetuner service, read from {@code ppruning.finetuner.*}. */
 @ConfigMapping(prefix = "ppruning.finetuner")
@@ -9,4 +12,30 @@ public interface FinetunerConfig {
 
     /** Directory for fine-tuned SavedModels; created if missing, must be writable for readiness. */
     Path workDir();
+
+    /** gRPC serving of the fine-tuned versions ({@code ppruning.finetuner.serving.*}). */
+    Serving serving();
+
+    interface Serving {
+        /** The serving repository, {@code <root>/<task>/<version>/}: scanned at start and periodically. */
+        Path repository();
+
+        /** Time between repository scans; 0 scans only at start. */
+        @WithDefault("30s")
+        Duration scanInterval();
+
+        /** Most tokens per input (special tokens included); 0 means each model's positions. */
+        @WithDefault("0")
+        int maxLength();
+
+        /**
+         * Refuse a new version whose recorded value of this metric (e.g. accuracy) is worse than the
+         * served version's; unset swaps in every version that loads and warms up.
+         */
+        Optional<String> refuseWorseMetric();
+
+        /** How much worse (absolute) the metric may be and still be swapped in. */
+        @WithDefault("0")
+        double metricTolerance();
+    }
 }

@@ -1,0 +1,138 @@
+package org.ppruning.finetuner.serving;
+
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.ppruning.serve.Lease;
+import org.ppruning.serve.ServedVersion;
+import org.ppruning.serve.TextInference;
+import org.ppruning.serving.v1.ClassifyRequest;
+import org.ppruning.serving.v1.ClassifyResponse;
+import org.ppruning.serving.v1.Classification;
+import org.ppruning.serving.v1.GenerateRequest;
+import org.ppruning.serving.v1.GenerateResponse;
+import org.ppruning.serving.v1.Inference;
+import org.ppruning.serving.v1.LabelScore;
+import org.ppruning.serving.v1.ListModelsRequest;
+import org.ppruning.serving.v1.ListModelsResponse;
+import org.ppruning.serving.v1.ScoreRequest;
+import org.ppruning.serving.v1.ScoreResponse;
+import org.ppruning.serving.v1.ServedModel;
+import org.ppruning.serving.v1.TextInput;
+import org.ppruning.serving.v1.TextScore;
+
+/** {@code ppruning.v1.Inference}: text in, labels and scores out (see inference.proto). */
+@GrpcService
+public class InferenceGrpcService implements Inference {
+    private final ServingRegistry registry;
+
+    InferenceGrpcService(ServingRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    @Blocking
+    public Uni<ClassifyResponse> classify(ClassifyRequest request) {
+        return answer(request.getModel(), request.getVersion(), v -> {
+            List<String> texts = new ArrayList<>();
+            List<String> pairs = new ArrayList<>();
+            for (int i = 0; i < request.getInputsCount(); i++) {
+                TextInput in = request.getInputs(i);
+                texts.add(in.getText());
+                if (i > 0 && in.getTextPair().isEmpty() != pairs.isEmpty()) {
+                    throw GrpcErrors.invalid("input " + i + (pairs.isEmpty() ? " has" : " lacks")
+                            + " a text_pair unlike input 0; all inputs or none must have one");
+                }
+                if (!in.getTextPair().isEmpty()) {
+                    pairs.add(in.getTextPair());
+                }
+            }
+            ClassifyResponse.Builder r = ClassifyResponse.newBuilder().setModel(v.task())
+                    .setVersion(v.version());
+            for (TextInference.Classification c : TextInference.classify(v, texts,
+                    pairs.isEmpty() ? null : pairs)) {
+                Classification.Builder cb = Classification.newBuilder().setLabel(c.label())
+                        .setScore(c.score());
+                for (int j = 0; j < c.labels().size(); j++) {
+                    cb.addScores(LabelScore.newBuilder().setLabel(c.labels().get(j))
+                            .setScore(c.scores()[j]).setLogit(c.logits()[j]));
+                }
+                r.addResults(cb);
+            }
+            return r.build();
+        });
+    }
+
+    @Override
+    @Blocking
+    public Uni<ScoreResponse> score(ScoreRequest request) {
+        return answer(request.getModel(), request.getVersion(), v -> {
+            ScoreResponse.Builder r = ScoreResponse.newBuilder().setModel(v.task())
+                    .setVersion(v.version());
+            for (TextInference.TextScore s : TextInference.score(v, request.getTextsList())) {
+                TextScore.Builder b = TextScore.newBuilder().setLogProb(s.logProb())
+                        .setTokens(s.tokens()).setPerplexity(s.perplexity());
+                for (float x : s.tokenLogProbs()) {
+                    b.addTokenLogProbs(x);
+                }
+                r.addScores(b);
+            }
+            return r.build();
+        });
+    }
+
+    @Override
+    @Blocking
+    public Uni<GenerateResponse> generate(GenerateRequest request) {
+        return answer(request.getModel(), request.getVersion(), v -> {
+            TextInference.Generation g = TextInference.generate(v, request.getPrompt(),
+                    request.getMaxNewTokens());
+            GenerateResponse.Builder r = GenerateResponse.newBuilder().setModel(v.task())
+                    .setVersion(v.version()).setText(g.text());
+            for (int id : g.ids()) {
+                r.addTokenIds(id);
+            }
+            return r.build();
+        });
+    }
+
+    @Override
+    @Blocking
+    public Uni<ListModelsResponse> listModels(ListModelsRequest request) {
+        ListModelsResponse.Builder r = ListModelsResponse.newBuilder();
+        for (String task : registry.served().tasks()) {
+            try (Lease l = registry.acquire(task, null, null)) {
+                ServedVersion v = l.version();
+                ServedModel.Builder m = ServedModel.newBuilder().setModel(task).setVersion(v.version())
+                        .setArchitecture(v.spec().architecture().name().toLowerCase())
+                        .setMaxLength(v.maxLength()).setPath(v.dir().toString());
+                if (v.spec().head() != null) {
+                    m.addAllLabels(v.spec().head().labels());
+                }
+                r.addModels(m);
+            } catch (RuntimeException e) {
+                // retired between tasks() and acquire(): not served any more, not listed
+            }
+        }
+        return Uni.createFrom().item(r.build());
+    }
+
+    private <T> Uni<T> answer(String model, long version, Function<ServedVersion, T> body) {
+        try {
+            if (model.isEmpty()) {
+                throw GrpcErrors.invalid("model is empty; served models: " + registry.served().tasks());
+            }
+            if (version < 0) {
+                throw GrpcErrors.invalid("version must be >= 0 (0: the served one), got " + version);
+            }
+            try (Lease lease = registry.acquire(model, version == 0 ? null : version, null)) {
+                return Uni.createFrom().item(body.apply(lease.version()));
+            }
+        } catch (RuntimeException e) {
+            return Uni.createFrom().failure(GrpcErrors.status(e));
+        }
+    }
+}
