@@ -106,6 +106,10 @@ public final class Demo implements Callable<Integer> {
   @Option(names = "--grpc-port", defaultValue = "9000", description = "Finetuner gRPC port (default ${DEFAULT-VALUE}).")
   int grpcPort;
 
+  @Option(names = "--bench-stream", description = "Benchmark (bench/stream): stream all of the task's samples"
+      + " (3,000 for sentiment), time from the last one acknowledged to the pruned version's event, stop.")
+  boolean benchStream;
+
   @Option(names = "--timeout", defaultValue = "30", paramLabel = "MINUTES",
       description = "Give up when the whole run takes longer (default ${DEFAULT-VALUE}).")
   int timeoutMinutes;
@@ -134,7 +138,8 @@ public final class Demo implements Callable<Integer> {
     Path dir = runDir != null ? runDir
         : cache.root().resolve("demo").resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     LocalRuntime rt = new LocalRuntime(LocalRuntime.findProjectDir(), dir);
-    UpOptions options = upOptions(splits.train().size());
+    List<Sample> stream = benchStream ? Tasks.allSamples(task, cache, err) : splits.train();
+    UpOptions options = upOptions(stream.size());
 
     AtomicBoolean stopped = new AtomicBoolean(keepRunning);
     Thread hook = new Thread(() -> stop(rt, stopped, "interrupted: "), "ppruning-demo-stop");
@@ -144,6 +149,10 @@ public final class Demo implements Callable<Integer> {
       step("starting the broker and the services in " + rt.runDir());
       RuntimeStatus st = rt.up(options, err);
       seconds.put("start", lap(seconds));
+      if (benchStream) {
+        benchStream(rt, stream, options);
+        return 0;
+      }
       DemoReport report = run(rt, st, t, splits, options, seconds);
       seconds.put("total", (System.nanoTime() - t0) / 1e9);
       System.out.println(json ? report.toJson() : report.toText());
@@ -233,6 +242,39 @@ public final class Demo implements Callable<Integer> {
     }
   }
 
+  /**
+   * Streams the samples and measures the time from the broker's acknowledgement of the last one
+   * to the arrival of the pruned version's event (profiling of what is left, merging, the
+   * P-pruning plan, rewrite, export and the event).
+   */
+  private void benchStream(LocalRuntime rt, List<Sample> samples, UpOptions o) throws Exception {
+    String bootstrap = o.effectiveBootstrap();
+    try (ModelEventWatcher events = new ModelEventWatcher(bootstrap)) {
+      events.poll(Duration.ofMillis(100), e -> { }); // assign now, not after the samples
+      step("streaming " + samples.size() + " " + task + " samples into Kafka");
+      long sent0 = System.nanoTime();
+      try (SampleProducer producer = new SampleProducer(bootstrap)) {
+        producer.ensureTopic();
+        producer.send(task, samples, n -> { });
+      }
+      long lastAcked = System.nanoTime();
+      step(String.format(Locale.ROOT, "sent and acknowledged in %.1f s; waiting for the pruned version",
+          (lastAcked - sent0) / 1e9));
+      Progress progress = new Progress(rt, o, samples.size());
+      ModelEvent pruned = events.await("pruned version of " + task,
+          e -> e.stage().equals(ModelEvent.PRUNED) && e.task().equals(task), remaining(), this::announce,
+          progress::tick);
+      double secs = (System.nanoTime() - lastAcked) / 1e9;
+      double recluster = ServiceMetrics.read(progress.uri(Service.PRUNER),
+          "ppruning_pruner_recluster_last_duration_seconds", "task=\"" + task + "\"").orElse(Double.NaN);
+      System.out.printf(Locale.ROOT, "bench/stream: %s, %d %s samples, %.0f%% FLOPs: last sample acknowledged ->"
+          + " model event (version %d, %d samples) %.1f s (target <= 30 s: %.2fx of it); the pruner's"
+          + " re-clustering + write %.1f s; sending took %.1f s; %d cores%n", model, samples.size(), task,
+          flopsKeep * 100, pruned.version(), pruned.samples(), secs, secs / 30, recluster, (lastAcked - sent0) / 1e9,
+          Runtime.getRuntime().availableProcessors());
+    }
+  }
+
   /** Fine-tunes the unpruned model here, writes it to the finetuner's repository, measures it over gRPC. */
   private DemoReport.Figures compareUnpruned(LocalRuntime rt, Task t, SplitData<Sample> splits,
       InferenceClient client) throws Exception {
@@ -303,7 +345,9 @@ public final class Demo implements Callable<Integer> {
     }
 
     void tick() {
-      requireRunning();
+      if (rt != null) {
+        requireRunning();
+      }
       long now = System.nanoTime();
       if (now - lastAt < 5_000_000_000L) {
         return;
