@@ -1,12 +1,7 @@
 package org.ppruning.local;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
@@ -18,11 +13,6 @@ import java.util.Optional;
  * @param port      client port of a managed broker, 0 for an external one
  */
 public record BrokerRecord(boolean managed, String bootstrap, int port) {
-
-  private static final ObjectMapper MAPPER = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
 
   public BrokerRecord {
     if (bootstrap == null || bootstrap.isBlank()) {
@@ -38,23 +28,10 @@ public record BrokerRecord(boolean managed, String bootstrap, int port) {
   }
 
   public void write(Path file) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), this);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    RunFiles.write(file, this);
   }
 
   public static Optional<BrokerRecord> read(Path file) throws IOException {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(MAPPER.readValue(bytes, BrokerRecord.class));
-    } catch (IOException | IllegalArgumentException e) {
-      throw new IOException("not a valid broker record: " + file + ": "
-          + PidFile.firstLine(e.getMessage()), e);
-    }
+    return RunFiles.read(file, BrokerRecord.class, "broker record");
   }
 }

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -331,8 +330,6 @@ public final class LocalRuntime {
       if (!Files.isRegularFile(jar)) {
         throw new IllegalStateException("the build finished but " + jar + " is missing");
       }
-      // Quarkus leaves quarkus-run.jar alone when its content is unchanged: mark it as built now.
-      Files.setLastModifiedTime(jar, FileTime.from(Instant.now()));
     }
   }
 

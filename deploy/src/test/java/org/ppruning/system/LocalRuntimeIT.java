@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -101,10 +104,10 @@ class LocalRuntimeIT {
       RuntimeStatus afterDown = sys.status();
       assertTrue(afterDown.services().values().stream().noneMatch(RuntimeStatus.ServiceStatus::running));
 
-      // A second down is a no-op.
+      // A second down is a no-op (the first one removed the broker record too).
       Map<String, String> second = sys.down();
       assertEquals(Map.of("profiler", "not running", "pruner", "not running", "finetuner", "not running",
-          "broker", "external (not touched)"), second);
+          "broker", "not running"), second);
     } finally {
       sys.close();
     }
@@ -156,6 +159,24 @@ class LocalRuntimeIT {
         assertFalse(Files.exists(PidFile.path(runDir, s)), s.id() + " was started");
       }
       assertEquals(List.of(), Processes.withArgument("-Dppruning.local.run-dir=" + rt.runDir()));
+    }
+  }
+
+  @Test
+  void servicesNotReadyInTimeAreStoppedAndNamed() throws Exception {
+    String testBroker = System.getProperty("kafka.bootstrap.servers");
+    // Quarkus with TensorFlow cannot be ready within a second: the timeout path with live JVMs.
+    UpOptions o = LocalSystem.freePortOptions(testBroker).withTimeout(Duration.ofSeconds(1));
+    LocalRuntime rt = new LocalRuntime(LocalSystem.projectDir(), LocalSystem.newRunDir());
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> rt.up(o, new PrintStream(progress, true)));
+    assertTrue(e.getMessage().startsWith("profiler not ready after 1 s (health: "), e.getMessage());
+    assertTrue(progress.toString().contains("stopping what this call started"), progress.toString());
+    assertEquals(List.of(), Processes.withArgument("-Dppruning.local.run-dir=" + rt.runDir()));
+    for (Service s : Service.values()) {
+      assertFalse(Files.exists(PidFile.path(rt.runDir(), s)), s.id() + " pid file left");
+      assertFalse(Ports.answers("127.0.0.1", o.httpPorts().get(s), 500), s.id() + " port still open");
     }
   }
 
