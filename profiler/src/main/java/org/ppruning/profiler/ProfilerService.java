@@ -76,7 +76,9 @@ public class ProfilerService {
             l.stop();
         }
         if (worker != null) {
-            worker.interrupt(); // ends a restart back-off; a batch in hand is finished first
+            if (phase == Phase.RESTARTING) {
+                worker.interrupt(); // ends the back-off; a batch in hand is finished, not interrupted
+            }
             worker.join(60_000);
         }
         synchronized (owned) {

@@ -17,6 +17,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -28,7 +29,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -45,7 +45,8 @@ import org.ppruning.stream.SampleRecords;
  * <p>Batches are per partition and atomic: a batch is the next {@code batchSize} records of a
  * partition (fewer once {@code linger} has passed). Before profiling it, the loop commits the
  * batch's start offset with its end in the commit metadata ({@code ppruning-profiler batch-end=N});
- * after the acks it commits the end. A profiler that dies in between (or loses the partition) is
+ * after the acks it commits the end (carrying the next batch's plan when that batch is already
+ * due, so back-to-back batches cost one commit each). A profiler that dies in between (or loses the partition) is
  * replaced by one that finds that plan and re-forms exactly the same batch, so the pruner sees the
  * same sample ids and recognises the redelivery instead of refusing an overlapping batch.
  */
@@ -63,6 +64,7 @@ final class SampleLoop {
     private final MeterRegistry registry;
     private final AtomicLong lag;
     private final Timer batchLatency;
+    private final Timer profileLatency;
     private final DistributionSummary summaryBytes;
 
     private final Map<TopicPartition, ArrayDeque<Pending>> pending = new HashMap<>();
@@ -71,7 +73,8 @@ final class SampleLoop {
     private final Set<TopicPartition> paused = new HashSet<>();
     private volatile boolean stop;
     private volatile boolean running;
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile long firstRecordNanos; // 0 until a record arrived (for the benchmark)
+    private volatile long lastCommitNanos;
 
     private record Pending(ConsumerRecord<byte[], byte[]> record, long arrivedNanos) {}
 
@@ -83,12 +86,14 @@ final class SampleLoop {
         this.registry = registry;
         this.lag = lag;
         this.batchLatency = batchLatency(registry);
+        this.profileLatency = profileLatency(registry);
         this.summaryBytes = summaryBytes(registry);
     }
 
     /** Registers the meters that exist before the first batch (so dashboards see zeros). */
     static void registerMeters(MeterRegistry registry) {
         batchLatency(registry);
+        profileLatency(registry);
         summaryBytes(registry);
         for (RejectReason r : RejectReason.values()) {
             registry.counter("ppruning.profiler.rejected", "reason", r.name());
@@ -103,24 +108,39 @@ final class SampleLoop {
                 .register(registry);
     }
 
+    private static Timer profileLatency(MeterRegistry registry) {
+        return Timer.builder("ppruning.profiler.profile.latency")
+                .description("Time a batch spends in tokenizing, profile runs and summary building")
+                .register(registry);
+    }
+
     private static DistributionSummary summaryBytes(MeterRegistry registry) {
         return DistributionSummary.builder("ppruning.profiler.summary.bytes")
                 .description("Size of the summary records produced").baseUnit("bytes")
                 .register(registry);
     }
 
-    /** Whether the consumer is subscribed and polling. */
+    /** Whether the consumer has joined its group and is polling. */
     boolean running() {
         return running;
     }
 
-    /** Asks the loop to end after the current batch; wakes a blocked poll. */
+    /** {@link System#nanoTime} when the first record arrived, 0 before. */
+    long firstRecordNanos() {
+        return firstRecordNanos;
+    }
+
+    /** {@link System#nanoTime} of the last offset commit. */
+    long lastCommitNanos() {
+        return lastCommitNanos;
+    }
+
+    /**
+     * Asks the loop to end after the current batch (within a poll interval, 100 ms): no wakeup,
+     * which could interrupt the batch's final commit.
+     */
     void stop() {
         stop = true;
-        KafkaConsumer<byte[], byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
     }
 
     /**
@@ -130,26 +150,27 @@ final class SampleLoop {
     void run() throws InterruptedException, ExecutionException {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps());
                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps())) {
-            consumer = c;
             if (stop) {
                 return;
             }
             c.subscribe(List.of(settings.samplesTopic()), new Rebalance(c));
             while (!stop) {
-                try {
-                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
-                        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                        pending.computeIfAbsent(tp, k -> new ArrayDeque<>())
-                                .add(new Pending(r, System.nanoTime()));
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    if (firstRecordNanos == 0) {
+                        firstRecordNanos = System.nanoTime();
                     }
-                } catch (WakeupException e) {
-                    break;
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    pending.computeIfAbsent(tp, k -> new ArrayDeque<>())
+                            .add(new Pending(r, System.nanoTime()));
                 }
-                running = true;
                 for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
-                    List<ConsumerRecord<byte[], byte[]>> batch;
-                    while (!stop && (batch = nextBatch(c, tp)) != null) {
-                        process(c, producer, tp, batch);
+                    List<ConsumerRecord<byte[], byte[]>> batch = stop ? null : nextBatch(c, tp);
+                    boolean planned = false;
+                    while (batch != null) {
+                        List<ConsumerRecord<byte[], byte[]>> next =
+                                process(c, producer, tp, batch, planned);
+                        planned = next != null;
+                        batch = next;
                     }
                 }
                 flowControl(c);
@@ -157,7 +178,6 @@ final class SampleLoop {
             }
         } finally {
             running = false;
-            consumer = null;
             pending.clear();
             plans.clear();
             committed.clear();
@@ -205,8 +225,16 @@ final class SampleLoop {
         return batch;
     }
 
-    private void process(KafkaConsumer<byte[], byte[]> c, KafkaProducer<byte[], byte[]> producer,
-            TopicPartition tp, List<ConsumerRecord<byte[], byte[]>> batch)
+    /**
+     * Profiles one batch and commits its end. When the partition's next batch is already due,
+     * its plan rides on that commit (one commit per batch instead of two) and it is returned.
+     *
+     * @param planned whether this batch's plan was committed with the previous batch's end
+     * @return the next batch, whose plan is now committed, or null
+     */
+    private List<ConsumerRecord<byte[], byte[]>> process(KafkaConsumer<byte[], byte[]> c,
+            KafkaProducer<byte[], byte[]> producer, TopicPartition tp,
+            List<ConsumerRecord<byte[], byte[]>> batch, boolean planned)
             throws InterruptedException, ExecutionException {
         long t0 = System.nanoTime();
         long start = batch.get(0).offset();
@@ -215,7 +243,7 @@ final class SampleLoop {
         if (replay) {
             registry.counter("ppruning.profiler.replayed.batches").increment();
             LOG.infof("re-forming batch %s offsets [%d, %d) from its commit plan", tp, start, end);
-        } else {
+        } else if (!planned) {
             c.commitSync(Map.of(tp, new OffsetAndMetadata(start, PLAN_PREFIX + end)));
         }
 
@@ -232,7 +260,9 @@ final class SampleLoop {
                 acks.add(deadLetter(producer, r, x.reason(), x.message()));
             }
         }
+        long p0 = System.nanoTime();
         ProfilerEngine.Result result = engine.process(items);
+        profileLatency.record(System.nanoTime() - p0, TimeUnit.NANOSECONDS);
         for (ProfilerEngine.Rejection x : result.rejected()) {
             acks.add(deadLetter(producer, itemRecord.get(x.index()), x.reason(), x.message()));
         }
@@ -255,14 +285,16 @@ final class SampleLoop {
         for (Future<RecordMetadata> f : acks) {
             f.get(); // a failed send throws: nothing is committed, the batch is redone
         }
-        c.commitSync(Map.of(tp, new OffsetAndMetadata(end)));
-
-        committed.put(tp, end);
         plans.remove(tp);
         ArrayDeque<Pending> q = pending.get(tp);
         while (!q.isEmpty() && q.peekFirst().record().offset() < end) {
             q.pollFirst();
         }
+        List<ConsumerRecord<byte[], byte[]>> next = stop ? null : nextBatch(c, tp);
+        c.commitSync(Map.of(tp, new OffsetAndMetadata(end, next == null ? ""
+                : PLAN_PREFIX + (next.get(next.size() - 1).offset() + 1))));
+        lastCommitNanos = System.nanoTime();
+        committed.put(tp, end);
         for (ProfilerEngine.TaskSummary s : result.summaries()) {
             registry.counter("ppruning.profiler.samples", "task", s.task())
                     .increment(s.sampleIds().size());
@@ -270,9 +302,10 @@ final class SampleLoop {
                     .increment(s.records().size());
         }
         registry.counter("ppruning.profiler.records").increment(batch.size());
-        batchLatency.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        batchLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         LOG.debugf("batch %s [%d, %d): %d profiled, %d rejected, %d summaries", tp, start, end,
                 result.profiled(), batch.size() - result.profiled(), result.summaries().size());
+        return next;
     }
 
     private Future<RecordMetadata> deadLetter(KafkaProducer<byte[], byte[]> producer,
@@ -298,7 +331,9 @@ final class SampleLoop {
         List<TopicPartition> pause = new ArrayList<>();
         List<TopicPartition> resume = new ArrayList<>();
         for (var e : pending.entrySet()) {
-            boolean full = e.getValue().size() >= 4 * settings.batchSize();
+            // A planned batch is never paused: it may be larger than today's batch size.
+            boolean full = e.getValue().size() >= 4 * settings.batchSize()
+                    && !plans.containsKey(e.getKey());
             if (full && paused.add(e.getKey())) {
                 pause.add(e.getKey());
             } else if (!full && paused.remove(e.getKey())) {
@@ -350,6 +385,7 @@ final class SampleLoop {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> parts) {
+            running = true; // joined the group (an instance may get no partition and be healthy)
             if (parts.isEmpty()) {
                 return;
             }
