@@ -126,7 +126,9 @@ public final class PrunerEngine {
   private final Settings settings;
   private final Bases bases;
   private final Map<String, Task> tasks = new ConcurrentSkipListMap<>();
-  private final Map<Partition, Long> offsets = new TreeMap<>();
+  // Read without the lock (a rebalance must not wait for a running re-clustering); written
+  // only under it, together with the state.
+  private final Map<Partition, Long> offsets = new ConcurrentSkipListMap<>();
 
   public PrunerEngine(ModelRepository repo, Settings settings, Bases bases) {
     this.repo = repo;
@@ -325,7 +327,7 @@ public final class PrunerEngine {
   }
 
   /** Per input partition, the next offset to read (what the state covers). */
-  public synchronized Map<Partition, Long> offsets() {
+  public Map<Partition, Long> offsets() {
     return new TreeMap<>(offsets);
   }
 

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.ppruning.stream.RepositoryAssertions.assertSameUnits;
+import static org.ppruning.stream.RepositoryAssertions.assertSameVersions;
+import static org.ppruning.stream.RepositoryAssertions.versions;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -141,28 +144,6 @@ class PrunerEngineTest {
     assertFalse(a.equals(b), msg);
   }
 
-  /** Kept units of every version in the repository, by version. */
-  static List<List<LayerSpec>> versions(Path root) throws IOException {
-    ModelRepository repo = new ModelRepository(root);
-    List<List<LayerSpec>> out = new ArrayList<>();
-    List<Long> vs = repo.versions(TASK);
-    for (int i = 0; i < vs.size(); i++) {
-      assertEquals(i + 1, vs.get(i), "versions are numbered 1, 2, ...");
-      out.add(ModelSpec.read(repo.path(TASK, vs.get(i)).resolve("assets")
-          .resolve(ModelSpec.ASSET_NAME)).layers());
-    }
-    return out;
-  }
-
-  static void assertSameUnits(List<LayerSpec> want, List<LayerSpec> got, String what) {
-    assertEquals(want.size(), got.size(), what + ": layers");
-    for (int l = 0; l < want.size(); l++) {
-      assertArrayEquals(want.get(l).keptHeads(), got.get(l).keptHeads(), what + " layer " + l);
-      assertArrayEquals(want.get(l).keptNeurons(), got.get(l).keptNeurons(),
-          what + " layer " + l);
-    }
-  }
-
   @Test
   void firstVersionKeepsExactlyTheBatchCommandsUnits() throws Exception {
     assertTrue(records.stream().anyMatch(r -> r.getChunks() > 1), "some summaries are chunked");
@@ -221,7 +202,7 @@ class PrunerEngineTest {
     PrunerEngine a = engine(tmp.resolve("a"), 20, 10, 0);
     List<PrunerEngine.Pruned> runA = drive(a, 0, records.size());
     assertTrue(runA.size() >= 3, "re-clustered several times: " + runA.size());
-    List<List<LayerSpec>> want = versions(tmp.resolve("a"));
+    List<List<LayerSpec>> want = versions(tmp.resolve("a"), TASK);
     assertTrue(want.size() >= 2, "versions written: " + want.size());
 
     // Stop after a third of the records, restart from the checkpoint at its offsets.
@@ -235,11 +216,7 @@ class PrunerEngineTest {
     int resume = Math.toIntExact(b2.offsets().get(P0));
     assertEquals(records.size() / 3, resume);
     drive(b2, resume, records.size());
-    List<List<LayerSpec>> got = versions(tmp.resolve("b"));
-    assertEquals(want.size(), got.size(), "versions");
-    for (int v = 0; v < want.size(); v++) {
-      assertSameUnits(want.get(v), got.get(v), "version " + (v + 1));
-    }
+    assertSameVersions(want, versions(tmp.resolve("b"), TASK));
     assertArrayEquals(a.checkpoint().tasks().get(TASK).state().toByteArray(),
         b2.checkpoint().tasks().get(TASK).state().toByteArray(), "final state");
     assertEquals(60, b2.samples(TASK), "nothing counted twice");
@@ -249,7 +226,7 @@ class PrunerEngineTest {
   void aCrashBetweenWritingAVersionAndCheckpointingWritesNoDuplicate() throws Exception {
     PrunerEngine a = engine(tmp.resolve("a"), 20, 10, 0);
     drive(a, 0, records.size());
-    List<List<LayerSpec>> want = versions(tmp.resolve("a"));
+    List<List<LayerSpec>> want = versions(tmp.resolve("a"), TASK);
 
     // Checkpoint before every record; "crash" right after the first version is written.
     Path root = tmp.resolve("c");
@@ -277,11 +254,7 @@ class PrunerEngineTest {
     assertNotNull(first.event(), "the lost event of version 1 is published after the restart");
     assertEquals(1, first.event().version());
     assertTrue(first.event().reason().startsWith("written before a restart"));
-    List<List<LayerSpec>> got = versions(root);
-    assertEquals(want.size(), got.size(), "versions");
-    for (int v = 0; v < want.size(); v++) {
-      assertSameUnits(want.get(v), got.get(v), "version " + (v + 1));
-    }
+    assertSameVersions(want, versions(root, TASK));
     assertEquals(v1, Files.getLastModifiedTime(v1File), "version 1 was not rewritten");
   }
 
@@ -290,7 +263,7 @@ class PrunerEngineTest {
     Path root = tmp.resolve("any");
     PrunerEngine any = engine(root, 20, 10, 0);
     List<PrunerEngine.Pruned> runs = drive(any, 0, records.size());
-    List<List<LayerSpec>> versions = versions(root);
+    List<List<LayerSpec>> versions = versions(root, TASK);
     int v = 0;
     for (PrunerEngine.Pruned p : runs) {
       if (p.written()) {

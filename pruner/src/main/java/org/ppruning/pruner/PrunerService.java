@@ -282,14 +282,21 @@ public class PrunerService {
         reject("unreadable", from + "@" + r.offset() + " is not an ActivationSummary: " + e);
         return null;
       }
-      PrunerEngine.Accepted a = engine.accept(r.key(), s, from, r.offset());
-      meter(a.task());
+      PrunerEngine.Accepted a;
+      try {
+        a = engine.accept(r.key(), s, from, r.offset());
+      } catch (IOException e) { // the task's own base model (models.<task>) does not load
+        reject("base-model", from + "@" + r.offset() + " of task '" + s.getConfig().getTask()
+            + "': " + e.getMessage());
+        return null;
+      }
       meters.counter("ppruning.pruner.summaries", "outcome",
           a.outcome().name().toLowerCase()).increment();
       if (a.outcome() == PrunerEngine.Outcome.REJECTED) {
         reject(a.reason(), from + "@" + r.offset() + ": " + a.detail());
         return null;
       }
+      meter(a.task());
       if (a.outcome() == PrunerEngine.Outcome.REDELIVERED) {
         LOG.infof("pruner: %s@%d redelivers a batch of task %s: not counted again", from,
             r.offset(), a.task());

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.ppruning.stream.RepositoryAssertions.assertSameUnits;
+import static org.ppruning.stream.RepositoryAssertions.assertSameVersions;
+import static org.ppruning.stream.RepositoryAssertions.versions;
 
 import java.io.IOException;
 import java.net.URI;
@@ -83,12 +86,9 @@ class PrunerServiceIT {
   static TextTokenizer tok;
   static List<Sample> samples;
   static List<TokenizedSample> tokenized;
-  static String bootstrap;
 
   @BeforeAll
   static void setUp() throws Exception {
-    bootstrap = System.getProperty("kafka.bootstrap.servers");
-    assertNotNull(bootstrap, "run through `bin/mvn verify`, which starts the test broker");
     List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
     for (int i = 0; vocab.size() < 50; i++) {
       vocab.add("w" + i);
@@ -123,6 +123,12 @@ class PrunerServiceIT {
   static void tearDown() {
     model.close();
     tok.close();
+  }
+
+  static String bootstrap() {
+    String b = System.getProperty("kafka.bootstrap.servers");
+    assertNotNull(b, "run through `bin/mvn verify`, which starts the test broker");
+    return b;
   }
 
   /** Summaries of {@code from..to} samples by one streaming builder, polls of 7, small chunks. */
@@ -163,22 +169,27 @@ class PrunerServiceIT {
   }
 
   static void produce(String topic, List<ActivationSummary> records) throws Exception {
+    produce(topic, records, TASK);
+  }
+
+  static void produce(String topic, List<ActivationSummary> records, String key)
+      throws Exception {
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
       for (ActivationSummary s : records) {
-        producer.send(new ProducerRecord<>(topic, TASK, s.toByteArray())).get();
+        producer.send(new ProducerRecord<>(topic, key, s.toByteArray())).get();
       }
     }
   }
 
   static void createTopic(String topic) throws Exception {
     Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
     try (Admin admin = Admin.create(p)) {
       admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
     }
@@ -186,8 +197,12 @@ class PrunerServiceIT {
 
   /** Every model event on {@code topic} so far. */
   static List<ModelEvent> events(String topic) {
+    return events(topic, TASK);
+  }
+
+  static List<ModelEvent> events(String topic, String task) {
     Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     List<ModelEvent> out = new ArrayList<>();
@@ -199,7 +214,7 @@ class PrunerServiceIT {
       Map<TopicPartition, Long> end = c.endOffsets(parts);
       while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
         c.poll(Duration.ofMillis(200)).forEach(r -> {
-          assertEquals(TASK, r.key(), "event key is the task");
+          assertEquals(task, r.key(), "event key is the task");
           out.add(ModelEvent.fromJson(r.value()));
         });
       }
@@ -208,9 +223,14 @@ class PrunerServiceIT {
   }
 
   static List<ModelEvent> awaitEvents(String topic, int n, PrunerApp app) throws Exception {
-    long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    return awaitEvents(topic, n, app, Duration.ofMinutes(2), TASK);
+  }
+
+  static List<ModelEvent> awaitEvents(String topic, int n, PrunerApp app, Duration max,
+      String task) throws Exception {
+    long end = System.nanoTime() + max.toNanos();
     while (System.nanoTime() < end) {
-      List<ModelEvent> e = events(topic);
+      List<ModelEvent> e = events(topic, task);
       if (e.size() >= n) {
         return e;
       }
@@ -235,35 +255,7 @@ class PrunerServiceIT {
         e.prune(TASK);
       }
     }
-    return versions(root);
-  }
-
-  static List<List<LayerSpec>> versions(Path root) throws IOException {
-    ModelRepository repo = new ModelRepository(root);
-    List<List<LayerSpec>> out = new ArrayList<>();
-    List<Long> vs = repo.versions(TASK);
-    for (int i = 0; i < vs.size(); i++) {
-      assertEquals(i + 1, vs.get(i), "versions are numbered 1, 2, ... " + vs);
-      out.add(ModelSpec.read(repo.path(TASK, vs.get(i)).resolve("assets")
-          .resolve(ModelSpec.ASSET_NAME)).layers());
-    }
-    return out;
-  }
-
-  static void assertSameVersions(List<List<LayerSpec>> want, List<List<LayerSpec>> got) {
-    assertEquals(want.size(), got.size(), "number of versions");
-    for (int v = 0; v < want.size(); v++) {
-      assertSameUnits(want.get(v), got.get(v), "version " + (v + 1));
-    }
-  }
-
-  static void assertSameUnits(List<LayerSpec> want, List<LayerSpec> got, String what) {
-    assertEquals(want.size(), got.size(), what + ": layers");
-    for (int l = 0; l < want.size(); l++) {
-      assertArrayEquals(want.get(l).keptHeads(), got.get(l).keptHeads(), what + " layer " + l);
-      assertArrayEquals(want.get(l).keptNeurons(), got.get(l).keptNeurons(),
-          what + " layer " + l);
-    }
+    return versions(root, TASK);
   }
 
   @Test
@@ -313,7 +305,7 @@ class PrunerServiceIT {
       assertEquals(again.size(), (long) app.metric("ppruning_pruner_summaries_total",
           "outcome=\"redelivered\""), "redelivered records seen");
       Path repo = work.resolve("models");
-      assertSameVersions(want, versions(repo));
+      assertSameVersions(want, versions(repo, TASK));
       assertEquals(want.size(), events(topic + ".models").size(), "one event per version");
       for (int v = 0; v < events.size(); v++) {
         assertEquals(v + 1, events.get(v).version());
@@ -358,7 +350,7 @@ class PrunerServiceIT {
       PrunerApp.sleep(1500);
       assertEquals(100, (long) again.metric("ppruning_pruner_samples", "task=\"" + TASK + "\""),
           "nothing counted twice");
-      assertSameVersions(want, versions(work.resolve("models")));
+      assertSameVersions(want, versions(work.resolve("models"), TASK));
       // The restart resumed from the checkpoint, inside the head: the records after it were
       // merged once before the kill and once after it, and counted once.
       Matcher m = Pattern.compile("state restored from .*offsets \\{" + Pattern.quote(topic)
