@@ -412,6 +412,9 @@ class ServingGrpcTest {
         Path bad = TinyServables.write(registry.repository(), "corrupt", v, tokenizer, 22, 0.8);
         TinyServables.truncateVariables(bad);
 
+        String refused = "ppruning_serving_swaps_total{outcome=\"refused\",task=\"corrupt\"}";
+        double refusedBefore = metric(refused); // earlier runs' corrupt versions, refused at start
+
         SwapResult r = registry.offer("corrupt", bad);
 
         assertFalse(r.accepted());
@@ -420,11 +423,21 @@ class ServingGrpcTest {
         ClassifyResponse c = typed.classify(ClassifyRequest.newBuilder().setModel("corrupt")
                 .addInputs(TextInput.newBuilder().setText("the best film ever")).build());
         assertEquals(good.version(), c.getVersion());
-        given().when().get("/q/metrics").then().statusCode(200)
-                .body(containsString("ppruning_serving_swaps_total{outcome=\"refused\",task=\"corrupt\"} 1.0"))
-                .body(containsString("ppruning_serving_version{task=\"corrupt\"} " + good.version() + ".0"));
+        assertEquals(refusedBefore + 1, metric(refused));
+        assertEquals(good.version(), metric("ppruning_serving_version{task=\"corrupt\"}"));
         // A rescan does not retry the refused version.
         assertTrue(registry.scan().stream().noneMatch(x -> x.task().equals("corrupt")));
+    }
+
+    /** A sample's value on /q/metrics (0 if absent). */
+    private static double metric(String sample) {
+        String body = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String line : body.split("\n")) {
+            if (line.startsWith(sample + " ")) {
+                return Double.parseDouble(line.substring(sample.length() + 1).trim());
+            }
+        }
+        return 0;
     }
 
     @Test
