@@ -233,6 +233,8 @@ public final class Demo implements Callable<Integer> {
           tuned.metrics() == null ? null : tuned.metrics().get("test_accuracy"), pruned.flopsKept(),
           pruned.paramsKept(), folderBytes(Path.of(URI.create(tuned.path()))), ev.latencyMs(), ev.requests());
       seconds.put("evaluate", lap(seconds));
+      step(String.format(Locale.ROOT, "version %d: test accuracy %.1f%% over gRPC, mean latency %.1f ms per request,"
+          + " %.1f MB on disk", tuned.version(), ev.accuracy() * 100, ev.latencyMs(), prunedFig.modelBytes() / 1e6));
       DemoReport.Figures unprunedFig = null;
       if (compare) {
         unprunedFig = compareUnpruned(rt, t, splits, client);
