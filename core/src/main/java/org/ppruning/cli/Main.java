@@ -17,7 +17,9 @@ import picocli.CommandLine.Command;
       PruneCommand.class,
       FinetuneCommand.class,
       EvalCommand.class,
-      UpCommand.class, DownCommand.class, StatusCommand.class,
+      UpCommand.class,
+      DownCommand.class,
+      StatusCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

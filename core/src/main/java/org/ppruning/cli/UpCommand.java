@@ -21,20 +21,32 @@ import picocli.CommandLine.Option;
 final class UpCommand implements Callable<Integer> {
   @Mixin RunDirOption runDir;
 
-  @Option(names = "--kafka-port", defaultValue = "9092", description = "Broker client port (controller: +1).")
+  @Option(names = "--kafka-port", defaultValue = "9092", paramLabel = "PORT",
+      description = "Client port of the broker up starts (default ${DEFAULT-VALUE}; its controller: +1).")
   int kafkaPort;
 
   @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
       description = "Use this existing broker; do not start one.")
   String bootstrap;
 
-  @Option(names = "--profiler-port", defaultValue = "8081") int profilerPort;
-  @Option(names = "--pruner-port", defaultValue = "8082") int prunerPort;
-  @Option(names = "--finetuner-port", defaultValue = "8083") int finetunerPort;
-  @Option(names = "--grpc-port", defaultValue = "9000", description = "The finetuner's gRPC port.") int grpcPort;
+  @Option(names = "--profiler-port", defaultValue = "8081", paramLabel = "PORT",
+      description = "Profiler HTTP port (default ${DEFAULT-VALUE}).")
+  int profilerPort;
+
+  @Option(names = "--pruner-port", defaultValue = "8082", paramLabel = "PORT",
+      description = "Pruner HTTP port (default ${DEFAULT-VALUE}).")
+  int prunerPort;
+
+  @Option(names = "--finetuner-port", defaultValue = "8083", paramLabel = "PORT",
+      description = "Finetuner HTTP port (default ${DEFAULT-VALUE}).")
+  int finetunerPort;
+
+  @Option(names = "--grpc-port", defaultValue = "9000", paramLabel = "PORT",
+      description = "Finetuner gRPC port (default ${DEFAULT-VALUE}).")
+  int grpcPort;
 
   @Option(names = "--timeout", defaultValue = "180", paramLabel = "SECONDS",
-      description = "Wait at most this long for the services to be ready.")
+      description = "Wait at most this long for the services to be ready (default ${DEFAULT-VALUE}).")
   long timeout;
 
   @Option(names = "--service-opt", paramLabel = "KEY=VALUE",
