@@ -8,7 +8,10 @@ import org.ppruning.importer.Imported;
 import org.ppruning.importer.ModelSource;
 import org.ppruning.model.ModelSpec;
 
-/** What commands accept as {@code --model}: a ppruning SavedModel, a catalog name or a checkpoint. */
+/**
+ * What commands (and the services) accept as a model: a ppruning SavedModel, a catalog name or a
+ * checkpoint.
+ */
 public final class ModelLoader {
   private ModelLoader() {}
 

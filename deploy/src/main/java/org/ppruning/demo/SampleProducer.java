@@ -1,0 +1,119 @@
+package org.ppruning.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntConsumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.ppruning.data.Sample;
+import org.ppruning.stream.Topics;
+
+/**
+ * Streams task samples into {@link Topics#SAMPLES} the way any client would: one JSON record per
+ * sample ({@code {"task", "id", "text", "text_pair", "label"}}, the profiler's contract), key =
+ * task, idempotent producer, every record acknowledged by the broker before {@link #send} returns.
+ */
+public final class SampleProducer implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String bootstrap;
+  private final KafkaProducer<String, byte[]> producer;
+
+  public SampleProducer(String bootstrap) {
+    this.bootstrap = bootstrap;
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** The record value of one sample. */
+  public static byte[] json(String task, Sample s) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("task", task);
+    n.put("id", s.id());
+    n.put("text", s.text());
+    if (s.textPair() != null) {
+      n.put("text_pair", s.textPair());
+    }
+    if (s.label() != null) {
+      n.put("label", s.label());
+    }
+    try {
+      return JSON.writeValueAsBytes(n);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write sample " + s.id() + " as JSON", e);
+    }
+  }
+
+  /**
+   * Creates the samples topic if the profiler has not yet (3 partitions, as the services create
+   * theirs); an existing topic is left as it is.
+   */
+  public void ensureTopic() {
+    Properties a = new Properties();
+    a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(a)) {
+      admin.createTopics(List.of(new NewTopic(Topics.SAMPLES, Optional.of(3), Optional.empty())))
+          .all().get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException("cannot create " + Topics.SAMPLES + " on " + bootstrap + ": "
+            + e.getCause().getMessage(), e.getCause());
+      }
+    } catch (InterruptedException | TimeoutException e) {
+      throw new IllegalStateException("broker " + bootstrap + " did not create " + Topics.SAMPLES
+          + " within 60 s", e);
+    }
+  }
+
+  /**
+   * Sends the samples in order and waits until the broker acknowledged every one.
+   *
+   * @param progress called with the number of samples sent so far (every 100 and at the end)
+   */
+  public void send(String task, List<Sample> samples, IntConsumer progress) {
+    List<Future<RecordMetadata>> pending = new ArrayList<>();
+    for (int i = 0; i < samples.size(); i++) {
+      pending.add(producer.send(new ProducerRecord<>(Topics.SAMPLES, task, json(task, samples.get(i)))));
+      if ((i + 1) % 100 == 0) {
+        progress.accept(i + 1);
+      }
+    }
+    producer.flush();
+    for (int i = 0; i < pending.size(); i++) {
+      try {
+        pending.get(i).get(60, TimeUnit.SECONDS);
+      } catch (ExecutionException | InterruptedException | TimeoutException e) {
+        throw new IllegalStateException("sample " + samples.get(i).id() + " of task " + task
+            + " was not acknowledged by " + bootstrap + ": " + e.getMessage(), e);
+      }
+    }
+    progress.accept(samples.size());
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(10));
+  }
+}

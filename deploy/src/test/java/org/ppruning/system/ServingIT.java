@@ -1,0 +1,139 @@
+package org.ppruning.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.ppruning.system.SystemFixtures.TASK;
+
+import com.google.protobuf.Int64Value;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.ppruning.data.Sample;
+import org.ppruning.data.SplitData;
+import org.ppruning.data.Tasks;
+import org.ppruning.demo.InferenceClient;
+import org.ppruning.demo.ModelEventWatcher;
+import org.ppruning.demo.SampleProducer;
+import org.ppruning.fetch.ArtifactCache;
+import org.ppruning.graph.TokenBatch;
+import org.ppruning.graph.TransformerModel;
+import org.ppruning.model.FloatTensor;
+import org.ppruning.serving.tf.DataType;
+import org.ppruning.serving.tf.TensorProto;
+import org.ppruning.serving.tf.TensorShapeProto;
+import org.ppruning.serving.tfs.ModelSpec;
+import org.ppruning.serving.tfs.PredictRequest;
+import org.ppruning.serving.tfs.PredictResponse;
+import org.ppruning.serving.v1.Classification;
+import org.ppruning.serving.v1.ClassifyResponse;
+import org.ppruning.stream.ModelEvent;
+import org.ppruning.tokenize.TextTokenizer;
+
+/**
+ * Issue 6 end to end over a real broker: the sentiment train split in -> pruned version ->
+ * fine-tuned version (1 epoch, to keep the build short) -> served by the finetuner; a TF Serving
+ * {@code Predict} and a {@code ppruning.v1} Classify call return the scores that running that
+ * SavedModel directly ({@link TransformerModel#serve}) gives.
+ */
+@Tag("system")
+class ServingIT {
+
+  @Test
+  void samplesInPrunedFineTunedServedScoresEqualTheSavedModels() throws Exception {
+    SplitData<Sample> splits = Tasks.splits(TASK, ArtifactCache.defaultCache(), System.err);
+    List<Sample> train = splits.train();
+    List<String> jvm = List.of("-Dppruning.pruner.min-samples=" + train.size(),
+        "-Dppruning.finetuner.training.epochs=1", "-Dppruning.finetuner.serving.scan-interval=1s");
+    try (LocalSystem sys = LocalSystem.start(null, jvm);
+         ModelEventWatcher events = new ModelEventWatcher(sys.bootstrap());
+         InferenceClient client = new InferenceClient("127.0.0.1", sys.grpcPort())) {
+      try (SampleProducer producer = new SampleProducer(sys.bootstrap())) {
+        producer.ensureTopic();
+        producer.send(TASK, train, n -> { });
+      }
+      ModelEvent pruned = events.await("pruned version", e -> e.stage().equals(ModelEvent.PRUNED)
+          && e.task().equals(TASK), Duration.ofMinutes(20), e -> { }, () -> { });
+      assertEquals(train.size(), pruned.samples());
+      ModelEvent tuned = events.await("fine-tuned version", e -> e.stage().equals(ModelEvent.FINETUNED)
+          && e.task().equals(TASK) && pruned.path().equals(e.parent()), Duration.ofMinutes(30), e -> { }, () -> { });
+      assertEquals(pruned.layers(), tuned.layers(), "fine-tuning keeps the pruned widths");
+      assertTrue(tuned.metrics().get("test_accuracy") > 0.6, "1 epoch learns something: " + tuned.metrics());
+      client.awaitServed(TASK, tuned.version(), Duration.ofSeconds(120));
+
+      Path dir = SystemFixtures.folder(tuned.path());
+      List<Sample> texts = splits.test().subList(0, 8);
+      try (TransformerModel m = TransformerModel.load(dir);
+           TextTokenizer tok = TextTokenizer.load(m.tokenizerJson())) {
+        List<String> labels = m.spec().head().labels();
+        for (Sample s : texts) {
+          TokenBatch b = tok.encode(List.of(s.text()), null, m.spec().maxPositions());
+          Map<String, FloatTensor> direct = m.serve(b);
+          float[] probs = direct.get("probabilities").data();
+          float[] logits = direct.get("logits").data();
+          assertEquals(labels.size(), probs.length);
+
+          // TF Serving Predict with the same tensors: the same graph on the same inputs.
+          PredictResponse p = client.predict(PredictRequest.newBuilder()
+              .setModelSpec(ModelSpec.newBuilder().setName(TASK).setVersion(Int64Value.of(tuned.version())))
+              .putInputs("input_ids", ints(b.inputIds(), b.size(), b.seqLen()))
+              .putInputs("attention_mask", ints(b.attentionMask(), b.size(), b.seqLen()))
+              .putInputs("token_type_ids", ints(b.tokenTypeIds(), b.size(), b.seqLen()))
+              .addOutputFilter("probabilities").addOutputFilter("logits").build());
+          assertEquals(tuned.version(), p.getModelSpec().getVersion().getValue());
+          assertClose(probs, floats(p.getOutputsOrThrow("probabilities")), 1e-6, "Predict probabilities: " + s.id());
+          assertClose(logits, floats(p.getOutputsOrThrow("logits")), 1e-6, "Predict logits: " + s.id());
+
+          // ppruning.v1 Classify of the text: tokenized on the server.
+          ClassifyResponse c = client.classify(TASK, tuned.version(), s.text(), null);
+          assertEquals(tuned.version(), c.getVersion());
+          Classification r = c.getResults(0);
+          int best = 0;
+          for (int i = 0; i < labels.size(); i++) {
+            assertEquals(labels.get(i), r.getScores(i).getLabel());
+            assertEquals(probs[i], r.getScores(i).getScore(), 1e-6, "Classify score: " + s.id());
+            assertEquals(logits[i], r.getScores(i).getLogit(), 1e-6, "Classify logit: " + s.id());
+            best = probs[i] > probs[best] ? i : best;
+          }
+          assertEquals(labels.get(best), r.getLabel());
+        }
+      }
+    }
+  }
+
+  private static TensorProto ints(int[] values, int rows, int cols) {
+    TensorProto.Builder t = TensorProto.newBuilder().setDtype(DataType.DT_INT32)
+        .setTensorShape(TensorShapeProto.newBuilder()
+            .addDim(TensorShapeProto.Dim.newBuilder().setSize(rows))
+            .addDim(TensorShapeProto.Dim.newBuilder().setSize(cols)));
+    for (int v : values) {
+      t.addIntVal(v);
+    }
+    return t.build();
+  }
+
+  private static float[] floats(TensorProto t) {
+    if (!t.getTensorContent().isEmpty()) {
+      ByteBuffer b = t.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+      float[] out = new float[b.remaining() / 4];
+      b.asFloatBuffer().get(out);
+      return out;
+    }
+    float[] out = new float[t.getFloatValCount()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = t.getFloatVal(i);
+    }
+    return out;
+  }
+
+  private static void assertClose(float[] expected, float[] actual, double tol, String what) {
+    assertEquals(expected.length, actual.length, what + ": length");
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], tol, what + " [" + i + "]");
+    }
+  }
+}
