@@ -387,11 +387,12 @@ class ServingGrpcTest {
         });
         Thread.sleep(300);
         for (Path dir : next) {
-            int before = ok.get();
             SwapResult r = registry.offer(task, dir);
             assertTrue(r.accepted(), r.reason());
             published.add(r);
-            while (ok.get() < before + 20 && !client.isDone()) { // let traffic reach the new version
+            // Counted from the switch (the load and warm-up take a while): let traffic reach it.
+            int switched = ok.get();
+            while (ok.get() < switched + 20 && !client.isDone()) {
                 Thread.sleep(10);
             }
         }
