@@ -22,6 +22,7 @@ import org.ppruning.cli.ModelLoader;
 import org.ppruning.data.Sample;
 import org.ppruning.data.SplitData;
 import org.ppruning.data.Task;
+import org.ppruning.data.TaskData;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
@@ -125,7 +126,11 @@ public final class Demo implements Callable<Integer> {
   public Integer call() throws Exception {
     Task t;
     try {
-      t = FineTuning.requireSupported(Tasks.task(task));
+      t = Tasks.task(task);
+      if (!t.kind().isClassification()) { // the demo's gRPC calls are ppruning.v1 Classify
+        throw new IllegalArgumentException("the demo needs a classification task; '" + task
+            + "' is " + t.kind());
+      }
       if (!(flopsKeep > 0 && flopsKeep <= 1)) {
         throw new IllegalArgumentException("--flops-keep must be in (0, 1], got " + flopsKeep);
       }
@@ -288,7 +293,9 @@ public final class Demo implements Callable<Integer> {
     Path written;
     Map<String, Double> test = new LinkedHashMap<>();
     try (TransformerModel base = ModelLoader.open(model, ArtifactCache.defaultCache())) {
-      written = repo.write(name, version, d -> FineTuning.run(base, model, t, splits, tc, d, false, err));
+      TaskData data = TaskData.load(t.name(), null, ArtifactCache.defaultCache(), err);
+      written = repo.write(name, version,
+          d -> FineTuning.run(base, model, t, data, tc, null, null, d, false, err));
     }
     step("--compare: classifying the test samples with it over gRPC (served as '" + name + "')");
     client.awaitServed(name, version, Duration.ofSeconds(120));
