@@ -2,12 +2,17 @@ package org.ppruning.fetch;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -41,6 +46,8 @@ public final class ArtifactCache {
   private static final Pattern EXACT_VERSION =
       Pattern.compile("\\d+\\.\\d+\\.\\d+(?:[-+][0-9A-Za-z.+-]+)?");
   private static final String UNPACK_MARKER = ".ppruning-unpacked";
+  /** One monitor per unpack lock file: file locks do not exclude threads of the same JVM. */
+  private static final ConcurrentMap<Path, Object> UNPACK_LOCKS = new ConcurrentHashMap<>();
 
   private final Path root;
   private final Path mavenLocalRepository;
@@ -265,35 +272,64 @@ public final class ArtifactCache {
     void unpack(Path dest) throws IOException;
   }
 
-  /** Unpacks into {@code dest} unless a marker there says it came from this very source file. */
+  /**
+   * Unpacks into {@code dest} unless a marker there says it holds these very bytes. The marker
+   * names the content (size and SHA-256), not the source's path or time: the same jar found in
+   * two places (the build's repository and this cache) must not unpack twice. Processes that
+   * start together (the services of {@code up}) take a file lock, so one unpacks while the
+   * others wait and then use its result instead of deleting it under each other.
+   */
   private Path unpackOnce(Path source, Path dest, PrintStream progress, Unpacker unpacker)
       throws IOException {
-    String stamp = "source " + source.toAbsolutePath().normalize() + "\nsize " + Files.size(source)
-        + "\nmtime " + Files.getLastModifiedTime(source).toMillis() + "\n";
+    String stamp = "content " + source.getFileName() + "\nsize " + Files.size(source)
+        + "\nsha256 " + checksums.cachedOrComputedSha256(source) + "\n";
     Path marker = dest.resolve(UNPACK_MARKER);
-    if (Files.isRegularFile(marker)
-        && Files.readString(marker, StandardCharsets.UTF_8).equals(stamp)) {
+    if (unpacked(marker, stamp)) {
       return dest;
     }
-    if (Files.exists(dest)) {
-      progress.println(source.getFileName() + " changed since it was unpacked: unpacking again");
-      AtomicFiles.deleteTree(dest);
+    Files.createDirectories(dest.getParent());
+    Path lockFile = dest.resolveSibling(dest.getFileName() + ".lock");
+    // File locks are held per JVM, so threads of one JVM queue on a lock of their own first.
+    Object local = UNPACK_LOCKS.computeIfAbsent(lockFile.toAbsolutePath().normalize(),
+        k -> new Object());
+    synchronized (local) {
+      return unpackLocked(source, dest, marker, stamp, lockFile, progress, unpacker);
     }
-    long t0 = System.nanoTime();
-    progress.println("unpacking " + source.getFileName() + " ...");
-    // The marker goes into a sibling temp folder first; the unpacked folder is published whole.
-    Path staging = AtomicFiles.tempDirBeside(dest);
-    try {
-      Path inner = staging.resolve("content");
-      unpacker.unpack(inner);
-      Files.writeString(inner.resolve(UNPACK_MARKER), stamp, StandardCharsets.UTF_8);
-      AtomicFiles.publishDirectory(inner, dest);
-    } finally {
-      AtomicFiles.deleteTree(staging);
+  }
+
+  private static Path unpackLocked(Path source, Path dest, Path marker, String stamp,
+      Path lockFile, PrintStream progress, Unpacker unpacker) throws IOException {
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE);
+        FileLock lock = ch.lock()) {
+      if (unpacked(marker, stamp)) {
+        return dest; // another process unpacked it while this one waited
+      }
+      if (Files.exists(dest)) {
+        progress.println(source.getFileName() + " changed since it was unpacked: unpacking again");
+        AtomicFiles.deleteTree(dest);
+      }
+      long t0 = System.nanoTime();
+      progress.println("unpacking " + source.getFileName() + " ...");
+      // The marker goes into a sibling temp folder first; the unpacked folder is published whole.
+      Path staging = AtomicFiles.tempDirBeside(dest);
+      try {
+        Path inner = staging.resolve("content");
+        unpacker.unpack(inner);
+        Files.writeString(inner.resolve(UNPACK_MARKER), stamp, StandardCharsets.UTF_8);
+        AtomicFiles.publishDirectory(inner, dest);
+      } finally {
+        AtomicFiles.deleteTree(staging);
+      }
+      progress.printf(Locale.ROOT, "unpacked %s in %.1f s%n", source.getFileName(),
+          (System.nanoTime() - t0) / 1e9);
+      return dest;
     }
-    progress.printf(Locale.ROOT, "unpacked %s in %.1f s%n", source.getFileName(),
-        (System.nanoTime() - t0) / 1e9);
-    return dest;
+  }
+
+  private static boolean unpacked(Path marker, String stamp) throws IOException {
+    return Files.isRegularFile(marker)
+        && Files.readString(marker, StandardCharsets.UTF_8).equals(stamp);
   }
 
   /** Runs a client, logging its output to a file in {@code workDir}; fails with the log's tail. */

@@ -77,7 +77,7 @@ public final class Checksums {
   }
 
   /** The stamp's digest when size and mtime still match, else a fresh hash (then stamped). */
-  private String cachedOrComputedSha256(Path file) throws IOException {
+  String cachedOrComputedSha256(Path file) throws IOException {
     String key = Files.size(file) + " " + Files.getLastModifiedTime(file).toMillis();
     Path stamp = stampFor(file);
     if (Files.isRegularFile(stamp)) {

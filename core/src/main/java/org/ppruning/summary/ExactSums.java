@@ -37,19 +37,50 @@ final class ExactSums {
 
   /** Adds a non-negative finite float to unit {@code unit}. */
   void addFloat(int unit, float v) {
-    int bits = Float.floatToRawIntBits(v);
-    if (bits == 0 || bits == 0x80000000) {
-      return; // +0 and -0
-    }
-    if (bits < 0 || bits >= 0x7f800000) {
+    if (addFloats(new float[] {v}, 0, 1, 1, unit) >= 0) {
       throw new IllegalArgumentException("cannot add " + v + ": sums are of finite values >= 0");
     }
-    int e = bits >>> 23;
-    long m = bits & 0x7fffff;
-    if (e != 0) {
-      m |= 0x800000;
+  }
+
+  /**
+   * Adds {@code values[from + c]} to unit {@code firstUnit + c / group} for every c below
+   * {@code count}: the
+   * profiler's hot loop (a batch's per-sample sums), so it does per value only what a float needs
+   * (a float's 24-bit mantissa shifted by at most 31 spans two digits, and no float reaches the
+   * top digit).
+   *
+   * @return -1, or the first c whose value is negative, infinite or NaN; values before it were
+   *     added (callers drop the whole sum then)
+   */
+  int addFloats(float[] values, int from, int count, int group, int firstUnit) {
+    if (count >= 1 << 29) {
+      throw new IllegalArgumentException("too many values in one call: " + count);
     }
-    addBits(unit, m, e == 0 ? 0 : e - 1); // v = m * 2^(e-1) * 2^-149
+    if (unnormalised + count >= 1L << 30) {
+      normalise();
+    }
+    for (int c = 0; c < count; c++) {
+      int bits = Float.floatToRawIntBits(values[from + c]);
+      if (bits >= 0x7f800000 || (bits < 0 && bits != 0x80000000)) {
+        return c;
+      }
+      int e = bits >>> 23; // the exponent field; 256 for -0
+      if (bits == 0 || e == 256) {
+        continue; // +0 and -0
+      }
+      long m = bits & 0x7fffff;
+      int p = 0; // v = m * 2^p * 2^-149
+      if (e != 0) {
+        m |= 0x800000;
+        p = e - 1;
+      }
+      long x = m << (p & 31);
+      int at = (firstUnit + c / group) * DIGITS + (p >>> 5);
+      digits[at] += x & MASK;
+      digits[at + 1] += x >>> 32;
+    }
+    unnormalised += count;
+    return -1;
   }
 
   /**

@@ -372,14 +372,11 @@ public final class SummaryBuilder {
       String name) {
     int w = (int) t.dim(1);
     for (int r = 0; r < t.dim(0); r++) {
-      for (int c = 0; c < w; c++) {
-        float v = t.data()[r * w + c];
-        if (!(v >= 0) || v == Float.POSITIVE_INFINITY) {
-          throw new IllegalArgumentException("profile output '" + name + "' for sample '"
-              + batch.sampleIds().get(r) + "' has " + v + " at column " + c
-              + " (a sum of |activation| must be finite and >= 0)");
-        }
-        into.addFloat(c / group, v);
+      int c = into.addFloats(t.data(), r * w, w, group, 0);
+      if (c >= 0) {
+        throw new IllegalArgumentException("profile output '" + name + "' for sample '"
+            + batch.sampleIds().get(r) + "' has " + t.data()[r * w + c] + " at column " + c
+            + " (a sum of |activation| must be finite and >= 0)");
       }
     }
   }

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -143,10 +144,39 @@ class ArtifactCacheTest {
     assertEquals(dir, cache.unpackTgz(tgz, progress));
     assertEquals("", log.toString(StandardCharsets.UTF_8));
 
+    // The same bytes at another path (the jar in the build's repository and in this cache)
+    // are the same content: not unpacked again.
+    Path copy = Files.copy(tgz, Files.createDirectories(tmp.resolve("elsewhere")).resolve("p.tgz"));
+    assertEquals(dir, cache.unpackTgz(copy, progress));
+    assertEquals("", log.toString(StandardCharsets.UTF_8));
+
+    FileTime before = Files.getLastModifiedTime(tgz);
     new TestArchives.Tar().file("package/a.txt", "two!").writeTgz(tgz);
+    Files.setLastModifiedTime(tgz, FileTime.fromMillis(before.toMillis() + 1000));
     cache.unpackTgz(tgz, progress);
     assertEquals("two!", Files.readString(dir.resolve("package/a.txt")));
     assertTrue(log.toString(StandardCharsets.UTF_8).contains("changed since it was unpacked"));
+  }
+
+  @Test
+  void processesUnpackingTogetherUnpackOnce() throws Exception {
+    Path tgz = new TestArchives.Tar().file("package/a.txt", "one").writeTgz(tmp.resolve("q.tgz"));
+    int n = 4;
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+    try {
+      List<java.util.concurrent.Future<Path>> dirs = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        ArtifactCache own = cache(); // one cache per "process": only the file lock is shared
+        dirs.add(pool.submit(() -> own.unpackTgz(tgz, progress)));
+      }
+      for (var d : dirs) {
+        assertEquals("one", Files.readString(d.get().resolve("package/a.txt")));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    String out = log.toString(StandardCharsets.UTF_8);
+    assertEquals(1, out.split("unpacking q.tgz", -1).length - 1, out);
   }
 
   @Test

@@ -106,6 +106,19 @@ class ExactSumsTest {
   }
 
   @Test
+  void rowsOfValuesGoToTheirUnitsAndABadValueIsNamed() {
+    float[] row = {0.5f, 0x1p-149f, -0f, 0f, 3e38f, 1.25f, 7f, Float.NaN};
+    ExactSums s = new ExactSums(3);
+    assertEquals(-1, s.addFloats(row, 1, 6, 2, 0)); // units 0: [2^-149, -0], 1: [0, 3e38], 2: [1.25, 7]
+    assertEquals(BigInteger.ONE, s.value(0));
+    assertEquals(new BigDecimal(3e38f).multiply(new BigDecimal(BigInteger.TWO.pow(ExactSums.SCALE)))
+        .toBigIntegerExact(), s.value(1));
+    assertEquals(8.25, s.toDouble(2));
+    assertEquals(7, s.addFloats(row, 0, 8, 3, 0), "the NaN is column 7");
+    assertEquals(1, new ExactSums(2).addFloats(new float[] {1f, -2f}, 0, 2, 1, 0));
+  }
+
+  @Test
   void carriesSurviveManyAdditions() {
     ExactSums s = new ExactSums(2);
     float big = Math.nextDown(Float.MAX_VALUE);

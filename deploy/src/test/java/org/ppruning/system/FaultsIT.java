@@ -50,7 +50,9 @@ class FaultsIT {
     var reference = SystemFixtures.batchKept(samples);
 
     // Checkpoints every 5 summary records, so the pruner's kill -9 loses work it must replay.
-    try (LocalSystem sys = LocalSystem.start(null, List.of("-Dppruning.pruner.checkpoint.every-summaries=5"));
+    // (The finetuner's training is off, as in StreamingIT.)
+    try (LocalSystem sys = LocalSystem.start(null, List.of(
+        "-Dppruning.pruner.checkpoint.every-summaries=5", SystemFixtures.NO_TRAINING));
          ModelEventWatcher events = new ModelEventWatcher(sys.bootstrap());
          SampleProducer producer = new SampleProducer(sys.bootstrap())) {
       producer.ensureTopic();

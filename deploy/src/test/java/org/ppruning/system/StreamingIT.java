@@ -50,7 +50,9 @@ class StreamingIT {
     List<LayerSpec> batch4000 = SystemFixtures.batchKept(all);
 
     // Pruner defaults: MiniLM, 50% FLOPs, min-samples 3000, every-samples 1000, min-change 0.05.
-    try (LocalSystem sys = LocalSystem.start(null, List.of());
+    // The finetuner's training is off: this test is about profiler and pruner, and a fine-tune
+    // of version 1 would take the 2 cores from them.
+    try (LocalSystem sys = LocalSystem.start(null, List.of(SystemFixtures.NO_TRAINING));
          ModelEventWatcher events = new ModelEventWatcher(sys.bootstrap());
          SampleProducer producer = new SampleProducer(sys.bootstrap())) {
       producer.ensureTopic();

@@ -27,6 +27,9 @@ import org.ppruning.tokenize.TextTokenizer;
 
 /** What the system tests share: the batch path as the reference, unit comparison, metric waits. */
 final class SystemFixtures {
+  /** JVM option for the services: the finetuner consumes model events but trains nothing. */
+  static final String NO_TRAINING = "-Dppruning.finetuner.training.enabled=false";
+
   static final String MODEL = "all-minilm-l6-v2";
   static final String TASK = "sentiment";
 

@@ -46,8 +46,9 @@ import org.ppruning.stream.SampleRecords;
  * partition (fewer once {@code linger} has passed). Before profiling it, the loop commits the
  * batch's start offset with its end in the commit metadata ({@code ppruning-profiler batch-end=N});
  * after the acks it commits the end (carrying the next batch's plan when that batch is already
- * due, so back-to-back batches cost one commit each). A profiler that dies in between (or loses the partition) is
- * replaced by one that finds that plan and re-forms exactly the same batch, so the pruner sees the
+ * due, so back-to-back batches cost one commit each). The next batch is profiled while the
+ * previous one's acks are outstanding, and sent only after that commit. A profiler that dies in
+ * between (or loses the partition) is replaced by one that finds that plan and re-forms exactly the same batch, so the pruner sees the
  * same sample ids and recognises the redelivery instead of refusing an overlapping batch.
  */
 final class SampleLoop {
@@ -164,14 +165,7 @@ final class SampleLoop {
                             .add(new Pending(r, System.nanoTime()));
                 }
                 for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
-                    List<ConsumerRecord<byte[], byte[]>> batch = stop ? null : nextBatch(c, tp);
-                    boolean planned = false;
-                    while (batch != null) {
-                        List<ConsumerRecord<byte[], byte[]>> next =
-                                process(c, producer, tp, batch, planned);
-                        planned = next != null;
-                        batch = next;
-                    }
+                    drain(c, producer, tp);
                 }
                 flowControl(c);
                 updateLag(c);
@@ -226,30 +220,74 @@ final class SampleLoop {
     }
 
     /**
-     * Profiles one batch and commits its end. When the partition's next batch is already due,
-     * its plan rides on that commit (one commit per batch instead of two) and it is returned.
-     *
-     * @param planned whether this batch's plan was committed with the previous batch's end
-     * @return the next batch, whose plan is now committed, or null
+     * Profiles the due batches of {@code tp}, one after another, overlapping each batch's
+     * profiling with the previous batch's acknowledgements: batch N's records are sent, batch
+     * N+1 is profiled (pure computation, nothing sent), then N's acks are awaited and its end
+     * committed with N+1's plan, and only then are N+1's records sent. So every record still
+     * goes out after its batch's plan is committed, and every offset is committed after its
+     * batch's acks.
      */
-    private List<ConsumerRecord<byte[], byte[]>> process(KafkaConsumer<byte[], byte[]> c,
-            KafkaProducer<byte[], byte[]> producer, TopicPartition tp,
-            List<ConsumerRecord<byte[], byte[]>> batch, boolean planned)
-            throws InterruptedException, ExecutionException {
-        long t0 = System.nanoTime();
-        long start = batch.get(0).offset();
-        long end = batch.get(batch.size() - 1).offset() + 1;
-        boolean replay = plans.containsKey(tp);
-        if (replay) {
-            registry.counter("ppruning.profiler.replayed.batches").increment();
-            LOG.infof("re-forming batch %s offsets [%d, %d) from its commit plan", tp, start, end);
-        } else if (!planned) {
-            c.commitSync(Map.of(tp, new OffsetAndMetadata(start, PLAN_PREFIX + end)));
+    private void drain(KafkaConsumer<byte[], byte[]> c, KafkaProducer<byte[], byte[]> producer,
+            TopicPartition tp) throws InterruptedException, ExecutionException {
+        List<ConsumerRecord<byte[], byte[]>> batch = stop ? null : nextBatch(c, tp);
+        if (batch == null) {
+            return;
         }
+        long t0 = System.nanoTime();
+        if (plans.containsKey(tp)) {
+            registry.counter("ppruning.profiler.replayed.batches").increment();
+            LOG.infof("re-forming batch %s offsets [%d, %d) from its commit plan", tp,
+                    batch.get(0).offset(), end(batch));
+        } else {
+            c.commitSync(Map.of(tp, new OffsetAndMetadata(batch.get(0).offset(),
+                    PLAN_PREFIX + end(batch))));
+        }
+        Prepared current = prepare(batch, t0);
+        while (current != null) {
+            List<Future<RecordMetadata>> acks = publish(producer, current);
+            // The batch is out: the next one is formed from the records after it.
+            plans.remove(tp);
+            ArrayDeque<Pending> q = pending.get(tp);
+            while (!q.isEmpty() && q.peekFirst().record().offset() < current.end()) {
+                q.pollFirst();
+            }
+            List<ConsumerRecord<byte[], byte[]>> next = stop ? null : nextBatch(c, tp);
+            long n0 = System.nanoTime();
+            Prepared following = next == null ? null : prepare(next, n0);
+            producer.flush();
+            for (Future<RecordMetadata> f : acks) {
+                f.get(); // a failed send throws: nothing is committed, the batch is redone
+            }
+            c.commitSync(Map.of(tp, new OffsetAndMetadata(current.end(), next == null ? ""
+                    : PLAN_PREFIX + end(next))));
+            lastCommitNanos = System.nanoTime();
+            committed.put(tp, current.end());
+            done(tp, current);
+            current = following;
+        }
+    }
 
+    /** A batch profiled and ready to send: nothing of it has left the process yet. */
+    private record Prepared(List<ConsumerRecord<byte[], byte[]>> batch, long startedNanos,
+            List<Letter> letters, ProfilerEngine.Result result) {
+        long end() {
+            return SampleLoop.end(batch);
+        }
+    }
+
+    /** A record bound for the dead-letter topic. */
+    private record Letter(ConsumerRecord<byte[], byte[]> record, RejectReason reason,
+            String message) {}
+
+    private static long end(List<ConsumerRecord<byte[], byte[]>> batch) {
+        return batch.get(batch.size() - 1).offset() + 1;
+    }
+
+    /** Validates and profiles a batch; sends nothing. */
+    private Prepared prepare(List<ConsumerRecord<byte[], byte[]>> batch, long t0) {
         List<ProfilerEngine.Item> items = new ArrayList<>();
         List<ConsumerRecord<byte[], byte[]>> itemRecord = new ArrayList<>();
-        List<Future<RecordMetadata>> acks = new ArrayList<>();
+        List<Letter> letters = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : batch) {
             SampleRecords.Parsed p = records.parse(r.key(), r.value());
             if (p instanceof SampleRecords.Accepted a) {
@@ -257,14 +295,14 @@ final class SampleLoop {
                 itemRecord.add(r);
             } else {
                 SampleRecords.Rejected x = (SampleRecords.Rejected) p;
-                acks.add(deadLetter(producer, r, x.reason(), x.message()));
+                letters.add(new Letter(r, x.reason(), x.message()));
             }
         }
         long p0 = System.nanoTime();
         ProfilerEngine.Result result = engine.process(items);
         profileLatency.record(System.nanoTime() - p0, TimeUnit.NANOSECONDS);
         for (ProfilerEngine.Rejection x : result.rejected()) {
-            acks.add(deadLetter(producer, itemRecord.get(x.index()), x.reason(), x.message()));
+            letters.add(new Letter(itemRecord.get(x.index()), x.reason(), x.message()));
         }
         for (ProfilerEngine.Truncation t : result.truncated()) {
             ConsumerRecord<byte[], byte[]> r = itemRecord.get(t.index());
@@ -273,7 +311,17 @@ final class SampleLoop {
                     t.sampleId(), t.task(), r.topic(), r.partition(), r.offset(), t.fullLength(),
                     t.keptLength());
         }
-        for (ProfilerEngine.TaskSummary s : result.summaries()) {
+        return new Prepared(batch, t0, letters, result);
+    }
+
+    /** Sends a prepared batch's dead letters and summaries; returns their acknowledgements. */
+    private List<Future<RecordMetadata>> publish(KafkaProducer<byte[], byte[]> producer,
+            Prepared p) {
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
+        for (Letter l : p.letters()) {
+            acks.add(deadLetter(producer, l.record(), l.reason(), l.message()));
+        }
+        for (ProfilerEngine.TaskSummary s : p.result().summaries()) {
             byte[] key = s.task().getBytes(StandardCharsets.UTF_8);
             for (var rec : s.records()) {
                 byte[] value = rec.toByteArray();
@@ -281,31 +329,23 @@ final class SampleLoop {
                 acks.add(producer.send(new ProducerRecord<>(settings.summariesTopic(), key, value)));
             }
         }
-        producer.flush();
-        for (Future<RecordMetadata> f : acks) {
-            f.get(); // a failed send throws: nothing is committed, the batch is redone
-        }
-        plans.remove(tp);
-        ArrayDeque<Pending> q = pending.get(tp);
-        while (!q.isEmpty() && q.peekFirst().record().offset() < end) {
-            q.pollFirst();
-        }
-        List<ConsumerRecord<byte[], byte[]>> next = stop ? null : nextBatch(c, tp);
-        c.commitSync(Map.of(tp, new OffsetAndMetadata(end, next == null ? ""
-                : PLAN_PREFIX + (next.get(next.size() - 1).offset() + 1))));
-        lastCommitNanos = System.nanoTime();
-        committed.put(tp, end);
+        return acks;
+    }
+
+    /** Counts a committed batch. */
+    private void done(TopicPartition tp, Prepared p) {
+        ProfilerEngine.Result result = p.result();
         for (ProfilerEngine.TaskSummary s : result.summaries()) {
             registry.counter("ppruning.profiler.samples", "task", s.task())
                     .increment(s.sampleIds().size());
             registry.counter("ppruning.profiler.summary.records", "task", s.task())
                     .increment(s.records().size());
         }
-        registry.counter("ppruning.profiler.records").increment(batch.size());
-        batchLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-        LOG.debugf("batch %s [%d, %d): %d profiled, %d rejected, %d summaries", tp, start, end,
-                result.profiled(), batch.size() - result.profiled(), result.summaries().size());
-        return next;
+        registry.counter("ppruning.profiler.records").increment(p.batch().size());
+        batchLatency.record(System.nanoTime() - p.startedNanos(), TimeUnit.NANOSECONDS);
+        LOG.debugf("batch %s [%d, %d): %d profiled, %d rejected, %d summaries", tp,
+                p.batch().get(0).offset(), p.end(), result.profiled(),
+                p.batch().size() - result.profiled(), result.summaries().size());
     }
 
     private Future<RecordMetadata> deadLetter(KafkaProducer<byte[], byte[]> producer,
