@@ -18,11 +18,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Starts, stops and inspects the local runtime of one run directory: a Kafka broker (through
@@ -189,6 +191,7 @@ public final class LocalRuntime {
     String bootstrap = o.effectiveBootstrap();
     // What already runs, and whether it matches what is asked.
     Map<Service, PidFile> running = new EnumMap<>(Service.class);
+    Set<Integer> released = new HashSet<>(); // ports of this run's services that died
     for (Service s : Service.values()) {
       Optional<PidFile> pf = PidFile.read(PidFile.path(runDir, s));
       if (pf.isPresent() && Processes.runsWith(pf.get().pid(), markers(s))) {
@@ -204,6 +207,10 @@ public final class LocalRuntime {
         running.put(s, p);
       } else if (pf.isPresent()) {
         Files.delete(PidFile.path(runDir, s)); // stale: its process is gone
+        released.add(pf.get().httpPort());
+        if (pf.get().grpcPort() != null) {
+          released.add(pf.get().grpcPort());
+        }
       }
     }
     Optional<BrokerRecord> oldBroker = BrokerRecord.read(BrokerRecord.path(runDir));
@@ -221,7 +228,7 @@ public final class LocalRuntime {
         toStart.add(s);
       }
     }
-    checkPorts(o, toStart, startBroker);
+    checkPorts(o, toStart, startBroker, released, progress);
     if (o.bootstrap() != null) {
       String first = o.bootstrap().split(",")[0];
       int colon = first.lastIndexOf(':');
@@ -277,7 +284,13 @@ public final class LocalRuntime {
     return status();
   }
 
-  private void checkPorts(UpOptions o, List<Service> toStart, boolean startBroker) {
+  /**
+   * Refuses ports that something else holds. A port of a service of this run directory whose
+   * process died (kill -9, a crash) may stay held for a while by the dead process's connections
+   * closing down; those ports get {@link #RELEASE_WAIT} to come free first.
+   */
+  private void checkPorts(UpOptions o, List<Service> toStart, boolean startBroker,
+      Set<Integer> released, PrintStream progress) {
     Map<Integer, String> wanted = new LinkedHashMap<>();
     if (startBroker) {
       want(wanted, o.kafkaPort(), "Kafka broker; --kafka-port");
@@ -289,8 +302,18 @@ public final class LocalRuntime {
         want(wanted, o.grpcPort(), s.id() + " gRPC; --grpc-port");
       }
     }
-    wanted.forEach((port, what) -> Ports.requireFree(port, what, ""));
+    for (var e : wanted.entrySet()) {
+      if (released.contains(e.getKey()) && !Ports.isFree(e.getKey())) {
+        progress.println("ppruning up: port " + e.getKey() + " (" + e.getValue() + ") is still held"
+            + " after its previous process died; waiting up to " + RELEASE_WAIT.toSeconds() + " s");
+        Ports.awaitFree(e.getKey(), RELEASE_WAIT);
+      }
+      Ports.requireFree(e.getKey(), e.getValue(), "");
+    }
   }
+
+  /** How long a dead service's port may take to come free before {@code up} gives up. */
+  static final Duration RELEASE_WAIT = Duration.ofSeconds(90);
 
   private static void want(Map<Integer, String> wanted, int port, String what) {
     String other = wanted.putIfAbsent(port, what);

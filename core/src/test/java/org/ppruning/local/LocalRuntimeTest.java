@@ -83,8 +83,8 @@ class LocalRuntimeTest {
           "127.0.0.1:" + broker.getLocalPort());
       LocalRuntime rt = new LocalRuntime(project, runDir);
       IllegalStateException e = assertThrows(IllegalStateException.class, () -> rt.up(o, quiet()));
-      assertEquals("port " + taken + " (pruner HTTP; --pruner-port) is already in use by another process;"
-          + " not starting anything", e.getMessage());
+      assertEquals("port " + taken + " (pruner HTTP; --pruner-port) is already in use by another process"
+          + " (sockets on it: LISTEN 1); not starting anything", e.getMessage());
       for (Service s : Service.values()) {
         assertFalse(Files.exists(PidFile.path(runDir, s)));
       }

@@ -22,12 +22,32 @@ class PortsTest {
       assertTrue(Ports.answers("127.0.0.1", port, 1000));
       IllegalStateException e = assertThrows(IllegalStateException.class,
           () -> Ports.requireFree(port, "pruner HTTP; --pruner-port", ""));
-      assertEquals("port " + port + " (pruner HTTP; --pruner-port) is already in use by another process;"
-          + " not starting anything", e.getMessage());
+      // (answers() above left a connection in the backlog: CLOSE_WAIT besides the LISTEN.)
+      assertTrue(e.getMessage().startsWith("port " + port + " (pruner HTTP; --pruner-port) is already"
+          + " in use by another process (sockets on it: "), e.getMessage());
+      assertTrue(e.getMessage().endsWith("LISTEN 1); not starting anything"), e.getMessage());
     }
     assertTrue(Ports.isFree(port), "closed again");
     assertFalse(Ports.answers("127.0.0.1", port, 500));
     Ports.requireFree(port, "x", "");
+  }
+
+  @Test
+  void awaitFreeWaitsForAPortToBeReleasedAndGivesUpAfterItsTimeout() throws Exception {
+    ServerSocket s = new ServerSocket(0);
+    int port = s.getLocalPort();
+    assertFalse(Ports.awaitFree(port, java.time.Duration.ofMillis(300)), "still listening");
+    Thread closer = new Thread(() -> {
+      try {
+        Thread.sleep(300);
+        s.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    closer.start();
+    assertTrue(Ports.awaitFree(port, java.time.Duration.ofSeconds(30)));
+    closer.join();
   }
 
   @Test
