@@ -29,15 +29,30 @@ import org.tensorflow.types.TInt32;
  * </ul>
  */
 abstract class Objective {
+  private Operand<TFloat32> perItem;
+  private Operand<TFloat32> loss;
+  /** Set by the kinds that have a top-1 prediction. */
+  Operand<TFloat32> hits;
+
   /** Mean loss (scalar). */
-  abstract Operand<TFloat32> loss();
+  final Operand<TFloat32> loss() {
+    return loss;
+  }
 
   /** Loss of each item (sample or scored token). */
-  abstract Operand<TFloat32> perItem();
+  final Operand<TFloat32> perItem() {
+    return perItem;
+  }
 
   /** Per item 1 if the top-1 prediction is the target, else 0; null if the kind has none. */
-  Operand<TFloat32> hits() {
-    return null;
+  final Operand<TFloat32> hits() {
+    return hits;
+  }
+
+  /** Sets the per-item loss [N] and, as the loss, its mean (subclass constructors call it once). */
+  final void items(Ops tf, Operand<TFloat32> perItem) {
+    this.perItem = perItem;
+    this.loss = tf.math.mean(perItem, tf.constant(0));
   }
 
   /** Checks the targets against the batch and adds the target feeds. */
@@ -79,28 +94,13 @@ abstract class Objective {
 
   static final class Classification extends Objective {
     private final Placeholder<TInt32> labels;
-    private final Operand<TFloat32> nll;
-    private final Operand<TFloat32> loss;
     private final int numLabels;
 
     Classification(Ops tf, Forward fw, int numLabels) {
       this.numLabels = numLabels;
       labels = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
       Operand<TFloat32> logits = fw.outputs().get("logits"); // [B, L]
-      var oneHot = tf.oneHot(labels, tf.constant(numLabels), tf.constant(1f), tf.constant(0f));
-      nll = tf.math.neg(tf.reduceSum(tf.math.mul(oneHot, tf.nn.logSoftmax(logits)),
-          tf.constant(1))); // [B]
-      loss = tf.math.mean(nll, tf.constant(0));
-    }
-
-    @Override
-    Operand<TFloat32> loss() {
-      return loss;
-    }
-
-    @Override
-    Operand<TFloat32> perItem() {
-      return nll;
+      items(tf, crossEntropy(tf, logits, labels, tf.constant(numLabels))); // [B]
     }
 
     @Override
@@ -118,23 +118,10 @@ abstract class Objective {
 
   static final class Regression extends Objective {
     private final Placeholder<TFloat32> scores;
-    private final Operand<TFloat32> se;
-    private final Operand<TFloat32> loss;
 
     Regression(Ops tf, Forward fw) {
       scores = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
-      se = tf.math.squaredDifference(fw.outputs().get("score"), scores); // [B]
-      loss = tf.math.mean(se, tf.constant(0));
-    }
-
-    @Override
-    Operand<TFloat32> loss() {
-      return loss;
-    }
-
-    @Override
-    Operand<TFloat32> perItem() {
-      return se;
+      items(tf, tf.math.squaredDifference(fw.outputs().get("score"), scores)); // [B]
     }
 
     @Override
@@ -153,8 +140,6 @@ abstract class Objective {
   static final class Span extends Objective {
     private final Placeholder<TInt32> starts;
     private final Placeholder<TInt32> ends;
-    private final Operand<TFloat32> perSample;
-    private final Operand<TFloat32> loss;
 
     Span(Ops tf, Forward fw, Operand<TInt32> mask) {
       starts = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
@@ -165,18 +150,7 @@ abstract class Objective {
           tf.constant(-10000f)); // [B, T]
       var s = crossEntropy(tf, tf.math.add(fw.outputs().get("start_logits"), padBias), starts, seq);
       var e = crossEntropy(tf, tf.math.add(fw.outputs().get("end_logits"), padBias), ends, seq);
-      perSample = tf.math.mul(tf.math.add(s, e), tf.constant(0.5f)); // [B]
-      loss = tf.math.mean(perSample, tf.constant(0));
-    }
-
-    @Override
-    Operand<TFloat32> loss() {
-      return loss;
-    }
-
-    @Override
-    Operand<TFloat32> perItem() {
-      return perSample;
+      items(tf, tf.math.mul(tf.math.add(s, e), tf.constant(0.5f))); // [B]
     }
 
     @Override
@@ -200,8 +174,6 @@ abstract class Objective {
   static final class Tokens extends Objective {
     private final Placeholder<TInt32> positions;
     private final Placeholder<TInt32> tokens;
-    private final Operand<TFloat32> nll;
-    private final Operand<TFloat32> loss;
     private final int vocab;
 
     Tokens(Ops tf, Forward fw, String output, int vocab) {
@@ -210,27 +182,9 @@ abstract class Objective {
       tokens = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
       var flat = tf.reshape(fw.outputs().get(output), tf.constant(new int[] {-1, vocab})); // [N, V]
       var scored = tf.gather(flat, positions, tf.constant(0)); // [K, V]
-      nll = crossEntropy(tf, scored, tokens, tf.constant(vocab)); // [K]
-      loss = tf.math.mean(nll, tf.constant(0));
+      items(tf, crossEntropy(tf, scored, tokens, tf.constant(vocab))); // [K]
       var top1 = tf.math.argMax(scored, tf.constant(1), TInt32.class); // [K]
       hits = tf.dtypes.cast(tf.math.equal(top1, tokens), TFloat32.class); // [K]
-    }
-
-    private final Operand<TFloat32> hits;
-
-    @Override
-    Operand<TFloat32> hits() {
-      return hits;
-    }
-
-    @Override
-    Operand<TFloat32> loss() {
-      return loss;
-    }
-
-    @Override
-    Operand<TFloat32> perItem() {
-      return nll;
     }
 
     @Override

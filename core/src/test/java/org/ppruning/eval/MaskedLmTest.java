@@ -2,14 +2,13 @@ package org.ppruning.eval;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ppruning.data.Sample;
 import org.ppruning.graph.TokenBatch;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.Activation;
@@ -18,32 +17,16 @@ import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
 import org.ppruning.model.Weights;
 import org.ppruning.tokenize.TextTokenizer;
-import org.ppruning.tokenize.TokenizerFiles;
 
 class MaskedLmTest {
   @TempDir Path tmp;
 
   TextTokenizer tokenizer() throws Exception {
-    List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-    for (int i = 0; vocab.size() < 50; i++) {
-      vocab.add("w" + i);
-    }
-    Path f = tmp.resolve("tokenizer.json");
-    Files.writeString(f, TokenizerFiles.wordPieceJson(vocab, true));
-    return TextTokenizer.load(f);
+    return TinyModels.tokenizer(tmp);
   }
 
   static List<String> sentences(int n, long seed) {
-    Random r = new Random(seed);
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      StringBuilder b = new StringBuilder();
-      for (int j = 0, len = 2 + r.nextInt(20); j < len; j++) {
-        b.append("w").append(r.nextInt(45)).append(' ');
-      }
-      out.add(b.toString().strip());
-    }
-    return out;
+    return TinyModels.samples(n, seed, 2, 20).stream().map(Sample::text).toList();
   }
 
   @Test

@@ -1,12 +1,57 @@
 package org.ppruning.model;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.ppruning.data.Sample;
 import org.ppruning.graph.TokenBatch;
+import org.ppruning.tokenize.TextTokenizer;
+import org.ppruning.tokenize.TokenizerFiles;
 
-/** Tiny random models and batches for fast tests. */
+/** Tiny random models, their tokenizer, texts and batches for fast tests. */
 public final class TinyModels {
+  /** The tiny models' 50 words: BERT's five special tokens, then w0..w44. */
+  public static final List<String> VOCAB = vocab();
+
   private TinyModels() {}
+
+  private static List<String> vocab() {
+    List<String> v = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+    for (int i = 0; v.size() < 50; i++) {
+      v.add("w" + i);
+    }
+    return List.copyOf(v);
+  }
+
+  /** A WordPiece tokenizer over {@link #VOCAB}, written to {@code dir}/tokenizer.json. */
+  public static TextTokenizer tokenizer(Path dir) throws IOException {
+    Path f = dir.resolve("tokenizer.json");
+    Files.writeString(f, TokenizerFiles.wordPieceJson(VOCAB, true));
+    return TextTokenizer.load(f);
+  }
+
+  /** {@code n} random words of w0..w44, space-separated. */
+  public static String words(Random r, int n) {
+    StringBuilder b = new StringBuilder();
+    for (int j = 0; j < n; j++) {
+      b.append("w").append(r.nextInt(45)).append(' ');
+    }
+    return b.toString().strip();
+  }
+
+  /** Samples s0..s(n-1), each of {@code minWords} + [0, spread) random words. */
+  public static List<Sample> samples(int n, long seed, int minWords, int spread) {
+    Random r = new Random(seed);
+    List<Sample> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(new Sample("s" + i, words(r, minWords + r.nextInt(spread)), null, null));
+    }
+    return out;
+  }
 
   public static ModelSpec bertSpec(int layers, int d, int heads, int ffn) {
     return ModelSpec.unpruned(Architecture.BERT, 50, d, layers, heads, ffn, 24, 2,

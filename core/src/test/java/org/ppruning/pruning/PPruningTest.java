@@ -2,12 +2,9 @@ package org.ppruning.pruning;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,7 +18,6 @@ import org.ppruning.model.TinyModels;
 import org.ppruning.model.Weights;
 import org.ppruning.pruning.clustering.LinkageMode;
 import org.ppruning.tokenize.TextTokenizer;
-import org.ppruning.tokenize.TokenizerFiles;
 
 /** The algorithm end to end on a tiny BERT with planted redundant units. */
 class PPruningTest {
@@ -64,26 +60,11 @@ class PPruningTest {
   }
 
   TextTokenizer tokenizer() throws Exception {
-    List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-    for (int i = 0; vocab.size() < 50; i++) {
-      vocab.add("w" + i);
-    }
-    Path f = tmp.resolve("tokenizer.json");
-    Files.writeString(f, TokenizerFiles.wordPieceJson(vocab, true));
-    return TextTokenizer.load(f);
+    return TinyModels.tokenizer(tmp);
   }
 
   static List<Sample> samples(int n, long seed) {
-    Random r = new Random(seed);
-    List<Sample> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      StringBuilder b = new StringBuilder();
-      for (int j = 0, len = 3 + r.nextInt(12); j < len; j++) {
-        b.append("w").append(r.nextInt(45)).append(' ');
-      }
-      out.add(new Sample("s" + i, b.toString().strip(), null, null));
-    }
-    return out;
+    return TinyModels.samples(n, seed, 3, 12);
   }
 
   @ParameterizedTest

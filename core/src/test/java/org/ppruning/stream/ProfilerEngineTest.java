@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +27,6 @@ import org.ppruning.summary.SummaryState;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.testing.FeatureAsserts;
 import org.ppruning.tokenize.TextTokenizer;
-import org.ppruning.tokenize.TokenizerFiles;
 
 /** The Kafka-free profiler on a tiny random BERT (24 positions, 50 words). */
 class ProfilerEngineTest {
@@ -44,26 +42,8 @@ class ProfilerEngineTest {
   static void setUp() throws Exception {
     ModelSpec spec = TinyModels.bertSpec(2, 16, 4, 32);
     model = TransformerModel.build(spec, TinyModels.randomWeights(spec, 5), null);
-    List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-    for (int i = 0; vocab.size() < 50; i++) {
-      vocab.add("w" + i);
-    }
-    Path f = tmp.resolve("tokenizer.json");
-    Files.writeString(f, TokenizerFiles.wordPieceJson(vocab, true));
-    tok = TextTokenizer.load(f);
-    Random r = new Random(3);
-    samples = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
-      samples.add(new Sample("s" + i, words(r, 1 + r.nextInt(20)), null, null));
-    }
-  }
-
-  static String words(Random r, int n) {
-    StringBuilder b = new StringBuilder();
-    for (int j = 0; j < n; j++) {
-      b.append("w").append(r.nextInt(45)).append(' ');
-    }
-    return b.toString().strip();
+    tok = TinyModels.tokenizer(tmp);
+    samples = TinyModels.samples(40, 3, 1, 20);
   }
 
   @AfterAll
@@ -126,7 +106,7 @@ class ProfilerEngineTest {
     Random r = new Random(9);
     List<Item> batch = new ArrayList<>();
     batch.add(new Item("sst2", samples.get(0)));
-    batch.add(new Item("sst2", new Sample("long", words(r, 30), null, null))); // 32 tokens > 24
+    batch.add(new Item("sst2", new Sample("long", TinyModels.words(r, 30), null, null))); // 32 tokens > 24
     batch.add(new Item("sst2", new Sample("s0", "w1 w2", null, null))); // repeats s0's id
     batch.add(new Item("sst2", new Sample("ctl", "\u0001\u0002", null, null)));
     batch.add(new Item("cola", samples.get(1)));

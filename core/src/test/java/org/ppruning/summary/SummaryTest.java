@@ -2,7 +2,6 @@ package org.ppruning.summary;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +28,6 @@ import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.RowEncoding;
 import org.ppruning.summary.proto.SummaryConfig;
 import org.ppruning.tokenize.TextTokenizer;
-import org.ppruning.tokenize.TokenizerFiles;
 
 /** Summaries of a tiny random BERT: exact, order-independent merging and its failure modes. */
 class SummaryTest {
@@ -49,22 +47,8 @@ class SummaryTest {
   static void setUp() throws Exception {
     spec = TinyModels.bertSpec(2, 16, 4, 32);
     model = TransformerModel.build(spec, TinyModels.randomWeights(spec, 5), null);
-    List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-    for (int i = 0; vocab.size() < 50; i++) {
-      vocab.add("w" + i);
-    }
-    Path f = tmp.resolve("tokenizer.json");
-    Files.writeString(f, TokenizerFiles.wordPieceJson(vocab, true));
-    tok = TextTokenizer.load(f);
-    Random r = new Random(3);
-    samples = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
-      StringBuilder b = new StringBuilder();
-      for (int j = 0, len = 1 + r.nextInt(20); j < len; j++) {
-        b.append("w").append(r.nextInt(45)).append(' ');
-      }
-      samples.add(new Sample("s" + i, b.toString().strip(), null, null));
-    }
+    tok = TinyModels.tokenizer(tmp);
+    samples = TinyModels.samples(40, 3, 1, 20);
     tokenized = new ArrayList<>();
     for (Sample s : samples) {
       var t = tok.encode(List.of(s.text()), null, spec.maxPositions());

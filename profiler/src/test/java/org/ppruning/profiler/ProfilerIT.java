@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.ppruning.data.Sample;
 import org.ppruning.graph.TransformerModel;
+import org.ppruning.local.Service;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
 import org.ppruning.pruning.ActivationFeatures;
@@ -49,6 +51,7 @@ import org.ppruning.summary.SummaryState;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.SummaryConfig;
 import org.ppruning.testing.FeatureAsserts;
+import org.ppruning.testing.ServiceProcess;
 import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.tokenize.TokenizerFiles;
 
@@ -281,6 +284,12 @@ class ProfilerIT {
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
+    /** The packaged profiler (target/quarkus-app) with {@code props}, once it is ready. */
+    static ServiceProcess start(Map<String, String> props, Path log) throws IOException {
+        return ServiceProcess.start(Service.PROFILER, "-Xmx1g", props, log,
+                Duration.ofSeconds(120));
+    }
+
     static Path log(String name) {
         return Path.of("target/failsafe-reports/profiler-" + name + ".log").toAbsolutePath();
     }
@@ -329,7 +338,7 @@ class ProfilerIT {
             }
         }
 
-        try (ProfilerProcess p = ProfilerProcess.start(
+        try (ServiceProcess p = start(
                 props(n, 32, "1s", "ppruning.profiler.max-record-bytes", "1000"), log("dlq"))) {
             List<ConsumerRecord<byte[], byte[]>> dead = readUntil(n.dlq(),
                     rs -> rs.size() >= expected.size());
@@ -369,14 +378,15 @@ class ProfilerIT {
             assertEquals(1, merge("cola", byTask.get("cola"), null).samples());
 
             for (RejectReason reason : expected.values()) {
-                assertEquals(1.0, p.metric("ppruning_profiler_rejected_total{reason=\"" + reason + "\"}"),
+                assertEquals(1.0,
+                        p.metric("ppruning_profiler_rejected_total", "reason=\"" + reason + "\"", 0),
                         reason.name());
             }
-            assertEquals(3.0, p.metric("ppruning_profiler_samples_total{task=\"sst2\"}"));
-            assertEquals(1.0, p.metric("ppruning_profiler_samples_total{task=\"cola\"}"));
-            assertEquals(cases.size(), p.metric("ppruning_profiler_records_total"));
-            assertEquals(1.0, p.metric("ppruning_profiler_batch_latency_seconds_count"));
-            assertEquals(0.0, p.metric("ppruning_profiler_consumer_lag"));
+            assertEquals(3.0, p.metric("ppruning_profiler_samples_total", "task=\"sst2\"", 0));
+            assertEquals(1.0, p.metric("ppruning_profiler_samples_total", "task=\"cola\"", 0));
+            assertEquals(cases.size(), p.metric("ppruning_profiler_records_total", "", 0));
+            assertEquals(1.0, p.metric("ppruning_profiler_batch_latency_seconds_count", "", 0));
+            assertEquals(0.0, p.metric("ppruning_profiler_consumer_lag", "", 0));
         }
     }
 
@@ -389,7 +399,7 @@ class ProfilerIT {
         ActivationFeatures batch = FeatureCollector.collect(model, tok, samples, K, SEED, 8, System.err);
 
         List<ConsumerRecord<byte[], byte[]>> first;
-        try (ProfilerProcess p = ProfilerProcess.start(props(n, 8, "3s", null, null), log("parity"))) {
+        try (ServiceProcess p = start(props(n, 8, "3s", null, null), log("parity"))) {
             first = summariesCovering(n, "sst2", 60);
         }
         SummaryState state = merge("sst2", first, null);
@@ -402,7 +412,7 @@ class ProfilerIT {
         // Replay: a new group reads the samples from offset 0 again, in a fresh process.
         Names again = new Names(n.samples(), n.dlq(), n.summaries(), n.group() + "-again");
         List<ConsumerRecord<byte[], byte[]>> all;
-        try (ProfilerProcess p = ProfilerProcess.start(props(again, 8, "3s", null, null), log("replay"))) {
+        try (ServiceProcess p = start(props(again, 8, "3s", null, null), log("replay"))) {
             all = readUntil(n.summaries(), rs -> rs.size() >= 2 * first.size());
         }
         assertEquals(2 * first.size(), all.size());
@@ -435,7 +445,7 @@ class ProfilerIT {
             c.commitSync(Map.of(new TopicPartition(n.samples(), 0),
                     new OffsetAndMetadata(0, SampleLoop.PLAN_PREFIX + 5)));
         }
-        try (ProfilerProcess p = ProfilerProcess.start(props(n, 8, "3s", null, null), log("plan"))) {
+        try (ServiceProcess p = start(props(n, 8, "3s", null, null), log("plan"))) {
             List<ConsumerRecord<byte[], byte[]>> out = summariesCovering(n, "sst2", 20);
             List<List<String>> batches = new ArrayList<>();
             for (var r : out) {
@@ -446,7 +456,7 @@ class ProfilerIT {
             }
             assertEquals(List.of("q0", "q1", "q2", "q3", "q4"), batches.get(0), "the planned batch");
             assertEquals(List.of(5, 8, 7), batches.stream().map(List::size).toList());
-            assertEquals(1.0, p.metric("ppruning_profiler_replayed_batches_total"));
+            assertEquals(1.0, p.metric("ppruning_profiler_replayed_batches_total", "", 0));
             FeatureAsserts.assertSameFeatures(
                     FeatureCollector.collect(model, tok, samples, K, SEED, 8, System.err),
                     merge("sst2", out, null).toFeatures());
@@ -459,7 +469,7 @@ class ProfilerIT {
         createSamplesTopic(n, 1);
         List<Sample> samples = randomSamples("k", 400, 4);
         send(n.samples(), records("sst2", samples));
-        ProfilerProcess p = ProfilerProcess.start(props(n, 4, "3s", null, null), log("kill"));
+        ServiceProcess p = start(props(n, 4, "3s", null, null), log("kill"));
         try {
             readUntil(n.summaries(), rs -> rs.size() >= 10); // well under way
         } finally {
@@ -470,7 +480,7 @@ class ProfilerIT {
         assertTrue(partial.samples() >= 4 && partial.samples() < 400,
                 "killed after some batches and before the end: " + partial.samples());
 
-        try (ProfilerProcess again = ProfilerProcess.start(props(n, 4, "3s", null, null), log("kill-restart"))) {
+        try (ServiceProcess again = start(props(n, 4, "3s", null, null), log("kill-restart"))) {
             List<ConsumerRecord<byte[], byte[]>> all = summariesCovering(n, "sst2", 400);
             List<MergeResult.Outcome> outcomes = new ArrayList<>();
             SummaryState state = merge("sst2", all, outcomes);
@@ -482,7 +492,7 @@ class ProfilerIT {
                     + " %d redelivered, replayed batches %.0f%n", beforeKill.size(),
                     partial.samples(), all.size(),
                     outcomes.stream().filter(o -> o == MergeResult.Outcome.REDELIVERED).count(),
-                    again.metric("ppruning_profiler_replayed_batches_total"));
+                    again.metric("ppruning_profiler_replayed_batches_total", "", 0));
         }
     }
 }

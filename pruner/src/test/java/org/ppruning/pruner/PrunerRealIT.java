@@ -37,6 +37,7 @@ import org.ppruning.summary.TokenizedSample;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.SummaryConfig;
 import org.ppruning.testing.RealModels;
+import org.ppruning.testing.ServiceProcess;
 import org.ppruning.tokenize.TextTokenizer;
 
 /**
@@ -66,8 +67,9 @@ class PrunerRealIT {
     try (TransformerModel m = TransformerModel.build(imp.spec(), imp.weights(),
         imp.tokenizerJson());
         TextTokenizer tok = TextTokenizer.load(imp.tokenizerJson());
-        PrunerApp app = PrunerApp.start(s, Path.of("target/it-logs/" + topic + ".log"));
-        PrunerApp b = PrunerApp.start(early, Path.of("target/it-logs/" + topic + "-b.log"))) {
+        ServiceProcess app = PrunerServiceIT.start(s, Path.of("target/it-logs/" + topic + ".log"));
+        ServiceProcess b = PrunerServiceIT.start(early,
+            Path.of("target/it-logs/" + topic + "-b.log"))) {
       PruneSettings defaults = PruneSettings.defaults();
       SummaryConfig c = Summaries.config(TASK, m.spec(), defaults.seed(), defaults.tokens());
       SummaryBuilder builder = new SummaryBuilder(c, SummaryBuilder.DEFAULT_MAX_BYTES);
@@ -120,17 +122,18 @@ class PrunerRealIT {
         assertTrue(loaded.spec().layers().stream().mapToInt(l -> l.ffn()).sum() < 6 * 1536,
             "neurons were pruned");
       }
-      assertEquals(3000, app.awaitSamples(TASK, n -> n >= 3000, Duration.ofSeconds(10)));
+      assertEquals(3000,
+          PrunerServiceIT.awaitSamples(app, TASK, n -> n >= 3000, Duration.ofSeconds(10)));
 
       // The early pruner: re-clustered at 2000, 2500 and 3000 samples; a version whenever more
       // than 5% of the kept units changed; at 3000 the same units as the batch path.
       long end = System.nanoTime() + Duration.ofMinutes(15).toNanos();
       while (b.metric("ppruning_pruner_recluster_seconds_count", "task=\"" + TASK + "\"") < 3
           && System.nanoTime() < end) {
-        PrunerApp.sleep(1000);
+        ServiceProcess.sleep(1000);
       }
       Matcher mt = Pattern.compile("re-clustered sentiment at (\\d+) samples in ([0-9.]+) s:"
-          + " change ([0-9.]+), (wrote version|no new version)").matcher(Files.readString(b.log));
+          + " change ([0-9.]+), (wrote version|no new version)").matcher(Files.readString(b.log()));
       List<String> at = new ArrayList<>();
       int written = 0;
       double lastChange = -1;

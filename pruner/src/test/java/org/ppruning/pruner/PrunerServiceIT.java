@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
+import java.util.function.LongPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.LongStream;
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ppruning.data.Sample;
 import org.ppruning.graph.TransformerModel;
+import org.ppruning.local.Service;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
@@ -65,6 +67,7 @@ import org.ppruning.summary.SummaryBuilder;
 import org.ppruning.summary.TokenizedSample;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.SummaryConfig;
+import org.ppruning.testing.ServiceProcess;
 import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.tokenize.TokenizerFiles;
 
@@ -222,11 +225,37 @@ class PrunerServiceIT {
     return out;
   }
 
-  static List<ModelEvent> awaitEvents(String topic, int n, PrunerApp app) throws Exception {
+  /** The packaged pruner with {@code ppruning.pruner.*} settings (keys without the prefix). */
+  static ServiceProcess start(Map<String, String> settings, Path log) throws IOException {
+    Map<String, String> props = new LinkedHashMap<>();
+    settings.forEach((k, v) -> props.put("ppruning.pruner." + k, v));
+    return ServiceProcess.start(Service.PRUNER, "-Xmx3g", props, log, Duration.ofMinutes(3));
+  }
+
+  /** Waits until the samples gauge of {@code task} satisfies {@code until}; returns it. */
+  static long awaitSamples(ServiceProcess app, String task, LongPredicate until, Duration max)
+      throws IOException {
+    long end = System.nanoTime() + max.toNanos();
+    double v = Double.NaN;
+    while (System.nanoTime() < end) {
+      v = app.metric("ppruning_pruner_samples", "task=\"" + task + "\"");
+      if (!Double.isNaN(v) && until.test((long) v)) {
+        return (long) v;
+      }
+      if (!app.isAlive()) {
+        fail("pruner died; log " + app.log() + ":\n" + app.tail());
+      }
+      ServiceProcess.sleep(100);
+    }
+    fail("samples of " + task + " stayed at " + v + " for " + max + "; log:\n" + app.tail());
+    return -1;
+  }
+
+  static List<ModelEvent> awaitEvents(String topic, int n, ServiceProcess app) throws Exception {
     return awaitEvents(topic, n, app, Duration.ofMinutes(2), TASK);
   }
 
-  static List<ModelEvent> awaitEvents(String topic, int n, PrunerApp app, Duration max,
+  static List<ModelEvent> awaitEvents(String topic, int n, ServiceProcess app, Duration max,
       String task) throws Exception {
     long end = System.nanoTime() + max.toNanos();
     while (System.nanoTime() < end) {
@@ -234,7 +263,7 @@ class PrunerServiceIT {
       if (e.size() >= n) {
         return e;
       }
-      PrunerApp.sleep(200);
+      ServiceProcess.sleep(200);
     }
     fail("fewer than " + n + " model events on " + topic + "; log:\n" + app.tail());
     return null;
@@ -267,7 +296,7 @@ class PrunerServiceIT {
     List<ActivationSummary> first = summaries(b, 0, 60);
     List<ActivationSummary> all = new ArrayList<>(first);
     produce(topic, first);
-    try (PrunerApp app = PrunerApp.start(settings(work, topic, 60, 15),
+    try (ServiceProcess app = start(settings(work, topic, 60, 15),
         Path.of("target/it-logs/" + topic + ".log"))) {
       // First pruning once the 60 samples are in: the batch command's units.
       ModelEvent v1 = awaitEvents(topic + ".models", 1, app).get(0);
@@ -295,11 +324,11 @@ class PrunerServiceIT {
       more.addAll(summaries(b, 60, 100));
       all.addAll(more);
       produce(topic, more);
-      assertEquals(100, app.awaitSamples(TASK, n -> n >= 100, Duration.ofMinutes(1)));
+      assertEquals(100, awaitSamples(app, TASK, n -> n >= 100, Duration.ofMinutes(1)));
       List<List<LayerSpec>> want = expected(all, 60, 15);
       assertTrue(want.size() >= 2, "the selection changed at a re-clustering: " + want.size());
       List<ModelEvent> events = awaitEvents(topic + ".models", want.size(), app);
-      PrunerApp.sleep(1500);
+      ServiceProcess.sleep(1500);
       assertEquals(100, (long) app.metric("ppruning_pruner_samples", "task=\"" + TASK + "\""),
           "the redelivered batch was not counted again");
       assertEquals(again.size(), (long) app.metric("ppruning_pruner_summaries_total",
@@ -334,27 +363,27 @@ class PrunerServiceIT {
 
     produce(topic, head);
     Path log = Path.of("target/it-logs/" + topic + ".log");
-    PrunerApp app = PrunerApp.start(settings(work, topic, 30, 10), log);
+    ServiceProcess app = start(settings(work, topic, 30, 10), log);
     try {
-      app.awaitSamples(TASK, n -> n >= 49, Duration.ofMinutes(1));
-      PrunerApp.sleep(500);
+      awaitSamples(app, TASK, n -> n >= 49, Duration.ofMinutes(1));
+      ServiceProcess.sleep(500);
     } finally {
-      app.kill9();
+      app.kill();
     }
     // Records merged after the last checkpoint are lost with the process; the restart reads
     // them again from the checkpointed offsets.
     produce(topic, tail);
-    try (PrunerApp again = PrunerApp.start(settings(work, topic, 30, 10), log)) {
-      assertEquals(100, again.awaitSamples(TASK, n -> n >= 100, Duration.ofMinutes(1)));
+    try (ServiceProcess again = start(settings(work, topic, 30, 10), log)) {
+      assertEquals(100, awaitSamples(again, TASK, n -> n >= 100, Duration.ofMinutes(1)));
       awaitEvents(topic + ".models", want.size(), again);
-      PrunerApp.sleep(1500);
+      ServiceProcess.sleep(1500);
       assertEquals(100, (long) again.metric("ppruning_pruner_samples", "task=\"" + TASK + "\""),
           "nothing counted twice");
       assertSameVersions(want, versions(work.resolve("models"), TASK));
       // The restart resumed from the checkpoint, not from the start: records after it (if the kill
       // came between checkpoints) were merged once before the kill and once after, counted once.
       Matcher m = Pattern.compile("state restored from .*offsets \\{" + Pattern.quote(topic)
-          + "-0=(\\d+)\\}").matcher(Files.readString(again.log));
+          + "-0=(\\d+)\\}").matcher(Files.readString(again.log()));
       assertTrue(m.find(), "restart log names the checkpointed offset:\n" + again.tail());
       long resumed = Long.parseLong(m.group(1));
       assertTrue(resumed > 0 && resumed <= head.size(), "resumed at " + resumed + " of "
