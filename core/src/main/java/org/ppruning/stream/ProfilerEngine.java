@@ -31,9 +31,7 @@ import org.ppruning.tokenize.TextTokenizer;
  * <p>Deterministic: the same items in the same order give the same summaries' sample ids and,
  * for a fresh engine, the same bytes. Samples it cannot profile come back as {@link Rejection}s
  * with their index; a truncated sample is profiled and listed in {@link Result#truncated}.
- * Not thread safe, except that {@link #profile} of a batch may run while {@link #summarise}
- * of an earlier one runs on another thread (each task's {@link SummaryBuilder} carries its
- * running threshold).
+ * Not thread safe (each task's {@link SummaryBuilder} carries its running threshold).
  */
 public final class ProfilerEngine {
 
@@ -144,43 +142,13 @@ public final class ProfilerEngine {
   /**
    * Profiles one batch. Tasks come out in the order of their first sample; within a task,
    * a repeated id is rejected ({@link RejectReason#DUPLICATE_ID}) and the first one profiled.
-   * The same as {@link #summarise}({@link #profile}(items)).
    */
   public Result process(List<Item> items) {
-    return summarise(profile(items));
-  }
-
-  /**
-   * A batch whose {@code profile} runs are done and whose summaries are not built yet: the
-   * TensorFlow half of {@link #process}, so that a caller can run the next batch's profile
-   * while this one's summaries are built on another thread.
-   */
-  public static final class Profiled {
-    private final List<TaskRuns> tasks;
-    private final List<Rejection> rejected;
-    private final List<Truncation> truncated;
-
-    private Profiled(List<TaskRuns> tasks, List<Rejection> rejected, List<Truncation> truncated) {
-      this.tasks = tasks;
-      this.rejected = rejected;
-      this.truncated = truncated;
-    }
-  }
-
-  /** One task's profile runs in a batch, and the input index of each of its samples. */
-  private record TaskRuns(String task, List<Integer> indexes, List<SummaryBuilder.Run> runs) {}
-
-  /**
-   * Validates, tokenizes and runs {@code profile} (on the caller's thread). May run while an
-   * earlier batch's {@link #summarise} runs on another thread: its positions are then a superset
-   * of what that batch's summary will need (a threshold can only fall), never a subset.
-   */
-  public Profiled profile(List<Item> items) {
     Map<String, List<Integer>> byTask = new LinkedHashMap<>();
     for (int i = 0; i < items.size(); i++) {
       byTask.computeIfAbsent(items.get(i).task(), t -> new ArrayList<>()).add(i);
     }
-    List<TaskRuns> tasks = new ArrayList<>();
+    List<TaskSummary> summaries = new ArrayList<>();
     List<Rejection> rejected = new ArrayList<>();
     List<Truncation> truncated = new ArrayList<>();
     for (var e : byTask.entrySet()) {
@@ -223,50 +191,21 @@ public final class ProfilerEngine {
       }
       SummaryBuilder builder = builders.get(task);
       try {
-        List<ProfileBatch> batches = ProfileBatch.group(accepted, builder.config(),
+        List<ProfileBatch> runs = ProfileBatch.group(accepted, builder.config(),
             settings.batchSize(), m.tokenizer().padId());
-        List<int[]> positions = builder.positions(batches);
-        List<SummaryBuilder.Run> runs = new ArrayList<>(batches.size());
-        for (int i = 0; i < batches.size(); i++) {
-          runs.add(new SummaryBuilder.Run(batches.get(i), positions.get(i),
-              m.model().profile(batches.get(i).tokens(), positions.get(i))));
+        List<ActivationSummary> records = builder.profile(m.model(), runs);
+        summaries.add(new TaskSummary(task, records.get(0).getSampleIdsList(), records));
+      } catch (IllegalArgumentException ex) {
+        // The builder changes nothing on error, so the batch can be dropped as a whole.
+        truncated.removeIf(t -> t.task().equals(task));
+        for (int i : acceptedIndex) {
+          rejected.add(new Rejection(i, RejectReason.PROFILE_FAILED, "task '" + task + "': "
+              + ex.getMessage()));
         }
-        tasks.add(new TaskRuns(task, acceptedIndex, runs));
-      } catch (IllegalArgumentException ex) {
-        failed(task, acceptedIndex, ex, rejected, truncated);
-      }
-    }
-    return new Profiled(tasks, rejected, truncated);
-  }
-
-  /**
-   * Builds the summaries of a profiled batch and moves the tasks' thresholds on. Batches must be
-   * summarised one at a time, in the order they were profiled.
-   */
-  public Result summarise(Profiled p) {
-    List<TaskSummary> summaries = new ArrayList<>();
-    List<Rejection> rejected = new ArrayList<>(p.rejected);
-    List<Truncation> truncated = new ArrayList<>(p.truncated);
-    for (TaskRuns t : p.tasks) {
-      try {
-        List<ActivationSummary> records = builders.get(t.task()).add(t.runs());
-        summaries.add(new TaskSummary(t.task(), records.get(0).getSampleIdsList(), records));
-      } catch (IllegalArgumentException ex) {
-        failed(t.task(), t.indexes(), ex, rejected, truncated);
       }
     }
     rejected.sort((a, b) -> Integer.compare(a.index(), b.index()));
     return new Result(summaries, rejected, truncated);
-  }
-
-  /** The builder changes nothing on error, so a task's samples in the batch are dropped whole. */
-  private static void failed(String task, List<Integer> indexes, IllegalArgumentException ex,
-      List<Rejection> rejected, List<Truncation> truncated) {
-    truncated.removeIf(t -> t.task().equals(task));
-    for (int i : indexes) {
-      rejected.add(new Rejection(i, RejectReason.PROFILE_FAILED, "task '" + task + "': "
-          + ex.getMessage()));
-    }
   }
 
   /** Whether the sample encodes without a length limit (so a failure was its length). */

@@ -37,11 +37,7 @@ import org.ppruning.summary.proto.TokenRow;
  * }
  * }</pre>
  *
- * <p>A builder's threshold is the history of the batches it was given, so {@link #add} calls
- * must come one at a time, in order. {@link #positions} may run on another thread while an
- * {@link #add} of an earlier batch runs: it then sees the threshold before or after that batch,
- * and asks for a superset of the positions the later {@link #add} will need, never a subset
- * (a threshold only falls).
+ * <p>Not thread safe: a builder's threshold is the history of the batches it was given.
  */
 public final class SummaryBuilder {
   /** Default bound on one record: under half of Kafka's default 1 MB message limit. */
@@ -50,9 +46,8 @@ public final class SummaryBuilder {
   private final SummaryConfig config;
   private final ModelFingerprint model;
   private final int maxBytes;
-  // Replaced whole, never changed in place, so another thread's plan() reads a consistent pair.
-  private volatile Key bound; // null: none yet; else no larger key can be among the k smallest
-  private volatile TreeSet<Key> kept = new TreeSet<>(); // the k smallest keys seen, at most k
+  private Key bound; // null: none yet; else no larger key can be among the k smallest
+  private TreeSet<Key> kept = new TreeSet<>(); // the k smallest keys seen, at most k
 
   /**
    * A builder for a stream whose samples are not known in advance.
@@ -292,10 +287,8 @@ public final class SummaryBuilder {
       lengths.add(lengths(b, ids));
     }
     int k = config.getTokens();
-    TreeSet<Key> keptNow = kept;
-    Key boundNow = bound;
-    Key before = Key.min(keptNow.size() < k ? null : keptNow.last(), boundNow);
-    TreeSet<Key> next = new TreeSet<>(keptNow);
+    Key before = Key.min(kept.size() < k ? null : kept.last(), bound);
+    TreeSet<Key> next = new TreeSet<>(kept);
     List<Token> candidates = new ArrayList<>();
     for (int run = 0; run < runs.size(); run++) {
       ProfileBatch b = runs.get(run);
@@ -314,7 +307,7 @@ public final class SummaryBuilder {
         }
       }
     }
-    Key threshold = Key.min(next.size() < k ? null : next.last(), boundNow);
+    Key threshold = Key.min(next.size() < k ? null : next.last(), bound);
     List<Token> tokens = new ArrayList<>();
     for (Token t : candidates) {
       if (Key.atMost(t.key, threshold)) {

@@ -62,35 +62,6 @@ class ProfilerEngineTest {
   }
 
   @Test
-  void profilingAheadOfTheSummariesGivesTheSameRecords() {
-    // The profiler service profiles batch N+1 before batch N's summaries are built: N+1's
-    // positions then come from the older threshold (a superset), and its records must be the
-    // very bytes of the strictly sequential order.
-    ProfilerEngine sequential = engine(2_000, TooLong.REJECT);
-    ProfilerEngine ahead = engine(2_000, TooLong.REJECT);
-    List<List<Sample>> batches = new ArrayList<>();
-    for (int from = 0; from < samples.size(); from += 5) {
-      batches.add(samples.subList(from, Math.min(samples.size(), from + 5)));
-    }
-    List<ActivationSummary> want = new ArrayList<>();
-    for (List<Sample> b : batches) {
-      sequential.process(items(b)).summaries().forEach(t -> want.addAll(t.records()));
-    }
-    List<ActivationSummary> got = new ArrayList<>();
-    ProfilerEngine.Profiled previous = ahead.profile(items(batches.get(0)));
-    for (int i = 1; i <= batches.size(); i++) {
-      ProfilerEngine.Profiled next = i < batches.size() ? ahead.profile(items(batches.get(i))) : null;
-      ahead.summarise(previous).summaries().forEach(t -> got.addAll(t.records()));
-      previous = next;
-    }
-    assertEquals(want.size(), got.size());
-    for (int i = 0; i < want.size(); i++) {
-      assertEquals(want.get(i).toByteString(), got.get(i).toByteString(), "record " + i);
-    }
-    assertTrue(want.size() >= batches.size(), "every batch has a summary");
-  }
-
-  @Test
   void mergedSummariesEqualTheBatchCommandsFeaturesBitForBit() {
     ProfilerEngine e = engine(2_000, TooLong.REJECT);
     SummaryState state = new SummaryState(e.config("sst2"));

@@ -16,8 +16,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,9 +46,8 @@ import org.ppruning.stream.SampleRecords;
  * partition (fewer once {@code linger} has passed). Before profiling it, the loop commits the
  * batch's start offset with its end in the commit metadata ({@code ppruning-profiler batch-end=N});
  * after the acks it commits the end (carrying the next batch's plan when that batch is already
- * due, so back-to-back batches cost one commit each). Neighbouring batches overlap (one's
- * {@code profile} run with the other's summary building and acks; see {@link #drain}), and a
- * batch is sent only after the commit that carries its plan. A profiler that dies in
+ * due, so back-to-back batches cost one commit each). The next batch is profiled while the
+ * previous one's acks are outstanding, and sent only after that commit. A profiler that dies in
  * between (or loses the partition) is replaced by one that finds that plan and re-forms exactly the same batch, so the pruner sees the
  * same sample ids and recognises the redelivery instead of refusing an overlapping batch.
  */
@@ -152,11 +149,6 @@ final class SampleLoop {
      * (nothing of the batch in hand is committed, so a restarted loop redoes it).
      */
     void run() throws InterruptedException, ExecutionException {
-        ExecutorService summariser = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "ppruning-summariser");
-            t.setDaemon(true);
-            return t;
-        });
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps());
                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps())) {
             if (stop) {
@@ -173,13 +165,12 @@ final class SampleLoop {
                             .add(new Pending(r, System.nanoTime()));
                 }
                 for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
-                    drain(c, producer, summariser, tp);
+                    drain(c, producer, tp);
                 }
                 flowControl(c);
                 updateLag(c);
             }
         } finally {
-            summariser.shutdownNow();
             running = false;
             pending.clear();
             plans.clear();
@@ -229,16 +220,15 @@ final class SampleLoop {
     }
 
     /**
-     * Profiles the due batches of {@code tp}, one after another, overlapping the stages of
-     * neighbouring batches: batch N+1's {@code profile} runs (TensorFlow, this thread) while
-     * batch N's summaries are built (the summariser thread); then N's records are sent, N+1's
-     * summaries are built while N's acks are awaited and its end committed with N+1's plan, and
-     * only then are N+1's records sent. So every record still goes out after its batch's plan is
-     * committed, and every offset is committed after its batch's acks.
+     * Profiles the due batches of {@code tp}, one after another, overlapping each batch's
+     * profiling with the previous batch's acknowledgements: batch N's records are sent, batch
+     * N+1 is profiled (pure computation, nothing sent), then N's acks are awaited and its end
+     * committed with N+1's plan, and only then are N+1's records sent. So every record still
+     * goes out after its batch's plan is committed, and every offset is committed after its
+     * batch's acks.
      */
     private void drain(KafkaConsumer<byte[], byte[]> c, KafkaProducer<byte[], byte[]> producer,
-            ExecutorService summariser, TopicPartition tp)
-            throws InterruptedException, ExecutionException {
+            TopicPartition tp) throws InterruptedException, ExecutionException {
         List<ConsumerRecord<byte[], byte[]>> batch = stop ? null : nextBatch(c, tp);
         if (batch == null) {
             return;
@@ -253,20 +243,17 @@ final class SampleLoop {
                     PLAN_PREFIX + end(batch))));
         }
         Prepared current = prepare(batch, t0);
-        Future<Summarised> currentSummaries = summarise(summariser, current);
         while (current != null) {
-            // The batch is formed: the next one is formed from the records after it.
+            List<Future<RecordMetadata>> acks = publish(producer, current);
+            // The batch is out: the next one is formed from the records after it.
             plans.remove(tp);
             ArrayDeque<Pending> q = pending.get(tp);
             while (!q.isEmpty() && q.peekFirst().record().offset() < current.end()) {
                 q.pollFirst();
             }
             List<ConsumerRecord<byte[], byte[]>> next = stop ? null : nextBatch(c, tp);
-            Prepared following = next == null ? null : prepare(next, System.nanoTime());
-            Summarised done = currentSummaries.get(); // a failure throws: nothing is committed
-            List<Future<RecordMetadata>> acks = publish(producer, current, done);
-            Future<Summarised> followingSummaries =
-                    following == null ? null : summarise(summariser, following);
+            long n0 = System.nanoTime();
+            Prepared following = next == null ? null : prepare(next, n0);
             producer.flush();
             for (Future<RecordMetadata> f : acks) {
                 f.get(); // a failed send throws: nothing is committed, the batch is redone
@@ -275,23 +262,18 @@ final class SampleLoop {
                     : PLAN_PREFIX + end(next))));
             lastCommitNanos = System.nanoTime();
             committed.put(tp, current.end());
-            done(tp, current, done);
+            done(tp, current);
             current = following;
-            currentSummaries = followingSummaries;
         }
     }
 
-    /** A batch validated and profiled; its summaries are built by {@link #summarise}. */
+    /** A batch profiled and ready to send: nothing of it has left the process yet. */
     private record Prepared(List<ConsumerRecord<byte[], byte[]>> batch, long startedNanos,
-            List<Letter> letters, List<ConsumerRecord<byte[], byte[]>> itemRecord,
-            ProfilerEngine.Profiled profiled, long profileNanos) {
+            List<Letter> letters, ProfilerEngine.Result result) {
         long end() {
             return SampleLoop.end(batch);
         }
     }
-
-    /** A prepared batch's outcome: the engine's result and how long building it took. */
-    private record Summarised(ProfilerEngine.Result result, long nanos) {}
 
     /** A record bound for the dead-letter topic. */
     private record Letter(ConsumerRecord<byte[], byte[]> record, RejectReason reason,
@@ -301,7 +283,7 @@ final class SampleLoop {
         return batch.get(batch.size() - 1).offset() + 1;
     }
 
-    /** Validates a batch and runs its {@code profile} (TensorFlow); sends nothing. */
+    /** Validates and profiles a batch; sends nothing. */
     private Prepared prepare(List<ConsumerRecord<byte[], byte[]>> batch, long t0) {
         List<ProfilerEngine.Item> items = new ArrayList<>();
         List<ConsumerRecord<byte[], byte[]>> itemRecord = new ArrayList<>();
@@ -317,39 +299,29 @@ final class SampleLoop {
             }
         }
         long p0 = System.nanoTime();
-        ProfilerEngine.Profiled profiled = engine.profile(items);
-        return new Prepared(batch, t0, letters, itemRecord, profiled, System.nanoTime() - p0);
-    }
-
-    /** Builds a prepared batch's summaries on the summariser thread (one batch at a time). */
-    private Future<Summarised> summarise(ExecutorService summariser, Prepared p) {
-        return summariser.submit(() -> {
-            long s0 = System.nanoTime();
-            ProfilerEngine.Result result = engine.summarise(p.profiled());
-            return new Summarised(result, System.nanoTime() - s0);
-        });
-    }
-
-    /** Sends a batch's dead letters and summaries; returns their acknowledgements. */
-    private List<Future<RecordMetadata>> publish(KafkaProducer<byte[], byte[]> producer,
-            Prepared p, Summarised done) {
-        List<Future<RecordMetadata>> acks = new ArrayList<>();
-        List<Letter> letters = new ArrayList<>(p.letters());
-        ProfilerEngine.Result result = done.result();
+        ProfilerEngine.Result result = engine.process(items);
+        profileLatency.record(System.nanoTime() - p0, TimeUnit.NANOSECONDS);
         for (ProfilerEngine.Rejection x : result.rejected()) {
-            letters.add(new Letter(p.itemRecord().get(x.index()), x.reason(), x.message()));
-        }
-        for (Letter l : letters) {
-            acks.add(deadLetter(producer, l.record(), l.reason(), l.message()));
+            letters.add(new Letter(itemRecord.get(x.index()), x.reason(), x.message()));
         }
         for (ProfilerEngine.Truncation t : result.truncated()) {
-            ConsumerRecord<byte[], byte[]> r = p.itemRecord().get(t.index());
+            ConsumerRecord<byte[], byte[]> r = itemRecord.get(t.index());
             registry.counter("ppruning.profiler.truncated", "task", t.task()).increment();
             LOG.warnf("sample '%s' of task '%s' (%s-%d@%d) truncated from %d to %d tokens",
                     t.sampleId(), t.task(), r.topic(), r.partition(), r.offset(), t.fullLength(),
                     t.keptLength());
         }
-        for (ProfilerEngine.TaskSummary s : result.summaries()) {
+        return new Prepared(batch, t0, letters, result);
+    }
+
+    /** Sends a prepared batch's dead letters and summaries; returns their acknowledgements. */
+    private List<Future<RecordMetadata>> publish(KafkaProducer<byte[], byte[]> producer,
+            Prepared p) {
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
+        for (Letter l : p.letters()) {
+            acks.add(deadLetter(producer, l.record(), l.reason(), l.message()));
+        }
+        for (ProfilerEngine.TaskSummary s : p.result().summaries()) {
             byte[] key = s.task().getBytes(StandardCharsets.UTF_8);
             for (var rec : s.records()) {
                 byte[] value = rec.toByteArray();
@@ -361,9 +333,8 @@ final class SampleLoop {
     }
 
     /** Counts a committed batch. */
-    private void done(TopicPartition tp, Prepared p, Summarised done) {
-        ProfilerEngine.Result result = done.result();
-        profileLatency.record(p.profileNanos() + done.nanos(), TimeUnit.NANOSECONDS);
+    private void done(TopicPartition tp, Prepared p) {
+        ProfilerEngine.Result result = p.result();
         for (ProfilerEngine.TaskSummary s : result.summaries()) {
             registry.counter("ppruning.profiler.samples", "task", s.task())
                     .increment(s.sampleIds().size());
