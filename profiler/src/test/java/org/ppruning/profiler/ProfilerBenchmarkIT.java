@@ -164,15 +164,7 @@ class ProfilerBenchmarkIT {
      * {@code batch} samples (one partition, full batches), each grouped by padded length.
      */
     static double serve(TransformerModel model, TextTokenizer tok, List<Sample> samples, int batch) {
-        var config = Summaries.config(TASK, model.spec(), 42, 200);
-        List<List<ProfileBatch>> runs = new ArrayList<>();
-        for (int from = 0; from < samples.size(); from += batch) {
-            List<TokenizedSample> chunk = new ArrayList<>();
-            for (Sample s : samples.subList(from, Math.min(samples.size(), from + batch))) {
-                chunk.add(SampleEncoding.encode(tok, s, model.spec().maxPositions(), false).sample());
-            }
-            runs.add(ProfileBatch.group(chunk, config, batch, tok.padId()));
-        }
+        List<List<ProfileBatch>> runs = batches(model, tok, samples, batch);
         long t0 = System.nanoTime();
         for (List<ProfileBatch> poll : runs) {
             for (ProfileBatch b : poll) {
@@ -189,15 +181,8 @@ class ProfilerBenchmarkIT {
     static double[] profileOnly(TransformerModel model, TextTokenizer tok, List<Sample> samples,
             int batch) {
         var config = Summaries.config(TASK, model.spec(), 42, 200);
-        List<List<ProfileBatch>> runs = new ArrayList<>();
         long e0 = System.nanoTime();
-        for (int from = 0; from < samples.size(); from += batch) {
-            List<TokenizedSample> chunk = new ArrayList<>();
-            for (Sample s : samples.subList(from, Math.min(samples.size(), from + batch))) {
-                chunk.add(SampleEncoding.encode(tok, s, model.spec().maxPositions(), false).sample());
-            }
-            runs.add(ProfileBatch.group(chunk, config, batch, tok.padId()));
-        }
+        List<List<ProfileBatch>> runs = batches(model, tok, samples, batch);
         double encode = (System.nanoTime() - e0) / 1e9;
         var planner = new org.ppruning.summary.SummaryBuilder(config,
                 ProfilerEngine.Settings.defaults().maxSummaryBytes());
@@ -220,6 +205,21 @@ class ProfilerBenchmarkIT {
             builder.profile(model, poll);
         }
         return new double[] {profile, (System.nanoTime() - t0) / 1e9, encode};
+    }
+
+    /** The batches the profiler runs: consecutive groups of {@code batch}, grouped by padded length. */
+    static List<List<ProfileBatch>> batches(TransformerModel model, TextTokenizer tok,
+            List<Sample> samples, int batch) {
+        var config = Summaries.config(TASK, model.spec(), 42, 200);
+        List<List<ProfileBatch>> runs = new ArrayList<>();
+        for (int from = 0; from < samples.size(); from += batch) {
+            List<TokenizedSample> chunk = new ArrayList<>();
+            for (Sample s : samples.subList(from, Math.min(samples.size(), from + batch))) {
+                chunk.add(SampleEncoding.encode(tok, s, model.spec().maxPositions(), false).sample());
+            }
+            runs.add(ProfileBatch.group(chunk, config, batch, tok.padId()));
+        }
+        return runs;
     }
 
     static void produce(String bootstrap, String topic, List<Sample> samples) throws Exception {
