@@ -56,15 +56,15 @@ public final class ProfilerEngine {
   /**
    * @param seed            token sampling seed (the batch command's {@code --seed})
    * @param tokens          k, the sampled tokens ({@code --tokens})
-   * @param batchSize       the most samples per {@code profile} run
+   * @param runSize         the most samples per {@code profile} run
    * @param maxSummaryBytes the largest summary record
    * @param tooLong         the policy for samples over the model's positions
    */
-  public record Settings(long seed, int tokens, int batchSize, int maxSummaryBytes,
+  public record Settings(long seed, int tokens, int runSize, int maxSummaryBytes,
       TooLong tooLong) {
     public Settings {
-      if (tokens <= 0 || batchSize <= 0 || maxSummaryBytes <= 0) {
-        throw new IllegalArgumentException("tokens (" + tokens + "), batch size (" + batchSize
+      if (tokens <= 0 || runSize <= 0 || maxSummaryBytes <= 0) {
+        throw new IllegalArgumentException("tokens (" + tokens + "), run size (" + runSize
             + ") and summary size bound (" + maxSummaryBytes + " bytes) must be > 0");
       }
       if (tooLong == null) {
@@ -192,7 +192,7 @@ public final class ProfilerEngine {
       SummaryBuilder builder = builders.get(task);
       try {
         List<ProfileBatch> runs = ProfileBatch.group(accepted, builder.config(),
-            settings.batchSize(), m.tokenizer().padId());
+            settings.runSize(), m.tokenizer().padId());
         List<ActivationSummary> records = builder.profile(m.model(), runs);
         summaries.add(new TaskSummary(task, records.get(0).getSampleIdsList(), records));
       } catch (IllegalArgumentException ex) {

@@ -38,9 +38,17 @@ public interface ProfilerConfig {
     @WithDefault("200")
     int tokens();
 
-    /** Records per batch (per partition) and the most samples per {@code profile} run. */
-    @WithDefault("32")
+    /**
+     * Records per batch (per partition): a batch is one summary and one offset commit. Larger
+     * batches send fewer token rows that a later batch displaces from the bottom-k (about
+     * k (1 + ln(N / batch)) rows for N samples), at the cost of latency.
+     */
+    @WithDefault("256")
     int batchSize();
+
+    /** The most samples per {@code profile} run (a batch's samples, grouped by padded length). */
+    @WithDefault("32")
+    int runSize();
 
     /** How long a partial batch waits for more records after its first one arrived. */
     @WithDefault("200ms")

@@ -119,7 +119,7 @@ public class ProfilerService {
         SampleRecords records;
         try {
             ProfilerEngine.Settings s = new ProfilerEngine.Settings(config.seed(), config.tokens(),
-                    config.batchSize(), config.maxSummaryBytes(),
+                    config.runSize(), config.maxSummaryBytes(),
                     ProfilerEngine.TooLong.parse(config.tooLong()));
             records = new SampleRecords(new HashSet<>(config.knownTasks()), config.maxRecordBytes());
             engine = new ProfilerEngine(loadModels(), s);

@@ -48,7 +48,8 @@ class ProfilerBenchmarkIT {
         String bootstrap = System.getProperty("kafka.bootstrap.servers");
         String modelName = System.getProperty("bench.model", "all-minilm-l6-v2");
         int limit = Integer.getInteger("bench.samples", 2412);
-        int batch = Integer.getInteger("bench.batch", 32);
+        int batch = Integer.getInteger("bench.batch", 256); // records per batch (one summary)
+        int runSize = Integer.getInteger("bench.run", 32); // most samples per profile run
         ArtifactCache cache = ArtifactCache.defaultCache();
         List<Sample> all = Tasks.samples(TASK, cache, System.err);
         List<Sample> samples = all.subList(0, Math.min(limit, all.size()));
@@ -58,8 +59,9 @@ class ProfilerBenchmarkIT {
         List<Sample> warm = all.subList(all.size() - 1024, all.size());
         try (TransformerModel model = ModelLoader.open(modelName, cache);
                 TextTokenizer tok = TextTokenizer.load(model.tokenizerJson())) {
-            print("model %s, %d %s samples, batch %d, %d cores, k %d, seed %d", modelName,
-                    samples.size(), TASK, batch, Runtime.getRuntime().availableProcessors(),
+            print("model %s, %d %s samples, batch %d, run %d, %d cores, k %d, seed %d",
+                    modelName, samples.size(), TASK, batch, runSize,
+                    Runtime.getRuntime().availableProcessors(),
                     ProfilerEngine.Settings.defaults().tokens(),
                     ProfilerEngine.Settings.defaults().seed());
             String samplesTopic = "bench.samples." + UUID.randomUUID().toString().substring(0, 8);
@@ -76,18 +78,18 @@ class ProfilerBenchmarkIT {
             produce(bootstrap, samplesTopic, samples);
 
             // Warm-up: both paths once on other sentences.
-            runProfiler(bootstrap, warmTopic, samplesTopic, model, tok, warm.size(), batch);
-            serve(model, tok, warm, batch);
-            profileOnly(model, tok, warm, batch);
+            runProfiler(bootstrap, warmTopic, samplesTopic, model, tok, warm.size(), batch, runSize);
+            serve(model, tok, warm, batch, runSize);
+            profileOnly(model, tok, warm, batch, runSize);
 
             // Interleaved, so that a slow phase of the machine hits both paths alike.
-            double serve1 = serve(model, tok, samples, batch);
+            double serve1 = serve(model, tok, samples, batch, runSize);
             Run run1 = runProfiler(bootstrap, samplesTopic, samplesTopic, model, tok,
-                    samples.size(), batch);
-            double serve2 = serve(model, tok, samples, batch);
+                    samples.size(), batch, runSize);
+            double serve2 = serve(model, tok, samples, batch, runSize);
             Run run2 = runProfiler(bootstrap, samplesTopic, samplesTopic, model, tok,
-                    samples.size(), batch);
-            double[] parts = profileOnly(model, tok, samples, batch);
+                    samples.size(), batch, runSize);
+            double[] parts = profileOnly(model, tok, samples, batch, runSize);
             double serveSeconds = (serve1 + serve2) / 2;
             double serveRate = samples.size() / serveSeconds;
             double profilerRate = 2 * samples.size() / (run1.seconds + run2.seconds);
@@ -111,11 +113,11 @@ class ProfilerBenchmarkIT {
     record Run(double seconds, double withJoin, double engineSeconds, long records, double bytes) {}
 
     static Run runProfiler(String bootstrap, String topic, String prefix, TransformerModel model,
-            TextTokenizer tok, int expected, int batch) throws Exception {
+            TextTokenizer tok, int expected, int batch, int run) throws Exception {
         ProfilerEngine engine = new ProfilerEngine(
                 Map.of(TASK, new ProfilerEngine.TaskModel(model, tok)),
                 new ProfilerEngine.Settings(ProfilerEngine.Settings.defaults().seed(),
-                        ProfilerEngine.Settings.defaults().tokens(), batch,
+                        ProfilerEngine.Settings.defaults().tokens(), run,
                         ProfilerEngine.Settings.defaults().maxSummaryBytes(),
                         ProfilerEngine.TooLong.REJECT));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -160,11 +162,13 @@ class ProfilerBenchmarkIT {
     }
 
     /**
-     * The plain forward pass over the batches the profiler runs: consecutive groups of
-     * {@code batch} samples (one partition, full batches), each grouped by padded length.
+     * The plain forward pass over the runs the profiler makes: consecutive groups of
+     * {@code batch} samples (one partition, full batches), each grouped by padded length into
+     * runs of at most {@code run}.
      */
-    static double serve(TransformerModel model, TextTokenizer tok, List<Sample> samples, int batch) {
-        List<List<ProfileBatch>> runs = batches(model, tok, samples, batch);
+    static double serve(TransformerModel model, TextTokenizer tok, List<Sample> samples, int batch,
+            int run) {
+        List<List<ProfileBatch>> runs = batches(model, tok, samples, batch, run);
         long t0 = System.nanoTime();
         for (List<ProfileBatch> poll : runs) {
             for (ProfileBatch b : poll) {
@@ -179,10 +183,10 @@ class ProfilerBenchmarkIT {
      * runs (a fresh builder, so the positions are the profiler's): where the engine's time goes.
      */
     static double[] profileOnly(TransformerModel model, TextTokenizer tok, List<Sample> samples,
-            int batch) {
+            int batch, int run) {
         var config = Summaries.config(TASK, model.spec(), 42, 200);
         long e0 = System.nanoTime();
-        List<List<ProfileBatch>> runs = batches(model, tok, samples, batch);
+        List<List<ProfileBatch>> runs = batches(model, tok, samples, batch, run);
         double encode = (System.nanoTime() - e0) / 1e9;
         var planner = new org.ppruning.summary.SummaryBuilder(config,
                 ProfilerEngine.Settings.defaults().maxSummaryBytes());
@@ -207,9 +211,12 @@ class ProfilerBenchmarkIT {
         return new double[] {profile, (System.nanoTime() - t0) / 1e9, encode};
     }
 
-    /** The batches the profiler runs: consecutive groups of {@code batch}, grouped by padded length. */
+    /**
+     * The batches the profiler forms: consecutive groups of {@code batch}, grouped by padded
+     * length into runs of at most {@code run}.
+     */
     static List<List<ProfileBatch>> batches(TransformerModel model, TextTokenizer tok,
-            List<Sample> samples, int batch) {
+            List<Sample> samples, int batch, int run) {
         var config = Summaries.config(TASK, model.spec(), 42, 200);
         List<List<ProfileBatch>> runs = new ArrayList<>();
         for (int from = 0; from < samples.size(); from += batch) {
@@ -217,7 +224,7 @@ class ProfilerBenchmarkIT {
             for (Sample s : samples.subList(from, Math.min(samples.size(), from + batch))) {
                 chunk.add(SampleEncoding.encode(tok, s, model.spec().maxPositions(), false).sample());
             }
-            runs.add(ProfileBatch.group(chunk, config, batch, tok.padId()));
+            runs.add(ProfileBatch.group(chunk, config, run, tok.padId()));
         }
         return runs;
     }
