@@ -188,7 +188,7 @@ public final class Demo implements Callable<Integer> {
     List<String> jvm = List.of(
         "-Dppruning.profiler.default-model=" + model,
         "-Dppruning.profiler.seed=" + seed,
-        "-Dppruning.pruner.model=" + model,
+        "-Dppruning.pruner.default-model=" + model,
         "-Dppruning.pruner.seed=" + seed,
         "-Dppruning.pruner.flops-keep=" + flopsKeep,
         // The train split is smaller than the default 3,000: prune once all of it arrived.

@@ -22,7 +22,7 @@ public interface PrunerConfig {
 
   /** Base model of tasks without an entry in {@link #models()}: catalog name or folder. */
   @WithDefault("all-minilm-l6-v2")
-  String model();
+  String defaultModel();
 
   /** Base model per task, e.g. {@code ppruning.pruner.models.sentiment=bert-base-uncased}. */
   Map<String, String> models();

@@ -135,10 +135,10 @@ public class PrunerService {
           config.lambda(), null, null, null, config.seed(), config.tokens());
       PrunerEngine.Settings settings = new PrunerEngine.Settings(prune, config.minSamples(),
           config.everySamples(), config.minChange());
-      base(config.model()); // the default model is loaded before anything is read
+      base(config.defaultModel()); // the default model is loaded before anything is read
       Path file = config.stateDir().resolve(CHECKPOINT);
       engine = PrunerEngine.open(file, new ModelRepository(config.repository()), settings,
-          task -> base(config.models().getOrDefault(task, config.model())));
+          task -> base(config.models().getOrDefault(task, config.defaultModel())));
       engine.tasks().forEach(this::meter);
       LOG.infof("pruner: state restored from %s: %s, offsets %s", file, engine.tasks(),
           engine.offsets());

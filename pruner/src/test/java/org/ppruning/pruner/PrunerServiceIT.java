@@ -153,7 +153,7 @@ class PrunerServiceIT {
     s.put("work-dir", work.toString());
     s.put("repository", work.resolve("models").toString());
     s.put("state-dir", work.resolve("state").toString());
-    s.put("model", modelDir.toString());
+    s.put("default-model", modelDir.toString());
     s.put("seed", "" + SEED);
     s.put("tokens", "" + K);
     s.put("flops-keep", "0.6");

@@ -162,7 +162,7 @@ class TarballStartCheck {
     // A service that loads a pre-trained model at start gets one on its model volume, as in
     // deploy/k8s: a tiny random BERT exported by core (the image cannot fetch catalog models).
     for (ServiceFacts.MappingKey k : s.mappingKeys()) {
-      if (k.name().endsWith(".default-model") || k.name().equals("ppruning.pruner.model")) {
+      if (k.name().endsWith(".default-model")) {
         env.put(ServiceFacts.toEnv(k.name()), "/" + tinyModel(root.resolve("models/pretrained/tiny-bert"), root));
       }
     }
