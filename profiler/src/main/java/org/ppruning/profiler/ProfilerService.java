@@ -115,21 +115,27 @@ public class ProfilerService {
     }
 
     private void work() {
-        ProfilerEngine engine;
+        ProfilerEngine.Settings s;
+        SampleLoop.Settings ls;
         SampleRecords records;
         try {
-            ProfilerEngine.Settings s = new ProfilerEngine.Settings(config.seed(), config.tokens(),
-                    config.runSize(), config.maxSummaryBytes(),
-                    ProfilerEngine.TooLong.parse(config.tooLong()));
+            s = new ProfilerEngine.Settings(config.seed(), config.tokens(), config.runSize(),
+                    config.maxSummaryBytes(), ProfilerEngine.TooLong.parse(config.tooLong()));
+            ls = new SampleLoop.Settings(bootstrap, config.group(), config.topics().samples(),
+                    config.topics().dlq(), config.topics().summaries(), config.batchSize(),
+                    config.linger(), producerBytes());
             records = new SampleRecords(new HashSet<>(config.knownTasks()), config.maxRecordBytes());
+        } catch (IllegalArgumentException ex) {
+            fail("invalid ppruning.profiler settings: " + ex.getMessage(), ex);
+            return;
+        }
+        ProfilerEngine engine;
+        try {
             engine = new ProfilerEngine(loadModels(), s);
         } catch (Exception ex) {
             fail("cannot load the task models: " + ex.getMessage(), ex);
             return;
         }
-        SampleLoop.Settings ls = new SampleLoop.Settings(bootstrap, config.group(),
-                config.topics().samples(), config.topics().dlq(), config.topics().summaries(),
-                config.batchSize(), config.linger(), producerBytes());
         while (!stopping) {
             try {
                 phase = Phase.STARTING;

@@ -57,7 +57,14 @@ final class SampleLoop {
 
     /** Where and how the loop runs. */
     record Settings(String bootstrap, String group, String samplesTopic, String dlqTopic,
-            String summariesTopic, int batchSize, Duration linger, int maxProducerBytes) {}
+            String summariesTopic, int batchSize, Duration linger, int maxProducerBytes) {
+        Settings {
+            if (batchSize <= 0 || linger.isNegative()) {
+                throw new IllegalArgumentException("batch-size must be > 0 (got " + batchSize
+                        + ") and linger >= 0 (got " + linger + ")");
+            }
+        }
+    }
 
     private final Settings settings;
     private final SampleRecords records;
@@ -252,8 +259,7 @@ final class SampleLoop {
                 q.pollFirst();
             }
             List<ConsumerRecord<byte[], byte[]>> next = stop ? null : nextBatch(c, tp);
-            long n0 = System.nanoTime();
-            Prepared following = next == null ? null : prepare(next, n0);
+            Prepared following = next == null ? null : prepare(next, System.nanoTime());
             producer.flush();
             for (Future<RecordMetadata> f : acks) {
                 f.get(); // a failed send throws: nothing is committed, the batch is redone
