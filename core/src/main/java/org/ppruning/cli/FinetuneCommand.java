@@ -16,6 +16,7 @@ import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.Weights;
 import org.ppruning.tokenize.TextTokenizer;
+import org.ppruning.train.Distillation;
 import org.ppruning.train.Examples;
 import org.ppruning.train.TaskExamples;
 import org.ppruning.train.FineTuning;
@@ -63,6 +64,21 @@ final class FinetuneCommand implements Callable<Integer> {
 
   @Option(names = "--weight-decay", defaultValue = "0.01") float weightDecay;
 
+  @Option(names = "--pooling", paramLabel = "pooler|mean", description = "Sentence vector of a"
+      + " classification or regression head: BERT's pooler on the first token, or the mean of the"
+      + " last layer over the real tokens (default: the pooler if the model has a pre-trained one,"
+      + " else the mean).")
+  String pooling;
+
+  @Option(names = "--teacher", paramLabel = "NAME|DIR", description = "While fine-tuning, also pull"
+      + " every layer's output towards the same layer of this model: the pre-trained model the"
+      + " pruned one came from (no fine-tuned model is needed).")
+  String teacher;
+
+  @Option(names = "--distill-weight", defaultValue = "1.0", description = "Weight of the"
+      + " teacher's loss (mean squared difference of the layer outputs) next to the task loss.")
+  float distillWeight;
+
   @Option(names = "--train-rows", description = "Train on N rows chosen at random by --seed"
       + " (default: all); reported in the output.") Integer trainRows;
 
@@ -84,8 +100,12 @@ final class FinetuneCommand implements Callable<Integer> {
         weightDecay, dropout, 1.0f);
     ArtifactCache cache = ArtifactCache.defaultCache();
     TaskData data = TaskData.load(task, dataDir, cache, System.err);
-    try (TransformerModel base = ModelLoader.open(model, cache)) {
-      FineTuning.Outcome outcome = FineTuning.run(base, model, t, data, config, trainRows,
+    try (TransformerModel base = ModelLoader.open(model, cache);
+        TransformerModel teacherModel = teacher == null ? null : ModelLoader.open(teacher, cache)) {
+      Distillation distill = teacherModel == null ? null
+          : new Distillation(teacherModel.spec(), teacherModel.readWeights(), distillWeight);
+      FineTuning.Outcome outcome = FineTuning.run(base, model, t, data, config, pooling, distill,
+          trainRows,
           devRows, out, force, System.err);
       Trainer.Result r = outcome.result();
       ModelSpec spec = outcome.spec();
@@ -96,6 +116,9 @@ final class FinetuneCommand implements Callable<Integer> {
       o.put("value", outcome.devValue());
       o.put("split", "dev");
       o.put("head", spec.head().type());
+      if (spec.head().pooling() != null) {
+        o.put("pooling", spec.head().pooling());
+      }
       o.put("trainRows", rows[0]);
       o.put("devRows", rows[1]);
       o.put("epochs", r.epochs().size());
@@ -106,6 +129,10 @@ final class FinetuneCommand implements Callable<Integer> {
         history.add(Map.of("epoch", e.epoch(), "trainLoss", e.trainLoss(), "dev", e.dev()));
       }
       o.put("history", history);
+      if (distill != null) {
+        o.put("teacher", teacher);
+        o.put("distillWeight", distillWeight);
+      }
       o.put("out", out.toAbsolutePath().toString());
       if (r.failure() != null) {
         o.put("error", r.failure());

@@ -48,6 +48,7 @@ public final class BertGraph {
 
     List<Operand<TFloat32>> contexts = new ArrayList<>();
     List<Operand<TFloat32>> activations = new ArrayList<>();
+    List<Operand<TFloat32>> hidden = new ArrayList<>();
     for (int i = 0; i < spec.numLayers(); i++) {
       LayerSpec layer = spec.layers().get(i);
       Ops a = tf.withSubScope("layer_" + i).withSubScope("attention");
@@ -83,28 +84,31 @@ public final class BertGraph {
       }
       x = Layers.layerNorm(f, f.math.add(x, ffnOut), w.get(outputLn(i) + "/gamma"),
           w.get(outputLn(i) + "/beta"), eps); // [N, d]
+      hidden.add(x);
     }
 
     Map<String, Operand<TFloat32>> outputs = new LinkedHashMap<>();
     var sequence = Layers.to3d(tf, x, dims, d); // [B, T, d]
     outputs.put("sequence_output", tf.withName("sequence_output").identity(sequence));
+    Operand<TFloat32> pooled = null;
     if (spec.pooler()) {
       Ops p = tf.withSubScope("pooler");
       var first = p.gather(sequence, p.constant(0), p.constant(1)); // [B, d]
-      var pooled = p.math.tanh(Layers.dense(p, first, w.get(POOLER + "/kernel"),
+      pooled = p.math.tanh(Layers.dense(p, first, w.get(POOLER + "/kernel"),
           w.get(POOLER + "/bias"))); // [B, d]
       outputs.put("pooled_output", tf.withName("pooled_output").identity(pooled));
-      if (spec.head() != null && spec.head().usesPooler()) {
-        Ops c = tf.withSubScope("classifier");
-        var logits = Layers.dense(c, Dropout.maybe(drop, c, pooled, 1), w.get(CLASSIFIER + "/kernel"),
-            w.get(CLASSIFIER + "/bias")); // [B, labels], or [B, 1] for regression
-        outputs.put("logits", tf.withName("logits").identity(logits));
-        if (spec.head().type().equals(TaskHead.REGRESSION)) {
-          outputs.put("score", tf.withName("score").identity(
-              c.reshape(logits, c.constant(new int[] {-1})))); // [B]
-        } else {
-          outputs.put("probabilities", tf.withName("probabilities").identity(c.nn.softmax(logits)));
-        }
+    }
+    if (spec.head() != null && spec.head().readsSentence()) {
+      Ops c = tf.withSubScope("classifier");
+      var sentence = spec.head().usesPooler() ? pooled : Layers.maskedMean(c, sequence, mask);
+      var logits = Layers.dense(c, Dropout.maybe(drop, c, sentence, 1),
+          w.get(CLASSIFIER + "/kernel"), w.get(CLASSIFIER + "/bias")); // [B, labels] or [B, 1]
+      outputs.put("logits", tf.withName("logits").identity(logits));
+      if (spec.head().type().equals(TaskHead.REGRESSION)) {
+        outputs.put("score", tf.withName("score").identity(
+            c.reshape(logits, c.constant(new int[] {-1})))); // [B]
+      } else {
+        outputs.put("probabilities", tf.withName("probabilities").identity(c.nn.softmax(logits)));
       }
     }
     if (spec.head() != null && spec.head().type().equals(TaskHead.EXTRACTIVE_QA)) {
@@ -122,7 +126,7 @@ public final class BertGraph {
       outputs.put("mlm_logits",
           tf.withName("mlm_logits").identity(Layers.to3d(m, logits, dims, spec.vocabSize())));
     }
-    return new Forward(outputs, contexts, activations);
+    return new Forward(outputs, contexts, activations, hidden);
   }
 
   /** Dropout site ids: unique per layer and place. */

@@ -41,6 +41,7 @@ public final class Gpt2Graph {
 
     List<Operand<TFloat32>> contexts = new ArrayList<>();
     List<Operand<TFloat32>> activations = new ArrayList<>();
+    List<Operand<TFloat32>> hidden = new ArrayList<>();
     for (int i = 0; i < spec.numLayers(); i++) {
       LayerSpec layer = spec.layers().get(i);
       Ops a = tf.withSubScope("layer_" + i).withSubScope("attention");
@@ -71,6 +72,7 @@ public final class Gpt2Graph {
         x = f.math.add(x, Dropout.maybe(in.dropout(), f, Layers.dense(f, act,
             w.get(mlpProj(i) + "/w"), w.get(mlpProj(i) + "/b")), BertGraph.site(i, 3))); // [N, d]
       }
+      hidden.add(x);
     }
 
     Ops o = tf.withSubScope("lm_head");
@@ -83,7 +85,7 @@ public final class Gpt2Graph {
       outputs.putAll(Layers.spanLogits(tf.withSubScope("qa"), Dropout.maybe(in.dropout(), tf, hf,
           2), dims, w.get(QA_OUTPUTS + "/w"), w.get(QA_OUTPUTS + "/b")));
     }
-    return new Forward(outputs, contexts, activations);
+    return new Forward(outputs, contexts, activations, hidden);
   }
 
   /** Causal plus key-padding bias: query t sees keys s <= t that are not padding. [B, 1, T, T]. */

@@ -115,6 +115,16 @@ public final class Layers {
     return tf.math.mul(tf.math.sub(tf.constant(1f), m), tf.constant(MASKED));
   }
 
+  /**
+   * Mean of {@code x} [B, T, d] over the tokens whose 0/1 {@code mask} [B, T] is 1: [B, d]. Every
+   * row has at least one real token (its first).
+   */
+  public static Operand<TFloat32> maskedMean(Ops tf, Operand<TFloat32> x, Operand<TFloat32> mask) {
+    var m = tf.expandDims(mask, tf.constant(2)); // [B, T, 1]
+    return tf.math.div(tf.reduceSum(tf.math.mul(x, m), tf.constant(1)),
+        tf.reduceSum(m, tf.constant(1))); // [B, d] / [B, 1]
+  }
+
   /** Drops the 2-D [N, w] view back to 3-D [B, T, w]. */
   public static Reshape<TFloat32> to3d(Ops tf, Operand<TFloat32> x, Dims dims, int width) {
     return tf.reshape(x, dims.shape(tf, tf.constant(width)));

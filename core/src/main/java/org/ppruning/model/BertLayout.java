@@ -17,7 +17,7 @@ public record BertLayout(ModelSpec spec) implements ModelLayout {
   public static final String MLM_TRANSFORM = "cls/predictions/transform/dense";
   public static final String MLM_TRANSFORM_LN = "cls/predictions/transform/LayerNorm";
   public static final String MLM_OUTPUT_BIAS = "cls/predictions/output_bias";
-  /** Sequence-classification head over the pooled output (fine-tuned models). */
+  /** Sequence-classification head over the sentence vector (fine-tuned models). */
   public static final String CLASSIFIER = "classifier";
   /** Extractive-QA head: start and end logit of every token (Hugging Face's name). */
   public static final String QA_OUTPUTS = "qa_outputs";
@@ -91,7 +91,7 @@ public record BertLayout(ModelSpec spec) implements ModelLayout {
       layerNorm(m, MLM_TRANSFORM_LN, d);
       m.put(MLM_OUTPUT_BIAS, new long[] {spec.vocabSize()});
     }
-    if (spec.head() != null && spec.head().usesPooler()) {
+    if (spec.head() != null && spec.head().readsSentence()) {
       dense(m, CLASSIFIER, d, spec.head().classifierOutputs());
     }
     if (spec.head() != null && spec.head().type().equals(TaskHead.EXTRACTIVE_QA)) {

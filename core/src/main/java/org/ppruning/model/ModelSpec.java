@@ -180,8 +180,8 @@ public record ModelSpec(
   }
 
   /**
-   * The same spec with a task head. A head that reads the pooled output adds a pooler if the spec
-   * had none; a masked_lm head adds the MLM head weights if the spec had none.
+   * The same spec with a task head. A head that pools with BERT's pooler adds one if the spec had
+   * none; a masked_lm head adds the MLM head weights if the spec had none.
    */
   public ModelSpec withHead(TaskHead h) {
     boolean needsPooler = h != null && h.usesPooler();

@@ -35,12 +35,15 @@ public final class FineTuning {
    * Fine-tunes {@code base} on {@code data} and exports the best epoch to {@code out}.
    *
    * @param modelName what {@code base} is called in errors (a name or a folder)
+   * @param pooling   classification and regression: {@code pooler} or {@code mean} (null: the
+   *                  model's own, see {@link TaskExamples#headFor(Task, ModelSpec)})
+   * @param distill   pull every layer towards a teacher's while training (null: no teacher)
    * @param trainRows train on this many rows chosen by the seed (null: all)
    * @param devRows   evaluate on the first this many dev rows (null: all)
    */
   public static Outcome run(TransformerModel base, String modelName, Task task, TaskData data,
-      Trainer.Config config, Integer trainRows, Integer devRows, Path out, boolean force,
-      PrintStream progress) throws IOException {
+      Trainer.Config config, String pooling, Distillation distill, Integer trainRows,
+      Integer devRows, Path out, boolean force, PrintStream progress) throws IOException {
     if (base.tokenizerJson() == null) {
       throw new IllegalArgumentException(modelName + " has no tokenizer");
     }
@@ -49,7 +52,7 @@ public final class FineTuning {
       throw new IllegalArgumentException(modelName + " is already fine-tuned (for "
           + pre.head().task() + "); start from a pre-trained or pruned model");
     }
-    ModelSpec spec = pre.withHead(TaskExamples.headFor(task, pre));
+    ModelSpec spec = pre.withHead(TaskExamples.headFor(task, pre, pooling));
     Weights init = Trainer.addHead(pre, base.readWeights(), spec, config.seed());
     Trainer.Result r;
     int[] rows;
@@ -61,11 +64,16 @@ public final class FineTuning {
       train = trainRows == null ? train : train.sample(trainRows, config.seed());
       dev = devRows == null ? dev : dev.first(devRows);
       rows = new int[] {train.size(), dev.size()};
-      r = Trainer.train(spec, init, train, dev, config, progress);
+      r = Trainer.train(spec, init, train, dev, config, distill, progress);
     }
-    ModelSpec outSpec = spec.withMetadata("finetune", Map.of("task", task.name(),
+    Map<String, Object> how = new java.util.LinkedHashMap<>(Map.of("task", task.name(),
         "epochs", config.epochs(), "lr", config.learningRate(), "batch", config.batchSize(),
         "seed", config.seed(), "bestEpoch", r.bestEpoch()));
+    if (distill != null) {
+      how.put("teacher", distill.spec().source());
+      how.put("distillWeight", distill.weight());
+    }
+    ModelSpec outSpec = spec.withMetadata("finetune", how);
     try (TransformerModel tuned = TransformerModel.build(outSpec, r.best(),
         base.tokenizerJson())) {
       tuned.export(out, force);

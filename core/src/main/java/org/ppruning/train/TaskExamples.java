@@ -20,9 +20,36 @@ public final class TaskExamples {
 
   /**
    * The head for {@code task} on a model of {@code spec}'s architecture. Language-modelling text
-   * trains gpt2 causally and bert with masking.
+   * trains gpt2 causally and bert with masking. Classification and regression read BERT's pooler
+   * when the model was pre-trained with one, else the mean of the last layer (sentence-transformers
+   * exports such as all-MiniLM-L6-v2 have no pooler: they were trained to give that mean).
    */
   public static TaskHead headFor(Task task, ModelSpec spec) {
+    TaskHead h = plainHead(task, spec);
+    return h.readsSentence() && !spec.pooler() ? h.withPooling(TaskHead.MEAN) : h;
+  }
+
+  /**
+   * The head for {@code task} with the sentence vector {@code pooling} ({@link TaskHead#POOLER} or
+   * {@link TaskHead#MEAN}; null: as {@link #headFor(Task, ModelSpec)} chooses).
+   *
+   * @throws IllegalArgumentException if the task's head has no sentence vector, or the pooling is
+   *                                  unknown
+   */
+  public static TaskHead headFor(Task task, ModelSpec spec, String pooling) {
+    TaskHead h = headFor(task, spec);
+    if (pooling == null) {
+      return h;
+    }
+    if (!h.readsSentence()) {
+      throw new IllegalArgumentException("task '" + task.name() + "' trains a " + h.type()
+          + " head, which has no sentence vector to pool (--pooling is for classification and"
+          + " regression)");
+    }
+    return h.withPooling(pooling);
+  }
+
+  private static TaskHead plainHead(Task task, ModelSpec spec) {
     boolean gpt2 = spec.architecture() == Architecture.GPT2;
     TaskKind k = task.kind();
     if (k.isClassification()) {

@@ -74,7 +74,7 @@ public final class Trainer {
   /**
    * The pre-trained spec and weights plus a fresh task head, as Hugging Face initialises one:
    * N(0, 0.02) kernels, zero biases, unit LayerNorm gains. Classification and regression add the
-   * classifier (and a pooler if the model has none); extractive QA adds {@code qa_outputs}; masked
+   * classifier (and a pooler if the head pools with one and the model has none); extractive QA adds {@code qa_outputs}; masked
    * LM adds the MLM head if the model has none; causal LM needs nothing (tied to the embeddings).
    */
   public static Weights addHead(ModelSpec pretrained, Weights w, ModelSpec withHead, long seed) {
@@ -82,8 +82,8 @@ public final class Trainer {
     Weights out = w.copy();
     int d = pretrained.hiddenSize();
     TaskHead h = withHead.head();
-    if (h.usesPooler()) {
-      if (!pretrained.pooler()) {
+    if (h.readsSentence()) {
+      if (h.usesPooler() && !pretrained.pooler()) {
         out.put(BertLayout.POOLER + "/kernel", normal(r, d, d));
         out.put(BertLayout.POOLER + "/bias", FloatTensor.zeros(d));
       }
@@ -137,6 +137,15 @@ public final class Trainer {
    */
   public static Result train(ModelSpec spec, Weights init, Examples tr, Examples dv, Config c,
       PrintStream progress) {
+    return train(spec, init, tr, dv, c, null, progress);
+  }
+
+  /**
+   * As {@link #train(ModelSpec, Weights, Examples, Examples, Config, PrintStream)}, with every
+   * layer also pulled towards a teacher's ({@code distill}; null: the task loss alone).
+   */
+  public static Result train(ModelSpec spec, Weights init, Examples tr, Examples dv, Config c,
+      Distillation distill, PrintStream progress) {
     if (spec.head() == null) {
       throw new IllegalArgumentException("the model has no task head to train");
     }
@@ -157,7 +166,7 @@ public final class Trainer {
     int step = 0;
     String failure = null;
     try (TrainingGraph g = new TrainingGraph(spec, init, c.dropout(), c.clipNorm(),
-        new AdamW(0.9f, 0.999f, 1e-6f, c.weightDecay()))) {
+        new AdamW(0.9f, 0.999f, 1e-6f, c.weightDecay()), distill)) {
       outer:
       for (int e = 1; e <= c.epochs(); e++) {
         int[] order = shuffled(tr.size(), new Random(c.seed() * 31 + e));

@@ -70,6 +70,16 @@ public final class TrainingGraph implements AutoCloseable {
    */
   public TrainingGraph(ModelSpec spec, Weights weights, float dropout, float clipNorm,
       AdamW optimizer) {
+    this(spec, weights, dropout, clipNorm, optimizer, null);
+  }
+
+  /**
+   * A training graph whose loss also pulls every layer towards a teacher's.
+   *
+   * @param distill the teacher and the weight of its loss, or null for the task loss alone
+   */
+  public TrainingGraph(ModelSpec spec, Weights weights, float dropout, float clipNorm,
+      AdamW optimizer, Distillation distill) {
     if (spec.head() == null) {
       throw new IllegalArgumentException("the model has no task head to train (a pre-trained"
           + " model: fine-tune it for a task, which adds one)");
@@ -106,7 +116,13 @@ public final class TrainingGraph implements AutoCloseable {
           ? BertGraph.forward(tf, spec, vars::get, in)
           : Gpt2Graph.forward(tf, spec, vars::get, in);
       objective = Objective.build(tf, spec, fw, ids, mask);
-      loss = objective.loss();
+      if (distill == null) {
+        loss = objective.loss();
+      } else {
+        distill.checkStudent(spec);
+        loss = tf.math.add(objective.loss(), tf.math.mul(tf.constant(distill.weight()),
+            distill.loss(tf, fw, in)));
+      }
 
       if (optimizer == null) {
         gradNorm = null;

@@ -24,6 +24,9 @@ class FinetuneRealTest {
       assertTrue(j.has(key), key + " in " + j);
     }
     assertEquals("accuracy", j.get("metric").asText());
+    // The ONNX export has no pooler: the head reads the mean of the last layer, as the model
+    // was trained to give its sentence embedding.
+    assertEquals("mean", j.get("pooling").asText(), j.toString());
     assertTrue(j.get("value").asDouble() >= 0.85, j.toString());
     assertTrue(ft.err().contains("epoch 1/2"), "progress shown");
 

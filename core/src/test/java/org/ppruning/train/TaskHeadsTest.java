@@ -62,9 +62,15 @@ class TaskHeadsTest {
    */
   static double gradientCheck(ModelSpec spec, Weights w, TokenBatch b, Targets t,
       String... names) {
+    return gradientCheck(spec, w, b, t, null, names);
+  }
+
+  /** {@link #gradientCheck(ModelSpec, Weights, TokenBatch, Targets, String...)} with a teacher. */
+  static double gradientCheck(ModelSpec spec, Weights w, TokenBatch b, Targets t,
+      Distillation distill, String... names) {
     Random r = new Random(1);
     double worst = 0;
-    try (TrainingGraph g = new TrainingGraph(spec, w, 0f, 0f, ADAM)) {
+    try (TrainingGraph g = new TrainingGraph(spec, w, 0f, 0f, ADAM, distill)) {
       Map<String, FloatTensor> grads = g.gradients(b, t, 0);
       for (String n : names) {
         FloatTensor gt = grads.get(n);
@@ -133,6 +139,76 @@ class TaskHeadsTest {
     gradientCheck(spec, weights(spec, 3), b, t, BertLayout.WORD_EMBEDDINGS,
         BertLayout.MLM_TRANSFORM + "/kernel", BertLayout.MLM_TRANSFORM_LN + "/gamma",
         BertLayout.MLM_OUTPUT_BIAS, BertLayout.value(0) + "/kernel");
+  }
+
+  /**
+   * Mean pooling on a model without a pooler: gradients match finite differences, and the served
+   * logits are the classifier applied to the mean of the real tokens' last layer (padding left
+   * out), with no pooler in the spec or the graph.
+   */
+  @Test
+  void meanPoolingClassifiesTheMeanOfTheRealTokens() {
+    ModelSpec noPooler = ModelSpec.unpruned(org.ppruning.model.Architecture.BERT, 50, 16, 2, 4, 32,
+        24, 2, org.ppruning.model.Activation.GELU_TANH, 1e-12, false, false, "tiny-no-pooler",
+        null);
+    ModelSpec spec = noPooler.withHead(
+        new TaskHead(TaskHead.CLASSIFICATION, List.of("a", "b", "c"), "tiny", TaskHead.MEAN));
+    assertFalse(spec.pooler());
+    Weights w = weights(spec, 3);
+    assertFalse(w.names().contains(BertLayout.POOLER + "/kernel"));
+    TokenBatch b = TinyModels.batch(spec.vocabSize(), 4, 6, 4, 5); // rows 2 and 3 padded
+    gradientCheck(spec, w, b, Targets.classes(new int[] {0, 2, 1}),
+        BertLayout.CLASSIFIER + "/kernel", BertLayout.CLASSIFIER + "/bias",
+        BertLayout.query(0) + "/kernel", BertLayout.outputLn(1) + "/gamma",
+        BertLayout.WORD_EMBEDDINGS);
+    try (TransformerModel m = TransformerModel.build(spec, w, null)) {
+      assertEquals(java.util.Set.of("sequence_output", "logits", "probabilities"),
+          m.servingOutputs());
+      var out = m.serve(b, List.of("sequence_output", "logits"));
+      float[] seq = out.get("sequence_output").data();
+      float[] logits = out.get("logits").data();
+      float[] kernel = w.get(BertLayout.CLASSIFIER + "/kernel").data();
+      float[] bias = w.get(BertLayout.CLASSIFIER + "/bias").data();
+      int d = spec.hiddenSize();
+      for (int r = 0; r < b.size(); r++) {
+        double[] mean = new double[d];
+        int real = 0;
+        for (int t = 0; t < b.seqLen(); t++) {
+          if (b.attentionMask()[r * b.seqLen() + t] == 1) {
+            real++;
+            for (int k = 0; k < d; k++) {
+              mean[k] += seq[(r * b.seqLen() + t) * d + k];
+            }
+          }
+        }
+        for (int c = 0; c < 3; c++) {
+          double want = bias[c];
+          for (int k = 0; k < d; k++) {
+            want += mean[k] / real * kernel[k * 3 + c];
+          }
+          assertEquals(want, logits[r * 3 + c], 1e-4, "row " + r + " label " + c);
+        }
+      }
+    }
+  }
+
+  /** The pooling is part of the stored spec; specs written before it existed read as the pooler. */
+  @Test
+  void poolingIsStoredWithTheHead() {
+    ModelSpec mean = bert(TaskHead.REGRESSION).withHead(
+        TaskHead.of(TaskHead.REGRESSION, "stsb").withPooling(TaskHead.MEAN));
+    assertEquals(TaskHead.MEAN, ModelSpec.fromJson(mean.toJson(), "test").head().pooling());
+    String old = bert(TaskHead.REGRESSION).toJson().replaceAll(",\\s*\"pooling\"\\s*:\\s*\"pooler\"",
+        "");
+    assertFalse(old.contains("pooling"), old);
+    assertEquals(TaskHead.POOLER, ModelSpec.fromJson(old, "test").head().pooling());
+    assertFalse(bert(TaskHead.EXTRACTIVE_QA).toJson().contains("pooling"));
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> TaskHead.of(TaskHead.REGRESSION, "stsb").withPooling("max"));
+    assertEquals("unsupported pooling 'max' (supported: pooler, mean)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> TaskHead.of(TaskHead.EXTRACTIVE_QA, "squad").withPooling(TaskHead.MEAN));
+    assertEquals("a extractive_qa head has no pooling, got 'mean'", e.getMessage());
   }
 
   /** Scores of 8 sequences are fitted to MSE near zero and served as {@code score}. */

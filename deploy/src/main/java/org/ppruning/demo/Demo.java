@@ -295,7 +295,7 @@ public final class Demo implements Callable<Integer> {
     try (TransformerModel base = ModelLoader.open(model, ArtifactCache.defaultCache())) {
       TaskData data = TaskData.load(t.name(), null, ArtifactCache.defaultCache(), err);
       written = repo.write(name, version,
-          d -> FineTuning.run(base, model, t, data, tc, null, null, d, false, err));
+          d -> FineTuning.run(base, model, t, data, tc, null, null, null, null, d, false, err));
     }
     step("--compare: classifying the test samples with it over gRPC (served as '" + name + "')");
     client.awaitServed(name, version, Duration.ofSeconds(120));

@@ -276,7 +276,7 @@ public class TrainingLoop {
     Map<String, Double> testMetrics = new HashMap<>();
     try (TransformerModel base = TransformerModel.load(source)) {
       Path written = repository.write(task, version, dir -> {
-        outcome.set(FineTuning.run(base, source.toString(), data, splits, tc, null, null, dir,
+        outcome.set(FineTuning.run(base, source.toString(), data, splits, tc, null, null, null, null, dir,
             false, System.err));
         if (outcome.get().result().failure() != null) {
           throw new IOException(outcome.get().result().failure());
