@@ -43,6 +43,16 @@ public interface FinetunerConfig {
         @WithDefault("42")
         long seed();
 
+        /**
+         * Pre-trained model (catalog name or folder) each pruned version is distilled from while it
+         * fine-tunes ({@code finetune --teacher}); unset: the task loss alone.
+         */
+        Optional<String> teacher();
+
+        /** Weight of the teacher's loss ({@code finetune --distill-weight}). */
+        @WithDefault("10")
+        float distillWeight();
+
         @WithDefault("ppruning-finetuner")
         String groupId();
     }

@@ -43,6 +43,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
+import org.ppruning.cli.ModelLoader;
 import org.ppruning.data.Split;
 import org.ppruning.data.Task;
 import org.ppruning.data.TaskData;
@@ -56,6 +57,7 @@ import org.ppruning.stream.LatestPerKey;
 import org.ppruning.stream.ModelEvent;
 import org.ppruning.stream.ModelRepository;
 import org.ppruning.stream.Topics;
+import org.ppruning.train.Distillation;
 import org.ppruning.train.FineTuning;
 import org.ppruning.train.Trainer;
 
@@ -256,6 +258,19 @@ public class TrainingLoop {
     }
   }
 
+  /** The configured teacher, read for each job (a job every few minutes at most). */
+  private Distillation teacher(ArtifactCache cache) throws IOException {
+    String name = config.teacher().orElseThrow();
+    try (TransformerModel t = ModelLoader.open(name, cache)) {
+      return new Distillation(t.spec(), t.readWeights(), config.distillWeight());
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("cannot load the teacher " + name
+          + " (ppruning.finetuner.training.teacher): " + e.getMessage(), e);
+    }
+  }
+
   /** Fine-tunes one pruned version; empty if the repository already holds its fine-tuned one. */
   Optional<ModelEvent> train(ModelEvent pruned) throws IOException {
     String task = pruned.task();
@@ -274,10 +289,11 @@ public class TrainingLoop {
     long version = repository.nextVersion(task);
     AtomicReference<FineTuning.Outcome> outcome = new AtomicReference<>();
     Map<String, Double> testMetrics = new HashMap<>();
+    Distillation distill = config.teacher().isEmpty() ? null : teacher(cache);
     try (TransformerModel base = TransformerModel.load(source)) {
       Path written = repository.write(task, version, dir -> {
-        outcome.set(FineTuning.run(base, source.toString(), data, splits, tc, null, null, null, null, dir,
-            false, System.err));
+        outcome.set(FineTuning.run(base, source.toString(), data, splits, tc, null, distill, null,
+            null, dir, false, System.err));
         if (outcome.get().result().failure() != null) {
           throw new IOException(outcome.get().result().failure());
         }
