@@ -79,6 +79,10 @@ final class FinetuneCommand implements Callable<Integer> {
       + " teacher's loss (mean squared difference of the layer outputs) next to the task loss.")
   float distillWeight;
 
+  @Option(names = "--distill-decay", description = "Lower the teacher's weight linearly to zero"
+      + " over training instead of keeping it constant.")
+  boolean distillDecay;
+
   @Option(names = "--train-rows", description = "Train on N rows chosen at random by --seed"
       + " (default: all); reported in the output.") Integer trainRows;
 
@@ -103,7 +107,8 @@ final class FinetuneCommand implements Callable<Integer> {
     try (TransformerModel base = ModelLoader.open(model, cache);
         TransformerModel teacherModel = teacher == null ? null : ModelLoader.open(teacher, cache)) {
       Distillation distill = teacherModel == null ? null
-          : new Distillation(teacherModel.spec(), teacherModel.readWeights(), distillWeight);
+          : new Distillation(teacherModel.spec(), teacherModel.readWeights(), distillWeight,
+              distillDecay);
       FineTuning.Outcome outcome = FineTuning.run(base, model, t, data, config, pooling, distill,
           trainRows,
           devRows, out, force, System.err);
@@ -132,6 +137,7 @@ final class FinetuneCommand implements Callable<Integer> {
       if (distill != null) {
         o.put("teacher", teacher);
         o.put("distillWeight", distillWeight);
+        o.put("distillDecay", distillDecay);
       }
       o.put("out", out.toAbsolutePath().toString());
       if (r.failure() != null) {

@@ -26,14 +26,27 @@ import org.tensorflow.types.TFloat32;
  * @param spec    the teacher's spec
  * @param weights the teacher's weights
  * @param weight  factor of the distillation loss (> 0)
+ * @param decay   whether the factor falls linearly from {@code weight} at the first step to zero
+ *                after the last (the teacher repairs the pruned layers early, the task has the
+ *                last word), or stays constant
  */
-public record Distillation(ModelSpec spec, Weights weights, float weight) {
+public record Distillation(ModelSpec spec, Weights weights, float weight, boolean decay) {
   public Distillation {
     if (!(weight > 0) || !Float.isFinite(weight)) {
       throw new IllegalArgumentException("distillation weight must be a finite number > 0, got "
           + weight);
     }
     ModelLayout.of(spec).check(weights, "the teacher " + spec.source());
+  }
+
+  /** A constant weight. */
+  public Distillation(ModelSpec spec, Weights weights, float weight) {
+    this(spec, weights, weight, false);
+  }
+
+  /** Factor of {@link #weight} at 1-based {@code step} of {@code total}. */
+  float scale(int step, int total) {
+    return decay ? (float) (total - step + 1) / total : 1f;
   }
 
   /** Throws naming both models if the student's layers cannot be compared with the teacher's. */

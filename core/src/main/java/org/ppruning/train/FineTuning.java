@@ -72,6 +72,7 @@ public final class FineTuning {
     if (distill != null) {
       how.put("teacher", distill.spec().source());
       how.put("distillWeight", distill.weight());
+      how.put("distillDecay", distill.decay());
     }
     ModelSpec outSpec = spec.withMetadata("finetune", how);
     try (TransformerModel tuned = TransformerModel.build(outSpec, r.best(),

@@ -182,7 +182,7 @@ public final class Trainer {
           long t0 = System.nanoTime();
           TokenBatch b = tr.batch(idx);
           TrainingGraph.StepResult r = g.step(b, tr.targets(idx, b), lr, step,
-              c.seed() * 1_000_003L + step);
+              c.seed() * 1_000_003L + step, distill == null ? 1f : distill.scale(step, total));
           stepNanos += System.nanoTime() - t0;
           if (!Float.isFinite(r.loss())) {
             failure = String.format("loss became %s at epoch %d step %d (learning rate %.3g);"

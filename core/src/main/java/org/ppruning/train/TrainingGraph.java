@@ -56,6 +56,8 @@ public final class TrainingGraph implements AutoCloseable {
   private final Placeholder<TFloat32> step;
   private final Placeholder<TInt64> seed;
   private final Operand<TFloat32> loss;
+  /** Factor of the distillation weight for one step (default 1), or null without a teacher. */
+  private final Operand<TFloat32> distillScale;
   private final Operand<TFloat32> gradNorm;
   private final List<Operand<TFloat32>> grads;
   private final Op train;
@@ -117,11 +119,13 @@ public final class TrainingGraph implements AutoCloseable {
           : Gpt2Graph.forward(tf, spec, vars::get, in);
       objective = Objective.build(tf, spec, fw, ids, mask);
       if (distill == null) {
+        distillScale = null;
         loss = objective.loss();
       } else {
         distill.checkStudent(spec);
-        loss = tf.math.add(objective.loss(), tf.math.mul(tf.constant(distill.weight()),
-            distill.loss(tf, fw, in)));
+        distillScale = tf.placeholderWithDefault(tf.constant(1f), Shape.scalar());
+        loss = tf.math.add(objective.loss(), tf.math.mul(tf.math.mul(
+            tf.constant(distill.weight()), distillScale), distill.loss(tf, fw, in)));
       }
 
       if (optimizer == null) {
@@ -215,10 +219,19 @@ public final class TrainingGraph implements AutoCloseable {
   /** One optimiser step; returns the loss and gradient norm before the update. */
   public StepResult step(TokenBatch b, Targets t, float learningRate, long stepNumber,
       long dropoutSeed) {
+    return step(b, t, learningRate, stepNumber, dropoutSeed, 1f);
+  }
+
+  /**
+   * One optimiser step with the teacher's weight multiplied by {@code distillScale} (a schedule;
+   * ignored without a teacher); returns the loss and gradient norm before the update.
+   */
+  public StepResult step(TokenBatch b, Targets t, float learningRate, long stepNumber,
+      long dropoutSeed, float distillScale) {
     if (train == null) {
       throw new IllegalStateException("this graph was built for evaluation (no optimiser)");
     }
-    try (Result r = run(b, t, learningRate, stepNumber, dropoutSeed, true,
+    try (Result r = run(b, t, learningRate, stepNumber, dropoutSeed, distillScale, true,
         List.of(loss, gradNorm))) {
       return new StepResult(scalar(r.get(0)), scalar(r.get(1)));
     }
@@ -231,7 +244,7 @@ public final class TrainingGraph implements AutoCloseable {
 
   /** Loss without an update (dropout still drawn from {@code dropoutSeed}). */
   public float loss(TokenBatch b, Targets t, long dropoutSeed) {
-    try (Result r = run(b, t, 0f, 1, dropoutSeed, false, List.of(loss))) {
+    try (Result r = run(b, t, 0f, 1, dropoutSeed, 1f, false, List.of(loss))) {
       return scalar(r.get(0));
     }
   }
@@ -242,7 +255,7 @@ public final class TrainingGraph implements AutoCloseable {
    * mean is {@link #loss}. For language models these are negative log-likelihoods in nats.
    */
   public float[] losses(TokenBatch b, Targets t, long dropoutSeed) {
-    try (Result r = run(b, t, 0f, 1, dropoutSeed, false, List.of(objective.perItem()))) {
+    try (Result r = run(b, t, 0f, 1, dropoutSeed, 1f, false, List.of(objective.perItem()))) {
       return Tensors.copy(r.get(0)).data();
     }
   }
@@ -255,7 +268,7 @@ public final class TrainingGraph implements AutoCloseable {
     if (objective.hits() == null) {
       throw new IllegalStateException("a " + spec.head().type() + " head scores no tokens");
     }
-    try (Result r = run(b, t, 0f, 1, 0, false, List.of(objective.perItem(), objective.hits()))) {
+    try (Result r = run(b, t, 0f, 1, 0, 1f, false, List.of(objective.perItem(), objective.hits()))) {
       return new float[][] {Tensors.copy(r.get(0)).data(), Tensors.copy(r.get(1)).data()};
     }
   }
@@ -270,7 +283,7 @@ public final class TrainingGraph implements AutoCloseable {
     if (train == null) {
       throw new IllegalStateException("this graph was built for evaluation (no gradients)");
     }
-    try (Result r = run(b, t, 0f, 1, dropoutSeed, false, grads)) {
+    try (Result r = run(b, t, 0f, 1, dropoutSeed, 1f, false, grads)) {
       Map<String, FloatTensor> out = new LinkedHashMap<>();
       for (int i = 0; i < names.size(); i++) {
         out.put(names.get(i), Tensors.copy(r.get(i)));
@@ -293,12 +306,13 @@ public final class TrainingGraph implements AutoCloseable {
   }
 
   private Result run(TokenBatch b, Targets t, float learningRate, long stepNumber,
-      long dropoutSeed, boolean update, List<? extends Operand<?>> fetches) {
+      long dropoutSeed, float scale, boolean update, List<? extends Operand<?>> fetches) {
     if (b.seqLen() > spec.maxPositions()) {
       throw new IllegalArgumentException("sequence length " + b.seqLen()
           + " exceeds the model's " + spec.maxPositions() + " positions");
     }
     Map<Placeholder<?>, Tensor> feeds = new HashMap<>();
+    TFloat32 scaleFeed = null;
     try {
       objective.feed(t, b, feeds);
       feeds.put(ids, Tensors.ints(b.inputIds(), b.size(), b.seqLen()));
@@ -311,6 +325,10 @@ public final class TrainingGraph implements AutoCloseable {
       feeds.put(seed, TInt64.scalarOf(dropoutSeed));
       Session.Runner r = session.runner();
       feeds.forEach(r::feed);
+      if (distillScale != null && scale != 1f) {
+        scaleFeed = TFloat32.scalarOf(scale);
+        r.feed(distillScale, scaleFeed);
+      }
       fetches.forEach(r::fetch);
       if (update) {
         r.addTarget(train);
@@ -318,6 +336,9 @@ public final class TrainingGraph implements AutoCloseable {
       return r.run();
     } finally {
       feeds.values().forEach(Tensor::close);
+      if (scaleFeed != null) {
+        scaleFeed.close();
+      }
     }
   }
 

@@ -68,6 +68,28 @@ class DistillationTest {
     assertEquals(3 * one, three, 1e-4 * three);
   }
 
+  /** A step's scale multiplies the weight; the decaying schedule falls linearly to zero. */
+  @Test
+  void scheduleScalesTheTerm() {
+    Student s = pruned();
+    Distillation d = new Distillation(TEACHER, TEACHER_WEIGHTS, 2f, true);
+    float task = loss(s, null);
+    float full = loss(s, d) - task;
+    float[] got = new float[2];
+    float[] scales = {0f, 0.25f};
+    for (int i = 0; i < 2; i++) {
+      try (TrainingGraph g = new TrainingGraph(s.spec(), s.weights(), 0f, 0f,
+          TaskHeadsTest.ADAM, d)) {
+        got[i] = g.step(BATCH, LABELS, 1e-3f, 1, 0, scales[i]).loss() - task;
+      }
+    }
+    assertEquals(0f, got[0], 1e-6);
+    assertEquals(0.25f * full, got[1], 1e-4 * full);
+    assertEquals(1f, d.scale(1, 4));
+    assertEquals(0.25f, d.scale(4, 4));
+    assertEquals(1f, new Distillation(TEACHER, TEACHER_WEIGHTS, 2f).scale(4, 4));
+  }
+
   /** Training on the distillation term alone (weight 100) brings the pruned layers closer. */
   @Test
   void trainingPullsThePrunedLayersTowardsTheTeacher() {
