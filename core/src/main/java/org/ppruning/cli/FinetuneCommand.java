@@ -75,7 +75,7 @@ final class FinetuneCommand implements Callable<Integer> {
       + " pruned one came from (no fine-tuned model is needed).")
   String teacher;
 
-  @Option(names = "--distill-weight", defaultValue = "1.0", description = "Weight of the"
+  @Option(names = "--distill-weight", defaultValue = "10", description = "Weight of the"
       + " teacher's loss (mean squared difference of the layer outputs) next to the task loss.")
   float distillWeight;
 

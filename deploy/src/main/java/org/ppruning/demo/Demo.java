@@ -33,6 +33,7 @@ import org.ppruning.local.UpOptions;
 import org.ppruning.serving.v1.Classification;
 import org.ppruning.stream.ModelEvent;
 import org.ppruning.stream.ModelRepository;
+import org.ppruning.train.Distillation;
 import org.ppruning.train.FineTuning;
 import org.ppruning.train.Trainer;
 import picocli.CommandLine;
@@ -77,6 +78,11 @@ public final class Demo implements Callable<Integer> {
 
   @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (default ${DEFAULT-VALUE}).")
   float lr;
+
+  @Option(names = "--distill-weight", defaultValue = "10", description = "While fine-tuning, pull every"
+      + " layer towards the same layer of the pre-trained model (finetune --teacher) with this weight;"
+      + " 0 turns it off (default ${DEFAULT-VALUE}).")
+  float distillWeight;
 
   @Option(names = "--batch", defaultValue = "32", description = "Fine-tuning batch size (default ${DEFAULT-VALUE}).")
   int batch;
@@ -134,6 +140,10 @@ public final class Demo implements Callable<Integer> {
       if (!(flopsKeep > 0 && flopsKeep <= 1)) {
         throw new IllegalArgumentException("--flops-keep must be in (0, 1], got " + flopsKeep);
       }
+      if (!(distillWeight >= 0) || !Float.isFinite(distillWeight)) {
+        throw new IllegalArgumentException("--distill-weight must be a finite number >= 0, got "
+            + distillWeight);
+      }
     } catch (IllegalArgumentException e) {
       err.println("ppruning demo: " + e.getMessage());
       return 2;
@@ -185,7 +195,7 @@ public final class Demo implements Callable<Integer> {
     http.put(Service.PROFILER, profilerPort);
     http.put(Service.PRUNER, prunerPort);
     http.put(Service.FINETUNER, finetunerPort);
-    List<String> jvm = List.of(
+    List<String> jvm = new java.util.ArrayList<>(List.of(
         "-Dppruning.profiler.default-model=" + model,
         "-Dppruning.profiler.seed=" + seed,
         "-Dppruning.pruner.default-model=" + model,
@@ -199,7 +209,11 @@ public final class Demo implements Callable<Integer> {
         "-Dppruning.finetuner.training.max-len=" + maxLen,
         "-Dppruning.finetuner.training.seed=" + seed,
         // Serve a new fine-tuned version within seconds, not the default 30 s.
-        "-Dppruning.finetuner.serving.scan-interval=2s");
+        "-Dppruning.finetuner.serving.scan-interval=2s"));
+    if (distillWeight > 0) { // the pruned model's teacher is the model it was pruned from
+      jvm.add("-Dppruning.finetuner.training.teacher=" + model);
+      jvm.add("-Dppruning.finetuner.training.distill-weight=" + distillWeight);
+    }
     return UpOptions.defaults().withPorts(kafkaPort, http, grpcPort).withJvmOptions(jvm)
         .withTimeout(Duration.ofMinutes(6));
   }
@@ -295,7 +309,9 @@ public final class Demo implements Callable<Integer> {
     try (TransformerModel base = ModelLoader.open(model, ArtifactCache.defaultCache())) {
       TaskData data = TaskData.load(t.name(), null, ArtifactCache.defaultCache(), err);
       written = repo.write(name, version,
-          d -> FineTuning.run(base, model, t, data, tc, null, null, null, null, d, false, err));
+          d -> FineTuning.run(base, model, t, data, tc, null, distillWeight > 0
+              ? new Distillation(base.spec(), base.readWeights(), distillWeight) : null, null, null, d,
+              false, err));
     }
     step("--compare: classifying the test samples with it over gRPC (served as '" + name + "')");
     client.awaitServed(name, version, Duration.ofSeconds(120));
