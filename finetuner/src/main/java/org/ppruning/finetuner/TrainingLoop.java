@@ -263,9 +263,7 @@ public class TrainingLoop {
     String name = config.teacher().orElseThrow();
     try (TransformerModel t = ModelLoader.open(name, cache)) {
       return new Distillation(t.spec(), t.readWeights(), config.distillWeight());
-    } catch (IOException | RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
+    } catch (Exception e) { // any failure names the setting it came from
       throw new IOException("cannot load the teacher " + name
           + " (ppruning.finetuner.training.teacher): " + e.getMessage(), e);
     }
