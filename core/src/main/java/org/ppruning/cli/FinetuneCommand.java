@@ -79,8 +79,11 @@ final class FinetuneCommand implements Callable<Integer> {
       + " teacher's loss (mean squared difference of the layer outputs) next to the task loss.")
   float distillWeight;
 
-  @Option(names = "--distill-decay", description = "Lower the teacher's weight linearly to zero"
-      + " over training instead of keeping it constant.")
+  // fallbackValue: without it picocli turns a true default off when the flag itself is given.
+  @Option(names = "--distill-decay", negatable = true, defaultValue = "true",
+      fallbackValue = "true", description = "Lower"
+      + " the teacher's weight linearly to zero over training (default); --no-distill-decay keeps"
+      + " it constant.")
   boolean distillDecay;
 
   @Option(names = "--train-rows", description = "Train on N rows chosen at random by --seed"

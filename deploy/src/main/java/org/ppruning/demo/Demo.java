@@ -84,6 +84,13 @@ public final class Demo implements Callable<Integer> {
       + " 0 turns it off (default ${DEFAULT-VALUE}).")
   float distillWeight;
 
+  // fallbackValue: without it picocli turns a true default off when the flag itself is given.
+  @Option(names = "--distill-decay", negatable = true, defaultValue = "true",
+      fallbackValue = "true", description = "Lower"
+      + " the teacher's weight linearly to zero over fine-tuning (default); --no-distill-decay"
+      + " keeps it constant.")
+  boolean distillDecay;
+
   @Option(names = "--batch", defaultValue = "32", description = "Fine-tuning batch size (default ${DEFAULT-VALUE}).")
   int batch;
 
@@ -213,6 +220,7 @@ public final class Demo implements Callable<Integer> {
     if (distillWeight > 0) { // the pruned model's teacher is the model it was pruned from
       jvm.add("-Dppruning.finetuner.training.teacher=" + model);
       jvm.add("-Dppruning.finetuner.training.distill-weight=" + distillWeight);
+      jvm.add("-Dppruning.finetuner.training.distill-decay=" + distillDecay);
     }
     return UpOptions.defaults().withPorts(kafkaPort, http, grpcPort).withJvmOptions(jvm)
         .withTimeout(Duration.ofMinutes(6));
@@ -308,10 +316,10 @@ public final class Demo implements Callable<Integer> {
     Map<String, Double> test = new LinkedHashMap<>();
     try (TransformerModel base = ModelLoader.open(model, ArtifactCache.defaultCache())) {
       TaskData data = TaskData.load(t.name(), null, ArtifactCache.defaultCache(), err);
+      Distillation teacher = distillWeight > 0
+          ? new Distillation(base.spec(), base.readWeights(), distillWeight, distillDecay) : null;
       written = repo.write(name, version,
-          d -> FineTuning.run(base, model, t, data, tc, null, distillWeight > 0
-              ? new Distillation(base.spec(), base.readWeights(), distillWeight) : null, null, null, d,
-              false, err));
+          d -> FineTuning.run(base, model, t, data, tc, null, teacher, null, null, d, false, err));
     }
     step("--compare: classifying the test samples with it over gRPC (served as '" + name + "')");
     client.awaitServed(name, version, Duration.ofSeconds(120));

@@ -53,6 +53,13 @@ public interface FinetunerConfig {
         @WithDefault("10")
         float distillWeight();
 
+        /**
+         * Whether the teacher's weight falls linearly to zero over training, else stays constant
+         * ({@code finetune --distill-decay}).
+         */
+        @WithDefault("true")
+        boolean distillDecay();
+
         @WithDefault("ppruning-finetuner")
         String groupId();
     }

@@ -262,7 +262,8 @@ public class TrainingLoop {
   private Distillation teacher(ArtifactCache cache) throws IOException {
     String name = config.teacher().orElseThrow();
     try (TransformerModel t = ModelLoader.open(name, cache)) {
-      return new Distillation(t.spec(), t.readWeights(), config.distillWeight());
+      return new Distillation(t.spec(), t.readWeights(), config.distillWeight(),
+          config.distillDecay());
     } catch (Exception e) { // any failure names the setting it came from
       throw new IOException("cannot load the teacher " + name
           + " (ppruning.finetuner.training.teacher): " + e.getMessage(), e);

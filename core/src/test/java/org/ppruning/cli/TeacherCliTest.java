@@ -1,0 +1,100 @@
+package org.ppruning.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ppruning.graph.TransformerModel;
+import org.ppruning.model.ModelSpec;
+import org.ppruning.model.TinyModels;
+
+/**
+ * finetune --teacher on a tiny model and tiny SST-2 files: the weight decays unless
+ * --no-distill-decay, the choice is reported and stored with the model, a mismatched teacher is
+ * refused by name.
+ */
+class TeacherCliTest {
+  @TempDir Path tmp;
+
+  private Path export(ModelSpec spec, String name) throws Exception {
+    Path dir = tmp.resolve(name);
+    Files.createDirectories(tmp.resolve("tok-" + name));
+    TinyModels.tokenizer(tmp.resolve("tok-" + name));
+    try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 1),
+        tmp.resolve("tok-" + name).resolve("tokenizer.json"))) {
+      m.export(dir, false);
+    }
+    return dir;
+  }
+
+  private Path sst2() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("SST-2"));
+    Random r = new Random(3);
+    for (String split : new String[] {"train", "dev"}) {
+      StringBuilder b = new StringBuilder("sentence\tlabel\n");
+      for (int i = 0; i < 16; i++) {
+        b.append(TinyModels.words(r, 4)).append('\t').append(i % 2).append('\n');
+      }
+      Files.writeString(dir.resolve(split + ".tsv"), b);
+    }
+    return dir;
+  }
+
+  private CliRunner finetune(Path model, Path data, Path teacher, String out, String... extra) {
+    String[] base = {"finetune", "--model", model.toString(), "--task", "sst2", "--data",
+        data.toString(), "--teacher", teacher.toString(), "--epochs", "1", "--batch", "8", "--max-len", "16",
+        "--out", tmp.resolve(out).toString(), "--json"};
+    String[] args = java.util.Arrays.copyOf(base, base.length + extra.length);
+    System.arraycopy(extra, 0, args, base.length, extra.length);
+    return CliRunner.run(args);
+  }
+
+  @Test
+  void teacherWeightDecaysUnlessToldOtherwise() throws Exception {
+    Path model = export(TinyModels.bertSpec(2, 16, 4, 32), "tiny");
+    Path data = sst2();
+
+    CliRunner decaying = finetune(model, data, model, "decaying");
+    assertEquals(0, decaying.exitCode(), decaying.err());
+    JsonNode j = decaying.json();
+    assertEquals(model.toString(), j.get("teacher").asText(), j.toString());
+    assertEquals(10.0, j.get("distillWeight").asDouble(), j.toString());
+    assertTrue(j.get("distillDecay").asBoolean(), j.toString());
+    assertEquals(true, finetuneMetadata(tmp.resolve("decaying")).get("distillDecay"));
+
+    CliRunner constant = finetune(model, data, model, "constant", "--no-distill-decay",
+        "--distill-weight", "3");
+    assertEquals(0, constant.exitCode(), constant.err());
+    assertFalse(constant.json().get("distillDecay").asBoolean(), constant.out());
+    assertEquals(3.0, constant.json().get("distillWeight").asDouble(), constant.out());
+    assertEquals(false, finetuneMetadata(tmp.resolve("constant")).get("distillDecay"));
+
+    CliRunner explicit = finetune(model, data, model, "explicit", "--distill-decay");
+    assertEquals(0, explicit.exitCode(), explicit.err());
+    assertTrue(explicit.json().get("distillDecay").asBoolean(), explicit.out());
+  }
+
+  @Test
+  void teacherOfAnotherShapeIsRefused() throws Exception {
+    Path model = export(TinyModels.bertSpec(2, 16, 4, 32), "two-layers");
+    Path deeper = export(TinyModels.bertSpec(3, 16, 4, 32), "three-layers");
+    CliRunner r = finetune(model, sst2(), deeper, "refused");
+    assertEquals(2, r.exitCode(), r.err());
+    assertTrue(r.err().contains("the architecture, vocabulary, hidden size and layer count must"
+        + " match"), r.err());
+    assertTrue(r.err().contains("3 layers") && r.err().contains("2 layers"), r.err());
+    assertFalse(Files.exists(tmp.resolve("refused").resolve("saved_model.pb")));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> finetuneMetadata(Path dir) throws Exception {
+    try (TransformerModel m = TransformerModel.load(dir)) {
+      return (Map<String, Object>) m.spec().metadata().get("finetune");
+    }
+  }
+}
