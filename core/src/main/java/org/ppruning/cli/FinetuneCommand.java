@@ -81,9 +81,8 @@ final class FinetuneCommand implements Callable<Integer> {
 
   // fallbackValue: without it picocli turns a true default off when the flag itself is given.
   @Option(names = "--distill-decay", negatable = true, defaultValue = "true",
-      fallbackValue = "true", description = "Lower"
-      + " the teacher's weight linearly to zero over training (default); --no-distill-decay keeps"
-      + " it constant.")
+      fallbackValue = "true", description = "Lower the teacher's weight linearly to zero over"
+      + " training (default); --no-distill-decay keeps it constant.")
   boolean distillDecay;
 
   @Option(names = "--train-rows", description = "Train on N rows chosen at random by --seed"

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -23,10 +25,10 @@ class TeacherCliTest {
 
   private Path export(ModelSpec spec, String name) throws Exception {
     Path dir = tmp.resolve(name);
-    Files.createDirectories(tmp.resolve("tok-" + name));
-    TinyModels.tokenizer(tmp.resolve("tok-" + name));
+    Path tokenizer = Files.createDirectories(tmp.resolve("tokenizer-" + name));
+    TinyModels.tokenizer(tokenizer);
     try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 1),
-        tmp.resolve("tok-" + name).resolve("tokenizer.json"))) {
+        tokenizer.resolve("tokenizer.json"))) {
       m.export(dir, false);
     }
     return dir;
@@ -46,12 +48,12 @@ class TeacherCliTest {
   }
 
   private CliRunner finetune(Path model, Path data, Path teacher, String out, String... extra) {
-    String[] base = {"finetune", "--model", model.toString(), "--task", "sst2", "--data",
-        data.toString(), "--teacher", teacher.toString(), "--epochs", "1", "--batch", "8", "--max-len", "16",
-        "--out", tmp.resolve(out).toString(), "--json"};
-    String[] args = java.util.Arrays.copyOf(base, base.length + extra.length);
-    System.arraycopy(extra, 0, args, base.length, extra.length);
-    return CliRunner.run(args);
+    List<String> args = new ArrayList<>(List.of("finetune", "--model", model.toString(),
+        "--task", "sst2", "--data", data.toString(), "--teacher", teacher.toString(),
+        "--epochs", "1", "--batch", "8", "--max-len", "16", "--out", tmp.resolve(out).toString(),
+        "--json"));
+    args.addAll(List.of(extra));
+    return CliRunner.run(args.toArray(String[]::new));
   }
 
   @Test

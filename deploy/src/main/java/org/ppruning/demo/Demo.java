@@ -86,9 +86,8 @@ public final class Demo implements Callable<Integer> {
 
   // fallbackValue: without it picocli turns a true default off when the flag itself is given.
   @Option(names = "--distill-decay", negatable = true, defaultValue = "true",
-      fallbackValue = "true", description = "Lower"
-      + " the teacher's weight linearly to zero over fine-tuning (default); --no-distill-decay"
-      + " keeps it constant.")
+      fallbackValue = "true", description = "Lower the teacher's weight linearly to zero over"
+      + " fine-tuning (default); --no-distill-decay keeps it constant.")
   boolean distillDecay;
 
   @Option(names = "--batch", defaultValue = "32", description = "Fine-tuning batch size (default ${DEFAULT-VALUE}).")
