@@ -42,7 +42,8 @@ import org.ppruning.testing.RealModels;
 /**
  * The training half of the finetuner against the real broker: a pruned-version event for real
  * MiniLM (half its heads and neurons removed) -> a fine-tuned version in the serving repository
- * with test metrics -> a finetuned event; the same event again trains nothing.
+ * with test metrics, distilled from the configured teacher -> a finetuned event; the same event
+ * again trains nothing.
  */
 @QuarkusTest
 @TestProfile(TrainingLoopIT.Training.class)
@@ -57,6 +58,7 @@ class TrainingLoopIT {
           "ppruning.finetuner.serving.repository", ROOT.resolve("serving").toString(),
           "ppruning.finetuner.training.epochs", "1",
           "ppruning.finetuner.training.lr", "1e-4",
+          "ppruning.finetuner.training.teacher", "all-minilm-l6-v2",
           "ppruning.finetuner.training.group-id", "it-" + UUID.randomUUID());
     }
   }
@@ -102,6 +104,11 @@ class TrainingLoopIT {
       try (TransformerModel m = TransformerModel.load(dir)) {
         assertEquals(half.spec().layers(), m.spec().layers(), "the pruned widths are kept");
         assertEquals(task, m.spec().head().task());
+        // The configured teacher was used, with the default weight, decaying.
+        Map<?, ?> how = (Map<?, ?>) m.spec().metadata().get("finetune");
+        assertEquals(mini.spec().source(), how.get("teacher"), how.toString());
+        assertEquals(10.0, ((Number) how.get("distillWeight")).doubleValue(), how.toString());
+        assertEquals(true, how.get("distillDecay"), how.toString());
       }
       assertEquals(before + 1, loop.repository().versions(task).size());
 
