@@ -22,7 +22,9 @@ import org.ppruning.train.TaskExamples;
 import org.ppruning.train.FineTuning;
 import org.ppruning.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code ppruning finetune}: fine-tune a (pruned) model on a task; keep the best dev epoch. */
 @Command(name = "finetune", description = "Fine-tune a model (pruned or not) on a task:"
@@ -85,6 +87,22 @@ final class FinetuneCommand implements Callable<Integer> {
       + " training (default); --no-distill-decay keeps it constant.")
   boolean distillDecay;
 
+  /** The teacher's options mean nothing without a teacher: refuse them rather than ignore them. */
+  private void checkTeacherOptions() {
+    if (teacher == null) {
+      var given = command.commandLine().getParseResult();
+      if (given.hasMatchedOption("--distill-weight")) {
+        throw new IllegalArgumentException("--distill-weight needs --teacher");
+      }
+      if (given.hasMatchedOption("--distill-decay")) { // either form
+        throw new IllegalArgumentException("--[no-]distill-decay needs --teacher");
+      }
+    } else if (!(distillWeight > 0) || !Float.isFinite(distillWeight)) {
+      throw new IllegalArgumentException("--distill-weight must be a finite number > 0, got "
+          + distillWeight);
+    }
+  }
+
   @Option(names = "--train-rows", description = "Train on N rows chosen at random by --seed"
       + " (default: all); reported in the output.") Integer trainRows;
 
@@ -96,11 +114,14 @@ final class FinetuneCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "Print one JSON object.") boolean json;
 
+  @Spec CommandSpec command;
+
   @Override
   public Integer call() throws Exception {
     if (Files.exists(out) && !force) {
       throw new IllegalArgumentException("output " + out + " exists; pass --force to replace it");
     }
+    checkTeacherOptions();
     Task t = Tasks.task(task);
     Trainer.Config config = new Trainer.Config(epochs, lr, batch, maxLen, seed, warmup,
         weightDecay, dropout, 1.0f);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ppruning.graph.TransformerModel;
@@ -18,7 +19,7 @@ import org.ppruning.model.TinyModels;
 /**
  * finetune --teacher on a tiny model and tiny SST-2 files: the weight decays unless
  * --no-distill-decay, the choice is reported and stored with the model, a mismatched teacher is
- * refused by name.
+ * refused by name, and the teacher's options are refused without a teacher or with a weight of 0.
  */
 class TeacherCliTest {
   @TempDir Path tmp;
@@ -91,6 +92,27 @@ class TeacherCliTest {
         + " match"), r.err());
     assertTrue(r.err().contains("3 layers") && r.err().contains("2 layers"), r.err());
     assertFalse(Files.exists(tmp.resolve("refused").resolve("saved_model.pb")));
+  }
+
+  @Test
+  void teacherOptionsNeedATeacherAndAPositiveWeight() throws Exception {
+    Path model = export(TinyModels.bertSpec(2, 16, 4, 32), "tiny");
+    Path data = sst2();
+    for (String[] o : new String[][] {{"--distill-weight", "5"}, {"--no-distill-decay"},
+        {"--distill-decay"}}) {
+      CliRunner r = CliRunner.run(Stream.concat(Stream.of("finetune", "--model",
+          model.toString(), "--task", "sst2", "--data", data.toString(), "--out",
+          tmp.resolve("no-teacher").toString()), Stream.of(o)).toArray(String[]::new));
+      assertEquals(2, r.exitCode(), r.err());
+      String name = o[0].equals("--distill-weight") ? o[0] : "--[no-]distill-decay";
+      assertTrue(r.err().contains(name + " needs --teacher"), r.err());
+    }
+    CliRunner zero = finetune(model, data, model, "zero", "--distill-weight", "0");
+    assertEquals(2, zero.exitCode(), zero.err());
+    assertTrue(zero.err().contains("--distill-weight must be a finite number > 0, got 0.0"),
+        zero.err());
+    assertFalse(Files.exists(tmp.resolve("no-teacher")));
+    assertFalse(Files.exists(tmp.resolve("zero")));
   }
 
   @SuppressWarnings("unchecked")

@@ -201,7 +201,7 @@ public final class Demo implements Callable<Integer> {
     http.put(Service.PROFILER, profilerPort);
     http.put(Service.PRUNER, prunerPort);
     http.put(Service.FINETUNER, finetunerPort);
-    List<String> jvm = new java.util.ArrayList<>(List.of(
+    List<String> jvm = new ArrayList<>(List.of(
         "-Dppruning.profiler.default-model=" + model,
         "-Dppruning.profiler.seed=" + seed,
         "-Dppruning.pruner.default-model=" + model,

@@ -118,6 +118,11 @@ public class TrainingLoop {
       LOG.info("training disabled (ppruning.finetuner.training.enabled=false): serving only");
       return;
     }
+    float weight = config.distillWeight();
+    if (config.teacher().isPresent() && !(weight > 0 && Float.isFinite(weight))) {
+      throw new IllegalArgumentException("ppruning.finetuner.training.distill-weight must be a"
+          + " finite number > 0 when a teacher is set, got " + weight);
+    }
     ensureTopic();
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
