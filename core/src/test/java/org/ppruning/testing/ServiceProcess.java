@@ -1,6 +1,7 @@
 package org.ppruning.testing;
 
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,9 +15,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.ppruning.local.Health;
-import org.ppruning.local.Ports;
-import org.ppruning.local.Service;
 
 /**
  * A packaged service ({@code target/quarkus-app/quarkus-run.jar} of the module whose integration
@@ -26,12 +24,12 @@ import org.ppruning.local.Service;
 public final class ServiceProcess implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  private final Service service;
+  private final String service;
   private final Process process;
   private final int port;
   private final Path log;
 
-  private ServiceProcess(Service service, Process process, int port, Path log) {
+  private ServiceProcess(String service, Process process, int port, Path log) {
     this.service = service;
     this.process = process;
     this.port = port;
@@ -39,17 +37,20 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   /**
-   * Starts the service with {@code heap} (a -Xmx option) and {@code props} as system properties,
+   * Starts the service (named in messages) with {@code heap} (a -Xmx option) and {@code props} as system properties,
    * output appended to {@code log}, and waits up to {@code ready} for its readiness check.
    */
-  public static ServiceProcess start(Service service, String heap, Map<String, String> props,
+  public static ServiceProcess start(String service, String heap, Map<String, String> props,
       Path log, Duration ready) throws IOException {
     Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: run through `bin/mvn verify` (the"
           + " package phase builds it)");
     }
-    int port = Ports.freePort();
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         heap, "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
@@ -69,16 +70,24 @@ public final class ServiceProcess implements AutoCloseable {
     long end = System.nanoTime() + max.toNanos();
     while (System.nanoTime() < end) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(service.id() + " exited with " + process.exitValue()
+        throw new IllegalStateException(service + " exited with " + process.exitValue()
             + "; log " + log + ":\n" + tail());
       }
-      if (Health.ready(port) == Health.UP) {
+      if (ready()) {
         return;
       }
       sleep(250);
     }
-    throw new IllegalStateException(service.id() + " not ready within " + max + "; log " + log
+    throw new IllegalStateException(service + " not ready within " + max + "; log " + log
         + ":\n" + tail());
+  }
+
+  private boolean ready() {
+    try {
+      return get("/q/health/ready").statusCode() == 200;
+    } catch (IOException e) {
+      return false; // not listening yet
+    }
   }
 
   /** The file the process writes its output to. */

@@ -12,7 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoublePredicate;
-import org.ppruning.cli.ModelLoader;
+import org.ppruning.importer.ModelLoader;
 import org.ppruning.data.Sample;
 import org.ppruning.demo.ServiceMetrics;
 import org.ppruning.fetch.ArtifactCache;

@@ -1,5 +1,6 @@
 package org.ppruning.finetuner;
 
+import org.ppruning.service.ServiceIdentity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -43,7 +44,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-import org.ppruning.cli.ModelLoader;
+import org.ppruning.importer.ModelLoader;
 import org.ppruning.data.Split;
 import org.ppruning.data.Task;
 import org.ppruning.data.TaskData;
@@ -69,13 +70,14 @@ import org.ppruning.train.Trainer;
  * losing it; a version already fine-tuned (same parent in the repository) is not trained twice.
  */
 @ApplicationScoped
-public class TrainingLoop {
+public class TrainingLoop implements ServiceIdentity {
   private static final Logger LOG = Logger.getLogger(TrainingLoop.class);
 
   /** A pruned-version event and where it came from. */
   record Job(ModelEvent event, int partition, long offset) {}
 
   private final FinetunerConfig.Training config;
+  private final Path workDir;
   private final ServingRegistry serving;
   private final String bootstrap;
   private final MeterRegistry metrics;
@@ -97,9 +99,20 @@ public class TrainingLoop {
       @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
       String bootstrap) {
     this.config = config.training();
+    this.workDir = config.workDir();
     this.serving = serving;
     this.metrics = metrics;
     this.bootstrap = bootstrap;
+  }
+
+  @Override
+  public String name() {
+    return "finetuner";
+  }
+
+  @Override
+  public Path workDir() {
+    return workDir;
   }
 
   /** The serving repository fine-tuned versions are written to (the one the registry serves). */

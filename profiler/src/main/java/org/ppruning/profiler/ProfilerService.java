@@ -1,5 +1,7 @@
 package org.ppruning.profiler;
 
+import java.nio.file.Path;
+import org.ppruning.service.ServiceIdentity;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -20,7 +22,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-import org.ppruning.cli.ModelLoader;
+import org.ppruning.importer.ModelLoader;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.stream.ProfilerEngine;
@@ -33,7 +35,7 @@ import org.ppruning.tokenize.TextTokenizer;
  * Kafka failure. All profiling logic is in core ({@link ProfilerEngine}, {@link SampleRecords}).
  */
 @ApplicationScoped
-public class ProfilerService {
+public class ProfilerService implements ServiceIdentity {
     private static final Logger LOG = Logger.getLogger(ProfilerService.class);
 
     /** Where the service is. */
@@ -92,6 +94,16 @@ public class ProfilerService {
             owned.clear();
         }
         phase = Phase.STOPPED;
+    }
+
+    @Override
+    public String name() {
+        return "profiler";
+    }
+
+    @Override
+    public Path workDir() {
+        return config.workDir();
     }
 
     public Phase phase() {

@@ -20,7 +20,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.ppruning.cli.ModelLoader;
+import org.ppruning.importer.ModelLoader;
 import org.ppruning.data.Sample;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;

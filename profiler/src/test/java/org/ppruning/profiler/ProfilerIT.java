@@ -39,7 +39,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.ppruning.data.Sample;
 import org.ppruning.graph.TransformerModel;
-import org.ppruning.local.Service;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
 import org.ppruning.pruning.ActivationFeatures;
@@ -286,7 +285,7 @@ class ProfilerIT {
 
     /** The packaged profiler (target/quarkus-app) with {@code props}, once it is ready. */
     static ServiceProcess start(Map<String, String> props, Path log) throws IOException {
-        return ServiceProcess.start(Service.PROFILER, "-Xmx1g", props, log,
+        return ServiceProcess.start("profiler", "-Xmx1g", props, log,
                 Duration.ofSeconds(120));
     }
 

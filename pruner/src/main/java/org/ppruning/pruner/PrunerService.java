@@ -1,5 +1,6 @@
 package org.ppruning.pruner;
 
+import org.ppruning.service.ServiceIdentity;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -43,7 +44,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-import org.ppruning.cli.ModelLoader;
+import org.ppruning.importer.ModelLoader;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.pruning.Budget;
@@ -63,7 +64,7 @@ import org.ppruning.summary.proto.ActivationSummary;
  * checkpoint is written every N records or T seconds, after every version and at shutdown.
  */
 @ApplicationScoped
-public class PrunerService {
+public class PrunerService implements ServiceIdentity {
   private static final Logger LOG = Logger.getLogger(PrunerService.class);
   static final String CHECKPOINT = "checkpoint.bin";
 
@@ -112,6 +113,16 @@ public class PrunerService {
       thread.join(60_000);
     }
     pruning.shutdownNow();
+  }
+
+  @Override
+  public String name() {
+    return "pruner";
+  }
+
+  @Override
+  public Path workDir() {
+    return config.workDir();
   }
 
   /** Readiness: disabled, starting, loading, running or failed. */

@@ -45,7 +45,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ppruning.data.Sample;
 import org.ppruning.graph.TransformerModel;
-import org.ppruning.local.Service;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
@@ -229,7 +228,7 @@ class PrunerServiceIT {
   static ServiceProcess start(Map<String, String> settings, Path log) throws IOException {
     Map<String, String> props = new LinkedHashMap<>();
     settings.forEach((k, v) -> props.put("ppruning.pruner." + k, v));
-    return ServiceProcess.start(Service.PRUNER, "-Xmx3g", props, log, Duration.ofMinutes(3));
+    return ServiceProcess.start("pruner", "-Xmx3g", props, log, Duration.ofMinutes(3));
   }
 
   /** Waits until the samples gauge of {@code task} satisfies {@code until}; returns it. */

@@ -18,7 +18,7 @@ import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
-import org.ppruning.cli.ModelLoader;
+import org.ppruning.importer.ModelLoader;
 import org.ppruning.data.Sample;
 import org.ppruning.data.SplitData;
 import org.ppruning.data.Task;

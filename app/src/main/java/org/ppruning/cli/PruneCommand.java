@@ -1,5 +1,6 @@
 package org.ppruning.cli;
 
+import org.ppruning.importer.ModelLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -65,7 +65,7 @@ public final class LocalRuntime {
 
   /**
    * The ppruning checkout: the system property {@code ppruning.project.dir}, else the checkout
-   * these classes were loaded from (core/target/classes), else the working directory or a parent
+   * these classes were loaded from (app/target/classes), else the working directory or a parent
    * of it that holds deploy/kafka/kafka.sh.
    */
   public static Path findProjectDir() {

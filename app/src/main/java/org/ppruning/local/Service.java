@@ -42,10 +42,11 @@ public enum Service {
     return projectDir.resolve(id).resolve("target/quarkus-app/quarkus-run.jar");
   }
 
-  /** What a change to invalidates the jar: the module's and core's sources and poms. */
+  /** What a change to invalidates the jar: the sources and poms of the module, core and service-common. */
   public List<Path> sources(Path projectDir) {
     return List.of(projectDir.resolve(id).resolve("src/main"), projectDir.resolve(id).resolve("pom.xml"),
         projectDir.resolve("core/src/main"), projectDir.resolve("core/pom.xml"),
+        projectDir.resolve("service-common/src/main"), projectDir.resolve("service-common/pom.xml"),
         projectDir.resolve("pom.xml"));
   }
 

@@ -1,4 +1,4 @@
-package org.ppruning.cli;
+package org.ppruning.importer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,0 +1,58 @@
+package org.ppruning.service;
+
+import java.util.Map;
+import java.util.TreeMap;
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * Refuses configuration keys that were renamed, by name, instead of ignoring them (an unknown
+ * environment variable would otherwise be dropped without a word). A key ending in {@code .}
+ * stands for every key under it.
+ */
+public final class RenamedKeys {
+  private RenamedKeys() {}
+
+  /**
+   * Throws if {@code config} sets any old key of {@code renamed} (old -> new), as a property or
+   * as its environment variable.
+   */
+  public static void check(Config config, Map<String, String> renamed) {
+    // One message per setting: an environment variable is listed under both of its names.
+    Map<String, String> found = new TreeMap<>();
+    for (String name : config.getPropertyNames()) {
+      renamed.forEach((old, now) -> {
+        String hit = match(name, old, now);
+        if (hit != null && (name.equals(envName(name)) || !found.containsKey(envName(name)))) {
+          found.put(envName(name), hit);
+        }
+      });
+    }
+    if (!found.isEmpty()) {
+      throw new IllegalArgumentException("renamed configuration keys: "
+          + String.join("; ", found.values()) + " (see docs/operations.md)");
+    }
+  }
+
+  /** The message for {@code name} if it is {@code old} (or under it), else null. */
+  static String match(String name, String old, String now) {
+    boolean prefix = old.endsWith(".");
+    if (prefix ? name.startsWith(old) : name.equals(old)) {
+      return name + " is now " + (prefix ? now + name.substring(old.length()) : now);
+    }
+    String env = envName(old);
+    if (prefix ? name.startsWith(env) : name.equals(env)) {
+      return name + " (" + old + (prefix ? "*" : "") + ") is now " + envName(now)
+          + (prefix ? "*" : "") + " (" + now + (prefix ? "*" : "") + ")";
+    }
+    return null;
+  }
+
+  /** The environment variable SmallRye maps to {@code key}: non-alphanumerics to _, upper case. */
+  static String envName(String key) {
+    StringBuilder b = new StringBuilder(key.length());
+    for (char c : key.toCharArray()) {
+      b.append(Character.isLetterOrDigit(c) ? Character.toUpperCase(c) : '_');
+    }
+    return b.toString();
+  }
+}
