@@ -1,15 +1,23 @@
-package org.ppruning.pruning;
+package org.ppruning.pruning.run;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.ppruning.features.ActivationFeatures;
+import org.ppruning.features.LayerFeatures;
 import org.ppruning.model.FloatTensor;
 import org.ppruning.model.ModelLayout;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.UnitTensor;
 import org.ppruning.model.Weights;
+import org.ppruning.pruning.Budget;
+import org.ppruning.pruning.Distances;
+import org.ppruning.pruning.PruningPlan;
+import org.ppruning.pruning.Rewrite;
+import org.ppruning.pruning.Selection;
+import org.ppruning.pruning.ThresholdSearch;
 import org.ppruning.pruning.clustering.Clustering;
 import org.ppruning.pruning.clustering.Dendrogram;
 import org.ppruning.pruning.clustering.DistanceMatrix;

@@ -1,6 +1,8 @@
-package org.ppruning.pruning;
+package org.ppruning.pruning.run;
 
 import java.util.Locale;
+import org.ppruning.features.ActivationFeatures;
+import org.ppruning.pruning.Budget;
 import org.ppruning.pruning.clustering.LinkageMode;
 
 /**
