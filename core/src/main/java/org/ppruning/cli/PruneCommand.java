@@ -14,7 +14,6 @@ import org.ppruning.features.ActivationFeatures;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.ModelSpec;
-import org.ppruning.pruning.Budget;
 import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PruneRun;
 import org.ppruning.pruning.run.PruneSettings;
@@ -132,9 +131,24 @@ final class PruneCommand implements Callable<Integer> {
     if (batch <= 0) {
       throw new IllegalArgumentException("--batch must be > 0");
     }
-    PruneSettings settings = new PruneSettings(Method.of(method), PruneSettings.linkage(linkage),
-        params ? Budget.Kind.PARAMS : Budget.Kind.FLOPS, keep, lambda, headsKeep, neuronsKeep,
-        seqLen, seed, tokens);
+    PruneSettings.Builder b = PruneSettings.builder().method(Method.of(method))
+        .linkage(PruneSettings.linkage(linkage)).lambda(lambda).seed(seed).tokens(tokens);
+    if (params) {
+      b.paramsKeep(keep);
+    } else {
+      b.flopsKeep(keep);
+    }
+    // Unset options keep the builder's defaults (the lambda split, the samples' mean length).
+    if (headsKeep != null) {
+      b.headsKeep(headsKeep);
+    }
+    if (neuronsKeep != null) {
+      b.neuronsKeep(neuronsKeep);
+    }
+    if (seqLen != null) {
+      b.seqLen(seqLen);
+    }
+    PruneSettings settings = b.build();
     Map<String, Double> seconds = new LinkedHashMap<>();
     ArtifactCache cache = ArtifactCache.defaultCache();
 

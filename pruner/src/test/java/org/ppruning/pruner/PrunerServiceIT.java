@@ -51,7 +51,6 @@ import org.ppruning.model.LayerSpec;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
 import org.ppruning.model.TokenizerSpec;
-import org.ppruning.pruning.Budget;
 import org.ppruning.pruning.clustering.LinkageMode;
 import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PruneRun;
@@ -80,8 +79,8 @@ class PrunerServiceIT {
   static final String TASK = "sst2";
   static final int K = 60;
   static final long SEED = 7;
-  static final PruneSettings SETTINGS = new PruneSettings(Method.P_PRUNING,
-      LinkageMode.REFERENCE, Budget.Kind.FLOPS, 0.6, 5, null, null, null, SEED, K);
+  static final PruneSettings SETTINGS = PruneSettings.builder().method(Method.P_PRUNING)
+      .linkage(LinkageMode.REFERENCE).flopsKeep(0.6).lambda(5).seed(SEED).tokens(K).build();
 
   @TempDir static Path tmp;
   static Path modelDir;

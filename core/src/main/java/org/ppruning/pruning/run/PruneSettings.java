@@ -7,7 +7,13 @@ import org.ppruning.pruning.clustering.LinkageMode;
 
 /**
  * The settings of one P-pruning run, shared by {@code ppruning prune} and the pruner service so
- * that both choose the same units from the same samples. Defaults: {@link #defaults()}.
+ * that both choose the same units from the same samples. Build them with {@link #builder()},
+ * which starts from the defaults of {@code ppruning prune} ({@link #defaults()}) and names every
+ * value it changes:
+ *
+ * <pre>{@code
+ * PruneSettings s = PruneSettings.builder().method(Method.RANDOM).flopsKeep(0.4).seed(7).build();
+ * }</pre>
  *
  * @param method      how units are chosen
  * @param linkage     REFERENCE (as the paper's code) or DIRECT
@@ -45,9 +51,99 @@ public record PruneSettings(Method method, LinkageMode linkage, Budget.Kind kind
 
   /** P-pruning, reference linkage, 50% of FLOPs, lambda 5, seed 42, 200 tokens. */
   public static PruneSettings defaults() {
-    return new PruneSettings(Method.of(DEFAULT_METHOD), linkage(DEFAULT_LINKAGE),
-        Budget.Kind.FLOPS, DEFAULT_KEEP, DEFAULT_LAMBDA, null, null, null, DEFAULT_SEED,
-        DEFAULT_TOKENS);
+    return builder().build();
+  }
+
+  /** A builder that starts from {@link #defaults()}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Settings by name instead of ten positional values (three of them optional). Starts from the
+   * defaults of {@code ppruning prune}; {@link #build()} checks the values as the record does.
+   */
+  public static final class Builder {
+    private Method method = Method.of(DEFAULT_METHOD);
+    private LinkageMode linkage = PruneSettings.linkage(DEFAULT_LINKAGE);
+    private Budget.Kind kind = Budget.Kind.FLOPS;
+    private double keep = DEFAULT_KEEP;
+    private double lambda = DEFAULT_LAMBDA;
+    private Double headsKeep;
+    private Double neuronsKeep;
+    private Integer seqLen;
+    private long seed = DEFAULT_SEED;
+    private int tokens = DEFAULT_TOKENS;
+
+    private Builder() {}
+
+    /** How units are chosen; default {@value PruneSettings#DEFAULT_METHOD}. */
+    public Builder method(Method method) {
+      this.method = method;
+      return this;
+    }
+
+    /** REFERENCE (as the paper's code) or DIRECT; default {@value PruneSettings#DEFAULT_LINKAGE}. */
+    public Builder linkage(LinkageMode linkage) {
+      this.linkage = linkage;
+      return this;
+    }
+
+    /** Budget FLOPs and keep this fraction of them, in (0, 1]; default FLOPs, 0.5. */
+    public Builder flopsKeep(double keep) {
+      this.kind = Budget.Kind.FLOPS;
+      this.keep = keep;
+      return this;
+    }
+
+    /** Budget the parameters of heads and neurons instead, and keep this fraction of them. */
+    public Builder paramsKeep(double keep) {
+      this.kind = Budget.Kind.PARAMS;
+      this.keep = keep;
+      return this;
+    }
+
+    /** FFN cost removed per unit of attention cost removed; default 5. */
+    public Builder lambda(double lambda) {
+      this.lambda = lambda;
+      return this;
+    }
+
+    /** Fraction of attention cost to keep, overriding the lambda split; default: the split. */
+    public Builder headsKeep(double headsKeep) {
+      this.headsKeep = headsKeep;
+      return this;
+    }
+
+    /** Fraction of FFN cost to keep, overriding the lambda split; default: the split. */
+    public Builder neuronsKeep(double neuronsKeep) {
+      this.neuronsKeep = neuronsKeep;
+      return this;
+    }
+
+    /** Sequence length FLOPs are counted at; default: the samples' mean token count. */
+    public Builder seqLen(int seqLen) {
+      this.seqLen = seqLen;
+      return this;
+    }
+
+    /** Token-sampling and random-baseline seed; default 42. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** k, the sampled tokens per unit feature; default 200. */
+    public Builder tokens(int tokens) {
+      this.tokens = tokens;
+      return this;
+    }
+
+    /** The settings; an out-of-range value is an error naming it. */
+    public PruneSettings build() {
+      return new PruneSettings(method, linkage, kind, keep, lambda, headsKeep, neuronsKeep,
+          seqLen, seed, tokens);
+    }
   }
 
   /** {@code reference} or {@code direct}. */
