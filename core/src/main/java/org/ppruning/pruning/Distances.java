@@ -29,10 +29,10 @@ import org.tensorflow.types.TFloat32;
  * reference's torch cosine; the diagonal is exactly 0. The |cos| Gram matrix is one TensorFlow
  * matmul (3072 x 200 x 3072 takes milliseconds; a Java loop takes about a second per layer).
  *
- * <p>The step maps a layer's features (a {@link FloatTensor} of activations, see
- * {@link org.ppruning.features.LayerFeatures}) to the immutable {@link DistanceMatrix} the clustering step
- * reads. It is an instance rather than a static function because it owns the TensorFlow graph and
- * session of that matmul, built once per run and closed with it.
+ * <p>The step maps a layer's features (a {@link FloatTensor} of activations, see {@link
+ * org.ppruning.features.LayerFeatures}) to the immutable {@link DistanceMatrix} the clustering
+ * step reads. It is an instance rather than a static function because it owns the TensorFlow
+ * graph and session of that matmul, built once per run and closed with it.
  */
 public final class Distances implements AutoCloseable {
   private final Graph graph = new Graph();

@@ -77,13 +77,13 @@ public record PruneSettings(Method method, LinkageMode linkage, Budget.Kind kind
 
     private Builder() {}
 
-    /** How units are chosen; default {@value PruneSettings#DEFAULT_METHOD}. */
+    /** How units are chosen; default p-pruning. */
     public Builder method(Method method) {
       this.method = method;
       return this;
     }
 
-    /** REFERENCE (as the paper's code) or DIRECT; default {@value PruneSettings#DEFAULT_LINKAGE}. */
+    /** REFERENCE (as the paper's code) or DIRECT; default reference. */
     public Builder linkage(LinkageMode linkage) {
       this.linkage = linkage;
       return this;
