@@ -12,6 +12,7 @@ import org.ppruning.data.SplitData;
 import org.ppruning.data.Tasks;
 import org.ppruning.data.TextDocument;
 import org.ppruning.eval.MaskedLm;
+import org.ppruning.features.ActivationFeatures;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.importer.Imported;
@@ -20,15 +21,14 @@ import org.ppruning.model.CostModel;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.UnitRemoval;
 import org.ppruning.model.Weights;
-import org.ppruning.pruning.ActivationFeatures;
 import org.ppruning.pruning.Budget;
-import org.ppruning.pruning.FeatureCollector;
-import org.ppruning.pruning.Method;
-import org.ppruning.pruning.PPruning;
 import org.ppruning.pruning.PruningPlan;
 import org.ppruning.pruning.Rewrite;
-import org.ppruning.pruning.SampleSelection;
 import org.ppruning.pruning.clustering.LinkageMode;
+import org.ppruning.pruning.run.Method;
+import org.ppruning.pruning.run.PPruning;
+import org.ppruning.pruning.run.SampleSelection;
+import org.ppruning.summary.FeatureCollector;
 import org.ppruning.tokenize.TextTokenizer;
 
 /**

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.ppruning.catalog.ModelCatalog;
 import org.ppruning.data.Sample;
 import org.ppruning.data.Tasks;
+import org.ppruning.features.ActivationFeatures;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.importer.Imported;
@@ -14,14 +15,13 @@ import org.ppruning.importer.ModelSource;
 import org.ppruning.model.CostModel;
 import org.ppruning.model.UnitRemoval;
 import org.ppruning.model.Weights;
-import org.ppruning.pruning.ActivationFeatures;
 import org.ppruning.pruning.Budget;
-import org.ppruning.pruning.FeatureCollector;
-import org.ppruning.pruning.Method;
-import org.ppruning.pruning.PPruning;
 import org.ppruning.pruning.Rewrite;
-import org.ppruning.pruning.SampleSelection;
 import org.ppruning.pruning.clustering.LinkageMode;
+import org.ppruning.pruning.run.Method;
+import org.ppruning.pruning.run.PPruning;
+import org.ppruning.pruning.run.SampleSelection;
+import org.ppruning.summary.FeatureCollector;
 import org.ppruning.tokenize.TextTokenizer;
 
 /**

@@ -11,16 +11,15 @@ import org.ppruning.data.Sample;
 import org.ppruning.data.SampleFiles;
 import org.ppruning.data.Split;
 import org.ppruning.data.Tasks;
+import org.ppruning.features.ActivationFeatures;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.ModelSpec;
-import org.ppruning.pruning.ActivationFeatures;
-import org.ppruning.pruning.Budget;
-import org.ppruning.pruning.FeatureCollector;
-import org.ppruning.pruning.Method;
-import org.ppruning.pruning.PruneRun;
-import org.ppruning.pruning.PruneSettings;
-import org.ppruning.pruning.SampleSelection;
+import org.ppruning.pruning.run.Method;
+import org.ppruning.pruning.run.PruneRun;
+import org.ppruning.pruning.run.PruneSettings;
+import org.ppruning.pruning.run.SampleSelection;
+import org.ppruning.summary.FeatureCollector;
 import org.ppruning.tokenize.TextTokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -133,9 +132,24 @@ final class PruneCommand implements Callable<Integer> {
     if (batch <= 0) {
       throw new IllegalArgumentException("--batch must be > 0");
     }
-    PruneSettings settings = new PruneSettings(Method.of(method), PruneSettings.linkage(linkage),
-        params ? Budget.Kind.PARAMS : Budget.Kind.FLOPS, keep, lambda, headsKeep, neuronsKeep,
-        seqLen, seed, tokens);
+    PruneSettings.Builder b = PruneSettings.builder().method(Method.of(method))
+        .linkage(PruneSettings.linkage(linkage)).lambda(lambda).seed(seed).tokens(tokens);
+    if (params) {
+      b.paramsKeep(keep);
+    } else {
+      b.flopsKeep(keep);
+    }
+    // Unset options keep the builder's defaults (the lambda split, the samples' mean length).
+    if (headsKeep != null) {
+      b.headsKeep(headsKeep);
+    }
+    if (neuronsKeep != null) {
+      b.neuronsKeep(neuronsKeep);
+    }
+    if (seqLen != null) {
+      b.seqLen(seqLen);
+    }
+    PruneSettings settings = b.build();
     Map<String, Double> seconds = new LinkedHashMap<>();
     ArtifactCache cache = ArtifactCache.defaultCache();
 

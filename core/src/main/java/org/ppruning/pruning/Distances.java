@@ -3,6 +3,7 @@ package org.ppruning.pruning;
 import java.util.Arrays;
 import org.ppruning.graph.Tensors;
 import org.ppruning.model.FloatTensor;
+import org.ppruning.pruning.clustering.DistanceMatrix;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -27,6 +28,11 @@ import org.tensorflow.types.TFloat32;
  * A unit whose activations are all zero has cosine 0 with everything (distance 1), as in the
  * reference's torch cosine; the diagonal is exactly 0. The |cos| Gram matrix is one TensorFlow
  * matmul (3072 x 200 x 3072 takes milliseconds; a Java loop takes about a second per layer).
+ *
+ * <p>The step maps a layer's features (a {@link FloatTensor} of activations, see {@link
+ * org.ppruning.features.LayerFeatures}) to the immutable {@link DistanceMatrix} the clustering
+ * step reads. It is an instance rather than a static function because it owns the TensorFlow
+ * graph and session of that matmul, built once per run and closed with it.
  */
 public final class Distances implements AutoCloseable {
   private final Graph graph = new Graph();
@@ -64,8 +70,11 @@ public final class Distances implements AutoCloseable {
     }
   }
 
-  /** Neuron distances {@code 1 - |cos|}: row-major [n, n], zero diagonal. */
-  public float[] neurons(FloatTensor activations) {
+  /**
+   * Neuron distances {@code 1 - |cos|} between the columns of activations [k, n]: n units,
+   * symmetric, zero diagonal.
+   */
+  public DistanceMatrix neurons(FloatTensor activations) {
     float[] d = absCosine(activations);
     int n = (int) activations.dim(1);
     for (int i = 0; i < d.length; i++) {
@@ -79,11 +88,14 @@ public final class Distances implements AutoCloseable {
         d[j * n + i] = m;
       }
     }
-    return d;
+    return DistanceMatrix.ofRowMajor(n, d);
   }
 
-  /** Head distances from context vectors [k, heads * headSize]: row-major [heads, heads]. */
-  public float[] heads(FloatTensor contexts, int headSize) {
+  /** Head distances from context vectors [k, heads * headSize]: one unit per head. */
+  public DistanceMatrix heads(FloatTensor contexts, int headSize) {
+    if (headSize <= 0) {
+      throw new IllegalArgumentException("head size must be > 0, got " + headSize);
+    }
     int w = (int) contexts.dim(1);
     if (w % headSize != 0) {
       throw new IllegalArgumentException("context width " + w + " is not a multiple of the head"
@@ -103,7 +115,7 @@ public final class Distances implements AutoCloseable {
         d[b * h + a] = dist;
       }
     }
-    return d;
+    return DistanceMatrix.ofRowMajor(h, d);
   }
 
   /**

@@ -16,13 +16,58 @@ public final class ThresholdSearch {
   private ThresholdSearch() {}
 
   /**
-   * The result for one unit kind.
+   * The result for one unit kind. Immutable: {@code perLayer} is copied in and out.
    *
-   * @param threshold distance threshold (merges at heights <= it are applied)
-   * @param perLayer  clusters, and so kept units, per layer
-   * @param cost      cost of the kept units
+   * @param threshold distance threshold (merges at heights <= it are applied), finite and
+   *                  {@code >= 0}
+   * @param perLayer  clusters, and so kept units, per layer, each {@code >= 0}
+   * @param cost      cost of the kept units, {@code >= 0}
    */
-  public record Cut(double threshold, int[] perLayer, double cost) {}
+  public record Cut(double threshold, int[] perLayer, double cost) {
+
+    public Cut {
+      if (!(threshold >= 0) || Double.isInfinite(threshold)) {
+        throw new IllegalArgumentException("threshold must be finite and >= 0, got " + threshold);
+      }
+      if (perLayer == null) {
+        throw new IllegalArgumentException("kept units per layer are missing");
+      }
+      perLayer = perLayer.clone();
+      for (int l = 0; l < perLayer.length; l++) {
+        if (perLayer[l] < 0) {
+          throw new IllegalArgumentException("layer " + l + " keeps " + perLayer[l]
+              + " units, expected >= 0");
+        }
+      }
+      if (!(cost >= 0)) {
+        throw new IllegalArgumentException("kept cost must be >= 0, got " + cost);
+      }
+    }
+
+    /** A copy of the kept units per layer. */
+    @Override
+    public int[] perLayer() {
+      return perLayer.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Cut c && Double.compare(threshold, c.threshold) == 0
+          && Arrays.equals(perLayer, c.perLayer) && Double.compare(cost, c.cost) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * (31 * Double.hashCode(threshold) + Arrays.hashCode(perLayer))
+          + Double.hashCode(cost);
+    }
+
+    @Override
+    public String toString() {
+      return "Cut[threshold=" + threshold + ", perLayer=" + Arrays.toString(perLayer) + ", cost="
+          + cost + "]";
+    }
+  }
 
   /**
    * @param trees    per layer, the dendrogram of its units, or null for a layer with none

@@ -1,6 +1,6 @@
 package org.ppruning.summary;
 
-import org.ppruning.pruning.TokenSampler;
+import org.ppruning.features.TokenSampler;
 import org.ppruning.summary.proto.TokenKey;
 
 /** A token's identity and sampling hash, ordered as {@link TokenSampler#compare} orders them. */

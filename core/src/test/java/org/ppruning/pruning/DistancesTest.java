@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.ppruning.model.FloatTensor;
+import org.ppruning.pruning.clustering.DistanceMatrix;
 
 class DistancesTest {
   /** Neurons: 1 - |cos|; a scaled or negated copy is at distance 0, an orthogonal one at 1. */
@@ -17,14 +18,15 @@ class DistancesTest {
       0, 0, 0, 0};
     // n0 = (1,2,0), n2 = (0,1,0): cos = 2/sqrt(5).
     try (Distances d = new Distances()) {
-      float[] m = d.neurons(new FloatTensor(new long[] {3, 4}, x));
-      assertEquals(0f, m[0 * 4 + 1], 1e-6);
-      assertEquals(1 - 2 / Math.sqrt(5), m[0 * 4 + 2], 1e-6);
-      assertEquals(1f, m[0 * 4 + 3], 0f, "an all-zero neuron is at distance 1");
+      DistanceMatrix m = d.neurons(new FloatTensor(new long[] {3, 4}, x));
+      assertEquals(4, m.size());
+      assertEquals(0f, m.get(0, 1), 1e-6);
+      assertEquals(1 - 2 / Math.sqrt(5), m.get(0, 2), 1e-6);
+      assertEquals(1f, m.get(0, 3), 0f, "an all-zero neuron is at distance 1");
       for (int i = 0; i < 4; i++) {
-        assertEquals(0f, m[i * 4 + i], 0f);
+        assertEquals(0f, m.get(i, i), 0f);
         for (int j = 0; j < 4; j++) {
-          assertEquals(m[i * 4 + j], m[j * 4 + i], 0f);
+          assertEquals(m.get(i, j), m.get(j, i), 0f);
         }
       }
     }
@@ -48,11 +50,12 @@ class DistancesTest {
       }
     }
     try (Distances d = new Distances()) {
-      float[] m = d.heads(new FloatTensor(new long[] {k, 12}, x), dh);
-      assertEquals(0f, m[0 * 3 + 1], 1e-6);
-      assertEquals(m[0 * 3 + 1], m[1 * 3 + 0], 0f);
-      assertTrue(m[0 * 3 + 2] > 0.5, "unrelated heads are far apart: " + m[2]);
-      assertEquals(0f, m[2 * 3 + 2], 0f);
+      DistanceMatrix m = d.heads(new FloatTensor(new long[] {k, 12}, x), dh);
+      assertEquals(3, m.size());
+      assertEquals(0f, m.get(0, 1), 1e-6);
+      assertEquals(m.get(0, 1), m.get(1, 0), 0f);
+      assertTrue(m.get(0, 2) > 0.5, "unrelated heads are far apart: " + m.get(0, 2));
+      assertEquals(0f, m.get(2, 2), 0f);
     }
   }
 

@@ -25,19 +25,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ppruning.data.Sample;
+import org.ppruning.features.ActivationFeatures;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
 import org.ppruning.model.Weights;
-import org.ppruning.pruning.ActivationFeatures;
-import org.ppruning.pruning.Budget;
-import org.ppruning.pruning.FeatureCollector;
-import org.ppruning.pruning.Method;
-import org.ppruning.pruning.PruneRun;
-import org.ppruning.pruning.PruneSettings;
 import org.ppruning.pruning.clustering.LinkageMode;
+import org.ppruning.pruning.run.Method;
+import org.ppruning.pruning.run.PruneRun;
+import org.ppruning.pruning.run.PruneSettings;
 import org.ppruning.stream.PrunerCheckpoint.Partition;
+import org.ppruning.summary.FeatureCollector;
 import org.ppruning.summary.ProfileBatch;
 import org.ppruning.summary.Summaries;
 import org.ppruning.summary.SummaryBuilder;
@@ -56,8 +55,8 @@ class PrunerEngineTest {
   static final int K = 60;
   static final long SEED = 7;
   static final Partition P0 = new Partition(Topics.SUMMARIES, 0);
-  static final PruneSettings SETTINGS = new PruneSettings(Method.P_PRUNING,
-      LinkageMode.REFERENCE, Budget.Kind.FLOPS, 0.6, 5, null, null, null, SEED, K);
+  static final PruneSettings SETTINGS = PruneSettings.builder().method(Method.P_PRUNING)
+      .linkage(LinkageMode.REFERENCE).flopsKeep(0.6).lambda(5).seed(SEED).tokens(K).build();
 
   static ModelSpec spec;
   static Weights weights;
@@ -319,8 +318,8 @@ class PrunerEngineTest {
     // A checkpoint made with other settings is refused at start, naming the file.
     Path file = tmp.resolve("x.ckpt");
     e.checkpoint().write(file);
-    PruneSettings k50 = new PruneSettings(Method.P_PRUNING, LinkageMode.REFERENCE,
-        Budget.Kind.FLOPS, 0.6, 5, null, null, null, SEED, 50);
+    PruneSettings k50 = PruneSettings.builder().method(Method.P_PRUNING)
+        .linkage(LinkageMode.REFERENCE).flopsKeep(0.6).lambda(5).seed(SEED).tokens(50).build();
     IOException x = assertThrows(IOException.class, () -> PrunerEngine.open(file,
         new ModelRepository(tmp.resolve("repo")), new PrunerEngine.Settings(k50, 1, 1, 0),
         task -> new PrunerEngine.Base("tiny", spec, weights, tokenizer)));

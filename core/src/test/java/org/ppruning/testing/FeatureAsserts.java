@@ -3,8 +3,8 @@ package org.ppruning.testing;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.ppruning.pruning.ActivationFeatures;
-import org.ppruning.pruning.LayerFeatures;
+import org.ppruning.features.ActivationFeatures;
+import org.ppruning.features.LayerFeatures;
 
 /** Assertions on activation features shared by core's and the services' tests. */
 public final class FeatureAsserts {

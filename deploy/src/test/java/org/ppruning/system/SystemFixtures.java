@@ -15,14 +15,14 @@ import java.util.function.DoublePredicate;
 import org.ppruning.importer.ModelLoader;
 import org.ppruning.data.Sample;
 import org.ppruning.demo.ServiceMetrics;
+import org.ppruning.features.ActivationFeatures;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.local.Service;
 import org.ppruning.model.LayerSpec;
-import org.ppruning.pruning.ActivationFeatures;
-import org.ppruning.pruning.FeatureCollector;
-import org.ppruning.pruning.PruneRun;
-import org.ppruning.pruning.PruneSettings;
+import org.ppruning.pruning.run.PruneRun;
+import org.ppruning.pruning.run.PruneSettings;
+import org.ppruning.summary.FeatureCollector;
 import org.ppruning.tokenize.TextTokenizer;
 
 /** What the system tests share: the batch path as the reference, unit comparison, metric waits. */

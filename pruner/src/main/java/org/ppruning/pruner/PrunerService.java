@@ -47,9 +47,8 @@ import org.jboss.logging.Logger;
 import org.ppruning.importer.ModelLoader;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
-import org.ppruning.pruning.Budget;
-import org.ppruning.pruning.Method;
-import org.ppruning.pruning.PruneSettings;
+import org.ppruning.pruning.run.Method;
+import org.ppruning.pruning.run.PruneSettings;
 import org.ppruning.stream.ModelEvent;
 import org.ppruning.stream.ModelRepository;
 import org.ppruning.stream.PrunerCheckpoint.Partition;
@@ -141,9 +140,9 @@ public class PrunerService implements ServiceIdentity {
   private void run() {
     try {
       state = "loading";
-      PruneSettings prune = new PruneSettings(Method.of(config.method()),
-          PruneSettings.linkage(config.linkage()), Budget.Kind.FLOPS, config.flopsKeep(),
-          config.lambda(), null, null, null, config.seed(), config.tokens());
+      PruneSettings prune = PruneSettings.builder().method(Method.of(config.method()))
+          .linkage(PruneSettings.linkage(config.linkage())).flopsKeep(config.flopsKeep())
+          .lambda(config.lambda()).seed(config.seed()).tokens(config.tokens()).build();
       PrunerEngine.Settings settings = new PrunerEngine.Settings(prune, config.minSamples(),
           config.everySamples(), config.minChange());
       base(config.defaultModel()); // the default model is loaded before anything is read

@@ -44,22 +44,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ppruning.data.Sample;
+import org.ppruning.features.ActivationFeatures;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
 import org.ppruning.model.TokenizerSpec;
-import org.ppruning.pruning.ActivationFeatures;
-import org.ppruning.pruning.Budget;
-import org.ppruning.pruning.FeatureCollector;
-import org.ppruning.pruning.Method;
-import org.ppruning.pruning.PruneRun;
-import org.ppruning.pruning.PruneSettings;
 import org.ppruning.pruning.clustering.LinkageMode;
+import org.ppruning.pruning.run.Method;
+import org.ppruning.pruning.run.PruneRun;
+import org.ppruning.pruning.run.PruneSettings;
 import org.ppruning.stream.ModelEvent;
 import org.ppruning.stream.ModelRepository;
 import org.ppruning.stream.PrunerCheckpoint.Partition;
 import org.ppruning.stream.PrunerEngine;
+import org.ppruning.summary.FeatureCollector;
 import org.ppruning.summary.ProfileBatch;
 import org.ppruning.summary.Summaries;
 import org.ppruning.summary.SummaryBuilder;
@@ -79,8 +78,8 @@ class PrunerServiceIT {
   static final String TASK = "sst2";
   static final int K = 60;
   static final long SEED = 7;
-  static final PruneSettings SETTINGS = new PruneSettings(Method.P_PRUNING,
-      LinkageMode.REFERENCE, Budget.Kind.FLOPS, 0.6, 5, null, null, null, SEED, K);
+  static final PruneSettings SETTINGS = PruneSettings.builder().method(Method.P_PRUNING)
+      .linkage(LinkageMode.REFERENCE).flopsKeep(0.6).lambda(5).seed(SEED).tokens(K).build();
 
   @TempDir static Path tmp;
   static Path modelDir;

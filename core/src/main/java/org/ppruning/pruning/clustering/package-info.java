@@ -1,7 +1,10 @@
 /**
- * The clustering step of P-pruning (Wang et al., "Pruning before Fine-tuning", LREC-COLING 2024):
- * per layer, units whose activations behave alike are grouped by agglomerative clustering, and
- * the budget step later keeps one unit per cluster.
+ * The clustering step of P-pruning (step 3 in docs/pruning.md; Wang et al., "Pruning before
+ * Fine-tuning", LREC-COLING 2024, whose Sec. 3.3 cuts the result at a threshold): per layer, units
+ * whose activations behave alike are grouped by agglomerative clustering, and the budget step
+ * later keeps one unit per cluster. Both records here are immutable: {@code DistanceMatrix}
+ * (step 2's result, made by {@code pruning.Distances}) and {@code Dendrogram} copy their arrays
+ * in and out; the kernels read them through {@code toSquare()}, once per layer.
  *
  * <p>{@link org.ppruning.pruning.clustering.DistanceMatrix} (one layer's pairwise distances) goes
  * through a {@link org.ppruning.pruning.clustering.Linkage} to a

@@ -1,4 +1,4 @@
-package org.ppruning.pruning;
+package org.ppruning.features;
 
 import static org.junit.jupiter.api.Assertions.*;
 

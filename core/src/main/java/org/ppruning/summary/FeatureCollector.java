@@ -1,22 +1,18 @@
-package org.ppruning.pruning;
+package org.ppruning.summary;
 
-import org.ppruning.util.Progress;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.ppruning.data.Sample;
+import org.ppruning.features.ActivationFeatures;
+import org.ppruning.features.TokenSampler;
 import org.ppruning.graph.TransformerModel;
-import org.ppruning.summary.ProfileBatch;
-import org.ppruning.summary.SampleEncoding;
-import org.ppruning.summary.Summaries;
-import org.ppruning.summary.SummaryBuilder;
-import org.ppruning.summary.SummaryState;
-import org.ppruning.summary.TokenizedSample;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.SummaryConfig;
 import org.ppruning.tokenize.TextTokenizer;
+import org.ppruning.util.Progress;
 
 /**
  * Step 1: runs the model's {@code profile} signature over task samples and gathers, per layer,

@@ -1,15 +1,24 @@
-package org.ppruning.pruning;
+package org.ppruning.pruning.run;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.ppruning.features.ActivationFeatures;
+import org.ppruning.features.LayerFeatures;
 import org.ppruning.model.FloatTensor;
 import org.ppruning.model.ModelLayout;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.UnitTensor;
 import org.ppruning.model.Weights;
+import org.ppruning.pruning.Budget;
+import org.ppruning.pruning.Distances;
+import org.ppruning.pruning.PruningPlan;
+import org.ppruning.pruning.Rewrite;
+import org.ppruning.pruning.Selection;
+import org.ppruning.pruning.ThresholdSearch;
 import org.ppruning.pruning.clustering.Clustering;
 import org.ppruning.pruning.clustering.Dendrogram;
 import org.ppruning.pruning.clustering.DistanceMatrix;
@@ -18,7 +27,7 @@ import org.ppruning.pruning.clustering.LinkageMode;
 /**
  * P-pruning (Wang et al., "Pruning before Fine-tuning", LREC-COLING 2024) from features to plan:
  * distances (step 2), clustering (3), global thresholds under the budget (4) and selection (5).
- * Step 1 is {@link FeatureCollector}; step 6 is {@link Rewrite}.
+ * Step 1 is {@link org.ppruning.summary.FeatureCollector}; step 6 is {@link Rewrite}.
  */
 public final class PPruning {
   private PPruning() {}
@@ -43,7 +52,31 @@ public final class PPruning {
    */
   public record Result(PruningPlan plan, ThresholdSearch.Cut heads, ThresholdSearch.Cut neurons,
       List<int[]> headClusters, List<int[]> neuronClusters, Budget.Targets targets,
-      Map<String, Double> seconds) {}
+      Map<String, Double> seconds) {
+
+    /** Copies the cluster sizes and timings (kept in stage order), so a result never changes. */
+    public Result {
+      headClusters = copy(headClusters);
+      neuronClusters = copy(neuronClusters);
+      seconds = Collections.unmodifiableMap(new LinkedHashMap<>(seconds));
+    }
+
+    /** Copies of the head cluster sizes, per layer. */
+    @Override
+    public List<int[]> headClusters() {
+      return copy(headClusters);
+    }
+
+    /** Copies of the neuron cluster sizes, per layer. */
+    @Override
+    public List<int[]> neuronClusters() {
+      return copy(neuronClusters);
+    }
+
+    private static List<int[]> copy(List<int[]> perLayer) {
+      return perLayer.stream().map(int[]::clone).toList();
+    }
+  }
 
   public static Result plan(ModelSpec spec, Weights weights, ActivationFeatures f, Config c) {
     if (f.layers().size() != spec.numLayers()) {
@@ -61,13 +94,15 @@ public final class PPruning {
       for (int l = 0; l < spec.numLayers(); l++) {
         LayerFeatures lf = f.layers().get(l);
         long a = System.nanoTime();
-        float[] hd = spec.layers().get(l).heads() == 0 ? null : d.heads(lf.heads(), f.headSize());
-        float[] nd = spec.layers().get(l).ffn() == 0 ? null : d.neurons(lf.neurons());
+        int heads = spec.layers().get(l).heads();
+        int ffn = spec.layers().get(l).ffn();
+        DistanceMatrix hd = heads == 0 ? null : d.heads(lf.heads(), f.headSize());
+        DistanceMatrix nd = ffn == 0 ? null : d.neurons(lf.neurons());
         distSecs += (System.nanoTime() - a) / 1e9;
-        headTrees.add(hd == null ? null : Clustering.fit(
-            DistanceMatrix.ofRowMajor(spec.layers().get(l).heads(), hd), c.linkage()));
-        neuronTrees.add(nd == null ? null : Clustering.fit(
-            DistanceMatrix.ofRowMajor(spec.layers().get(l).ffn(), nd), c.linkage()));
+        checkUnits(l, "heads", hd, heads);
+        checkUnits(l, "neurons", nd, ffn);
+        headTrees.add(hd == null ? null : Clustering.fit(hd, c.linkage()));
+        neuronTrees.add(nd == null ? null : Clustering.fit(nd, c.linkage()));
       }
     }
     seconds.put("distances", distSecs);
@@ -153,6 +188,14 @@ public final class PPruning {
       }
     }
     return new PruningPlan(keepHeads, keepNeurons);
+  }
+
+  /** The features must describe the model's units, not another model's. */
+  private static void checkUnits(int layer, String unit, DistanceMatrix d, int expected) {
+    if (d != null && d.size() != expected) {
+      throw new IllegalArgumentException("layer " + layer + ": features hold " + d.size() + " "
+          + unit + ", the model has " + expected);
+    }
   }
 
   private static int[] labels(Dendrogram d, double threshold) {

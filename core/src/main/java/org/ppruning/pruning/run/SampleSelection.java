@@ -1,8 +1,9 @@
-package org.ppruning.pruning;
+package org.ppruning.pruning.run;
 
 import java.util.ArrayList;
 import java.util.List;
 import org.ppruning.data.Sample;
+import org.ppruning.features.TokenSampler;
 
 /**
  * Caps the number of samples profiled: keeps the {@code max} samples with the smallest hash of

@@ -1,4 +1,4 @@
-package org.ppruning.pruning;
+package org.ppruning.pruning.run;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -10,13 +10,19 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.ppruning.data.Sample;
+import org.ppruning.features.ActivationFeatures;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.BertLayout;
 import org.ppruning.model.FloatTensor;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
 import org.ppruning.model.Weights;
+import org.ppruning.pruning.Budget;
+import org.ppruning.pruning.PruningPlan;
+import org.ppruning.pruning.Rewrite;
+import org.ppruning.pruning.Selection;
 import org.ppruning.pruning.clustering.LinkageMode;
+import org.ppruning.summary.FeatureCollector;
 import org.ppruning.tokenize.TextTokenizer;
 
 /** The algorithm end to end on a tiny BERT with planted redundant units. */

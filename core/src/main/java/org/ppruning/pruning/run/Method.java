@@ -1,4 +1,4 @@
-package org.ppruning.pruning;
+package org.ppruning.pruning.run;
 
 import java.util.Locale;
 

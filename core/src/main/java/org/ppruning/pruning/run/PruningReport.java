@@ -1,4 +1,4 @@
-package org.ppruning.pruning;
+package org.ppruning.pruning.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.ppruning.features.ActivationFeatures;
 import org.ppruning.model.CostModel;
 import org.ppruning.model.ModelSpec;
 

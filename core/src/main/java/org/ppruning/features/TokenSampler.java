@@ -1,4 +1,4 @@
-package org.ppruning.pruning;
+package org.ppruning.features;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,15 +1,18 @@
-package org.ppruning.pruning;
+package org.ppruning.pruning.run;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.ppruning.features.ActivationFeatures;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.UnitRemoval;
 import org.ppruning.model.Weights;
+import org.ppruning.pruning.Budget;
+import org.ppruning.pruning.Rewrite;
 
 /**
  * Steps 2-6 from features to a pruned model: plan ({@link PPruning}), rewrite ({@link Rewrite})
