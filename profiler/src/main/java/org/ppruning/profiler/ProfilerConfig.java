@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.ppruning.stream.Topics;
+import org.ppruning.service.KafkaSettings;
 
 /**
  * Settings of the profiler service, read from {@code ppruning.profiler.*} (defaults: the batch
@@ -66,34 +66,15 @@ public interface ProfilerConfig {
     @WithDefault("reject")
     String tooLong();
 
-    /** The consumer group: instances of one group share the sample partitions. */
-    @WithDefault("ppruning-profiler")
-    String group();
-
-    /** Topic names. */
-    TopicNames topics();
-
-    /** Partitions of topics this service creates when they are missing. */
-    @WithDefault("3")
-    int partitions();
-
-    /** Replication factor of topics this service creates. */
-    @WithDefault("1")
-    short replicationFactor();
+    /**
+     * Kafka: {@code kafka.group} (default {@code ppruning-profiler}; instances of one group share
+     * the sample partitions), {@code kafka.topics.samples|dlq|summaries}, {@code
+     * kafka.partitions} and {@code kafka.replication-factor} of the topics it creates, per-client
+     * overrides {@code kafka.consumer|producer|admin.*}. The broker: {@code kafka.bootstrap.servers}.
+     */
+    KafkaSettings kafka();
 
     /** Wait before the consumer loop starts again after a Kafka failure. */
     @WithDefault("2s")
     Duration restartBackoff();
-
-    /** Topic names (defaults: {@link Topics}). */
-    interface TopicNames {
-        @WithDefault(Topics.SAMPLES)
-        String samples();
-
-        @WithDefault(Topics.SAMPLES_DLQ)
-        String dlq();
-
-        @WithDefault(Topics.SUMMARIES)
-        String summaries();
-    }
 }

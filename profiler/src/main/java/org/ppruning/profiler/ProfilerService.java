@@ -1,99 +1,75 @@
 package org.ppruning.profiler;
 
-import java.nio.file.Path;
-import org.ppruning.service.ServiceIdentity;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
-import org.ppruning.importer.ModelLoader;
-import org.ppruning.fetch.ArtifactCache;
-import org.ppruning.graph.TransformerModel;
+import org.ppruning.service.KafkaClients;
+import org.ppruning.service.KafkaSettings;
+import org.ppruning.service.RenamedKeys;
+import org.ppruning.service.RestartLoop;
+import org.ppruning.service.ServiceIdentity;
 import org.ppruning.stream.ProfilerEngine;
 import org.ppruning.stream.SampleRecords;
-import org.ppruning.tokenize.TextTokenizer;
 
 /**
- * Runs the profiler on one managed thread: loads the task models (readiness stays DOWN until
- * they are), creates missing topics, then runs {@link SampleLoop}, starting it again after a
- * Kafka failure. All profiling logic is in core ({@link ProfilerEngine}, {@link SampleRecords}).
+ * Runs the profiler in a {@link RestartLoop}: the first run loads the task models (readiness
+ * stays DOWN until they are; a model that cannot load, or an invalid setting, ends the loop for
+ * good), every run creates missing topics and then consumes with {@link SampleLoop}. All
+ * profiling and batching logic is in core ({@link ProfilerEngine}, {@link
+ * org.ppruning.stream.BatchPlanner}).
  */
 @ApplicationScoped
 public class ProfilerService implements ServiceIdentity {
     private static final Logger LOG = Logger.getLogger(ProfilerService.class);
 
-    /** Where the service is. */
-    public enum Phase { LOADING_MODELS, STARTING, CONSUMING, RESTARTING, FAILED, STOPPED }
+    /** Keys renamed when the Kafka settings moved under {@code kafka.} (docs/operations.md). */
+    static final Map<String, String> RENAMED = Map.of(
+            "ppruning.profiler.group", "ppruning.profiler.kafka.group",
+            "ppruning.profiler.topics.", "ppruning.profiler.kafka.topics.",
+            "ppruning.profiler.partitions", "ppruning.profiler.kafka.partitions",
+            "ppruning.profiler.replication-factor", "ppruning.profiler.kafka.replication-factor");
 
     private final ProfilerConfig config;
     private final MeterRegistry registry;
-    private final String bootstrap;
-    private final AtomicLong lag = new AtomicLong();
-    private volatile Phase phase = Phase.LOADING_MODELS;
-    private volatile String problem;
-    private volatile Map<String, String> loadedModels = Map.of();
-    private volatile SampleLoop loop;
-    private volatile boolean stopping;
-    private Thread worker;
-    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final TaskModels models = new TaskModels();
+    private ProfilerMetrics metrics;
+    private volatile RestartLoop loop;
+    // Set by the first run, kept across restarts (the engine carries each task's running state).
+    private KafkaClients clients;
+    private SampleLoop.Settings settings;
+    private SampleRecords records;
+    private ProfilerEngine engine;
 
-    ProfilerService(ProfilerConfig config, MeterRegistry registry,
-            @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
-            String bootstrap) {
+    ProfilerService(ProfilerConfig config, MeterRegistry registry) {
         this.config = config;
         this.registry = registry;
-        this.bootstrap = bootstrap;
     }
 
     void onStart(@Observes StartupEvent e) {
-        Gauge.builder("ppruning.profiler.consumer.lag", lag, AtomicLong::get)
-                .description("Sample records of the assigned partitions not yet committed")
-                .register(registry);
-        SampleLoop.registerMeters(registry);
-        registry.counter("ppruning.profiler.restarts");
-        worker = new Thread(this::work, "ppruning-profiler");
-        worker.start();
+        RenamedKeys.check(ConfigProvider.getConfig(), RENAMED);
+        metrics = new ProfilerMetrics(registry);
+        loop = new RestartLoop("ppruning-profiler", config.restartBackoff(), this::run,
+                metrics::restarted);
+        loop.start();
     }
 
     void onStop(@Observes ShutdownEvent e) throws InterruptedException {
-        stopping = true;
-        SampleLoop l = loop;
+        RestartLoop l = loop;
         if (l != null) {
-            l.stop();
+            l.stop(Duration.ofSeconds(60)); // a batch in hand is finished, not interrupted
         }
-        if (worker != null) {
-            if (phase == Phase.RESTARTING) {
-                worker.interrupt(); // ends the back-off; a batch in hand is finished, not interrupted
-            }
-            worker.join(60_000);
-        }
-        synchronized (owned) {
-            for (AutoCloseable c : owned) {
-                try {
-                    c.close();
-                } catch (Exception ex) {
-                    LOG.warn("closing " + c, ex);
-                }
-            }
-            owned.clear();
-        }
-        phase = Phase.STOPPED;
+        models.close();
     }
 
     @Override
@@ -106,116 +82,65 @@ public class ProfilerService implements ServiceIdentity {
         return config.workDir();
     }
 
-    public Phase phase() {
-        return phase;
+    /** Where the consumer loop is. */
+    public RestartLoop.Phase phase() {
+        RestartLoop l = loop;
+        return l == null ? RestartLoop.Phase.STARTING : l.phase();
     }
 
-    /** Why the service is not consuming (a model that failed to load, the last Kafka error). */
+    /** Why the loop is not consuming (a model that failed to load, the last Kafka error). */
     public String problem() {
-        return problem;
+        RestartLoop l = loop;
+        return l == null ? null : l.problem();
     }
 
     /** Task -> model, once loaded. */
     public Map<String, String> models() {
-        return loadedModels;
+        return models.loaded();
     }
 
     /** Models loaded and the consumer subscribed and polling. */
     public boolean ready() {
-        SampleLoop l = loop;
-        return phase == Phase.CONSUMING && l != null && l.running();
+        return phase() == RestartLoop.Phase.RUNNING;
     }
 
-    private void work() {
+    /** One run of the loop. */
+    private void run(RestartLoop l) throws Exception {
+        if (engine == null) {
+            setUp();
+        }
+        List<String> created = clients.ensureTopics(topics(), Duration.ofSeconds(30));
+        if (!created.isEmpty()) {
+            LOG.infof("created topics %s", created);
+        }
+        new SampleLoop(clients, settings, records, engine, metrics).run(l);
+    }
+
+    /** Settings and models, once; what cannot work is {@link RestartLoop.Fatal}. */
+    private void setUp() throws RestartLoop.Fatal {
         ProfilerEngine.Settings s;
-        SampleLoop.Settings ls;
-        SampleRecords records;
         try {
             s = new ProfilerEngine.Settings(config.seed(), config.tokens(), config.runSize(),
                     config.maxSummaryBytes(), ProfilerEngine.TooLong.parse(config.tooLong()));
-            ls = new SampleLoop.Settings(bootstrap, config.group(), config.topics().samples(),
-                    config.topics().dlq(), config.topics().summaries(), config.batchSize(),
-                    config.linger(), producerBytes());
+            KafkaSettings.TopicNames t = config.kafka().topics();
+            settings = new SampleLoop.Settings(t.samples(), t.dlq(), t.summaries(),
+                    config.batchSize(), config.linger(), producerBytes());
             records = new SampleRecords(new HashSet<>(config.knownTasks()), config.maxRecordBytes());
+            if (!config.kafka().enabled()) {
+                throw new IllegalArgumentException("ppruning.profiler.kafka.enabled=false: the"
+                        + " profiler reads its samples from Kafka and cannot run without it");
+            }
+            clients = new KafkaClients(KafkaClients.sharedKeys(ConfigProvider.getConfig()),
+                    config.kafka(), "ppruning-profiler");
+            clients.consumerConfig(settings.consumerDefaults()); // refuses contradictions now
         } catch (IllegalArgumentException ex) {
-            fail("invalid ppruning.profiler settings: " + ex.getMessage(), ex);
-            return;
+            throw new RestartLoop.Fatal("invalid ppruning.profiler settings: " + ex.getMessage(), ex);
         }
-        ProfilerEngine engine;
         try {
-            engine = new ProfilerEngine(loadModels(), s);
+            engine = new ProfilerEngine(models.open(config), s);
         } catch (Exception ex) {
-            fail("cannot load the task models: " + ex.getMessage(), ex);
-            return;
+            throw new RestartLoop.Fatal("cannot load the task models: " + ex.getMessage(), ex);
         }
-        while (!stopping) {
-            try {
-                phase = Phase.STARTING;
-                createTopics();
-                loop = new SampleLoop(ls, records, engine, registry, lag);
-                phase = Phase.CONSUMING;
-                problem = null;
-                loop.run();
-            } catch (InterruptedException ex) {
-                break;
-            } catch (Exception ex) {
-                if (stopping) {
-                    break;
-                }
-                phase = Phase.RESTARTING;
-                problem = ex.toString();
-                registry.counter("ppruning.profiler.restarts").increment();
-                LOG.errorf(ex, "consumer loop failed; nothing of the batch in hand was committed;"
-                        + " starting again in %s", config.restartBackoff());
-                try {
-                    Thread.sleep(config.restartBackoff().toMillis());
-                } catch (InterruptedException ie) {
-                    break;
-                }
-            }
-        }
-        phase = Phase.STOPPED;
-    }
-
-    private Map<String, ProfilerEngine.TaskModel> loadModels() throws Exception {
-        Map<String, String> byTask = new LinkedHashMap<>();
-        for (String task : config.knownTasks()) {
-            byTask.put(task, config.models().getOrDefault(task, config.defaultModel()));
-        }
-        for (String task : config.models().keySet()) {
-            if (!byTask.containsKey(task)) {
-                throw new IllegalArgumentException("ppruning.profiler.models." + task
-                        + " names a task that is not in ppruning.profiler.known-tasks "
-                        + config.knownTasks());
-            }
-        }
-        Map<String, ProfilerEngine.TaskModel> open = new HashMap<>();
-        Map<String, ProfilerEngine.TaskModel> out = new HashMap<>();
-        ArtifactCache cache = ArtifactCache.defaultCache();
-        for (var e : byTask.entrySet()) {
-            ProfilerEngine.TaskModel m = open.get(e.getValue());
-            if (m == null) {
-                LOG.infof("loading model %s", e.getValue());
-                TransformerModel model = ModelLoader.open(e.getValue(), cache);
-                synchronized (owned) {
-                    owned.add(model);
-                }
-                if (model.tokenizerJson() == null) {
-                    throw new IllegalArgumentException("model " + e.getValue()
-                            + " has no tokenizer; import it with one");
-                }
-                TextTokenizer tok = TextTokenizer.load(model.tokenizerJson());
-                synchronized (owned) {
-                    owned.add(tok);
-                }
-                m = new ProfilerEngine.TaskModel(model, tok);
-                open.put(e.getValue(), m);
-            }
-            out.put(e.getKey(), m);
-        }
-        loadedModels = Map.copyOf(byTask);
-        LOG.infof("models loaded: %s", byTask);
-        return out;
     }
 
     /** Room for the largest summary or dead letter plus headers. */
@@ -223,41 +148,13 @@ public class ProfilerService implements ServiceIdentity {
         return Math.max(config.maxSummaryBytes(), config.maxRecordBytes()) + (64 << 10);
     }
 
-    private void createTopics() throws Exception {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
-        try (Admin admin = Admin.create(p)) {
-            Set<String> existing = admin.listTopics().names().get();
-            String limit = Integer.toString(producerBytes());
-            List<NewTopic> missing = new ArrayList<>();
-            for (String t : List.of(config.topics().samples(), config.topics().dlq(),
-                    config.topics().summaries())) {
-                if (!existing.contains(t)) {
-                    NewTopic nt = new NewTopic(t, config.partitions(), config.replicationFactor());
-                    if (!t.equals(config.topics().samples())) {
-                        nt.configs(Map.of("max.message.bytes", limit));
-                    }
-                    missing.add(nt);
-                }
-            }
-            if (!missing.isEmpty()) {
-                try {
-                    admin.createTopics(missing).all().get();
-                    LOG.infof("created topics %s", missing.stream().map(NewTopic::name).toList());
-                } catch (java.util.concurrent.ExecutionException ex) {
-                    if (!(ex.getCause()
-                            instanceof org.apache.kafka.common.errors.TopicExistsException)) {
-                        throw ex;
-                    }
-                }
-            }
+    /** The samples topic, and the DLQ and summaries topics with room for their records. */
+    private List<NewTopic> topics() {
+        List<NewTopic> out = new ArrayList<>(List.of(clients.newTopic(settings.samplesTopic())));
+        Map<String, String> limit = Map.of("max.message.bytes", Integer.toString(producerBytes()));
+        for (String t : List.of(settings.dlqTopic(), settings.summariesTopic())) {
+            out.add(clients.newTopic(t).configs(limit));
         }
-    }
-
-    private void fail(String message, Exception ex) {
-        problem = message;
-        phase = Phase.FAILED;
-        LOG.error(message, ex);
+        return out;
     }
 }

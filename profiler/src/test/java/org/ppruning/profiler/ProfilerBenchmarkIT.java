@@ -1,6 +1,9 @@
 package org.ppruning.profiler;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,8 +12,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -21,6 +23,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.ppruning.importer.ModelLoader;
+import org.ppruning.service.KafkaClients;
+import org.ppruning.service.KafkaSettings;
+import org.ppruning.service.RestartLoop;
 import org.ppruning.data.Sample;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
@@ -121,24 +126,27 @@ class ProfilerBenchmarkIT {
                         ProfilerEngine.Settings.defaults().maxSummaryBytes(),
                         ProfilerEngine.TooLong.REJECT));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        SampleLoop loop = new SampleLoop(new SampleLoop.Settings(bootstrap,
-                "bench-" + UUID.randomUUID(), topic, prefix + ".dlq", prefix + ".summaries",
-                batch, Duration.ofMillis(200), 1 << 20),
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(Map.of("kafka.bootstrap.servers", bootstrap,
+                        "ppruning.profiler.kafka.group", "bench-" + UUID.randomUUID()), "bench", 100))
+                .withMapping(KafkaSettings.class, "ppruning.profiler.kafka")
+                .build();
+        KafkaClients clients = new KafkaClients(KafkaClients.sharedKeys(config),
+                config.getConfigMapping(KafkaSettings.class, "ppruning.profiler.kafka"), "bench");
+        SampleLoop loop = new SampleLoop(clients, new SampleLoop.Settings(topic,
+                prefix + ".dlq", prefix + ".summaries", batch, Duration.ofMillis(200), 1 << 20),
                 new SampleRecords(Set.of(TASK), SampleRecords.DEFAULT_MAX_RECORD_BYTES), engine,
-                registry, new AtomicLong());
-        AtomicReference<Exception> failed = new AtomicReference<>();
-        Thread t = new Thread(() -> {
-            try {
-                loop.run();
-            } catch (Exception e) {
-                failed.set(e);
-            }
-        });
+                new ProfilerMetrics(registry));
+        AtomicBoolean failed = new AtomicBoolean();
+        RestartLoop thread = new RestartLoop("bench-profiler", Duration.ofSeconds(1), loop::run,
+                () -> failed.set(true));
         long start = System.nanoTime();
-        t.start();
+        thread.start();
         while (registry.counter("ppruning.profiler.records").count() < expected) {
-            if (failed.get() != null) {
-                throw failed.get();
+            if (failed.get() || thread.phase() == RestartLoop.Phase.FAILED) {
+                String problem = thread.problem();
+                thread.stop(Duration.ofSeconds(10));
+                throw new IllegalStateException("profiler failed: " + problem);
             }
             if (System.nanoTime() - start > 1_800_000_000_000L) {
                 throw new IllegalStateException("profiler did not finish in 30 min");
@@ -146,8 +154,7 @@ class ProfilerBenchmarkIT {
             Thread.sleep(20);
         }
         long end = loop.lastCommitNanos();
-        loop.stop();
-        t.join();
+        thread.stop(Duration.ofSeconds(60));
         double rejected = registry.find("ppruning.profiler.rejected").counters().stream()
                 .mapToDouble(c -> c.count()).sum();
         if (rejected > 0) {

@@ -42,6 +42,7 @@ import org.ppruning.features.ActivationFeatures;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
+import org.ppruning.stream.BatchPlanner;
 import org.ppruning.stream.RejectReason;
 import org.ppruning.summary.FeatureCollector;
 import org.ppruning.summary.MergeResult;
@@ -127,10 +128,10 @@ class ProfilerIT {
         p.put("ppruning.profiler.batch-size", Integer.toString(batch));
         p.put("ppruning.profiler.linger", linger);
         p.put("ppruning.profiler.max-summary-bytes", "3000"); // tiny rows: several chunks
-        p.put("ppruning.profiler.topics.samples", n.samples());
-        p.put("ppruning.profiler.topics.dlq", n.dlq());
-        p.put("ppruning.profiler.topics.summaries", n.summaries());
-        p.put("ppruning.profiler.group", n.group());
+        p.put("ppruning.profiler.kafka.topics.samples", n.samples());
+        p.put("ppruning.profiler.kafka.topics.dlq", n.dlq());
+        p.put("ppruning.profiler.kafka.topics.summaries", n.summaries());
+        p.put("ppruning.profiler.kafka.group", n.group());
         p.put("ppruning.profiler.work-dir", Path.of("target/work").toAbsolutePath().toString());
         if (extraKey != null) {
             p.put(extraKey, extraValue);
@@ -442,7 +443,7 @@ class ProfilerIT {
         cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cp)) {
             c.commitSync(Map.of(new TopicPartition(n.samples(), 0),
-                    new OffsetAndMetadata(0, SampleLoop.PLAN_PREFIX + 5)));
+                    new OffsetAndMetadata(0, BatchPlanner.PLAN_PREFIX + 5)));
         }
         try (ServiceProcess p = start(props(n, 8, "3s", null, null), log("plan"))) {
             List<ConsumerRecord<byte[], byte[]>> out = summariesCovering(n, "sst2", 20);

@@ -1,0 +1,53 @@
+package org.ppruning.stream;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.ppruning.stream.BatchPlanner.Batch;
+import org.ppruning.stream.BatchPlanner.Polled;
+
+/**
+ * A batch of sample records validated ({@link SampleRecords}) and profiled ({@link
+ * ProfilerEngine}): what the profiler sends for it, nothing sent yet.
+ *
+ * @param batch        the records
+ * @param letters      records bound for the dead-letter topic: the ones refused by validation in
+ *                     record order, then the ones the engine refused
+ * @param result       the engine's summaries, rejections and truncations
+ * @param truncated    the record of each of {@code result.truncated()}, in the same order
+ * @param profileNanos the time spent in the engine
+ */
+public record ProfiledBatch(Batch batch, List<Letter> letters, ProfilerEngine.Result result,
+    List<Polled> truncated, long profileNanos) {
+
+  /** A record bound for the dead-letter topic, and why. */
+  public record Letter(Polled record, RejectReason reason, String message) {}
+
+  /** Validates and profiles {@code batch}; sends nothing. */
+  public static ProfiledBatch of(Batch batch, SampleRecords records, ProfilerEngine engine) {
+    List<ProfilerEngine.Item> items = new ArrayList<>();
+    List<Polled> itemRecord = new ArrayList<>();
+    List<Letter> letters = new ArrayList<>();
+    for (Polled r : batch.records()) {
+      SampleRecords.Parsed p = records.parse(r.key(), r.value());
+      if (p instanceof SampleRecords.Accepted a) {
+        items.add(new ProfilerEngine.Item(a.task(), a.sample()));
+        itemRecord.add(r);
+      } else {
+        SampleRecords.Rejected x = (SampleRecords.Rejected) p;
+        letters.add(new Letter(r, x.reason(), x.message()));
+      }
+    }
+    long p0 = System.nanoTime();
+    ProfilerEngine.Result result = engine.process(items);
+    long profileNanos = System.nanoTime() - p0;
+    for (ProfilerEngine.Rejection x : result.rejected()) {
+      letters.add(new Letter(itemRecord.get(x.index()), x.reason(), x.message()));
+    }
+    List<Polled> truncated = new ArrayList<>();
+    for (ProfilerEngine.Truncation t : result.truncated()) {
+      truncated.add(itemRecord.get(t.index()));
+    }
+    return new ProfiledBatch(batch, List.copyOf(letters), result, List.copyOf(truncated),
+        profileNanos);
+  }
+}

@@ -1,0 +1,71 @@
+package org.ppruning.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ppruning.graph.TransformerModel;
+import org.ppruning.model.ModelSpec;
+import org.ppruning.model.TinyModels;
+import org.ppruning.stream.BatchPlanner.Batch;
+import org.ppruning.stream.BatchPlanner.Polled;
+import org.ppruning.tokenize.TextTokenizer;
+
+/** Validation and profiling of one batch on a tiny random BERT (24 positions). */
+class ProfiledBatchTest {
+  @TempDir static Path tmp;
+  static TransformerModel model;
+  static TextTokenizer tok;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    ModelSpec spec = TinyModels.bertSpec(2, 16, 4, 32);
+    model = TransformerModel.build(spec, TinyModels.randomWeights(spec, 5), null);
+    tok = TinyModels.tokenizer(tmp);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    model.close();
+    tok.close();
+  }
+
+  static Batch batch(String... values) {
+    List<Polled> rs = new ArrayList<>();
+    for (int i = 0; i < values.length; i++) {
+      rs.add(new Polled(0, 100 + i, "sst2".getBytes(StandardCharsets.UTF_8),
+          values[i].getBytes(StandardCharsets.UTF_8), 0, List.of(), 0));
+    }
+    return new Batch(0, rs, false, 0);
+  }
+
+  @Test
+  void lettersComeInRecordOrderOfValidationThenOfTheEngineAndTruncationsNameTheirRecord() {
+    ProfilerEngine engine = new ProfilerEngine(
+        Map.of("sst2", new ProfilerEngine.TaskModel(model, tok)),
+        new ProfilerEngine.Settings(7, 60, 8, 100_000, ProfilerEngine.TooLong.TRUNCATE));
+    Batch b = batch(
+        "{\"id\":\"a\",\"text\":\"w1 w2\"}",
+        "{\"id\":\"a\",\"text\":\"w3\"}", // a duplicate: refused by the engine
+        "{\"id\":\"x\",\"text\":", // malformed: refused by validation
+        "{\"id\":\"long\",\"text\":\"" + "w4 ".repeat(30).strip() + "\"}");
+    ProfiledBatch p = ProfiledBatch.of(b, new SampleRecords(Set.of("sst2"), 65536), engine);
+    assertEquals(List.of(RejectReason.MALFORMED_JSON, RejectReason.DUPLICATE_ID),
+        p.letters().stream().map(ProfiledBatch.Letter::reason).toList());
+    assertEquals(List.of(102L, 101L),
+        p.letters().stream().map(l -> l.record().offset()).toList());
+    assertEquals(List.of("a", "long"), p.result().summaries().get(0).sampleIds());
+    assertEquals(1, p.truncated().size());
+    assertSame(b.records().get(3), p.truncated().get(0));
+    assertEquals("long", p.result().truncated().get(0).sampleId());
+  }
+}
