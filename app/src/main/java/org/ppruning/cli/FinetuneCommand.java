@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ppruning.data.Split;
 import org.ppruning.data.TaskData;
-import org.ppruning.data.Task;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
@@ -123,7 +122,7 @@ final class FinetuneCommand implements Callable<Integer> {
       throw new IllegalArgumentException("output " + out + " exists; pass --force to replace it");
     }
     checkTeacherOptions();
-    Task t = Tasks.task(task);
+    Tasks.task(task); // an unknown task is refused before any download
     Trainer.Config config = new Trainer.Config(epochs, lr, batch, maxLen, seed, warmup,
         weightDecay, dropout, 1.0f);
     ArtifactCache cache = ArtifactCache.defaultCache();
@@ -133,9 +132,9 @@ final class FinetuneCommand implements Callable<Integer> {
       Distillation distill = teacherModel == null ? null
           : new Distillation(teacherModel.spec(), teacherModel.readWeights(), distillWeight,
               distillDecay);
-      FineTuning.Outcome outcome = FineTuning.run(base, model, t, data, config, pooling, distill,
-          trainRows,
-          devRows, out, force, System.err);
+      FineTuning.Outcome outcome = FineTuning.run(base, data, out, FineTuning.Options.of(config)
+          .withName(model).withPooling(pooling).withTeacher(distill).withTrainRows(trainRows)
+          .withDevRows(devRows).withForce(force));
       Trainer.Result r = outcome.result();
       ModelSpec spec = outcome.spec();
       int[] rows = {outcome.trainRows(), outcome.devRows()};

@@ -318,7 +318,8 @@ public final class Demo implements Callable<Integer> {
       Distillation teacher = distillWeight > 0
           ? new Distillation(base.spec(), base.readWeights(), distillWeight, distillDecay) : null;
       written = repo.write(name, version,
-          d -> FineTuning.run(base, model, t, data, tc, null, teacher, null, null, d, false, err));
+          d -> FineTuning.run(base, data, d, FineTuning.Options.of(tc).withName(model)
+              .withTeacher(teacher).withProgress(err)));
     }
     step("--compare: classifying the test samples with it over gRPC (served as '" + name + "')");
     client.awaitServed(name, version, Duration.ofSeconds(120));

@@ -30,6 +30,17 @@ public final class CommitTracker {
     }
   }
 
+  /**
+   * Like {@link #finished}, for a record whose partition may have been {@link #forget forgotten}
+   * while it was in work (revoked, then read again by the next consumer): nothing to do then.
+   *
+   * @return whether the record was in work
+   */
+  public synchronized boolean release(int partition, long offset) {
+    TreeSet<Long> s = open.get(partition);
+    return s != null && s.remove(offset);
+  }
+
   /** The offset to commit for {@code partition} (Kafka's "next record to read"), if any. */
   public synchronized OptionalLong committable(int partition) {
     Long next = nextSeen.get(partition);

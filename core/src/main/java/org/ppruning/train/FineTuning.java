@@ -32,18 +32,73 @@ public final class FineTuning {
       int trainRows, int devRows) {}
 
   /**
-   * Fine-tunes {@code base} on {@code data} and exports the best epoch to {@code out}.
+   * How to fine-tune: start from {@link #of} and change only what differs, e.g. {@code
+   * Options.of(config).withName(model).withTeacher(distill)}.
    *
-   * @param modelName what {@code base} is called in errors (a name or a folder)
-   * @param pooling   classification and regression: {@code pooler} or {@code mean} (null: the
-   *                  model's own, see {@link TaskExamples#headFor(Task, ModelSpec)})
-   * @param distill   pull every layer towards a teacher's while training (null: no teacher)
-   * @param trainRows train on this many rows chosen by the seed (null: all)
-   * @param devRows   evaluate on the first this many dev rows (null: all)
+   * @param training  epochs, learning rate, batch, max length, seed and the rest (required)
+   * @param modelName what the base model is called in errors; default {@code "the base model"}
+   * @param pooling   classification and regression: {@code pooler} or {@code mean}; default
+   *                  null, the model's own (see {@link TaskExamples#headFor(Task, ModelSpec)})
+   * @param distill   pull every layer towards a teacher's while training; default null, no
+   *                  teacher
+   * @param trainRows train on this many rows chosen by the seed; default null, all
+   * @param devRows   evaluate on the first this many dev rows; default null, all
+   * @param force     replace the output folder if it exists; default false
+   * @param progress  where training reports progress; default {@code System.err}
    */
-  public static Outcome run(TransformerModel base, String modelName, Task task, TaskData data,
-      Trainer.Config config, String pooling, Distillation distill, Integer trainRows,
-      Integer devRows, Path out, boolean force, PrintStream progress) throws IOException {
+  public record Options(Trainer.Config training, String modelName, String pooling,
+      Distillation distill, Integer trainRows, Integer devRows, boolean force,
+      PrintStream progress) {
+    public Options {
+      if (training == null || modelName == null || progress == null) {
+        throw new IllegalArgumentException("fine-tuning options need a trainer config, a model"
+            + " name and a progress stream, got " + training + ", " + modelName + ", " + progress);
+      }
+    }
+
+    /** The defaults above, with {@code training}. */
+    public static Options of(Trainer.Config training) {
+      return new Options(training, "the base model", null, null, null, null, false, System.err);
+    }
+
+    public Options withName(String name) {
+      return new Options(training, name, pooling, distill, trainRows, devRows, force, progress);
+    }
+
+    public Options withPooling(String p) {
+      return new Options(training, modelName, p, distill, trainRows, devRows, force, progress);
+    }
+
+    public Options withTeacher(Distillation d) {
+      return new Options(training, modelName, pooling, d, trainRows, devRows, force, progress);
+    }
+
+    public Options withTrainRows(Integer n) {
+      return new Options(training, modelName, pooling, distill, n, devRows, force, progress);
+    }
+
+    public Options withDevRows(Integer n) {
+      return new Options(training, modelName, pooling, distill, trainRows, n, force, progress);
+    }
+
+    public Options withForce(boolean f) {
+      return new Options(training, modelName, pooling, distill, trainRows, devRows, f, progress);
+    }
+
+    public Options withProgress(PrintStream p) {
+      return new Options(training, modelName, pooling, distill, trainRows, devRows, force, p);
+    }
+  }
+
+  /** Fine-tunes {@code base} on {@code data} (its task) and exports the best epoch to {@code out}. */
+  public static Outcome run(TransformerModel base, TaskData data, Path out, Options options)
+      throws IOException {
+    Task task = data.task();
+    String modelName = options.modelName();
+    Trainer.Config config = options.training();
+    Distillation distill = options.distill();
+    Integer trainRows = options.trainRows();
+    Integer devRows = options.devRows();
     if (base.tokenizerJson() == null) {
       throw new IllegalArgumentException(modelName + " has no tokenizer");
     }
@@ -52,7 +107,7 @@ public final class FineTuning {
       throw new IllegalArgumentException(modelName + " is already fine-tuned (for "
           + pre.head().task() + "); start from a pre-trained or pruned model");
     }
-    ModelSpec spec = pre.withHead(TaskExamples.headFor(task, pre, pooling));
+    ModelSpec spec = pre.withHead(TaskExamples.headFor(task, pre, options.pooling()));
     Weights init = Trainer.addHead(pre, base.readWeights(), spec, config.seed());
     Trainer.Result r;
     int[] rows;
@@ -64,7 +119,7 @@ public final class FineTuning {
       train = trainRows == null ? train : train.sample(trainRows, config.seed());
       dev = devRows == null ? dev : dev.first(devRows);
       rows = new int[] {train.size(), dev.size()};
-      r = Trainer.train(spec, init, train, dev, config, distill, progress);
+      r = Trainer.train(spec, init, train, dev, config, distill, options.progress());
     }
     Map<String, Object> how = new java.util.LinkedHashMap<>(Map.of("task", task.name(),
         "epochs", config.epochs(), "lr", config.learningRate(), "batch", config.batchSize(),
@@ -77,7 +132,7 @@ public final class FineTuning {
     ModelSpec outSpec = spec.withMetadata("finetune", how);
     try (TransformerModel tuned = TransformerModel.build(outSpec, r.best(),
         base.tokenizerJson())) {
-      tuned.export(out, force);
+      tuned.export(out, options.force());
     }
     String metric = task.metrics().get(0).id();
     Double dev = r.bestEpoch() == 0 ? null

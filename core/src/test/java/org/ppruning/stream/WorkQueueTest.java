@@ -1,6 +1,7 @@
 package org.ppruning.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,5 +58,18 @@ class WorkQueueTest {
     assertThrows(IllegalStateException.class, () -> c.finished(0, 7));
     c.forget(0);
     assertEquals(OptionalLong.empty(), c.committable(0));
+  }
+
+  /** A job in work when its partition was revoked ends without an error (its record is read again). */
+  @Test
+  void releaseToleratesAForgottenPartition() {
+    CommitTracker c = new CommitTracker();
+    c.started(0, 5);
+    c.forget(0);
+    assertFalse(c.release(0, 5));
+    c.started(0, 5); // read again by the next consumer
+    assertTrue(c.release(0, 5));
+    assertFalse(c.release(0, 5), "a record read twice is released once");
+    assertEquals(OptionalLong.of(6), c.committable(0));
   }
 }

@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import org.ppruning.service.KafkaSettings;
 
 /** Settings of the finetuner service, read from {@code ppruning.finetuner.*}. */
 @ConfigMapping(prefix = "ppruning.finetuner")
@@ -18,6 +19,13 @@ public interface FinetunerConfig {
 
     /** Fine-tuning of each new pruned version ({@code ppruning.finetuner.training.*}). */
     Training training();
+
+    /**
+     * Kafka ({@code ppruning.finetuner.kafka.*}): the models topic ({@code topics.models}) the
+     * pruned versions come from and the fine-tuned ones go to; group default {@code
+     * ppruning-finetuner}. Training needs both this and {@code training.enabled}.
+     */
+    KafkaSettings kafka();
 
     /** Defaults are the {@code finetune} command's. */
     interface Training {
@@ -59,9 +67,6 @@ public interface FinetunerConfig {
          */
         @WithDefault("true")
         boolean distillDecay();
-
-        @WithDefault("ppruning-finetuner")
-        String groupId();
     }
 
     interface Serving {

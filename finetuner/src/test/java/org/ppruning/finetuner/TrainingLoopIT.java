@@ -59,7 +59,7 @@ class TrainingLoopIT {
           "ppruning.finetuner.training.epochs", "1",
           "ppruning.finetuner.training.lr", "1e-4",
           "ppruning.finetuner.training.teacher", "all-minilm-l6-v2",
-          "ppruning.finetuner.training.group-id", "it-" + UUID.randomUUID());
+          "ppruning.finetuner.kafka.group", "it-" + UUID.randomUUID());
     }
   }
 

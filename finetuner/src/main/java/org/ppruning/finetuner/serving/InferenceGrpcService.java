@@ -3,11 +3,10 @@ package org.ppruning.finetuner.serving;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Function;
 import org.ppruning.serve.Lease;
 import org.ppruning.serve.ServedVersion;
+import org.ppruning.serve.TextBatch;
 import org.ppruning.serve.TextInference;
 import org.ppruning.serving.v1.ClassifyRequest;
 import org.ppruning.serving.v1.ClassifyResponse;
@@ -37,23 +36,14 @@ public class InferenceGrpcService implements Inference {
     @Blocking
     public Uni<ClassifyResponse> classify(ClassifyRequest request) {
         return answer(request.getModel(), request.getVersion(), v -> {
-            List<String> texts = new ArrayList<>();
-            List<String> pairs = new ArrayList<>();
-            for (int i = 0; i < request.getInputsCount(); i++) {
-                TextInput in = request.getInputs(i);
-                texts.add(in.getText());
-                if (i > 0 && in.getTextPair().isEmpty() != pairs.isEmpty()) {
-                    throw GrpcErrors.invalid("input " + i + (pairs.isEmpty() ? " has" : " lacks")
-                            + " a text_pair unlike input 0; all inputs or none must have one");
-                }
-                if (!in.getTextPair().isEmpty()) {
-                    pairs.add(in.getTextPair());
-                }
+            TextBatch batch = new TextBatch("input", "a text_pair");
+            for (TextInput in : request.getInputsList()) {
+                batch.add(in.getText(), in.getTextPair().isEmpty() ? null : in.getTextPair());
             }
             ClassifyResponse.Builder r = ClassifyResponse.newBuilder().setModel(v.task())
                     .setVersion(v.version());
-            for (TextInference.Classification c : TextInference.classify(v, texts,
-                    pairs.isEmpty() ? null : pairs)) {
+            for (TextInference.Classification c : TextInference.classify(v, batch.texts(),
+                    batch.pairsOrNull())) {
                 Classification.Builder cb = Classification.newBuilder().setLabel(c.label())
                         .setScore(c.score());
                 for (int j = 0; j < c.labels().size(); j++) {

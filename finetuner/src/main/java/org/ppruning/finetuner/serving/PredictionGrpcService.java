@@ -1,16 +1,10 @@
 package org.ppruning.finetuner.serving;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.Int64Value;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,13 +14,9 @@ import org.ppruning.model.FloatTensor;
 import org.ppruning.serve.Lease;
 import org.ppruning.serve.ServedVersion;
 import org.ppruning.serve.TensorInputs;
+import org.ppruning.serve.TextBatch;
 import org.ppruning.serve.TextInference;
-import org.ppruning.serving.tf.DataType;
-import org.ppruning.serving.tf.Example;
-import org.ppruning.serving.tf.Feature;
 import org.ppruning.serving.tf.SignatureDef;
-import org.ppruning.serving.tf.TensorInfo;
-import org.ppruning.serving.tf.TensorShapeProto;
 import org.ppruning.serving.tfs.Class;
 import org.ppruning.serving.tfs.ClassificationRequest;
 import org.ppruning.serving.tfs.ClassificationResponse;
@@ -34,7 +24,6 @@ import org.ppruning.serving.tfs.ClassificationResult;
 import org.ppruning.serving.tfs.Classifications;
 import org.ppruning.serving.tfs.GetModelMetadataRequest;
 import org.ppruning.serving.tfs.GetModelMetadataResponse;
-import org.ppruning.serving.tfs.Input;
 import org.ppruning.serving.tfs.ModelSpec;
 import org.ppruning.serving.tfs.PredictRequest;
 import org.ppruning.serving.tfs.PredictResponse;
@@ -50,8 +39,6 @@ import org.tensorflow.Signature;
  */
 @GrpcService
 public class PredictionGrpcService implements PredictionService {
-    static final String TEXT = "text";
-    static final String TEXT_PAIR = "text_pair";
     static final String PREDICT_METHOD = "tensorflow/serving/predict";
 
     private final ServingRegistry registry;
@@ -82,12 +69,10 @@ public class PredictionGrpcService implements PredictionService {
     public Uni<ClassificationResponse> classify(ClassificationRequest request) {
         return answer(request.getModelSpec(), lease -> {
             ServedVersion v = lease.version();
-            List<String> texts = new ArrayList<>();
-            List<String> pairs = new ArrayList<>();
-            readTexts(request.getInput(), texts, pairs);
+            TextBatch texts = ExampleTexts.read(request.getInput());
             ClassificationResult.Builder result = ClassificationResult.newBuilder();
-            for (TextInference.Classification c : TextInference.classify(v, texts,
-                    pairs.isEmpty() ? null : pairs)) {
+            for (TextInference.Classification c : TextInference.classify(v, texts.texts(),
+                    texts.pairsOrNull())) {
                 Classifications.Builder cs = Classifications.newBuilder();
                 for (int j = 0; j < c.labels().size(); j++) {
                     cs.addClasses(Class.newBuilder().setLabel(c.labels().get(j)).setScore(c.scores()[j]));
@@ -114,8 +99,8 @@ public class PredictionGrpcService implements PredictionService {
             ServedVersion v = lease.version();
             Signature s = v.model().servingSignature();
             SignatureDef.Builder def = SignatureDef.newBuilder().setMethodName(PREDICT_METHOD);
-            s.getInputs().forEach((k, d) -> def.putInputs(k, info(d)));
-            s.getOutputs().forEach((k, d) -> def.putOutputs(k, info(d)));
+            s.getInputs().forEach((k, d) -> def.putInputs(k, TensorProtos.info(d)));
+            s.getOutputs().forEach((k, d) -> def.putOutputs(k, TensorProtos.info(d)));
             SignatureDefMap map = SignatureDefMap.newBuilder()
                     .putSignatureDef(TransformerModel.SERVING, def.build()).build();
             return GetModelMetadataResponse.newBuilder().setModelSpec(answered(v))
@@ -149,87 +134,5 @@ public class PredictionGrpcService implements PredictionService {
     private static ModelSpec answered(ServedVersion v) {
         return ModelSpec.newBuilder().setName(v.task()).setVersion(Int64Value.of(v.version()))
                 .setSignatureName(TransformerModel.SERVING).build();
-    }
-
-    private static TensorInfo info(Signature.TensorDescription d) {
-        TensorInfo.Builder b = TensorInfo.newBuilder().setName(d.name)
-                .setDtype(DataType.valueOf(d.dataType.name()));
-        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-        if (d.shape.isUnknown()) {
-            shape.setUnknownRank(true);
-        } else {
-            for (long dim : d.shape.asArray()) {
-                shape.addDim(TensorShapeProto.Dim.newBuilder().setSize(dim));
-            }
-        }
-        return b.setTensorShape(shape).build();
-    }
-
-    /** Texts from tf.Examples: bytes feature "text" (one value) and optionally "text_pair". */
-    private static void readTexts(Input input, List<String> texts, List<String> pairs) {
-        List<Example> examples;
-        Map<String, Feature> context;
-        switch (input.getKindCase()) {
-            case EXAMPLE_LIST -> {
-                examples = input.getExampleList().getExamplesList();
-                context = Map.of();
-            }
-            case EXAMPLE_LIST_WITH_CONTEXT -> {
-                examples = input.getExampleListWithContext().getExamplesList();
-                context = input.getExampleListWithContext().getContext().getFeatures().getFeatureMap();
-            }
-            default -> throw GrpcErrors.invalid("input has no examples; send input.example_list"
-                    + " with tf.Examples holding a bytes feature '" + TEXT + "'");
-        }
-        if (examples.isEmpty()) {
-            throw GrpcErrors.invalid("input has no examples; send at least one tf.Example");
-        }
-        for (int i = 0; i < examples.size(); i++) {
-            Map<String, Feature> f = new LinkedHashMap<>(context);
-            f.putAll(examples.get(i).getFeatures().getFeatureMap());
-            String text = text(f, i, TEXT);
-            if (text == null) {
-                throw GrpcErrors.invalid("example " + i + " has no feature '" + TEXT
-                        + "'; features: " + f.keySet());
-            }
-            texts.add(text);
-            String pair = text(f, i, TEXT_PAIR);
-            if (i > 0 && (pair != null) != !pairs.isEmpty()) {
-                throw GrpcErrors.invalid("example " + i + (pair == null ? " lacks" : " has")
-                        + " a '" + TEXT_PAIR + "' feature unlike example 0; all examples or none"
-                        + " must have one");
-            }
-            if (pair != null) {
-                pairs.add(pair);
-            }
-        }
-    }
-
-    private static String text(Map<String, Feature> features, int example, String name) {
-        Feature f = features.get(name);
-        if (f == null) {
-            return null;
-        }
-        if (f.getKindCase() != Feature.KindCase.BYTES_LIST) {
-            throw GrpcErrors.invalid("example " + example + " feature '" + name + "' is a "
-                    + f.getKindCase() + "; expected a bytes_list with one UTF-8 text");
-        }
-        if (f.getBytesList().getValueCount() != 1) {
-            throw GrpcErrors.invalid("example " + example + " feature '" + name + "' has "
-                    + f.getBytesList().getValueCount() + " values; expected one text");
-        }
-        return utf8(f.getBytesList().getValue(0), example, name);
-    }
-
-    private static String utf8(ByteString bytes, int example, String name) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
-        } catch (CharacterCodingException e) {
-            throw GrpcErrors.invalid("example " + example + " feature '" + name
-                    + "' is not valid UTF-8");
-        }
     }
 }

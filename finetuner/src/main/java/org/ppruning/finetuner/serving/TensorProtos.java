@@ -7,8 +7,10 @@ import org.ppruning.model.FloatTensor;
 import org.ppruning.serve.ServingException;
 import org.ppruning.serve.TensorInputs.IntTensor;
 import org.ppruning.serving.tf.DataType;
+import org.ppruning.serving.tf.TensorInfo;
 import org.ppruning.serving.tf.TensorProto;
 import org.ppruning.serving.tf.TensorShapeProto;
+import org.tensorflow.Signature;
 
 /**
  * TensorFlow {@code TensorProto} <-> ppruning tensors. Integer inputs may be DT_INT32 or DT_INT64
@@ -92,6 +94,14 @@ final class TensorProtos {
             s.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
         }
         return s.build();
+    }
+
+    /** A signature tensor's name, dtype and shape (unknown rank kept unknown). */
+    static TensorInfo info(Signature.TensorDescription d) {
+        TensorShapeProto shape = d.shape.isUnknown()
+                ? TensorShapeProto.newBuilder().setUnknownRank(true).build() : shape(d.shape.asArray());
+        return TensorInfo.newBuilder().setName(d.name).setDtype(DataType.valueOf(d.dataType.name()))
+                .setTensorShape(shape).build();
     }
 
     private static ServingException invalid(String message) {
