@@ -161,8 +161,8 @@ class PrunerServiceIT {
     s.put("min-change", "0");
     s.put("checkpoint.every-summaries", "1000000"); // only after versions and at shutdown
     s.put("checkpoint.interval", "1h");
-    s.put("kafka.summaries-topic", topic);
-    s.put("kafka.models-topic", topic + ".models");
+    s.put("kafka.topics.summaries", topic);
+    s.put("kafka.topics.models", topic + ".models");
     s.put("kafka.group", "it-" + topic);
     s.put("kafka.partitions", "1");
     s.put("kafka.consumer.\"session.timeout.ms\"", "6000");

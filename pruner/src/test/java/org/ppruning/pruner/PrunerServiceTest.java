@@ -4,10 +4,16 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.ppruning.service.RenamedKeys;
 import org.tensorflow.TensorFlow;
 
 @QuarkusTest
@@ -38,5 +44,17 @@ class PrunerServiceTest {
         given().when().get("/q/metrics")
                 .then().statusCode(200)
                 .body(containsString("jvm_memory_used_bytes"));
+    }
+
+    @Test
+    void theOldKafkaKeysAreRefusedByName() {
+        var e = assertThrows(IllegalArgumentException.class, () -> RenamedKeys.check(
+                new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(Map.of(
+                        "ppruning.pruner.kafka.summaries-topic", "s",
+                        "ppruning.pruner.kafka.bootstrap-servers", "h:9092"), "test", 100)).build(),
+                PrunerService.RENAMED));
+        assertEquals("renamed configuration keys: ppruning.pruner.kafka.bootstrap-servers is now"
+                + " kafka.bootstrap.servers; ppruning.pruner.kafka.summaries-topic is now"
+                + " ppruning.pruner.kafka.topics.summaries (see docs/operations.md)", e.getMessage());
     }
 }
