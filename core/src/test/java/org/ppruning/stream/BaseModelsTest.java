@@ -27,12 +27,8 @@ class BaseModelsTest {
 
   @BeforeAll
   static void export() throws Exception {
-    List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-    for (int i = 0; vocab.size() < 30; i++) {
-      vocab.add("w" + i);
-    }
     Path tok = Files.writeString(tmp.resolve("tokenizer.json"),
-        TokenizerFiles.wordPieceJson(vocab, true));
+        TokenizerFiles.wordPieceJson(TinyModels.VOCAB, true));
     small = export(TinyModels.bertSpec(1, 8, 2, 16), tok, "small");
     wide = export(TinyModels.bertSpec(1, 8, 2, 24), tok, "wide");
     noTokenizer = export(TinyModels.bertSpec(1, 8, 2, 16), null, "no-tokenizer");

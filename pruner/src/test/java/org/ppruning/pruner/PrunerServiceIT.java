@@ -91,12 +91,8 @@ class PrunerServiceIT {
 
   @BeforeAll
   static void setUp() throws Exception {
-    List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-    for (int i = 0; vocab.size() < 50; i++) {
-      vocab.add("w" + i);
-    }
     Path tokFile = Files.writeString(tmp.resolve("tokenizer.json"),
-        TokenizerFiles.wordPieceJson(vocab, true));
+        TokenizerFiles.wordPieceJson(TinyModels.VOCAB, true));
     ModelSpec spec = TinyModels.bertSpec(2, 16, 4, 32)
         .withTokenizer(new TokenizerSpec("wordpiece", true));
     modelDir = tmp.resolve("tiny");
