@@ -8,7 +8,6 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -18,7 +17,6 @@ import org.ppruning.pruning.Budget;
 import org.ppruning.pruning.Method;
 import org.ppruning.pruning.PruneSettings;
 import org.ppruning.service.KafkaClients;
-import org.ppruning.service.RenamedKeys;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.service.ServiceIdentity;
 import org.ppruning.stream.BaseModels;
@@ -37,11 +35,6 @@ import org.ppruning.stream.PrunerLoop;
 public class PrunerService implements ServiceIdentity {
   private static final Logger LOG = Logger.getLogger(PrunerService.class);
   static final String CHECKPOINT = "checkpoint.bin";
-  /** Keys renamed when the pruner moved to the shared Kafka settings (docs/operations.md). */
-  static final Map<String, String> RENAMED = Map.of(
-      "ppruning.pruner.kafka.summaries-topic", "ppruning.pruner.kafka.topics.summaries",
-      "ppruning.pruner.kafka.models-topic", "ppruning.pruner.kafka.topics.models",
-      "ppruning.pruner.kafka.bootstrap-servers", "kafka.bootstrap.servers");
 
   private final PrunerConfig config;
   private final PrunerMetrics metrics;
@@ -59,7 +52,6 @@ public class PrunerService implements ServiceIdentity {
   }
 
   void start(@Observes StartupEvent ev) {
-    RenamedKeys.check(ConfigProvider.getConfig(), RENAMED);
     if (!config.kafka().enabled()) {
       return;
     }

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -63,9 +64,15 @@ final class SummaryConsumer implements PrunerLoop.Transport, ConsumerRebalanceLi
   /** One run: topics, clients, the poll loop until {@code restart} stops; then the final save. */
   static void run(KafkaClients kafka, PrunerLoop loop, RestartLoop restart) throws Exception {
     KafkaSettings.TopicNames topics = kafka.settings().topics();
-    kafka.ensureTopics(List.of(kafka.newTopic(topics.summaries()),
-        kafka.newTopic(topics.models())), ADMIN_TIMEOUT)
-        .forEach(t -> LOG.infof("pruner: created topic %s", t));
+    try {
+      kafka.ensureTopics(List.of(kafka.newTopic(topics.summaries()),
+          kafka.newTopic(topics.models())), ADMIN_TIMEOUT)
+          .forEach(t -> LOG.infof("pruner: created topic %s", t));
+    } catch (TimeoutException e) {
+      throw new TimeoutException("no answer from the Kafka broker " + kafka.bootstrap()
+          + " within " + ADMIN_TIMEOUT.toSeconds() + " s while checking topics "
+          + topics.summaries() + " and " + topics.models());
+    }
     loop.restarted();
     try (KafkaConsumer<String, byte[]> c = kafka.consumer(new StringDeserializer(),
             new ByteArrayDeserializer(), CONSUMER);

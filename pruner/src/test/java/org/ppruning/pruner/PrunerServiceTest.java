@@ -13,7 +13,6 @@ import io.smallrye.config.SmallRyeConfigBuilder;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.ppruning.service.RenamedKeys;
 import org.tensorflow.TensorFlow;
 
 @QuarkusTest
@@ -47,12 +46,12 @@ class PrunerServiceTest {
     }
 
     @Test
-    void theOldKafkaKeysAreRefusedByName() {
-        var e = assertThrows(IllegalArgumentException.class, () -> RenamedKeys.check(
-                new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(Map.of(
+    void theOldKafkaKeysAreRefusedByNameAsTheConfigurationIsRead() {
+        var config = new SmallRyeConfigBuilder().withInterceptors(new RenamedKeysCheck())
+                .withSources(new PropertiesConfigSource(Map.of(
                         "ppruning.pruner.kafka.summaries-topic", "s",
-                        "ppruning.pruner.kafka.bootstrap-servers", "h:9092"), "test", 100)).build(),
-                PrunerService.RENAMED));
+                        "ppruning.pruner.kafka.bootstrap-servers", "h:9092"), "test", 100)).build();
+        var e = assertThrows(IllegalArgumentException.class, config::getPropertyNames);
         assertEquals("renamed configuration keys: ppruning.pruner.kafka.bootstrap-servers is now"
                 + " kafka.bootstrap.servers; ppruning.pruner.kafka.summaries-topic is now"
                 + " ppruning.pruner.kafka.topics.summaries (see docs/operations.md)", e.getMessage());
