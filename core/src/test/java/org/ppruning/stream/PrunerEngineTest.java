@@ -72,12 +72,8 @@ class PrunerEngineTest {
   static void setUp() throws Exception {
     spec = TinyModels.bertSpec(2, 16, 4, 32);
     weights = TinyModels.randomWeights(spec, 5);
-    List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-    for (int i = 0; vocab.size() < 50; i++) {
-      vocab.add("w" + i);
-    }
     tokenizer = Files.writeString(shared.resolve("tokenizer.json"),
-        TokenizerFiles.wordPieceJson(vocab, true));
+        TokenizerFiles.wordPieceJson(TinyModels.VOCAB, true));
     model = TransformerModel.build(spec, weights, tokenizer);
     tok = TextTokenizer.load(tokenizer);
     Random r = new Random(3);

@@ -5,7 +5,7 @@ import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
+import org.ppruning.service.KafkaSettings;
 
 /** Settings of the pruner service, read from {@code ppruning.pruner.*} (see docs/streaming.md). */
 @ConfigMapping(prefix = "ppruning.pruner")
@@ -69,8 +69,15 @@ public interface PrunerConfig {
   /** Checkpointing. */
   Checkpoint checkpoint();
 
-  /** Kafka side. */
-  Kafka kafka();
+  /** Wait before the consumer loop starts again after a Kafka failure. */
+  @WithDefault("2s")
+  Duration restartBackoff();
+
+  /**
+   * Kafka side: {@code kafka.{enabled, group, topics.summaries, topics.models, partitions,
+   * consumer.*, producer.*}}; the broker is the shared {@code kafka.bootstrap.servers}.
+   */
+  KafkaSettings kafka();
 
   /** When the checkpoint is written (also after every version and on shutdown). */
   interface Checkpoint {
@@ -81,34 +88,5 @@ public interface PrunerConfig {
     /** Or after this long with unsaved records. */
     @WithDefault("30s")
     Duration interval();
-  }
-
-  /** Topics, group and client overrides. */
-  interface Kafka {
-    /** Off: no consumer, no producer (the service only answers health and metrics). */
-    @WithDefault("true")
-    boolean enabled();
-
-    @WithDefault("ppruning.summaries")
-    String summariesTopic();
-
-    @WithDefault("ppruning.models")
-    String modelsTopic();
-
-    @WithDefault("ppruning-pruner")
-    String group();
-
-    /** Partitions of the topics this service creates when they are missing. */
-    @WithDefault("3")
-    int partitions();
-
-    /** Extra consumer properties, e.g. {@code session.timeout.ms}. */
-    Map<String, String> consumer();
-
-    /** Extra producer properties. */
-    Map<String, String> producer();
-
-    /** Bootstrap servers: {@code kafka.bootstrap.servers} unless set here. */
-    Optional<String> bootstrapServers();
   }
 }

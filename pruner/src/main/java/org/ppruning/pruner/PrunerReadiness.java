@@ -7,7 +7,8 @@ import org.ppruning.stream.PrunerEngine;
 
 /**
  * Ready once the base model is loaded, the checkpoint restored and the consumer polling (or
- * when Kafka is switched off). Reports samples merged per task.
+ * when Kafka is switched off); DOWN with the problem while the consumer starts again after a
+ * failure. Reports samples merged per task.
  */
 @Readiness
 public class PrunerReadiness implements HealthCheck {
@@ -20,17 +21,18 @@ public class PrunerReadiness implements HealthCheck {
 
   @Override
   public HealthCheckResponse call() {
-    var r = HealthCheckResponse.named("pruner").withData("state", service.state());
+    String state = service.state();
+    var r = HealthCheckResponse.named("pruner").withData("state", state);
     PrunerEngine e = service.engine();
     if (e != null) {
       for (String task : e.tasks()) {
         r.withData("samples." + task, e.samples(task));
       }
     }
-    if (service.problem() != null) {
-      r.withData("error", service.problem());
+    String problem = service.problem();
+    if (problem != null) {
+      r.withData("error", problem);
     }
-    String s = service.state();
-    return (s.equals("running") || s.equals("disabled") ? r.up() : r.down()).build();
+    return (state.equals("running") || state.equals("disabled") ? r.up() : r.down()).build();
   }
 }

@@ -166,8 +166,8 @@ class PrunerRealIT {
     s.put("work-dir", work.toString());
     s.put("repository", work.resolve("models").toString());
     s.put("state-dir", work.resolve("state").toString());
-    s.put("kafka.summaries-topic", topic);
-    s.put("kafka.models-topic", topic + (name.equals("a") ? "" : "." + name) + ".models");
+    s.put("kafka.topics.summaries", topic);
+    s.put("kafka.topics.models", topic + (name.equals("a") ? "" : "." + name) + ".models");
     s.put("kafka.group", "it-" + name + "-" + topic);
     s.put("kafka.partitions", "1");
     return s;

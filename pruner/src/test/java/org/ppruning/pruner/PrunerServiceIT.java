@@ -90,12 +90,8 @@ class PrunerServiceIT {
 
   @BeforeAll
   static void setUp() throws Exception {
-    List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-    for (int i = 0; vocab.size() < 50; i++) {
-      vocab.add("w" + i);
-    }
     Path tokFile = Files.writeString(tmp.resolve("tokenizer.json"),
-        TokenizerFiles.wordPieceJson(vocab, true));
+        TokenizerFiles.wordPieceJson(TinyModels.VOCAB, true));
     ModelSpec spec = TinyModels.bertSpec(2, 16, 4, 32)
         .withTokenizer(new TokenizerSpec("wordpiece", true));
     modelDir = tmp.resolve("tiny");
@@ -160,8 +156,8 @@ class PrunerServiceIT {
     s.put("min-change", "0");
     s.put("checkpoint.every-summaries", "1000000"); // only after versions and at shutdown
     s.put("checkpoint.interval", "1h");
-    s.put("kafka.summaries-topic", topic);
-    s.put("kafka.models-topic", topic + ".models");
+    s.put("kafka.topics.summaries", topic);
+    s.put("kafka.topics.models", topic + ".models");
     s.put("kafka.group", "it-" + topic);
     s.put("kafka.partitions", "1");
     s.put("kafka.consumer.\"session.timeout.ms\"", "6000");

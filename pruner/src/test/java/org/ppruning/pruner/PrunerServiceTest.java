@@ -4,9 +4,14 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.TensorFlow;
 
@@ -38,5 +43,17 @@ class PrunerServiceTest {
         given().when().get("/q/metrics")
                 .then().statusCode(200)
                 .body(containsString("jvm_memory_used_bytes"));
+    }
+
+    @Test
+    void theOldKafkaKeysAreRefusedByNameAsTheConfigurationIsRead() {
+        var config = new SmallRyeConfigBuilder().withInterceptors(new RenamedKeysCheck())
+                .withSources(new PropertiesConfigSource(Map.of(
+                        "ppruning.pruner.kafka.summaries-topic", "s",
+                        "ppruning.pruner.kafka.bootstrap-servers", "h:9092"), "test", 100)).build();
+        var e = assertThrows(IllegalArgumentException.class, config::getPropertyNames);
+        assertEquals("renamed configuration keys: ppruning.pruner.kafka.bootstrap-servers is now"
+                + " kafka.bootstrap.servers; ppruning.pruner.kafka.summaries-topic is now"
+                + " ppruning.pruner.kafka.topics.summaries (see docs/operations.md)", e.getMessage());
     }
 }

@@ -17,9 +17,18 @@ public final class RenamedKeys {
    * as its environment variable.
    */
   public static void check(Config config, Map<String, String> renamed) {
+    check(config.getPropertyNames(), renamed);
+  }
+
+  /**
+   * The same over property names, for a check that runs before the configuration is complete
+   * (a config interceptor: SmallRye refuses an unknown key under a mapping's prefix first,
+   * without naming the new key).
+   */
+  public static void check(Iterable<String> names, Map<String, String> renamed) {
     // One message per setting: an environment variable is listed under both of its names.
     Map<String, String> found = new TreeMap<>();
-    for (String name : config.getPropertyNames()) {
+    for (String name : names) {
       renamed.forEach((old, now) -> {
         String hit = match(name, old, now);
         if (hit != null && (name.equals(envName(name)) || !found.containsKey(envName(name)))) {
