@@ -5,6 +5,8 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
@@ -28,7 +30,6 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 import org.ppruning.finetuner.serving.ServingRegistry;
 import org.ppruning.service.KafkaClients;
-import org.ppruning.service.RenamedKeys;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.service.ServiceIdentity;
 import org.ppruning.stream.CommitTracker;
@@ -43,11 +44,8 @@ import org.ppruning.stream.ModelRepository;
  * was superseded, so a restart or a crash re-reads a job in flight instead of losing it.
  */
 @ApplicationScoped
-public class TrainingLoop implements ServiceIdentity {
+public class TrainingLoop {
   private static final Logger LOG = Logger.getLogger(TrainingLoop.class);
-  /** Keys renamed by this service (old -> new), refused by name at startup. */
-  static final Map<String, String> RENAMED = Map.of(
-      "ppruning.finetuner.training.group-id", "ppruning.finetuner.kafka.group");
   static final String GROUP = "ppruning-finetuner";
   private static final Map<String, Object> CONSUMER = Map.of(
       ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
@@ -70,14 +68,11 @@ public class TrainingLoop implements ServiceIdentity {
     this.metrics = metrics;
   }
 
-  @Override
-  public String name() {
-    return "finetuner";
-  }
-
-  @Override
-  public Path workDir() {
-    return config.workDir();
+  /** Who this service is, for the shared runtime readiness check. */
+  @Produces
+  @Singleton
+  ServiceIdentity identity() {
+    return new ServiceIdentity("finetuner", config.workDir());
   }
 
   /** The serving repository fine-tuned versions are written to (the one the registry serves). */
@@ -86,7 +81,6 @@ public class TrainingLoop implements ServiceIdentity {
   }
 
   void start(@Observes StartupEvent ev) {
-    RenamedKeys.check(ConfigProvider.getConfig(), RENAMED);
     FinetunerConfig.Training c = config.training();
     jobs = new TrainingJobs(TrainingJobs.engine(c, serving), commits, metrics);
     if (!c.enabled() || !config.kafka().enabled()) {

@@ -19,7 +19,7 @@ class RenamedKeysTest {
     var e = assertThrows(IllegalArgumentException.class, () -> RenamedKeys.check(
         new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(
             Map.of("ppruning.finetuner.training.group-id", "g"), "test", 100)).build(),
-        TrainingLoop.RENAMED));
+        RenamedKeys.SERVICES));
     assertEquals("renamed configuration keys: ppruning.finetuner.training.group-id is now"
         + " ppruning.finetuner.kafka.group (see docs/operations.md)", e.getMessage());
   }
@@ -29,7 +29,7 @@ class RenamedKeysTest {
     var e = assertThrows(IllegalArgumentException.class, () -> RenamedKeys.check(
         new SmallRyeConfigBuilder().withSources(new EnvConfigSource(
             Map.of("PPRUNING_FINETUNER_TRAINING_GROUP_ID", "g"), 300)).build(),
-        TrainingLoop.RENAMED));
+        RenamedKeys.SERVICES));
     assertEquals("renamed configuration keys: PPRUNING_FINETUNER_TRAINING_GROUP_ID"
         + " (ppruning.finetuner.training.group-id) is now PPRUNING_FINETUNER_KAFKA_GROUP"
         + " (ppruning.finetuner.kafka.group) (see docs/operations.md)", e.getMessage());
@@ -40,6 +40,6 @@ class RenamedKeysTest {
     assertDoesNotThrow(() -> RenamedKeys.check(new SmallRyeConfigBuilder().withSources(
         new PropertiesConfigSource(Map.of("ppruning.finetuner.kafka.group", "g",
             "ppruning.finetuner.training.enabled", "true"), "test", 100)).build(),
-        TrainingLoop.RENAMED));
+        RenamedKeys.SERVICES));
   }
 }

@@ -5,6 +5,8 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +18,6 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 import org.ppruning.service.KafkaClients;
 import org.ppruning.service.KafkaSettings;
-import org.ppruning.service.RenamedKeys;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.service.ServiceIdentity;
 import org.ppruning.stream.ProfilerEngine;
@@ -30,15 +31,8 @@ import org.ppruning.stream.SampleRecords;
  * org.ppruning.stream.BatchPlanner}).
  */
 @ApplicationScoped
-public class ProfilerService implements ServiceIdentity {
+public class ProfilerService {
     private static final Logger LOG = Logger.getLogger(ProfilerService.class);
-
-    /** Keys renamed when the Kafka settings moved under {@code kafka.} (docs/operations.md). */
-    static final Map<String, String> RENAMED = Map.of(
-            "ppruning.profiler.group", "ppruning.profiler.kafka.group",
-            "ppruning.profiler.topics.", "ppruning.profiler.kafka.topics.",
-            "ppruning.profiler.partitions", "ppruning.profiler.kafka.partitions",
-            "ppruning.profiler.replication-factor", "ppruning.profiler.kafka.replication-factor");
 
     private final ProfilerConfig config;
     private final MeterRegistry registry;
@@ -57,7 +51,6 @@ public class ProfilerService implements ServiceIdentity {
     }
 
     void onStart(@Observes StartupEvent e) {
-        RenamedKeys.check(ConfigProvider.getConfig(), RENAMED);
         metrics = new ProfilerMetrics(registry);
         loop = new RestartLoop("ppruning-profiler", config.restartBackoff(), this::run,
                 metrics::restarted);
@@ -72,14 +65,11 @@ public class ProfilerService implements ServiceIdentity {
         models.close();
     }
 
-    @Override
-    public String name() {
-        return "profiler";
-    }
-
-    @Override
-    public Path workDir() {
-        return config.workDir();
+    /** Who this service is, for the shared runtime readiness check. */
+    @Produces
+    @Singleton
+    ServiceIdentity identity() {
+        return new ServiceIdentity("profiler", config.workDir());
     }
 
     /** Where the consumer loop is. */

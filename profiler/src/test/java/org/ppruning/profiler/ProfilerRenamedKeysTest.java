@@ -23,7 +23,7 @@ class ProfilerRenamedKeysTest {
 
     static String refused(Map<String, String> props, Map<String, String> env) {
         return assertThrows(IllegalArgumentException.class,
-                () -> RenamedKeys.check(config(props, env), ProfilerService.RENAMED)).getMessage();
+                () -> RenamedKeys.check(config(props, env), RenamedKeys.SERVICES)).getMessage();
     }
 
     @Test
@@ -52,6 +52,6 @@ class ProfilerRenamedKeysTest {
                 "ppruning.profiler.kafka.topics.samples", "s",
                 "ppruning.profiler.kafka.partitions", "6",
                 "ppruning.profiler.batch-size", "8"),
-                Map.of("PPRUNING_PROFILER_KAFKA_REPLICATION_FACTOR", "3")), ProfilerService.RENAMED));
+                Map.of("PPRUNING_PROFILER_KAFKA_REPLICATION_FACTOR", "3")), RenamedKeys.SERVICES));
     }
 }

@@ -5,6 +5,8 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +33,7 @@ import org.ppruning.stream.PrunerLoop;
  * already in memory. A base model that does not load or an invalid setting stops it for good.
  */
 @ApplicationScoped
-public class PrunerService implements ServiceIdentity {
+public class PrunerService {
   private static final Logger LOG = Logger.getLogger(PrunerService.class);
   static final String CHECKPOINT = "checkpoint.bin";
 
@@ -71,14 +73,11 @@ public class PrunerService implements ServiceIdentity {
     pruning.shutdownNow();
   }
 
-  @Override
-  public String name() {
-    return "pruner";
-  }
-
-  @Override
-  public Path workDir() {
-    return config.workDir();
+  /** Who this service is, for the shared runtime readiness check. */
+  @Produces
+  @Singleton
+  ServiceIdentity identity() {
+    return new ServiceIdentity("pruner", config.workDir());
   }
 
   /** Readiness: disabled, loading, or the loop's phase (starting, running, restarting...). */

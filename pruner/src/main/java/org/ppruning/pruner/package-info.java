@@ -5,7 +5,6 @@
  * {@link org.ppruning.pruner.PrunerService} loads the base model and checkpoint once and restarts
  * the consumer after Kafka failures, {@link org.ppruning.pruner.PrunerMetrics} and {@link
  * org.ppruning.pruner.PrunerReadiness} report. Settings: {@link org.ppruning.pruner.PrunerConfig}
- * ({@code ppruning.pruner.*}, docs/streaming.md), whose renamed keys {@link
- * org.ppruning.pruner.RenamedKeysCheck} refuses by name.
+ * ({@code ppruning.pruner.*}, docs/streaming.md).
  */
 package org.ppruning.pruner;

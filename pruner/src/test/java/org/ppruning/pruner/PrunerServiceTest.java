@@ -1,5 +1,6 @@
 package org.ppruning.pruner;
 
+import org.ppruning.service.RenamedKeysInterceptor;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
@@ -47,7 +48,7 @@ class PrunerServiceTest {
 
     @Test
     void theOldKafkaKeysAreRefusedByNameAsTheConfigurationIsRead() {
-        var config = new SmallRyeConfigBuilder().withInterceptors(new RenamedKeysCheck())
+        var config = new SmallRyeConfigBuilder().withInterceptors(new RenamedKeysInterceptor())
                 .withSources(new PropertiesConfigSource(Map.of(
                         "ppruning.pruner.kafka.summaries-topic", "s",
                         "ppruning.pruner.kafka.bootstrap-servers", "h:9092"), "test", 100)).build();

@@ -13,6 +13,20 @@ public final class RenamedKeys {
   private RenamedKeys() {}
 
   /**
+   * Every renamed key of the three services, old -> new (docs/operations.md, "Renamed keys"):
+   * the Kafka settings moved to the one {@code ppruning.<service>.kafka.*} shape.
+   */
+  public static final Map<String, String> SERVICES = Map.of(
+      "ppruning.profiler.group", "ppruning.profiler.kafka.group",
+      "ppruning.profiler.topics.", "ppruning.profiler.kafka.topics.",
+      "ppruning.profiler.partitions", "ppruning.profiler.kafka.partitions",
+      "ppruning.profiler.replication-factor", "ppruning.profiler.kafka.replication-factor",
+      "ppruning.pruner.kafka.summaries-topic", "ppruning.pruner.kafka.topics.summaries",
+      "ppruning.pruner.kafka.models-topic", "ppruning.pruner.kafka.topics.models",
+      "ppruning.pruner.kafka.bootstrap-servers", "kafka.bootstrap.servers",
+      "ppruning.finetuner.training.group-id", "ppruning.finetuner.kafka.group");
+
+  /**
    * Throws if {@code config} sets any old key of {@code renamed} (old -> new), as a property or
    * as its environment variable.
    */
