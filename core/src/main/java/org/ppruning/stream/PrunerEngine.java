@@ -215,8 +215,10 @@ public final class PrunerEngine {
       return rejected(task, "config", "summary of task '" + task + "' has seed "
           + s.getConfig().getSeed() + ", tokens " + s.getConfig().getTokens() + ", pad multiple "
           + s.getConfig().getPadMultiple() + ", encoding " + s.getConfig().getRowEncoding()
+          + ", rows per run " + Integer.toUnsignedString(s.getConfig().getRowsPerRun())
           + "; the pruner expects " + t.config.getSeed() + ", " + t.config.getTokens() + ", "
-          + t.config.getPadMultiple() + ", " + t.config.getRowEncoding());
+          + t.config.getPadMultiple() + ", " + t.config.getRowEncoding() + ", "
+          + t.config.getRowsPerRun());
     }
     MergeResult r;
     try {
