@@ -156,8 +156,10 @@ public final class PrunerEngine {
       if (!saved.equals(t.config)) {
         throw new IOException("checkpoint " + checkpoint + " holds task '" + x.getKey()
             + "' merged for another model or settings (seed " + saved.getSeed() + ", tokens "
-            + saved.getTokens() + ", model " + saved.getModel().getSource() + "; now seed "
-            + t.config.getSeed() + ", tokens " + t.config.getTokens() + ", model "
+            + saved.getTokens() + ", rows per run "
+            + Integer.toUnsignedString(saved.getRowsPerRun()) + ", model "
+            + saved.getModel().getSource() + "; now seed " + t.config.getSeed() + ", tokens "
+            + t.config.getTokens() + ", rows per run " + t.config.getRowsPerRun() + ", model "
             + t.config.getModel().getSource() + "): delete it to start over");
       }
       try {
