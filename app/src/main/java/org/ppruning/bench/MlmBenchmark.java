@@ -29,6 +29,7 @@ import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PPruning;
 import org.ppruning.pruning.run.SampleSelection;
 import org.ppruning.summary.FeatureCollector;
+import org.ppruning.summary.Summaries;
 import org.ppruning.tokenize.TextTokenizer;
 
 /**
@@ -76,7 +77,8 @@ public final class MlmBenchmark {
       ActivationFeatures f;
       long t0 = System.nanoTime();
       try (TransformerModel m = TransformerModel.build(spec, w, imp.tokenizerJson())) {
-        f = FeatureCollector.collect(m, tok, profileSet, 200, SEED, 32, System.err);
+        f = FeatureCollector.collect(m, tok, profileSet, 200, SEED,
+            Summaries.DEFAULT_ROWS_PER_RUN, System.err);
         System.out.printf("profile: %.1f s, %d tokens, mean length %.1f%n",
             (System.nanoTime() - t0) / 1e9, f.tokens(), f.meanLength());
         row("full", "-", 1.0, spec, m, tok, setA, setB);

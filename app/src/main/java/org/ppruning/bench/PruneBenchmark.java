@@ -22,6 +22,7 @@ import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PPruning;
 import org.ppruning.pruning.run.SampleSelection;
 import org.ppruning.summary.FeatureCollector;
+import org.ppruning.summary.Summaries;
 import org.ppruning.tokenize.TextTokenizer;
 
 /**
@@ -43,7 +44,8 @@ public final class PruneBenchmark {
         imp.tokenizerJson());
         TextTokenizer tok = TextTokenizer.load(imp.tokenizerJson())) {
       long t0 = System.nanoTime();
-      ActivationFeatures f = FeatureCollector.collect(m, tok, samples, 200, 42, 32, System.err);
+      ActivationFeatures f = FeatureCollector.collect(m, tok, samples, 200, 42,
+          Summaries.DEFAULT_ROWS_PER_RUN, System.err);
       double profile = (System.nanoTime() - t0) / 1e9;
       System.out.printf("%s, %d samples (%d tokens), profile: %.1f s (%.1f samples/s)%n", name,
           f.samples(), f.tokens(), profile, f.samples() / profile);

@@ -26,6 +26,7 @@ import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PPruning;
 import org.ppruning.pruning.run.SampleSelection;
 import org.ppruning.summary.FeatureCollector;
+import org.ppruning.summary.Summaries;
 import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.train.AdamW;
 import org.ppruning.train.Trainer;
@@ -66,7 +67,7 @@ public final class TrainStepBenchmark {
       ActivationFeatures f;
       try (TransformerModel m = TransformerModel.build(spec, w, imp.tokenizerJson())) {
         f = FeatureCollector.collect(m, tok, SampleSelection.atMost(data.train(), 3000, SEED),
-            200, SEED, 32, System.err);
+            200, SEED, Summaries.DEFAULT_ROWS_PER_RUN, System.err);
       }
       int seqLen = (int) Math.round(f.meanLength());
       PPruning.Result r = PPruning.plan(spec, w, f, new PPruning.Config(Method.P_PRUNING,

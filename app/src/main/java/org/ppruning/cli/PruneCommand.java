@@ -20,6 +20,7 @@ import org.ppruning.pruning.run.PruneRun;
 import org.ppruning.pruning.run.PruneSettings;
 import org.ppruning.pruning.run.SampleSelection;
 import org.ppruning.summary.FeatureCollector;
+import org.ppruning.summary.Summaries;
 import org.ppruning.tokenize.TextTokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -102,7 +103,9 @@ final class PruneCommand implements Callable<Integer> {
       description = "Sampling seed (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--batch", defaultValue = "32", description = "Profiling batch size.")
+  @Option(names = "--batch", defaultValue = "" + Summaries.DEFAULT_ROWS_PER_RUN,
+      description = "Rows per profile run (default ${DEFAULT-VALUE}, the services' value: the"
+          + " features then equal a stream's bit for bit).")
   int batch;
 
   @Option(names = "--seq-len", description = "Sequence length for FLOPs (default: the samples'"

@@ -56,7 +56,9 @@ public final class ProfilerEngine {
   /**
    * @param seed            token sampling seed (the batch command's {@code --seed})
    * @param tokens          k, the sampled tokens ({@code --tokens})
-   * @param runSize         the most samples per {@code profile} run
+   * @param runSize         the rows of every {@code profile} run: the summaries' {@code
+   *                        rows_per_run}, which a pruner's must equal ({@link
+   *                        Summaries#DEFAULT_ROWS_PER_RUN}) or it refuses them
    * @param maxSummaryBytes the largest summary record
    * @param tooLong         the policy for samples over the model's positions
    */
@@ -72,10 +74,10 @@ public final class ProfilerEngine {
       }
     }
 
-    /** The batch command's defaults: seed 42, k = 200, 32 per run, 512 KiB records, reject. */
+    /** The batch command's defaults: seed 42, k = 200, runs of 8, 512 KiB records, reject. */
     public static Settings defaults() {
-      return new Settings(PruneSettings.DEFAULT_SEED, PruneSettings.DEFAULT_TOKENS, 32,
-          SummaryBuilder.DEFAULT_MAX_BYTES, TooLong.REJECT);
+      return new Settings(PruneSettings.DEFAULT_SEED, PruneSettings.DEFAULT_TOKENS,
+          Summaries.DEFAULT_ROWS_PER_RUN, SummaryBuilder.DEFAULT_MAX_BYTES, TooLong.REJECT);
     }
   }
 
@@ -136,7 +138,8 @@ public final class ProfilerEngine {
       throw new IllegalArgumentException("task '" + task + "' is not served here: "
           + models.keySet().stream().sorted().toList());
     }
-    return Summaries.config(task, m.model().spec(), settings.seed(), settings.tokens());
+    return Summaries.config(task, m.model().spec(), settings.seed(), settings.tokens(),
+        settings.runSize());
   }
 
   /**
@@ -192,7 +195,7 @@ public final class ProfilerEngine {
       SummaryBuilder builder = builders.get(task);
       try {
         List<ProfileBatch> runs = ProfileBatch.group(accepted, builder.config(),
-            settings.runSize(), m.tokenizer().padId());
+            m.tokenizer().padId());
         List<ActivationSummary> records = builder.profile(m.model(), runs);
         summaries.add(new TaskSummary(task, records.get(0).getSampleIdsList(), records));
       } catch (IllegalArgumentException ex) {

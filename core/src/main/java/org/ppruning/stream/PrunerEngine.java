@@ -156,8 +156,10 @@ public final class PrunerEngine {
       if (!saved.equals(t.config)) {
         throw new IOException("checkpoint " + checkpoint + " holds task '" + x.getKey()
             + "' merged for another model or settings (seed " + saved.getSeed() + ", tokens "
-            + saved.getTokens() + ", model " + saved.getModel().getSource() + "; now seed "
-            + t.config.getSeed() + ", tokens " + t.config.getTokens() + ", model "
+            + saved.getTokens() + ", rows per run "
+            + Integer.toUnsignedString(saved.getRowsPerRun()) + ", model "
+            + saved.getModel().getSource() + "; now seed " + t.config.getSeed() + ", tokens "
+            + t.config.getTokens() + ", rows per run " + t.config.getRowsPerRun() + ", model "
             + t.config.getModel().getSource() + "): delete it to start over");
       }
       try {
@@ -215,8 +217,10 @@ public final class PrunerEngine {
       return rejected(task, "config", "summary of task '" + task + "' has seed "
           + s.getConfig().getSeed() + ", tokens " + s.getConfig().getTokens() + ", pad multiple "
           + s.getConfig().getPadMultiple() + ", encoding " + s.getConfig().getRowEncoding()
+          + ", rows per run " + Integer.toUnsignedString(s.getConfig().getRowsPerRun())
           + "; the pruner expects " + t.config.getSeed() + ", " + t.config.getTokens() + ", "
-          + t.config.getPadMultiple() + ", " + t.config.getRowEncoding());
+          + t.config.getPadMultiple() + ", " + t.config.getRowEncoding() + ", "
+          + t.config.getRowsPerRun());
     }
     MergeResult r;
     try {

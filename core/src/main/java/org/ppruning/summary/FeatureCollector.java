@@ -22,8 +22,8 @@ import org.ppruning.util.Progress;
  * <p>It is the streaming pipeline run in one process: each batch becomes activation summaries
  * ({@link SummaryBuilder}) that are merged ({@link SummaryState}) exactly as the pruner service
  * merges the profiler's, so both choose the same units from the same samples. Samples are padded
- * to lengths of their own ({@link ProfileBatch#group}), which makes the result independent of the
- * batching, bit for bit.
+ * to lengths of their own and profiled in runs of fixed rows, each in a row of its own ({@link
+ * ProfileBatch#group}), which makes the result independent of the batching, bit for bit.
  */
 public final class FeatureCollector {
   /** The task name in the summaries of an in-process run (features do not depend on it). */
@@ -34,29 +34,32 @@ public final class FeatureCollector {
   private FeatureCollector() {}
 
   /**
-   * Profiles {@code samples} with the default summary configuration ({@link
-   * Summaries#config(String, org.ppruning.model.ModelSpec, long, int)}).
+   * Profiles {@code samples} with the default summary configuration and runs of {@code
+   * rowsPerRun} rows ({@link Summaries#config(String, org.ppruning.model.ModelSpec, long, int,
+   * int)}). The features equal a stream's bit for bit when its rows per run are the same
+   * ({@link Summaries#DEFAULT_ROWS_PER_RUN} for the services).
    *
-   * @param tokens k, the sampled tokens
+   * @param tokens     k, the sampled tokens
+   * @param rowsPerRun the rows of every {@code profile} run
    */
   public static ActivationFeatures collect(TransformerModel model, TextTokenizer tok,
-      List<Sample> samples, int tokens, long seed, int batchSize, PrintStream progress) {
-    if (tokens <= 0 || batchSize <= 0) {
-      throw new IllegalArgumentException("tokens and batch size must be > 0, got " + tokens
-          + " and " + batchSize);
+      List<Sample> samples, int tokens, long seed, int rowsPerRun, PrintStream progress) {
+    if (tokens <= 0 || rowsPerRun <= 0) {
+      throw new IllegalArgumentException("tokens and rows per run must be > 0, got " + tokens
+          + " and " + rowsPerRun);
     }
-    return collect(model, tok, samples, Summaries.config(TASK, model.spec(), seed, tokens),
-        batchSize, progress);
+    return collect(model, tok, samples,
+        Summaries.config(TASK, model.spec(), seed, tokens, rowsPerRun), progress);
   }
 
   /**
    * Profiles {@code samples} and merges their summaries.
    *
-   * @param config the summaries' configuration (k, seed, padding, row encoding); its model must
-   *               be {@code model}
+   * @param config the summaries' configuration (k, seed, padding, row encoding, rows per run);
+   *               its model must be {@code model}
    */
   public static ActivationFeatures collect(TransformerModel model, TextTokenizer tok,
-      List<Sample> samples, SummaryConfig config, int batchSize, PrintStream progress) {
+      List<Sample> samples, SummaryConfig config, PrintStream progress) {
     if (samples.isEmpty()) {
       throw new IllegalArgumentException("no samples to profile");
     }
@@ -72,7 +75,7 @@ public final class FeatureCollector {
     SummaryBuilder builder = SummaryBuilder.forSamples(config, IN_PROCESS_MAX_BYTES, tokenized);
     SummaryState state = new SummaryState(config);
     Progress bar = new Progress(progress, "profiling", samples.size(), "samples");
-    for (ProfileBatch batch : ProfileBatch.group(tokenized, config, batchSize, tok.padId())) {
+    for (ProfileBatch batch : ProfileBatch.group(tokenized, config, tok.padId())) {
       for (ActivationSummary s : builder.profile(model, batch)) {
         state.merge(s);
       }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import org.ppruning.features.TokenSampler;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.summary.proto.ModelFingerprint;
@@ -16,11 +17,15 @@ import org.ppruning.summary.proto.SummaryConfig;
 
 /**
  * Configurations of summary streams: which model, task and token sampling a summary belongs to,
- * and the padding rule that makes activations independent of batching.
+ * and the padding and run rules that make activations independent of batching.
  */
 public final class Summaries {
   /** Samples are padded to a multiple of 8 tokens: little padding, few distinct batch shapes. */
   public static final int DEFAULT_PAD_MULTIPLE = 8;
+  /** Rows of every {@code profile} run: near larger runs' throughput on MiniLM, little filler. */
+  public static final int DEFAULT_ROWS_PER_RUN = 8;
+  /** Seed of a sample's row hash: fixed, so its row does not change with the stream's seed. */
+  private static final long ROW_SEED = 0x726f7773L; // "rows"
 
   private Summaries() {}
 
@@ -53,9 +58,25 @@ public final class Summaries {
     }
   }
 
-  /** The default configuration: float32 rows, samples padded to multiples of 8 tokens. */
+  /**
+   * The default configuration: float32 rows, samples padded to multiples of 8 tokens, runs of 8
+   * rows.
+   */
   public static SummaryConfig config(String task, ModelSpec spec, long seed, int tokens) {
-    return config(task, spec, seed, tokens, DEFAULT_PAD_MULTIPLE, RowEncoding.ROW_ENCODING_FLOAT32);
+    return config(task, spec, seed, tokens, DEFAULT_ROWS_PER_RUN);
+  }
+
+  /** The default configuration with runs of {@code rowsPerRun} rows. */
+  public static SummaryConfig config(String task, ModelSpec spec, long seed, int tokens,
+      int rowsPerRun) {
+    return config(task, spec, seed, tokens, DEFAULT_PAD_MULTIPLE, RowEncoding.ROW_ENCODING_FLOAT32,
+        rowsPerRun);
+  }
+
+  /** A configuration with runs of {@link #DEFAULT_ROWS_PER_RUN} rows. */
+  public static SummaryConfig config(String task, ModelSpec spec, long seed, int tokens,
+      int padMultiple, RowEncoding encoding) {
+    return config(task, spec, seed, tokens, padMultiple, encoding, DEFAULT_ROWS_PER_RUN);
   }
 
   /**
@@ -64,12 +85,13 @@ public final class Summaries {
    * @param tokens      k, the sampled tokens whose activations become unit features
    * @param padMultiple every sample is padded to its length rounded up to a multiple of this
    * @param encoding    how token rows store values
+   * @param rowsPerRun  the rows of every {@code profile} run ({@link #row})
    */
   public static SummaryConfig config(String task, ModelSpec spec, long seed, int tokens,
-      int padMultiple, RowEncoding encoding) {
+      int padMultiple, RowEncoding encoding, int rowsPerRun) {
     SummaryConfig c = SummaryConfig.newBuilder().setTask(task == null ? "" : task)
         .setModel(fingerprint(spec)).setSeed(seed).setTokens(tokens)
-        .setPadMultiple(padMultiple).setRowEncoding(encoding).build();
+        .setPadMultiple(padMultiple).setRowEncoding(encoding).setRowsPerRun(rowsPerRun).build();
     check(c);
     return c;
   }
@@ -102,6 +124,10 @@ public final class Summaries {
         && c.getRowEncoding() != RowEncoding.ROW_ENCODING_FLOAT16) {
       bad.add("row_encoding " + c.getRowEncoding() + " is not supported");
     }
+    if (c.getRowsPerRun() <= 0) {
+      bad.add("rows_per_run must be > 0, got " + Integer.toUnsignedString(c.getRowsPerRun())
+          + (c.getRowsPerRun() == 0 ? " (unset: a summary of a profiler before fixed runs)" : ""));
+    }
     if (!bad.isEmpty()) {
       throw new IllegalArgumentException("summary config of task '" + c.getTask() + "': "
           + String.join("; ", bad));
@@ -121,6 +147,16 @@ public final class Summaries {
     }
     long m = c.getPadMultiple();
     return (int) Math.min(max, (length + m - 1) / m * m);
+  }
+
+  /**
+   * The row of every {@code profile} run that sample {@code id} is profiled in. The matrix
+   * kernels may round a token differently in another row of the run, so it depends on the id
+   * alone: any grouping of samples gives every token the same values.
+   */
+  public static int row(String id, SummaryConfig c) {
+    return (int) Long.remainderUnsigned(TokenSampler.hash(id, 0, ROW_SEED),
+        Integer.toUnsignedLong(c.getRowsPerRun()));
   }
 
   /** Values in one token row: per layer, heads * head_size context values and the neurons. */
@@ -156,6 +192,10 @@ public final class Summaries {
     }
     if (want.getRowEncoding() != got.getRowEncoding()) {
       d.add("row_encoding " + got.getRowEncoding() + ", expected " + want.getRowEncoding());
+    }
+    if (want.getRowsPerRun() != got.getRowsPerRun()) {
+      d.add("rows_per_run " + Integer.toUnsignedString(got.getRowsPerRun()) + ", expected "
+          + Integer.toUnsignedString(want.getRowsPerRun()));
     }
     if (d.isEmpty() && !want.equals(got)) {
       d.add("fields this reader does not know differ");

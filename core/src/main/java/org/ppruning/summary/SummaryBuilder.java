@@ -25,14 +25,14 @@ import org.ppruning.summary.proto.TokenRow;
  * stream (one profiler consumer, or one batch command run) and remembers the k smallest token
  * keys it has seen: a token above that running threshold can never be among the k smallest
  * overall, so it is neither asked of the model nor sent. Each call summarises one batch of
- * samples (the state's atomic unit, profiled in one run per padded length) as one summary,
- * split into chunks of at most {@code maxBytes} serialised bytes.
+ * samples (the state's atomic unit, profiled in runs of the configuration's rows per padded
+ * length) as one summary, split into chunks of at most {@code maxBytes} serialised bytes.
  *
  * <pre>{@code
  * SummaryBuilder b = new SummaryBuilder(Summaries.config("sst2", spec, 42, 200),
  *     SummaryBuilder.DEFAULT_MAX_BYTES);
  * for (List<TokenizedSample> poll : polls) {
- *   List<ProfileBatch> runs = ProfileBatch.group(poll, b.config(), 32, tok.padId());
+ *   List<ProfileBatch> runs = ProfileBatch.group(poll, b.config(), tok.padId());
  *   List<ActivationSummary> records = b.profile(model, runs); // publish each, keyed by task
  * }
  * }</pre>
@@ -115,7 +115,7 @@ public final class SummaryBuilder {
    * One {@code profile} run of a summary: the padded samples, the positions it was run at, and
    * its outputs.
    *
-   * @param batch     the samples of one padded length
+   * @param batch     one run of {@link ProfileBatch#group}
    * @param positions the flattened positions {@code profile} was run at; must include every
    *                  position {@link #positions} asked for this run (others are ignored)
    * @param outputs   the {@code profile} outputs for {@code batch} and {@code positions}
@@ -210,7 +210,7 @@ public final class SummaryBuilder {
         outRow[p] = j;
       }
       outRows.add(outRow);
-      stats.samples += t.size();
+      stats.samples += run.batch().sampleIds().size();
       for (int len : plan.lengths.get(i)) {
         stats.tokens += len;
       }
@@ -294,7 +294,7 @@ public final class SummaryBuilder {
       ProfileBatch b = runs.get(run);
       int seqLen = b.tokens().seqLen();
       for (int r = 0; r < b.tokens().size(); r++) {
-        String id = b.sampleIds().get(r);
+        String id = b.rowIds().get(r);
         for (int p = 0; p < lengths.get(run)[r]; p++) {
           Key key = Key.of(id, p, config.getSeed());
           if (Key.atMost(key, before)) {
@@ -319,15 +319,25 @@ public final class SummaryBuilder {
   }
 
   /**
-   * Each sample's length, after checking the batch is padded as the configuration says and its
-   * ids are new to {@code ids} (the summary's ids so far).
+   * Each row's length (0 for a filler row), after checking the run is padded and laid out as the
+   * configuration says and its ids are new to {@code ids} (the summary's ids so far).
    */
   private int[] lengths(ProfileBatch batch, Set<String> ids) {
     TokenBatch t = batch.tokens();
     int[] lengths = new int[t.size()];
     for (int r = 0; r < t.size(); r++) {
-      String id = batch.sampleIds().get(r);
-      if (id == null || id.isEmpty() || !ids.add(id)) {
+      String id = batch.rowIds().get(r);
+      if (batch.filler(r)) {
+        for (int p = 0; p < t.seqLen(); p++) {
+          if (t.attentionMask()[r * t.seqLen() + p] != 0) {
+            throw new IllegalArgumentException("filler row " + r + " (no sample) has attention"
+                + " mask " + t.attentionMask()[r * t.seqLen() + p] + " at position " + p
+                + ", expected padding only");
+          }
+        }
+        continue;
+      }
+      if (!ids.add(id)) {
         throw new IllegalArgumentException("the sample ids of a summary must be non-empty and"
             + " distinct: '" + id + "' in " + batch.sampleIds());
       }
@@ -350,6 +360,24 @@ public final class SummaryBuilder {
       }
       lengths[r] = len;
     }
+    // The kernels round a token differently with the run's rows and its row in it.
+    if (t.size() != config.getRowsPerRun()) {
+      throw new IllegalArgumentException("a run of samples " + batch.sampleIds() + " has "
+          + t.size() + " rows, but summaries profile runs of " + config.getRowsPerRun()
+          + " rows (rows_per_run): batch samples with ProfileBatch.group");
+    }
+    for (int r = 0; r < t.size(); r++) {
+      if (!batch.filler(r) && Summaries.row(batch.rowIds().get(r), config) != r) {
+        throw new IllegalArgumentException("sample '" + batch.rowIds().get(r) + "' is in row "
+            + r + " of its run, but summaries profile it in row "
+            + Summaries.row(batch.rowIds().get(r), config) + " (of " + config.getRowsPerRun()
+            + "): batch samples with ProfileBatch.group");
+      }
+    }
+    if (batch.sampleIds().isEmpty()) {
+      throw new IllegalArgumentException("a run of " + t.size() + " rows has no sample, only"
+          + " filler");
+    }
     return lengths;
   }
 
@@ -367,15 +395,21 @@ public final class SummaryBuilder {
     return t;
   }
 
-  /** Adds per-sample sums [B, units * group] to {@code into}, a unit's group together. */
+  /**
+   * Adds per-sample sums [B, units * group] to {@code into}, a unit's group together; filler
+   * rows add nothing.
+   */
   private static void sum(FloatTensor t, ExactSums into, int group, ProfileBatch batch,
       String name) {
     int w = (int) t.dim(1);
     for (int r = 0; r < t.dim(0); r++) {
+      if (batch.filler(r)) {
+        continue;
+      }
       int c = into.addFloats(t.data(), r * w, w, group, 0);
       if (c >= 0) {
         throw new IllegalArgumentException("profile output '" + name + "' for sample '"
-            + batch.sampleIds().get(r) + "' has " + t.data()[r * w + c] + " at column " + c
+            + batch.rowIds().get(r) + "' has " + t.data()[r * w + c] + " at column " + c
             + " (a sum of |activation| must be finite and >= 0)");
       }
     }

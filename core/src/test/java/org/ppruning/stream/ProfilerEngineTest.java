@@ -138,6 +138,6 @@ class ProfilerEngineTest {
     assertEquals(TooLong.TRUNCATE, TooLong.parse(" Truncate "));
     assertThrows(IllegalArgumentException.class, () -> engine(100, TooLong.REJECT).config("x"));
     Settings d = Settings.defaults();
-    assertEquals(new Settings(42, 200, 32, 512 * 1024, TooLong.REJECT), d);
+    assertEquals(new Settings(42, 200, 8, 512 * 1024, TooLong.REJECT), d);
   }
 }

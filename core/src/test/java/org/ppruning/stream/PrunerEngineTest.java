@@ -107,7 +107,7 @@ class PrunerEngineTest {
     List<ActivationSummary> out = new ArrayList<>();
     for (int from = 0; from < order.size(); from += poll) {
       List<TokenizedSample> p = order.subList(from, Math.min(order.size(), from + poll));
-      out.addAll(b.profile(m, ProfileBatch.group(p, c, 4, tok.padId())));
+      out.addAll(b.profile(m, ProfileBatch.group(p, c, tok.padId())));
     }
     return out;
   }

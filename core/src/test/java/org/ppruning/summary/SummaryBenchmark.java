@@ -62,7 +62,7 @@ class SummaryBenchmark {
         int batches = 0;
         int runs = 0;
         for (int from = 0; from < samples.size(); from += 32) { // polls of 32 samples
-          List<ProfileBatch> poll = ProfileBatch.group(samples.subList(from, from + 32), c, 32, 0);
+          List<ProfileBatch> poll = ProfileBatch.group(samples.subList(from, from + 32), c, 0);
           long t0 = System.nanoTime();
           List<int[]> pos = b.positions(poll);
           long t1 = System.nanoTime();

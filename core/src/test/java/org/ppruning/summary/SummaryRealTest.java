@@ -26,7 +26,7 @@ import org.ppruning.tokenize.TextTokenizer;
 /**
  * MiniLM on the 3,000 sentiment sentences: the batch command's features, and the features of
  * three streaming builders that got the samples shuffled, in polls of 50 (one summary each,
- * profiled in runs of up to 16 per padded length), merged in a shuffled order, are the same bit
+ * profiled in runs of 8 rows per padded length), merged in a shuffled order, are the same bit
  * for bit, and so are the units P-pruning keeps.
  */
 @Tag("real")
@@ -38,8 +38,8 @@ class SummaryRealTest {
     try (TransformerModel m = TransformerModel.build(imp.spec(), imp.weights(),
         imp.tokenizerJson());
         TextTokenizer tok = TextTokenizer.load(imp.tokenizerJson())) {
-      ActivationFeatures batch = FeatureCollector.collect(m, tok, samples, 200, 42, 32,
-          System.err);
+      ActivationFeatures batch = FeatureCollector.collect(m, tok, samples, 200, 42,
+          Summaries.DEFAULT_ROWS_PER_RUN, System.err);
 
       SummaryConfig c = Summaries.config("sentiment", m.spec(), 42, 200);
       List<TokenizedSample> tokenized = new ArrayList<>();
@@ -54,7 +54,7 @@ class SummaryRealTest {
         List<TokenizedSample> share = tokenized.subList(b * 1000, (b + 1) * 1000);
         for (int from = 0; from < share.size(); from += 50) { // "Kafka polls" of 50 samples
           records.addAll(builder.profile(m,
-              ProfileBatch.group(share.subList(from, from + 50), c, 16, tok.padId())));
+              ProfileBatch.group(share.subList(from, from + 50), c, tok.padId())));
         }
       }
       Collections.shuffle(records, new Random(2));
@@ -81,7 +81,7 @@ class SummaryRealTest {
       for (int from = 0; from < tokenized.size(); from += 50) {
         SummaryBuilder builder = builders.get(from / 50 % 3);
         for (ActivationSummary r : builder.profile(m,
-            ProfileBatch.group(tokenized.subList(from, from + 50), c, 16, tok.padId()))) {
+            ProfileBatch.group(tokenized.subList(from, from + 50), c, tok.padId()))) {
           fedBytes += r.getSerializedSize();
           fedRecords++;
           fed.merge(r);

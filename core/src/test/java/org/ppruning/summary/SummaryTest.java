@@ -76,9 +76,9 @@ class SummaryTest {
 
   /**
    * What a set of profiler instances publishes: the samples shuffled, dealt round-robin to
-   * {@code builders} streaming builders, each summarising its share by {@code batchSize}
-   * samples (one profile run per padded length) or, with {@code polls}, taking "polls" of
-   * {@code batchSize} samples and summarising each poll as one batch of several runs of up to 3.
+   * {@code builders} streaming builders, each taking its share {@code batchSize} samples at a
+   * time and summarising those of each padded length as one batch (its runs of the
+   * configuration's rows) or, with {@code polls}, each "poll" of them as one batch.
    */
   static List<ActivationSummary> stream(SummaryConfig c, int builders, int batchSize,
       int maxBytes, long shuffle, boolean polls) {
@@ -98,11 +98,19 @@ class SummaryTest {
         for (int from = 0; from < share.size(); from += batchSize) {
           List<TokenizedSample> poll =
               share.subList(from, Math.min(share.size(), from + batchSize));
-          out.addAll(b.profile(model, ProfileBatch.group(poll, c, 3, tok.padId())));
+          out.addAll(b.profile(model, ProfileBatch.group(poll, c, tok.padId())));
         }
       } else {
-        for (ProfileBatch batch : ProfileBatch.group(share, c, batchSize, tok.padId())) {
-          out.addAll(b.profile(model, batch));
+        for (int from = 0; from < share.size(); from += batchSize) {
+          List<TokenizedSample> part =
+              share.subList(from, Math.min(share.size(), from + batchSize));
+          Map<Integer, List<ProfileBatch>> byLength = new java.util.TreeMap<>();
+          for (ProfileBatch run : ProfileBatch.group(part, c, tok.padId())) {
+            byLength.computeIfAbsent(run.tokens().seqLen(), k -> new ArrayList<>()).add(run);
+          }
+          for (List<ProfileBatch> runs : byLength.values()) {
+            out.addAll(b.profile(model, runs));
+          }
         }
       }
     }
@@ -186,7 +194,7 @@ class SummaryTest {
         new SummaryBuilder(c, 1 << 20), new SummaryBuilder(c, 1 << 20));
     int rows = 0;
     int turn = 0;
-    for (ProfileBatch batch : ProfileBatch.group(order, c, 4, tok.padId())) {
+    for (ProfileBatch batch : ProfileBatch.group(order, c, tok.padId())) {
       for (ActivationSummary r : builders.get(turn++ % 3).profile(model, batch)) {
         rows += r.getRowsCount();
         s.merge(r);
@@ -251,13 +259,13 @@ class SummaryTest {
     // A batch summarised again by another profiler (another threshold, other chunks) after a
     // failover: its statistics are not counted twice, and the features do not change.
     List<TokenizedSample> five = sameLength(5, 16);
-    ProfileBatch again = ProfileBatch.of(five, 16, tok.padId());
+    List<ProfileBatch> again = ProfileBatch.group(five, c, tok.padId());
     List<TokenizedSample> rest = new ArrayList<>(tokenized);
     rest.removeAll(five);
     SummaryState fresh = new SummaryState(c);
     new SummaryBuilder(c, SMALL_BOUND).profile(model, again).forEach(fresh::merge);
     SummaryBuilder busy = new SummaryBuilder(c, SMALL_BOUND);
-    for (ProfileBatch b : ProfileBatch.group(rest, c, 6, tok.padId())) {
+    for (ProfileBatch b : ProfileBatch.group(rest, c, tok.padId())) {
       busy.profile(model, b).forEach(fresh::merge);
     }
     List<ActivationSummary> second = busy.profile(model, again);
@@ -274,11 +282,11 @@ class SummaryTest {
     SummaryState s = new SummaryState(c);
     List<TokenizedSample> three = sameLength(3, 16);
     List<TokenizedSample> first = List.of(three.get(0), three.get(1));
-    s.merge(b.profile(model, ProfileBatch.of(first, 16, tok.padId())).get(0));
+    s.merge(b.profile(model, ProfileBatch.group(first, c, tok.padId())).get(0));
     byte[] before = s.toProto().toByteArray();
     List<TokenizedSample> overlapping = List.of(three.get(1), three.get(2));
     var e = assertThrows(IllegalArgumentException.class, () -> s.merge(
-        b.profile(model, ProfileBatch.of(overlapping, 16, tok.padId())).get(0)));
+        b.profile(model, ProfileBatch.group(overlapping, c, tok.padId())).get(0)));
     List<String> ids = new ArrayList<>(List.of(three.get(0).id(), three.get(1).id()));
     ids.sort(null);
     assertTrue(e.getMessage().contains("overlaps batch [" + String.join(", ", ids)
@@ -294,7 +302,7 @@ class SummaryTest {
       assertTrue(r.getSerializedSize() <= SMALL_BOUND, r.getSerializedSize() + " bytes");
     }
     // Room for the statistics but not for them and a row: chunk 0 carries statistics only.
-    ProfileBatch batch = ProfileBatch.group(tokenized, c, 40, tok.padId()).get(0);
+    ProfileBatch batch = ProfileBatch.group(tokenized, c, tok.padId()).get(0);
     ActivationSummary whole = new SummaryBuilder(c, 1 << 20).profile(model, batch).get(0);
     int tight = whole.toBuilder().clearRows().build().getSerializedSize() + 100;
     List<ActivationSummary> parts = new SummaryBuilder(c, tight).profile(model, batch);
@@ -319,7 +327,7 @@ class SummaryTest {
     try (TransformerModel m = TransformerModel.build(wide, TinyModels.randomWeights(wide, 1),
         null)) {
       SummaryConfig cw = Summaries.config("sst2", wide, SEED, K);
-      ProfileBatch bw = ProfileBatch.group(tokenized, cw, 40, tok.padId()).get(0);
+      ProfileBatch bw = ProfileBatch.group(tokenized, cw, tok.padId()).get(0);
       ActivationSummary one = new SummaryBuilder(cw, 1 << 20).profile(m, bw).get(0);
       int bound = one.toBuilder().clearRows().build().getSerializedSize() + 600;
       e = assertThrows(IllegalArgumentException.class,
@@ -348,8 +356,15 @@ class SummaryTest {
     SummaryState otherTask = new SummaryState(Summaries.config("cola", spec, SEED, K));
     e = assertThrows(IllegalArgumentException.class, () -> otherTask.merge(r));
     assertTrue(e.getMessage().endsWith("task 'sst2', expected 'cola'"), e.getMessage());
+    SummaryState otherRuns = new SummaryState(Summaries.config("sst2", spec, SEED, K, 4));
+    e = assertThrows(IllegalArgumentException.class, () -> otherRuns.merge(r));
+    assertTrue(e.getMessage().endsWith("rows_per_run 8, expected 4"), e.getMessage());
+    ActivationSummary older = r.toBuilder()
+        .setConfig(r.getConfig().toBuilder().clearRowsPerRun()).build();
+    e = assertThrows(IllegalArgumentException.class, () -> new SummaryState(c).merge(older));
+    assertTrue(e.getMessage().contains("rows_per_run 0, expected 8"), e.getMessage());
     var builder = new SummaryBuilder(Summaries.config("sst2", pruned, SEED, K), 1 << 20);
-    ProfileBatch batch = ProfileBatch.group(tokenized, c, 40, tok.padId()).get(0);
+    ProfileBatch batch = ProfileBatch.group(tokenized, c, tok.padId()).get(0);
     e = assertThrows(IllegalArgumentException.class, () -> builder.profile(model, batch));
     assertTrue(e.getMessage().contains("is not the model this builder summarises"),
         e.getMessage());
@@ -424,7 +439,21 @@ class SummaryTest {
     assertTrue(e.getMessage().contains("is padded to 16, but summaries pad it to 8"),
         e.getMessage());
     SummaryBuilder b = new SummaryBuilder(c, 1 << 20);
-    ProfileBatch ok = ProfileBatch.of(List.of(shortOne), 8, tok.padId());
+    // A run must have the configuration's rows, with every sample in its own row.
+    e = assertThrows(IllegalArgumentException.class, () -> new SummaryBuilder(c, 1 << 20)
+        .positions(ProfileBatch.of(List.of(shortOne), 8, tok.padId())));
+    assertTrue(e.getMessage().endsWith("has 1 rows, but summaries profile runs of 8 rows"
+        + " (rows_per_run): batch samples with ProfileBatch.group"), e.getMessage());
+    int row = Summaries.row(shortOne.id(), c);
+    List<TokenizedSample> misplaced = new ArrayList<>(Collections.nCopies(8, null));
+    misplaced.set((row + 1) % 8, shortOne);
+    e = assertThrows(IllegalArgumentException.class, () -> new SummaryBuilder(c, 1 << 20)
+        .positions(ProfileBatch.of(misplaced, 8, tok.padId())));
+    assertTrue(e.getMessage().contains("'" + shortOne.id() + "' is in row " + (row + 1) % 8
+        + " of its run, but summaries profile it in row " + row + " (of 8)"), e.getMessage());
+    ProfileBatch ok = ProfileBatch.group(List.of(shortOne), c, tok.padId()).get(0);
+    assertEquals(8, ok.tokens().size());
+    assertEquals(List.of(shortOne.id()), ok.sampleIds());
     int[] need = b.positions(ok);
     assertEquals(shortOne.length(), need.length, "the first k tokens are all needed");
     e = assertThrows(IllegalArgumentException.class, () -> b.positions(List.of(ok, ok)));

@@ -23,6 +23,7 @@ import org.ppruning.model.LayerSpec;
 import org.ppruning.pruning.run.PruneRun;
 import org.ppruning.pruning.run.PruneSettings;
 import org.ppruning.summary.FeatureCollector;
+import org.ppruning.summary.Summaries;
 import org.ppruning.tokenize.TextTokenizer;
 
 /** What the system tests share: the batch path as the reference, unit comparison, metric waits. */
@@ -52,7 +53,8 @@ final class SystemFixtures {
     PruneSettings settings = PruneSettings.defaults();
     try (TransformerModel m = ModelLoader.open(MODEL, ArtifactCache.defaultCache());
          TextTokenizer tok = TextTokenizer.load(m.tokenizerJson())) {
-      ActivationFeatures f = FeatureCollector.collect(m, tok, samples, settings.tokens(), settings.seed(), 32,
+      ActivationFeatures f = FeatureCollector.collect(m, tok, samples, settings.tokens(), settings.seed(),
+          Summaries.DEFAULT_ROWS_PER_RUN,
           System.err);
       List<LayerSpec> kept = PruneRun.plan(m.spec(), m.readWeights(), f, settings, "batch", Map.of()).kept();
       BATCH.put(ids, kept);

@@ -46,8 +46,11 @@ public interface ProfilerConfig {
     @WithDefault("256")
     int batchSize();
 
-    /** The most samples per {@code profile} run (a batch's samples, grouped by padded length). */
-    @WithDefault("32")
+    /**
+     * Rows of every {@code profile} run (a batch's samples grouped by padded length, each in its
+     * own row): the summaries' {@code rows_per_run}. The pruner expects 8 and refuses others.
+     */
+    @WithDefault("8")
     int runSize();
 
     /** How long a partial batch waits for more records after its first one arrived. */

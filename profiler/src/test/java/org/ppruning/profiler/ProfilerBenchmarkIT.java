@@ -54,7 +54,7 @@ class ProfilerBenchmarkIT {
         String modelName = System.getProperty("bench.model", "all-minilm-l6-v2");
         int limit = Integer.getInteger("bench.samples", 2412);
         int batch = Integer.getInteger("bench.batch", 256); // records per batch (one summary)
-        int runSize = Integer.getInteger("bench.run", 32); // most samples per profile run
+        int runSize = Integer.getInteger("bench.run", 8); // rows per profile run
         ArtifactCache cache = ArtifactCache.defaultCache();
         List<Sample> all = Tasks.samples(TASK, cache, System.err);
         List<Sample> samples = all.subList(0, Math.min(limit, all.size()));
@@ -191,7 +191,7 @@ class ProfilerBenchmarkIT {
      */
     static double[] profileOnly(TransformerModel model, TextTokenizer tok, List<Sample> samples,
             int batch, int run) {
-        var config = Summaries.config(TASK, model.spec(), 42, 200);
+        var config = Summaries.config(TASK, model.spec(), 42, 200, run);
         long e0 = System.nanoTime();
         List<List<ProfileBatch>> runs = batches(model, tok, samples, batch, run);
         double encode = (System.nanoTime() - e0) / 1e9;
@@ -220,18 +220,18 @@ class ProfilerBenchmarkIT {
 
     /**
      * The batches the profiler forms: consecutive groups of {@code batch}, grouped by padded
-     * length into runs of at most {@code run}.
+     * length into runs of {@code run} rows.
      */
     static List<List<ProfileBatch>> batches(TransformerModel model, TextTokenizer tok,
             List<Sample> samples, int batch, int run) {
-        var config = Summaries.config(TASK, model.spec(), 42, 200);
+        var config = Summaries.config(TASK, model.spec(), 42, 200, run);
         List<List<ProfileBatch>> runs = new ArrayList<>();
         for (int from = 0; from < samples.size(); from += batch) {
             List<TokenizedSample> chunk = new ArrayList<>();
             for (Sample s : samples.subList(from, Math.min(samples.size(), from + batch))) {
                 chunk.add(SampleEncoding.encode(tok, s, model.spec().maxPositions(), false).sample());
             }
-            runs.add(ProfileBatch.group(chunk, config, run, tok.padId()));
+            runs.add(ProfileBatch.group(chunk, config, tok.padId()));
         }
         return runs;
     }

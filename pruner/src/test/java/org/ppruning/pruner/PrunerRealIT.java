@@ -83,7 +83,7 @@ class PrunerRealIT {
       int records = 0;
       for (int from = 0; from < tokenized.size(); from += 50) { // profiler polls of 50
         List<ActivationSummary> poll = builder.profile(m, ProfileBatch.group(
-            tokenized.subList(from, from + 50), c, 16, tok.padId()));
+            tokenized.subList(from, from + 50), c, tok.padId()));
         PrunerServiceIT.produce(topic, poll, TASK);
         records += poll.size();
         bytes += poll.stream().mapToLong(ActivationSummary::getSerializedSize).sum();
@@ -111,7 +111,7 @@ class PrunerRealIT {
       // The batch command's path on the same samples, seed and settings.
       t0 = System.nanoTime();
       ActivationFeatures batch = FeatureCollector.collect(m, tok, samples, defaults.tokens(),
-          defaults.seed(), 32, System.err);
+          defaults.seed(), Summaries.DEFAULT_ROWS_PER_RUN, System.err);
       PruneRun run = PruneRun.plan(m.spec(), m.readWeights(), batch, defaults,
           "task:sentiment/all", Map.of());
       System.err.printf("batch path: %.1f s, plan stages %s%n", (System.nanoTime() - t0) / 1e9,

@@ -133,7 +133,7 @@ class PrunerServiceIT {
     List<ActivationSummary> out = new ArrayList<>();
     for (int i = from; i < to; i += 7) {
       out.addAll(b.profile(model, ProfileBatch.group(tokenized.subList(i, Math.min(to, i + 7)),
-          b.config(), 4, tok.padId())));
+          b.config(), tok.padId())));
     }
     return out;
   }
