@@ -49,19 +49,20 @@ public final class MlmBenchmark {
   public static void main(String[] args) throws Exception {
     String name = args.length > 0 ? args[0] : "bert-base-uncased";
     int sotuMax = args.length > 1 ? Integer.parseInt(args[1]) : 600;
-    LinkageMode linkage = args.length > 2 && args[2].equals("direct") ? LinkageMode.DIRECT
-        : LinkageMode.REFERENCE;
-    double[] keeps = args.length > 3
-        ? java.util.Arrays.stream(args[3].split(",")).mapToDouble(Double::parseDouble).toArray()
-        : new double[] {0.7, 0.6, 0.5};
+    LinkageMode linkage =
+        args.length > 2 && args[2].equals("direct") ? LinkageMode.DIRECT : LinkageMode.REFERENCE;
+    double[] keeps =
+        args.length > 3
+            ? java.util.Arrays.stream(args[3].split(",")).mapToDouble(Double::parseDouble).toArray()
+            : new double[] {0.7, 0.6, 0.5};
     ArtifactCache cache = ArtifactCache.defaultCache();
     SplitData<Sample> sentiment = Tasks.splits("sentiment", cache, System.err);
     List<Sample> profileSet = SampleSelection.atMost(sentiment.train(), 3000, SEED);
     List<String> heldSentiment = new ArrayList<>();
     sentiment.dev().forEach(s -> heldSentiment.add(s.text()));
     sentiment.test().forEach(s -> heldSentiment.add(s.text()));
-    List<String> heldSotu = sotuSentences(Tasks.documents("sotu", cache, System.err).test(),
-        sotuMax);
+    List<String> heldSotu =
+        sotuSentences(Tasks.documents("sotu", cache, System.err).test(), sotuMax);
 
     ModelSource src = ModelSource.fetch(ModelCatalog.get(name), cache, System.err);
     Imported imp = src.load(System.err);
@@ -70,16 +71,23 @@ public final class MlmBenchmark {
     try (TextTokenizer tok = TextTokenizer.load(imp.tokenizerJson())) {
       MaskedLm.Masked setA = MaskedLm.mask(tok, heldSentiment, 0.15, SEED, 128);
       MaskedLm.Masked setB = MaskedLm.mask(tok, heldSotu, 0.15, SEED, 128);
-      System.out.printf("%s; held out: sentiment dev+test %d sentences (%d masked tokens), SOTU"
-          + " test %d sentences (%d masked tokens); profiled: sentiment train %d sentences%n",
-          name, setA.sentences(), setA.maskedTokens(), setB.sentences(), setB.maskedTokens(),
+      System.out.printf(
+          "%s; held out: sentiment dev+test %d sentences (%d masked tokens), SOTU"
+              + " test %d sentences (%d masked tokens); profiled: sentiment train %d sentences%n",
+          name,
+          setA.sentences(),
+          setA.maskedTokens(),
+          setB.sentences(),
+          setB.maskedTokens(),
           profileSet.size());
       ActivationFeatures f;
       long t0 = System.nanoTime();
       try (TransformerModel m = TransformerModel.build(spec, w, imp.tokenizerJson())) {
-        f = FeatureCollector.collect(m, tok, profileSet, 200, SEED,
-            Summaries.DEFAULT_ROWS_PER_RUN, System.err);
-        System.out.printf("profile: %.1f s, %d tokens, mean length %.1f%n",
+        f =
+            FeatureCollector.collect(
+                m, tok, profileSet, 200, SEED, Summaries.DEFAULT_ROWS_PER_RUN, System.err);
+        System.out.printf(
+            "profile: %.1f s, %d tokens, mean length %.1f%n",
             (System.nanoTime() - t0) / 1e9, f.tokens(), f.meanLength());
         row("full", "-", 1.0, spec, m, tok, setA, setB);
       }
@@ -87,43 +95,62 @@ public final class MlmBenchmark {
       for (double keep : keeps) {
         Budget b = new Budget(Budget.Kind.FLOPS, keep, 5, null, null, seqLen);
         t0 = System.nanoTime();
-        PPruning.Result r = PPruning.plan(spec, w, f,
-            new PPruning.Config(Method.P_PRUNING, linkage, b, SEED));
+        PPruning.Result r =
+            PPruning.plan(spec, w, f, new PPruning.Config(Method.P_PRUNING, linkage, b, SEED));
         System.err.printf("plan %.2f: %.1f s%n", keep, (System.nanoTime() - t0) / 1e9);
         int[] heads = r.plan().headsPerLayer().stream().mapToInt(Integer::intValue).toArray();
         int[] neurons = r.plan().ffnPerLayer().stream().mapToInt(Integer::intValue).toArray();
-        for (Method method : new Method[] {Method.P_PRUNING, Method.RANDOM,
-            Method.WEIGHT_MAGNITUDE}) {
-          PruningPlan plan = method == Method.P_PRUNING ? r.plan()
-              : PPruning.atWidths(spec, w, f, method, heads, neurons, SEED);
+        for (Method method :
+            new Method[] {Method.P_PRUNING, Method.RANDOM, Method.WEIGHT_MAGNITUDE}) {
+          PruningPlan plan =
+              method == Method.P_PRUNING
+                  ? r.plan()
+                  : PPruning.atWidths(spec, w, f, method, heads, neurons, SEED);
           if (!plan.headsPerLayer().equals(r.plan().headsPerLayer())
               || !plan.ffnPerLayer().equals(r.plan().ffnPerLayer())) {
             throw new IllegalStateException(method + " widths differ from P-pruning's");
           }
           UnitRemoval.Pruned p = Rewrite.apply(spec, w, plan, Map.of("method", method.id()));
           try (TransformerModel small = TransformerModel.build(p.spec(), p.weights(), null)) {
-            double kept = CostModel.encoderFlops(p.spec(), seqLen)
-                / (double) CostModel.encoderFlops(spec, seqLen);
+            double kept =
+                CostModel.encoderFlops(p.spec(), seqLen)
+                    / (double) CostModel.encoderFlops(spec, seqLen);
             row(method.id(), String.format("%.2f", keep), kept, p.spec(), small, tok, setA, setB);
           }
         }
-        System.out.printf("  widths at %.2f: heads %s, FFN %s%n", keep, r.plan().headsPerLayer(),
-            r.plan().ffnPerLayer());
+        System.out.printf(
+            "  widths at %.2f: heads %s, FFN %s%n",
+            keep, r.plan().headsPerLayer(), r.plan().ffnPerLayer());
       }
     }
   }
 
-  private static void row(String method, String budget, double flopsKept, ModelSpec spec,
-      TransformerModel m, TextTokenizer tok, MaskedLm.Masked a, MaskedLm.Masked b) {
+  private static void row(
+      String method,
+      String budget,
+      double flopsKept,
+      ModelSpec spec,
+      TransformerModel m,
+      TextTokenizer tok,
+      MaskedLm.Masked a,
+      MaskedLm.Masked b) {
     long t0 = System.nanoTime();
     MaskedLm.Accuracy x = MaskedLm.accuracy(m, a, 32, tok.padId());
     MaskedLm.Accuracy y = MaskedLm.accuracy(m, b, 32, tok.padId());
-    MaskedLm.Accuracy all = new MaskedLm.Accuracy(x.correct() + y.correct(),
-        x.total() + y.total());
-    System.out.printf("%-16s budget %-4s FLOPs kept %.3f  params %,11d  MLM top-1: sentiment"
-            + " %.1f%%  SOTU %.1f%%  all %.1f%% (%d/%d)  [%.0f s]%n", method, budget, flopsKept,
-        CostModel.totalParams(spec), 100 * x.value(), 100 * y.value(), 100 * all.value(),
-        all.correct(), all.total(), (System.nanoTime() - t0) / 1e9);
+    MaskedLm.Accuracy all = new MaskedLm.Accuracy(x.correct() + y.correct(), x.total() + y.total());
+    System.out.printf(
+        "%-16s budget %-4s FLOPs kept %.3f  params %,11d  MLM top-1: sentiment"
+            + " %.1f%%  SOTU %.1f%%  all %.1f%% (%d/%d)  [%.0f s]%n",
+        method,
+        budget,
+        flopsKept,
+        CostModel.totalParams(spec),
+        100 * x.value(),
+        100 * y.value(),
+        100 * all.value(),
+        all.correct(),
+        all.total(),
+        (System.nanoTime() - t0) / 1e9);
   }
 
   /** Sentences of 8 to 40 words from the documents, a seeded sample of at most {@code max}. */

@@ -36,25 +36,27 @@ public final class PruneBenchmark {
     double keep = args.length > 2 ? Double.parseDouble(args[2]) : 0.5;
     ArtifactCache cache = ArtifactCache.defaultCache();
     // All 3,000 sentences (every split), the sample count the targets are stated for.
-    List<Sample> samples = SampleSelection.atMost(Tasks.allSamples("sentiment", cache,
-        System.err), samplesMax, 42);
+    List<Sample> samples =
+        SampleSelection.atMost(Tasks.allSamples("sentiment", cache, System.err), samplesMax, 42);
     ModelSource src = ModelSource.fetch(ModelCatalog.get(name), cache, System.err);
     Imported imp = src.load(System.err);
-    try (TransformerModel m = TransformerModel.build(imp.spec(), imp.weights(),
-        imp.tokenizerJson());
+    try (TransformerModel m =
+            TransformerModel.build(imp.spec(), imp.weights(), imp.tokenizerJson());
         TextTokenizer tok = TextTokenizer.load(imp.tokenizerJson())) {
       long t0 = System.nanoTime();
-      ActivationFeatures f = FeatureCollector.collect(m, tok, samples, 200, 42,
-          Summaries.DEFAULT_ROWS_PER_RUN, System.err);
+      ActivationFeatures f =
+          FeatureCollector.collect(
+              m, tok, samples, 200, 42, Summaries.DEFAULT_ROWS_PER_RUN, System.err);
       double profile = (System.nanoTime() - t0) / 1e9;
-      System.out.printf("%s, %d samples (%d tokens), profile: %.1f s (%.1f samples/s)%n", name,
-          f.samples(), f.tokens(), profile, f.samples() / profile);
+      System.out.printf(
+          "%s, %d samples (%d tokens), profile: %.1f s (%.1f samples/s)%n",
+          name, f.samples(), f.tokens(), profile, f.samples() / profile);
       Weights w = imp.weights();
       int seqLen = (int) Math.round(f.meanLength());
       for (LinkageMode mode : new LinkageMode[] {LinkageMode.DIRECT, LinkageMode.REFERENCE}) {
         Budget b = new Budget(Budget.Kind.FLOPS, keep, 5, null, null, seqLen);
-        PPruning.Result r = PPruning.plan(m.spec(), w, f,
-            new PPruning.Config(Method.P_PRUNING, mode, b, 42));
+        PPruning.Result r =
+            PPruning.plan(m.spec(), w, f, new PPruning.Config(Method.P_PRUNING, mode, b, 42));
         t0 = System.nanoTime();
         UnitRemoval.Pruned p = Rewrite.apply(m.spec(), w, r.plan(), Map.of("bench", true));
         double rewrite = (System.nanoTime() - t0) / 1e9;
@@ -66,13 +68,23 @@ public final class PruneBenchmark {
         double export = (System.nanoTime() - t0) / 1e9;
         SpineBenchmark.deleteTree(dir.getParent());
         Map<String, Double> s = r.seconds();
-        double total = s.values().stream().mapToDouble(Double::doubleValue).sum() + rewrite + export;
-        System.out.printf("%-9s distances %.2f s, clustering %.2f s, threshold %.3f s, selection"
+        double total =
+            s.values().stream().mapToDouble(Double::doubleValue).sum() + rewrite + export;
+        System.out.printf(
+            "%-9s distances %.2f s, clustering %.2f s, threshold %.3f s, selection"
                 + " %.3f s, rewrite %.2f s, build+export %.2f s: total %.1f s; FLOPs kept %.4f,"
-                + " heads %s%n", mode.name().toLowerCase(), s.get("distances"),
-            s.get("clustering"), s.get("threshold"), s.get("selection"), rewrite, export, total,
-            CostModel.encoderFlops(p.spec(), seqLen) / (double) CostModel.encoderFlops(m.spec(),
-                seqLen), p.spec().headsPerLayer());
+                + " heads %s%n",
+            mode.name().toLowerCase(),
+            s.get("distances"),
+            s.get("clustering"),
+            s.get("threshold"),
+            s.get("selection"),
+            rewrite,
+            export,
+            total,
+            CostModel.encoderFlops(p.spec(), seqLen)
+                / (double) CostModel.encoderFlops(m.spec(), seqLen),
+            p.spec().headsPerLayer());
       }
     }
   }

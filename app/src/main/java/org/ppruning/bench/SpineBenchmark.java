@@ -31,8 +31,8 @@ public final class SpineBenchmark {
     double importS = secs(t0);
     Path dir = Files.createTempDirectory("ppruning-bench-").resolve("bert");
     t0 = System.nanoTime();
-    try (TransformerModel built = TransformerModel.build(imp.spec(), imp.weights(),
-        imp.tokenizerJson())) {
+    try (TransformerModel built =
+        TransformerModel.build(imp.spec(), imp.weights(), imp.tokenizerJson())) {
       double buildS = secs(t0);
       t0 = System.nanoTime();
       built.export(dir, false);
@@ -68,9 +68,11 @@ public final class SpineBenchmark {
       }
       double ourMed = median(oursMs);
       double origMed = median(origMs);
-      System.out.printf("forward %d x %d, rebuilt graph    median %.0f ms  (%.1f seq/s)  runs %s%n",
+      System.out.printf(
+          "forward %d x %d, rebuilt graph    median %.0f ms  (%.1f seq/s)  runs %s%n",
           batch, b.seqLen(), ourMed, batch * 1000 / ourMed, fmt(oursMs));
-      System.out.printf("forward %d x %d, original graph   median %.0f ms  (%.1f seq/s)  runs %s%n",
+      System.out.printf(
+          "forward %d x %d, original graph   median %.0f ms  (%.1f seq/s)  runs %s%n",
           batch, b.seqLen(), origMed, batch * 1000 / origMed, fmt(origMs));
       System.out.printf("throughput ratio rebuilt/original  %.2f%n", origMed / ourMed);
     } finally {
@@ -81,9 +83,10 @@ public final class SpineBenchmark {
   /** {@code n} real sentences (cycled), tokenized. */
   static TokenBatch realBatch(TextTokenizer tok, int n) throws Exception {
     List<String> lines = new ArrayList<>();
-    try (var in = SpineBenchmark.class.getResourceAsStream("/org/ppruning/cli/verify-sentences.txt")) {
-      for (String l : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-          .split("\n")) {
+    try (var in =
+        SpineBenchmark.class.getResourceAsStream("/org/ppruning/cli/verify-sentences.txt")) {
+      for (String l :
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
         if (!l.isBlank() && !l.startsWith("#")) {
           lines.add(l);
         }

@@ -33,12 +33,12 @@ import org.ppruning.train.Trainer;
 import org.ppruning.train.TrainingGraph;
 
 /**
- * Seconds per fine-tuning step, unpruned vs P-pruned (run by {@code bench/train-step}): prunes
- * the model to the FLOPs budget with the {@code prune} defaults (sentiment train split, reference
+ * Seconds per fine-tuning step, unpruned vs P-pruned (run by {@code bench/train-step}): prunes the
+ * model to the FLOPs budget with the {@code prune} defaults (sentiment train split, reference
  * linkage), then times training steps of both models on the same batches of real sentiment text,
- * whole sentences packed into rows of exactly LEN tokens. Steps alternate between the two models
- * so that load from other processes hits both alike; the medians of wall and of process CPU
- * seconds are compared.
+ * whole sentences packed into rows of exactly LEN tokens. Steps alternate between the two models so
+ * that load from other processes hits both alike; the medians of wall and of process CPU seconds
+ * are compared.
  *
  * <p>Arguments: MODEL (all-minilm-l6-v2), FLOPS_KEEP (0.5), LENS (128,64), WARMUP (3), STEPS (10).
  */
@@ -46,14 +46,16 @@ public final class TrainStepBenchmark {
   private static final long SEED = 42;
   private static final int BATCH = 32;
   private static final com.sun.management.OperatingSystemMXBean CPU =
-      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-          .getOperatingSystemMXBean();
+      (com.sun.management.OperatingSystemMXBean)
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
   public static void main(String[] args) throws Exception {
     String name = args.length > 0 ? args[0] : "all-minilm-l6-v2";
     double keep = args.length > 1 ? Double.parseDouble(args[1]) : 0.5;
-    int[] lens = args.length > 2 ? Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt)
-        .toArray() : new int[] {128, 64};
+    int[] lens =
+        args.length > 2
+            ? Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
+            : new int[] {128, 64};
     int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     int steps = args.length > 4 ? Integer.parseInt(args[4]) : 10;
     ArtifactCache cache = ArtifactCache.defaultCache();
@@ -66,18 +68,37 @@ public final class TrainStepBenchmark {
     try (TextTokenizer tok = TextTokenizer.load(imp.tokenizerJson())) {
       ActivationFeatures f;
       try (TransformerModel m = TransformerModel.build(spec, w, imp.tokenizerJson())) {
-        f = FeatureCollector.collect(m, tok, SampleSelection.atMost(data.train(), 3000, SEED),
-            200, SEED, Summaries.DEFAULT_ROWS_PER_RUN, System.err);
+        f =
+            FeatureCollector.collect(
+                m,
+                tok,
+                SampleSelection.atMost(data.train(), 3000, SEED),
+                200,
+                SEED,
+                Summaries.DEFAULT_ROWS_PER_RUN,
+                System.err);
       }
       int seqLen = (int) Math.round(f.meanLength());
-      PPruning.Result r = PPruning.plan(spec, w, f, new PPruning.Config(Method.P_PRUNING,
-          LinkageMode.REFERENCE, new Budget(Budget.Kind.FLOPS, keep, 5, null, null, seqLen),
-          SEED));
+      PPruning.Result r =
+          PPruning.plan(
+              spec,
+              w,
+              f,
+              new PPruning.Config(
+                  Method.P_PRUNING,
+                  LinkageMode.REFERENCE,
+                  new Budget(Budget.Kind.FLOPS, keep, 5, null, null, seqLen),
+                  SEED));
       UnitRemoval.Pruned p = Rewrite.apply(spec, w, r.plan(), Map.of("method", "p-pruning"));
-      System.out.printf("%s: params %,d -> %,d, encoder FLOPs kept %.3f (at %d tokens), heads %s,"
-              + " FFN %s%n", name, CostModel.totalParams(spec), CostModel.totalParams(p.spec()),
+      System.out.printf(
+          "%s: params %,d -> %,d, encoder FLOPs kept %.3f (at %d tokens), heads %s," + " FFN %s%n",
+          name,
+          CostModel.totalParams(spec),
+          CostModel.totalParams(p.spec()),
           CostModel.encoderFlops(p.spec(), seqLen) / (double) CostModel.encoderFlops(spec, seqLen),
-          seqLen, p.spec().headsPerLayer(), p.spec().ffnPerLayer());
+          seqLen,
+          p.spec().headsPerLayer(),
+          p.spec().ffnPerLayer());
 
       TaskHead head = new TaskHead(TaskHead.CLASSIFICATION, task.labels(), "sentiment");
       ModelSpec fullSpec = spec.withHead(head);
@@ -100,15 +121,17 @@ public final class TrainStepBenchmark {
               }
             }
           }
-          System.out.printf("batch %d x %d, %d warm-up + %d timed steps each (alternating):%n",
+          System.out.printf(
+              "batch %d x %d, %d warm-up + %d timed steps each (alternating):%n",
               BATCH, len, warmup, steps);
           String[] kind = {"wall", "CPU"};
           for (int k = 0; k < 2; k++) {
             double mf = median(tf[k]);
             double ms = median(ts[k]);
-            System.out.printf("  %-4s unpruned median %.3f s/step %s%n  %-4s pruned   median %.3f"
-                    + " s/step %s%n  %-4s ratio pruned/unpruned %.2f%n", kind[k], mf, fmt(tf[k]),
-                kind[k], ms, fmt(ts[k]), kind[k], ms / mf);
+            System.out.printf(
+                "  %-4s unpruned median %.3f s/step %s%n  %-4s pruned   median %.3f"
+                    + " s/step %s%n  %-4s ratio pruned/unpruned %.2f%n",
+                kind[k], mf, fmt(tf[k]), kind[k], ms, fmt(ts[k]), kind[k], ms / mf);
           }
         }
       }
@@ -121,8 +144,8 @@ public final class TrainStepBenchmark {
   }
 
   /**
-   * Wall and process CPU seconds of one step. CPU time (all threads, TensorFlow's included) is
-   * what the step costs; it varies far less than wall time when other processes share the cores.
+   * Wall and process CPU seconds of one step. CPU time (all threads, TensorFlow's included) is what
+   * the step costs; it varies far less than wall time when other processes share the cores.
    */
   private static double[] time(TrainingGraph g, TokenBatch b, int[] labels, int step) {
     long c0 = CPU.getProcessCpuTime();
@@ -137,12 +160,18 @@ public final class TrainStepBenchmark {
   }
 
   /**
-   * Rows of exactly {@code len} tokens: [CLS], whole consecutive training sentences (their
-   * tokens without [CLS]/[SEP]), [SEP], padding (masked) only where the next sentence does not
-   * fit. The row's label is its first sentence's.
+   * Rows of exactly {@code len} tokens: [CLS], whole consecutive training sentences (their tokens
+   * without [CLS]/[SEP]), [SEP], padding (masked) only where the next sentence does not fit. The
+   * row's label is its first sentence's.
    */
-  static void packBatches(TextTokenizer tok, List<Sample> train, List<String> labelSet, int len,
-      int count, List<TokenBatch> batches, List<int[]> labels) {
+  static void packBatches(
+      TextTokenizer tok,
+      List<Sample> train,
+      List<String> labelSet,
+      int len,
+      int count,
+      List<TokenBatch> batches,
+      List<int[]> labels) {
     int next = 0;
     int[] skipped = {0};
     for (int b = 0; b < count; b++) {
@@ -184,9 +213,10 @@ public final class TrainStepBenchmark {
     for (TokenBatch b : batches) {
       real += b.tokenCount();
     }
-    System.out.printf("batches of %d x %d: %d sentences packed, %.1f%% of positions real tokens,"
-        + " %d sentences longer than a row left out%n", BATCH, len, next - skipped[0],
-        100.0 * real / (count * BATCH * len), skipped[0]);
+    System.out.printf(
+        "batches of %d x %d: %d sentences packed, %.1f%% of positions real tokens,"
+            + " %d sentences longer than a row left out%n",
+        BATCH, len, next - skipped[0], 100.0 * real / (count * BATCH * len), skipped[0]);
   }
 
   private static double median(double[] x) {

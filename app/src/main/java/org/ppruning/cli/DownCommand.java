@@ -11,11 +11,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ppruning down}: stops what {@code up} started in a run directory. */
-@Command(name = "down", description = "Stop the services and the broker that 'up' started (only those pids).")
+@Command(
+    name = "down",
+    description = "Stop the services and the broker that 'up' started (only those pids).")
 final class DownCommand implements Callable<Integer> {
   @Mixin RunDirOption runDir;
 
-  @Option(names = "--grace", defaultValue = "30", paramLabel = "SECONDS",
+  @Option(
+      names = "--grace",
+      defaultValue = "30",
+      paramLabel = "SECONDS",
       description = "Seconds between SIGTERM and SIGKILL.")
   long grace;
 

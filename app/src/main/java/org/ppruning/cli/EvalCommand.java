@@ -4,48 +4,70 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.ppruning.data.TaskData;
 import org.ppruning.data.Split;
 import org.ppruning.data.Task;
+import org.ppruning.data.TaskData;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.train.Evaluation;
 import org.ppruning.train.Examples;
-import org.ppruning.train.TaskExamples;
 import org.ppruning.train.FineTuning;
+import org.ppruning.train.TaskExamples;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ppruning eval}: a fine-tuned model's metrics on a split of its task. */
-@Command(name = "eval", description = "Evaluate a fine-tuned model on a split of its task:"
-    + " accuracy/F1/Matthews, Pearson/Spearman, exact match/token F1, or perplexity.")
+@Command(
+    name = "eval",
+    description =
+        "Evaluate a fine-tuned model on a split of its task:"
+            + " accuracy/F1/Matthews, Pearson/Spearman, exact match/token F1, or perplexity.")
 final class EvalCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+  @Option(names = "--model", required = true, paramLabel = "DIR")
+  Path model;
 
-  @Option(names = "--task", required = true) String task;
+  @Option(names = "--task", required = true)
+  String task;
 
-  @Option(names = "--split", defaultValue = "dev", description = "dev or test (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--split",
+      defaultValue = "dev",
+      description = "dev or test (default ${DEFAULT-VALUE}).")
   String split;
 
-  @Option(names = "--batch", defaultValue = "32") int batch;
+  @Option(names = "--batch", defaultValue = "32")
+  int batch;
 
-  @Option(names = "--max-len", defaultValue = "128",
-      description = "Longest sequence (language models: row length, at most the model's"
-          + " positions).") int maxLen;
+  @Option(
+      names = "--max-len",
+      defaultValue = "128",
+      description =
+          "Longest sequence (language models: row length, at most the model's" + " positions).")
+  int maxLen;
 
-  @Option(names = "--data", paramLabel = "DIR",
-      description = "Folder with an official task's files (see finetune).") Path dataDir;
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description = "Folder with an official task's files (see finetune).")
+  Path dataDir;
 
-  @Option(names = "--seed", defaultValue = "43",
-      description = "Masked LM: which tokens are masked (default ${DEFAULT-VALUE}).") long seed;
+  @Option(
+      names = "--seed",
+      defaultValue = "43",
+      description = "Masked LM: which tokens are masked (default ${DEFAULT-VALUE}).")
+  long seed;
 
-  @Option(names = "--rows", description = "Evaluate only the first N rows of the split (for"
-      + " language modelling a contiguous stretch of text; default: all); reported as rows.")
+  @Option(
+      names = "--rows",
+      description =
+          "Evaluate only the first N rows of the split (for"
+              + " language modelling a contiguous stretch of text; default: all); reported as rows.")
   Integer rowsMax;
 
-  @Option(names = "--json", description = "Print one JSON object.") boolean json;
+  @Option(names = "--json", description = "Print one JSON object.")
+  boolean json;
 
   @Override
   public Integer call() throws Exception {
@@ -60,8 +82,9 @@ final class EvalCommand implements Callable<Integer> {
       Map<String, Double> metrics;
       int rows;
       try (TextTokenizer tok = TextTokenizer.load(m.tokenizerJson())) {
-        Examples ex = TaskExamples.of(data, s, tok, m.spec(), Math.min(maxLen,
-            m.spec().maxPositions()), seed);
+        Examples ex =
+            TaskExamples.of(
+                data, s, tok, m.spec(), Math.min(maxLen, m.spec().maxPositions()), seed);
         ex = rowsMax == null ? ex : ex.first(rowsMax);
         rows = ex.size();
         metrics = Evaluation.evaluate(m, ex, batch);
@@ -78,8 +101,8 @@ final class EvalCommand implements Callable<Integer> {
       if (json) {
         Json.print(o);
       } else {
-        System.out.printf("%s on %s/%s (%d samples): %s%n", model, task, s.id(), data.size(s),
-            metrics);
+        System.out.printf(
+            "%s on %s/%s (%d samples): %s%n", model, task, s.id(), data.size(s), metrics);
       }
       return 0;
     }

@@ -1,6 +1,5 @@
 package org.ppruning.cli;
 
-import org.ppruning.importer.ModelLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,17 +7,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.ppruning.data.Split;
 import org.ppruning.data.TaskData;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
+import org.ppruning.importer.ModelLoader;
 import org.ppruning.model.ModelSpec;
-import org.ppruning.model.Weights;
-import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.train.Distillation;
-import org.ppruning.train.Examples;
-import org.ppruning.train.TaskExamples;
 import org.ppruning.train.FineTuning;
 import org.ppruning.train.Trainer;
 import picocli.CommandLine.Command;
@@ -27,64 +22,104 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code ppruning finetune}: fine-tune a (pruned) model on a task; keep the best dev epoch. */
-@Command(name = "finetune", description = "Fine-tune a model (pruned or not) on a task:"
-    + " classification, regression, extractive QA, causal LM (gpt2) or masked LM (bert); evaluates"
-    + " on the dev split after every epoch and writes the best epoch as a SavedModel with its task"
-    + " head.")
+@Command(
+    name = "finetune",
+    description =
+        "Fine-tune a model (pruned or not) on a task:"
+            + " classification, regression, extractive QA, causal LM (gpt2) or masked LM (bert); evaluates"
+            + " on the dev split after every epoch and writes the best epoch as a SavedModel with its task"
+            + " head.")
 final class FinetuneCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "NAME|DIR") String model;
+  @Option(names = "--model", required = true, paramLabel = "NAME|DIR")
+  String model;
 
-  @Option(names = "--task", required = true, description = "Built-in task, or an official one"
-      + " (GLUE, squad-v1.1, squad-v2.0, wikitext, ptb) with --data (see README).")
+  @Option(
+      names = "--task",
+      required = true,
+      description =
+          "Built-in task, or an official one"
+              + " (GLUE, squad-v1.1, squad-v2.0, wikitext, ptb) with --data (see README).")
   String task;
 
-  @Option(names = "--data", paramLabel = "DIR",
-      description = "Folder with an official task's files (train.tsv/dev.tsv, train-v1.1.json/"
-          + "dev-v1.1.json, wiki.*.raw, ptb.*.txt).")
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description =
+          "Folder with an official task's files (train.tsv/dev.tsv, train-v1.1.json/"
+              + "dev-v1.1.json, wiki.*.raw, ptb.*.txt).")
   Path dataDir;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
+  @Option(names = "--out", required = true, paramLabel = "DIR")
+  Path out;
 
-  @Option(names = "--epochs", defaultValue = "3") int epochs;
+  @Option(names = "--epochs", defaultValue = "3")
+  int epochs;
 
-  @Option(names = "--lr", defaultValue = "5e-5", description = "Peak learning rate.") float lr;
+  @Option(names = "--lr", defaultValue = "5e-5", description = "Peak learning rate.")
+  float lr;
 
-  @Option(names = "--batch", defaultValue = "32") int batch;
+  @Option(names = "--batch", defaultValue = "32")
+  int batch;
 
-  @Option(names = "--max-len", defaultValue = "128",
-      description = "Longest sequence accepted; longer texts are an error, never cut."
-          + " Language-modelling text is cut into rows of this many tokens.")
+  @Option(
+      names = "--max-len",
+      defaultValue = "128",
+      description =
+          "Longest sequence accepted; longer texts are an error, never cut."
+              + " Language-modelling text is cut into rows of this many tokens.")
   int maxLen;
 
-  @Option(names = "--seed", defaultValue = "42") long seed;
+  @Option(names = "--seed", defaultValue = "42")
+  long seed;
 
-  @Option(names = "--dropout", defaultValue = "0.1") float dropout;
+  @Option(names = "--dropout", defaultValue = "0.1")
+  float dropout;
 
-  @Option(names = "--warmup", defaultValue = "0.1",
+  @Option(
+      names = "--warmup",
+      defaultValue = "0.1",
       description = "Fraction of steps with a rising learning rate.")
   float warmup;
 
-  @Option(names = "--weight-decay", defaultValue = "0.01") float weightDecay;
+  @Option(names = "--weight-decay", defaultValue = "0.01")
+  float weightDecay;
 
-  @Option(names = "--pooling", paramLabel = "pooler|mean", description = "Sentence vector of a"
-      + " classification or regression head: BERT's pooler on the first token, or the mean of the"
-      + " last layer over the real tokens (default: the pooler if the model has a pre-trained one,"
-      + " else the mean).")
+  @Option(
+      names = "--pooling",
+      paramLabel = "pooler|mean",
+      description =
+          "Sentence vector of a"
+              + " classification or regression head: BERT's pooler on the first token, or the mean of the"
+              + " last layer over the real tokens (default: the pooler if the model has a pre-trained one,"
+              + " else the mean).")
   String pooling;
 
-  @Option(names = "--teacher", paramLabel = "NAME|DIR", description = "While fine-tuning, also pull"
-      + " every layer's output towards the same layer of this model: the pre-trained model the"
-      + " pruned one came from (no fine-tuned model is needed).")
+  @Option(
+      names = "--teacher",
+      paramLabel = "NAME|DIR",
+      description =
+          "While fine-tuning, also pull"
+              + " every layer's output towards the same layer of this model: the pre-trained model the"
+              + " pruned one came from (no fine-tuned model is needed).")
   String teacher;
 
-  @Option(names = "--distill-weight", defaultValue = "10", description = "Weight of the"
-      + " teacher's loss (mean squared difference of the layer outputs) next to the task loss.")
+  @Option(
+      names = "--distill-weight",
+      defaultValue = "10",
+      description =
+          "Weight of the"
+              + " teacher's loss (mean squared difference of the layer outputs) next to the task loss.")
   float distillWeight;
 
   // fallbackValue: without it picocli turns a true default off when the flag itself is given.
-  @Option(names = "--distill-decay", negatable = true, defaultValue = "true",
-      fallbackValue = "true", description = "Lower the teacher's weight linearly to zero over"
-      + " training (default); --no-distill-decay keeps it constant.")
+  @Option(
+      names = "--distill-decay",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Lower the teacher's weight linearly to zero over"
+              + " training (default); --no-distill-decay keeps it constant.")
   boolean distillDecay;
 
   /** The teacher's options mean nothing without a teacher: refuse them rather than ignore them. */
@@ -98,21 +133,29 @@ final class FinetuneCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--[no-]distill-decay needs --teacher");
       }
     } else if (!(distillWeight > 0) || !Float.isFinite(distillWeight)) {
-      throw new IllegalArgumentException("--distill-weight must be a finite number > 0, got "
-          + distillWeight);
+      throw new IllegalArgumentException(
+          "--distill-weight must be a finite number > 0, got " + distillWeight);
     }
   }
 
-  @Option(names = "--train-rows", description = "Train on N rows chosen at random by --seed"
-      + " (default: all); reported in the output.") Integer trainRows;
+  @Option(
+      names = "--train-rows",
+      description =
+          "Train on N rows chosen at random by --seed" + " (default: all); reported in the output.")
+  Integer trainRows;
 
-  @Option(names = "--dev-rows", description = "Evaluate on the first N dev rows (default: all;"
-      + " for language modelling a contiguous stretch of text); reported in the output.")
+  @Option(
+      names = "--dev-rows",
+      description =
+          "Evaluate on the first N dev rows (default: all;"
+              + " for language modelling a contiguous stretch of text); reported in the output.")
   Integer devRows;
 
-  @Option(names = "--force", description = "Replace DIR if it exists.") boolean force;
+  @Option(names = "--force", description = "Replace DIR if it exists.")
+  boolean force;
 
-  @Option(names = "--json", description = "Print one JSON object.") boolean json;
+  @Option(names = "--json", description = "Print one JSON object.")
+  boolean json;
 
   @Spec CommandSpec command;
 
@@ -123,18 +166,29 @@ final class FinetuneCommand implements Callable<Integer> {
     }
     checkTeacherOptions();
     Tasks.task(task); // an unknown task is refused before any download
-    Trainer.Config config = new Trainer.Config(epochs, lr, batch, maxLen, seed, warmup,
-        weightDecay, dropout, 1.0f);
+    Trainer.Config config =
+        new Trainer.Config(epochs, lr, batch, maxLen, seed, warmup, weightDecay, dropout, 1.0f);
     ArtifactCache cache = ArtifactCache.defaultCache();
     TaskData data = TaskData.load(task, dataDir, cache, System.err);
     try (TransformerModel base = ModelLoader.open(model, cache);
         TransformerModel teacherModel = teacher == null ? null : ModelLoader.open(teacher, cache)) {
-      Distillation distill = teacherModel == null ? null
-          : new Distillation(teacherModel.spec(), teacherModel.readWeights(), distillWeight,
-              distillDecay);
-      FineTuning.Outcome outcome = FineTuning.run(base, data, out, FineTuning.Options.of(config)
-          .withName(model).withPooling(pooling).withTeacher(distill).withTrainRows(trainRows)
-          .withDevRows(devRows).withForce(force));
+      Distillation distill =
+          teacherModel == null
+              ? null
+              : new Distillation(
+                  teacherModel.spec(), teacherModel.readWeights(), distillWeight, distillDecay);
+      FineTuning.Outcome outcome =
+          FineTuning.run(
+              base,
+              data,
+              out,
+              FineTuning.Options.of(config)
+                  .withName(model)
+                  .withPooling(pooling)
+                  .withTeacher(distill)
+                  .withTrainRows(trainRows)
+                  .withDevRows(devRows)
+                  .withForce(force));
       Trainer.Result r = outcome.result();
       ModelSpec spec = outcome.spec();
       int[] rows = {outcome.trainRows(), outcome.devRows()};
@@ -169,9 +223,16 @@ final class FinetuneCommand implements Callable<Integer> {
       if (json) {
         Json.print(o);
       } else {
-        System.out.printf("fine-tuned %s on %s (%s head) -> %s: best epoch %d, dev %s %s, %.3f"
-            + " s/step%n", model, task, spec.head().type(), out, r.bestEpoch(), metric,
-            o.get("value"), r.secondsPerStep());
+        System.out.printf(
+            "fine-tuned %s on %s (%s head) -> %s: best epoch %d, dev %s %s, %.3f" + " s/step%n",
+            model,
+            task,
+            spec.head().type(),
+            out,
+            r.bestEpoch(),
+            metric,
+            o.get("value"),
+            r.secondsPerStep());
       }
       if (r.failure() != null) {
         System.err.println("ppruning finetune: " + r.failure() + "; written to " + out);

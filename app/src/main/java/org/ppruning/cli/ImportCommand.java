@@ -14,8 +14,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code ppruning import NAME --out DIR}: fetch, convert, write our SavedModel. */
-@Command(name = "import", description = "Fetch a pre-trained model (catalog name or Hugging Face "
-    + "checkpoint folder) and write it as a ppruning SavedModel.")
+@Command(
+    name = "import",
+    description =
+        "Fetch a pre-trained model (catalog name or Hugging Face "
+            + "checkpoint folder) and write it as a ppruning SavedModel.")
 final class ImportCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME|DIR", description = "See 'ppruning models'.")
   String model;
@@ -40,8 +43,8 @@ final class ImportCommand implements Callable<Integer> {
     Imported imp = src.load(System.err);
     double readS = (System.nanoTime() - t0) / 1e9 - fetchS;
     long t1 = System.nanoTime();
-    try (TransformerModel m = TransformerModel.build(imp.spec(), imp.weights(),
-        imp.tokenizerJson())) {
+    try (TransformerModel m =
+        TransformerModel.build(imp.spec(), imp.weights(), imp.tokenizerJson())) {
       m.export(out, force);
     }
     double exportS = (System.nanoTime() - t1) / 1e9;
@@ -51,13 +54,22 @@ final class ImportCommand implements Callable<Integer> {
     o.put("architecture", imp.spec().architecture().id());
     o.put("layers", imp.spec().numLayers());
     o.put("params", CostModel.totalParams(imp.spec()));
-    o.put("seconds", Map.of("fetch", round(fetchS), "read", round(readS), "export", round(exportS)));
+    o.put(
+        "seconds", Map.of("fetch", round(fetchS), "read", round(readS), "export", round(exportS)));
     if (json) {
       Json.print(o);
     } else {
-      System.out.printf("imported %s -> %s (%s, %d layers, %,d parameters; fetch %.1f s,"
-          + " read %.1f s, export %.1f s)%n", src.name(), out, imp.spec().architecture().id(),
-          imp.spec().numLayers(), CostModel.totalParams(imp.spec()), fetchS, readS, exportS);
+      System.out.printf(
+          "imported %s -> %s (%s, %d layers, %,d parameters; fetch %.1f s,"
+              + " read %.1f s, export %.1f s)%n",
+          src.name(),
+          out,
+          imp.spec().architecture().id(),
+          imp.spec().numLayers(),
+          CostModel.totalParams(imp.spec()),
+          fetchS,
+          readS,
+          exportS);
     }
     return 0;
   }

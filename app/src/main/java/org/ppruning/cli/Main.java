@@ -31,15 +31,17 @@ public final class Main {
   /** Runs a command line; returns the exit code (tests call this). */
   public static int run(String... args) {
     CommandLine cl = new CommandLine(new Main());
-    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      // Expected failures (bad input, missing files) get one clear line, not a stack trace.
-      if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
-          || ex instanceof IllegalStateException) {
-        cmd.getErr().println("ppruning " + cmd.getCommandName() + ": " + ex.getMessage());
-        return 2;
-      }
-      throw ex;
-    });
+    cl.setExecutionExceptionHandler(
+        (ex, cmd, parsed) -> {
+          // Expected failures (bad input, missing files) get one clear line, not a stack trace.
+          if (ex instanceof IllegalArgumentException
+              || ex instanceof java.io.IOException
+              || ex instanceof IllegalStateException) {
+            cmd.getErr().println("ppruning " + cmd.getCommandName() + ": " + ex.getMessage());
+            return 2;
+          }
+          throw ex;
+        });
     return cl.execute(args);
   }
 }

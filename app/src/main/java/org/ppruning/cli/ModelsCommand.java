@@ -29,15 +29,21 @@ final class ModelsCommand implements Callable<Integer> {
       rows.add(r);
     }
     // No GPT-2 weights are published where ppruning fetches from; say how to get a stand-in.
-    String selfTrained = "gpt2-shaped models: no published weights here; 'ppruning pretrain"
-        + " --arch gpt2 --corpus sotu --out DIR' trains a small self-trained one";
+    String selfTrained =
+        "gpt2-shaped models: no published weights here; 'ppruning pretrain"
+            + " --arch gpt2 --corpus sotu --out DIR' trains a small self-trained one";
     if (json) {
       Json.print(Map.of("models", rows, "selfTrained", selfTrained));
     } else {
       System.out.printf("%-30s %9s  %s%n", "NAME", "SIZE", "SOURCE / DESCRIPTION");
       for (Map<String, Object> r : rows) {
-        System.out.printf("%-30s %6.0f MB  %s%n%42s%s%n", r.get("name"),
-            ((Long) r.get("sizeBytes")) / 1e6, r.get("source"), "", r.get("description"));
+        System.out.printf(
+            "%-30s %6.0f MB  %s%n%42s%s%n",
+            r.get("name"),
+            ((Long) r.get("sizeBytes")) / 1e6,
+            r.get("source"),
+            "",
+            r.get("description"));
       }
       System.out.println(selfTrained);
     }

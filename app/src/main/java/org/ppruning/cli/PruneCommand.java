@@ -1,6 +1,5 @@
 package org.ppruning.cli;
 
-import org.ppruning.importer.ModelLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -14,6 +13,7 @@ import org.ppruning.data.Tasks;
 import org.ppruning.features.ActivationFeatures;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
+import org.ppruning.importer.ModelLoader;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PruneRun;
@@ -27,11 +27,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ppruning prune}: P-pruning of a pre-trained model on unlabelled task inputs. */
-@Command(name = "prune", description = "Prune a pre-trained model before fine-tuning (P-pruning):"
-    + " profile it on task inputs, cluster similar heads and neurons, keep one per cluster under a"
-    + " FLOPs or parameter budget, write the smaller SavedModel and a report.")
+@Command(
+    name = "prune",
+    description =
+        "Prune a pre-trained model before fine-tuning (P-pruning):"
+            + " profile it on task inputs, cluster similar heads and neurons, keep one per cluster under a"
+            + " FLOPs or parameter budget, write the smaller SavedModel and a report.")
 final class PruneCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "NAME|DIR",
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "NAME|DIR",
       description = "Catalog model, ppruning SavedModel or Hugging Face checkpoint folder.")
   String model;
 
@@ -39,11 +45,15 @@ final class PruneCommand implements Callable<Integer> {
   Input input;
 
   static final class Input {
-    @Option(names = "--task", description = "Built-in task: ${COMPLETION-CANDIDATES}.",
+    @Option(
+        names = "--task",
+        description = "Built-in task: ${COMPLETION-CANDIDATES}.",
         completionCandidates = TaskNames.class)
     String task;
 
-    @Option(names = "--samples", paramLabel = "FILE",
+    @Option(
+        names = "--samples",
+        paramLabel = "FILE",
         description = "JSON lines with text (and optional id, text_pair, label).")
     Path samples;
   }
@@ -52,69 +62,99 @@ final class PruneCommand implements Callable<Integer> {
   BudgetOption budget;
 
   static final class BudgetOption {
-    @Option(names = "--flops-keep", description = "Fraction of encoder FLOPs to keep (default 0.5).")
+    @Option(
+        names = "--flops-keep",
+        description = "Fraction of encoder FLOPs to keep (default 0.5).")
     Double flops;
 
     @Option(names = "--params-keep", description = "Fraction of head+neuron parameters to keep.")
     Double params;
   }
 
-  @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
+  @Option(names = "--out", required = true, paramLabel = "DIR")
+  Path out;
 
-  @Option(names = "--method", defaultValue = PruneSettings.DEFAULT_METHOD,
+  @Option(
+      names = "--method",
+      defaultValue = PruneSettings.DEFAULT_METHOD,
       description = "p-pruning, random, weight-magnitude or activation (default ${DEFAULT-VALUE}).")
   String method;
 
-  @Option(names = "--linkage", defaultValue = PruneSettings.DEFAULT_LINKAGE,
-      description = "reference (Chebyshev between distance rows, as the paper's code) or direct"
-          + " (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--linkage",
+      defaultValue = PruneSettings.DEFAULT_LINKAGE,
+      description =
+          "reference (Chebyshev between distance rows, as the paper's code) or direct"
+              + " (default ${DEFAULT-VALUE}).")
   String linkage;
 
-  @Option(names = "--lambda", defaultValue = "" + PruneSettings.DEFAULT_LAMBDA,
-      description = "FFN cost removed per unit of attention cost removed (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--lambda",
+      defaultValue = "" + PruneSettings.DEFAULT_LAMBDA,
+      description =
+          "FFN cost removed per unit of attention cost removed (default ${DEFAULT-VALUE}).")
   double lambda;
 
-  @Option(names = "--heads-keep", description = "Fraction of attention cost to keep (overrides"
-      + " the lambda split).")
+  @Option(
+      names = "--heads-keep",
+      description = "Fraction of attention cost to keep (overrides" + " the lambda split).")
   Double headsKeep;
 
   @Option(names = "--neurons-keep", description = "Fraction of FFN cost to keep.")
   Double neuronsKeep;
 
-  @Option(names = "--split", defaultValue = "train",
-      description = "Split of a built-in task to profile: train, dev, test or all (default"
-          + " ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--split",
+      defaultValue = "train",
+      description =
+          "Split of a built-in task to profile: train, dev, test or all (default"
+              + " ${DEFAULT-VALUE}).")
   String split;
 
-  @Option(names = "--passage-words", defaultValue = "128",
-      description = "Language-modelling tasks: words per profiled passage (default"
-          + " ${DEFAULT-VALUE}); a model with few positions needs shorter ones.")
+  @Option(
+      names = "--passage-words",
+      defaultValue = "128",
+      description =
+          "Language-modelling tasks: words per profiled passage (default"
+              + " ${DEFAULT-VALUE}); a model with few positions needs shorter ones.")
   int passageWords;
 
-  @Option(names = "--samples-max", defaultValue = "3000",
+  @Option(
+      names = "--samples-max",
+      defaultValue = "3000",
       description = "Profile at most this many samples (default ${DEFAULT-VALUE}).")
   int samplesMax;
 
-  @Option(names = "--tokens", defaultValue = "" + PruneSettings.DEFAULT_TOKENS,
+  @Option(
+      names = "--tokens",
+      defaultValue = "" + PruneSettings.DEFAULT_TOKENS,
       description = "Sampled tokens per unit feature (default ${DEFAULT-VALUE}).")
   int tokens;
 
-  @Option(names = "--seed", defaultValue = "" + PruneSettings.DEFAULT_SEED,
+  @Option(
+      names = "--seed",
+      defaultValue = "" + PruneSettings.DEFAULT_SEED,
       description = "Sampling seed (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--batch", defaultValue = "" + Summaries.DEFAULT_ROWS_PER_RUN,
-      description = "Rows per profile run (default ${DEFAULT-VALUE}, the services' value: the"
-          + " features then equal a stream's bit for bit).")
+  @Option(
+      names = "--batch",
+      defaultValue = "" + Summaries.DEFAULT_ROWS_PER_RUN,
+      description =
+          "Rows per profile run (default ${DEFAULT-VALUE}, the services' value: the"
+              + " features then equal a stream's bit for bit).")
   int batch;
 
-  @Option(names = "--seq-len", description = "Sequence length for FLOPs (default: the samples'"
-      + " mean token count).")
+  @Option(
+      names = "--seq-len",
+      description = "Sequence length for FLOPs (default: the samples'" + " mean token count).")
   Integer seqLen;
 
-  @Option(names = "--force", description = "Replace DIR if it exists.") boolean force;
+  @Option(names = "--force", description = "Replace DIR if it exists.")
+  boolean force;
 
-  @Option(names = "--json", description = "Print one JSON object.") boolean json;
+  @Option(names = "--json", description = "Print one JSON object.")
+  boolean json;
 
   /** Built-in task names for help and completion. */
   static final class TaskNames implements Iterable<String> {
@@ -130,13 +170,18 @@ final class PruneCommand implements Callable<Integer> {
       throw new IllegalArgumentException("output " + out + " exists; pass --force to replace it");
     }
     boolean params = budget != null && budget.params != null;
-    double keep = budget == null ? PruneSettings.DEFAULT_KEEP : params ? budget.params
-        : budget.flops;
+    double keep =
+        budget == null ? PruneSettings.DEFAULT_KEEP : params ? budget.params : budget.flops;
     if (batch <= 0) {
       throw new IllegalArgumentException("--batch must be > 0");
     }
-    PruneSettings.Builder b = PruneSettings.builder().method(Method.of(method))
-        .linkage(PruneSettings.linkage(linkage)).lambda(lambda).seed(seed).tokens(tokens);
+    PruneSettings.Builder b =
+        PruneSettings.builder()
+            .method(Method.of(method))
+            .linkage(PruneSettings.linkage(linkage))
+            .lambda(lambda)
+            .seed(seed)
+            .tokens(tokens);
     if (params) {
       b.paramsKeep(keep);
     } else {
@@ -157,9 +202,12 @@ final class PruneCommand implements Callable<Integer> {
     ArtifactCache cache = ArtifactCache.defaultCache();
 
     long t0 = System.nanoTime();
-    List<Sample> all = input.task == null ? SampleFiles.readJsonLines(input.samples)
-        : split.equals("all") ? Tasks.allSamples(input.task, cache, System.err)
-        : Tasks.samples(input.task, Split.parse(split), passageWords, cache, System.err);
+    List<Sample> all =
+        input.task == null
+            ? SampleFiles.readJsonLines(input.samples)
+            : split.equals("all")
+                ? Tasks.allSamples(input.task, cache, System.err)
+                : Tasks.samples(input.task, Split.parse(split), passageWords, cache, System.err);
     List<Sample> samples = SampleSelection.atMost(all, samplesMax, seed);
 
     TransformerModel full = ModelLoader.open(model, cache);
@@ -175,9 +223,14 @@ final class PruneCommand implements Callable<Integer> {
         features = FeatureCollector.collect(mdl, tok, samples, tokens, seed, batch, System.err);
       }
       seconds.put("profile", secs(t0));
-      PruneRun run = PruneRun.plan(spec, mdl.readWeights(), features, settings,
-          input.task != null ? "task:" + input.task + "/" + split : input.samples.toString(),
-          seconds);
+      PruneRun run =
+          PruneRun.plan(
+              spec,
+              mdl.readWeights(),
+              features,
+              settings,
+              input.task != null ? "task:" + input.task + "/" + split : input.samples.toString(),
+              seconds);
       Map<String, Object> report = run.export(out, force, mdl.tokenizerJson());
       ModelSpec pruned = run.pruned().spec();
       int s = run.config().budget().seqLen();
@@ -199,10 +252,17 @@ final class PruneCommand implements Callable<Integer> {
       if (json) {
         Json.print(o);
       } else {
-        System.out.printf("pruned %s -> %s: FLOPs kept %.1f%% at %d tokens, parameters %,d ->"
-            + " %,d%nheads per layer %s%nFFN per layer %s%nreport: %s%n", spec.source(), out,
-            100 * (Double) report.get("flopsKept"), s, report.get("paramsBefore"),
-            report.get("paramsAfter"), pruned.headsPerLayer(), pruned.ffnPerLayer(),
+        System.out.printf(
+            "pruned %s -> %s: FLOPs kept %.1f%% at %d tokens, parameters %,d ->"
+                + " %,d%nheads per layer %s%nFFN per layer %s%nreport: %s%n",
+            spec.source(),
+            out,
+            100 * (Double) report.get("flopsKept"),
+            s,
+            report.get("paramsBefore"),
+            report.get("paramsAfter"),
+            pruned.headsPerLayer(),
+            pruned.ffnPerLayer(),
             out.resolve("pruning-report.html"));
       }
       return 0;

@@ -7,9 +7,12 @@ import picocli.CommandLine.Option;
 
 /** {@code --run-dir} shared by up, down and status. */
 final class RunDirOption {
-  @Option(names = "--run-dir", paramLabel = "DIR",
-      description = "Pid files, logs, work dirs and the broker's data (default: $PPRUNING_CACHE/run, "
-          + "else ~/.cache/ppruning/run).")
+  @Option(
+      names = "--run-dir",
+      paramLabel = "DIR",
+      description =
+          "Pid files, logs, work dirs and the broker's data (default: $PPRUNING_CACHE/run, "
+              + "else ~/.cache/ppruning/run).")
   Path runDir;
 
   LocalRuntime runtime() {

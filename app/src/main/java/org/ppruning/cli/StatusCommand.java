@@ -8,8 +8,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ppruning status}: the broker and services of a run directory. */
-@Command(name = "status", description = "Show the broker and the services of a run directory: running, pid, "
-    + "port, health, log. Exit 0 if all are up and ready, else 1.")
+@Command(
+    name = "status",
+    description =
+        "Show the broker and the services of a run directory: running, pid, "
+            + "port, health, log. Exit 0 if all are up and ready, else 1.")
 final class StatusCommand implements Callable<Integer> {
   @Mixin RunDirOption runDir;
 

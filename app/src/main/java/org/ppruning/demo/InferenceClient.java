@@ -27,15 +27,19 @@ public final class InferenceClient implements AutoCloseable {
 
   public InferenceClient(String host, int port) {
     this.target = host + ":" + port;
-    this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext()
-        .maxInboundMessageSize(256 * 1024 * 1024).build();
+    this.channel =
+        NettyChannelBuilder.forAddress(host, port)
+            .usePlaintext()
+            .maxInboundMessageSize(256 * 1024 * 1024)
+            .build();
     this.inference = InferenceGrpc.newBlockingStub(channel);
     this.prediction = PredictionServiceGrpc.newBlockingStub(channel);
   }
 
   /** The version of {@code model} served now, or 0 if none. */
   public long servedVersion(String model) {
-    for (ServedModel m : inference.listModels(ListModelsRequest.getDefaultInstance()).getModelsList()) {
+    for (ServedModel m :
+        inference.listModels(ListModelsRequest.getDefaultInstance()).getModelsList()) {
       if (m.getModel().equals(model)) {
         return m.getVersion();
       }
@@ -47,13 +51,17 @@ public final class InferenceClient implements AutoCloseable {
    * Waits until {@code model} is served at {@code version} or later (the finetuner scans its
    * repository periodically).
    */
-  public ServedModel awaitServed(String model, long version, Duration timeout) throws InterruptedException {
+  public ServedModel awaitServed(String model, long version, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     String last = "no answer";
     while (System.nanoTime() < deadline) {
       try {
-        for (ServedModel m : inference.withDeadlineAfter(10, TimeUnit.SECONDS)
-            .listModels(ListModelsRequest.getDefaultInstance()).getModelsList()) {
+        for (ServedModel m :
+            inference
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .listModels(ListModelsRequest.getDefaultInstance())
+                .getModelsList()) {
           if (m.getModel().equals(model) && m.getVersion() >= version) {
             return m;
           }
@@ -64,18 +72,31 @@ public final class InferenceClient implements AutoCloseable {
       }
       Thread.sleep(500);
     }
-    throw new IllegalStateException("model '" + model + "' version " + version + " is not served by "
-        + target + " after " + timeout.toSeconds() + " s (" + last + ")");
+    throw new IllegalStateException(
+        "model '"
+            + model
+            + "' version "
+            + version
+            + " is not served by "
+            + target
+            + " after "
+            + timeout.toSeconds()
+            + " s ("
+            + last
+            + ")");
   }
 
-  /** {@code ppruning.v1} Classify of one text (or pair) by {@code model} at {@code version} (0: served). */
+  /**
+   * {@code ppruning.v1} Classify of one text (or pair) by {@code model} at {@code version} (0:
+   * served).
+   */
   public ClassifyResponse classify(String model, long version, String text, String pairOrNull) {
     TextInput.Builder in = TextInput.newBuilder().setText(text);
     if (pairOrNull != null) {
       in.setTextPair(pairOrNull);
     }
-    return inference.classify(ClassifyRequest.newBuilder().setModel(model).setVersion(version)
-        .addInputs(in).build());
+    return inference.classify(
+        ClassifyRequest.newBuilder().setModel(model).setVersion(version).addInputs(in).build());
   }
 
   /** TensorFlow Serving Predict. */

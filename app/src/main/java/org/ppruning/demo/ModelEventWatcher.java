@@ -33,7 +33,9 @@ public final class ModelEventWatcher implements AutoCloseable {
     consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
-  /** Assigns every partition of the topic (which must exist: the pruner and finetuner create it). */
+  /**
+   * Assigns every partition of the topic (which must exist: the pruner and finetuner create it).
+   */
   private void assign(Duration timeout) throws InterruptedException {
     if (!consumer.assignment().isEmpty()) {
       return;
@@ -49,8 +51,12 @@ public final class ModelEventWatcher implements AutoCloseable {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("topic " + Topics.MODELS + " does not exist after "
-            + timeout.toSeconds() + " s (the pruner and finetuner create it at start)");
+        throw new IllegalStateException(
+            "topic "
+                + Topics.MODELS
+                + " does not exist after "
+                + timeout.toSeconds()
+                + " s (the pruner and finetuner create it at start)");
       }
       Thread.sleep(500);
     }
@@ -62,7 +68,8 @@ public final class ModelEventWatcher implements AutoCloseable {
   }
 
   /** Reads what arrived within {@code wait}; each new event goes to {@code onEvent}. */
-  public List<ModelEvent> poll(Duration wait, Consumer<ModelEvent> onEvent) throws InterruptedException {
+  public List<ModelEvent> poll(Duration wait, Consumer<ModelEvent> onEvent)
+      throws InterruptedException {
     assign(Duration.ofSeconds(60));
     List<ModelEvent> out = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : consumer.poll(wait)) {
@@ -75,19 +82,31 @@ public final class ModelEventWatcher implements AutoCloseable {
   }
 
   /**
-   * The first event (already seen or new) that matches, waiting at most {@code timeout};
-   * {@code tick} runs about once a second while waiting (progress lines, process checks).
+   * The first event (already seen or new) that matches, waiting at most {@code timeout}; {@code
+   * tick} runs about once a second while waiting (progress lines, process checks).
    *
    * @throws IllegalStateException naming {@code what} on timeout
    */
-  public ModelEvent await(String what, Predicate<ModelEvent> match, Duration timeout,
-      Consumer<ModelEvent> onEvent, Runnable tick) throws InterruptedException {
+  public ModelEvent await(
+      String what,
+      Predicate<ModelEvent> match,
+      Duration timeout,
+      Consumer<ModelEvent> onEvent,
+      Runnable tick)
+      throws InterruptedException {
     Optional<ModelEvent> hit = seen.stream().filter(match).findFirst();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (hit.isEmpty()) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("no " + what + " on " + Topics.MODELS + " within "
-            + timeout.toSeconds() + " s; events seen: " + seen.size());
+        throw new IllegalStateException(
+            "no "
+                + what
+                + " on "
+                + Topics.MODELS
+                + " within "
+                + timeout.toSeconds()
+                + " s; events seen: "
+                + seen.size());
       }
       hit = poll(Duration.ofSeconds(1), onEvent).stream().filter(match).findFirst();
       tick.run();

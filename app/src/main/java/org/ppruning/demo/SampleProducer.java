@@ -74,16 +74,24 @@ public final class SampleProducer implements AutoCloseable {
     Properties a = new Properties();
     a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(a)) {
-      admin.createTopics(List.of(new NewTopic(Topics.SAMPLES, Optional.of(3), Optional.empty())))
-          .all().get(60, TimeUnit.SECONDS);
+      admin
+          .createTopics(List.of(new NewTopic(Topics.SAMPLES, Optional.of(3), Optional.empty())))
+          .all()
+          .get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create " + Topics.SAMPLES + " on " + bootstrap + ": "
-            + e.getCause().getMessage(), e.getCause());
+        throw new IllegalStateException(
+            "cannot create "
+                + Topics.SAMPLES
+                + " on "
+                + bootstrap
+                + ": "
+                + e.getCause().getMessage(),
+            e.getCause());
       }
     } catch (InterruptedException | TimeoutException e) {
-      throw new IllegalStateException("broker " + bootstrap + " did not create " + Topics.SAMPLES
-          + " within 60 s", e);
+      throw new IllegalStateException(
+          "broker " + bootstrap + " did not create " + Topics.SAMPLES + " within 60 s", e);
     }
   }
 
@@ -95,7 +103,8 @@ public final class SampleProducer implements AutoCloseable {
   public void send(String task, List<Sample> samples, IntConsumer progress) {
     List<Future<RecordMetadata>> pending = new ArrayList<>();
     for (int i = 0; i < samples.size(); i++) {
-      pending.add(producer.send(new ProducerRecord<>(Topics.SAMPLES, task, json(task, samples.get(i)))));
+      pending.add(
+          producer.send(new ProducerRecord<>(Topics.SAMPLES, task, json(task, samples.get(i)))));
       if ((i + 1) % 100 == 0) {
         progress.accept(i + 1);
       }
@@ -105,8 +114,16 @@ public final class SampleProducer implements AutoCloseable {
       try {
         pending.get(i).get(60, TimeUnit.SECONDS);
       } catch (ExecutionException | InterruptedException | TimeoutException e) {
-        throw new IllegalStateException("sample " + samples.get(i).id() + " of task " + task
-            + " was not acknowledged by " + bootstrap + ": " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "sample "
+                + samples.get(i).id()
+                + " of task "
+                + task
+                + " was not acknowledged by "
+                + bootstrap
+                + ": "
+                + e.getMessage(),
+            e);
       }
     }
     progress.accept(samples.size());

@@ -8,22 +8,30 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.OptionalDouble;
 
-/** Reads one figure from a service's Prometheus endpoint ({@code /q/metrics}) for progress lines. */
+/**
+ * Reads one figure from a service's Prometheus endpoint ({@code /q/metrics}) for progress lines.
+ */
 public final class ServiceMetrics {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private ServiceMetrics() {}
 
   /**
-   * The sum of the samples of {@code metric} whose labels contain {@code label} (e.g.
-   * {@code task="sentiment"}, or "" for all); empty if the service does not answer or has no such
-   * metric yet.
+   * The sum of the samples of {@code metric} whose labels contain {@code label} (e.g. {@code
+   * task="sentiment"}, or "" for all); empty if the service does not answer or has no such metric
+   * yet.
    */
   public static OptionalDouble read(URI service, String metric, String label) {
     String body;
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(service.resolve("/q/metrics"))
-          .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(service.resolve("/q/metrics"))
+                  .timeout(Duration.ofSeconds(3))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         return OptionalDouble.empty();
       }
@@ -37,7 +45,8 @@ public final class ServiceMetrics {
     double sum = 0;
     boolean found = false;
     for (String line : body.split("\n")) {
-      if (line.startsWith("#") || !(line.startsWith(metric + "{") || line.startsWith(metric + " "))) {
+      if (line.startsWith("#")
+          || !(line.startsWith(metric + "{") || line.startsWith(metric + " "))) {
         continue;
       }
       int brace = line.indexOf('}');

@@ -4,7 +4,7 @@
  * samples into Kafka ({@link org.ppruning.demo.SampleProducer}), waits for the pruned and the
  * fine-tuned version ({@link org.ppruning.demo.ModelEventWatcher}), classifies the test split over
  * gRPC ({@link org.ppruning.demo.InferenceClient}) and reports accuracy, size and latency ({@link
- * org.ppruning.demo.DemoReport}). A client of the services: it uses their topics and gRPC API
- * only, which the system tests in deploy reuse.
+ * org.ppruning.demo.DemoReport}). A client of the services: it uses their topics and gRPC API only,
+ * which the system tests in deploy reuse.
  */
 package org.ppruning.demo;

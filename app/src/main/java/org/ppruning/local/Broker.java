@@ -40,19 +40,27 @@ final class Broker {
     try {
       List<String> lines = Files.readAllLines(dir.resolve("kafka.pid"));
       long pid = Long.parseLong(lines.get(0).trim());
-      return Processes.runsWith(pid, List.of("kafka.Kafka", dir.resolve("server.properties").toString()))
-          ? OptionalLong.of(pid) : OptionalLong.empty();
+      return Processes.runsWith(
+              pid, List.of("kafka.Kafka", dir.resolve("server.properties").toString()))
+          ? OptionalLong.of(pid)
+          : OptionalLong.empty();
     } catch (IOException | RuntimeException e) {
       return OptionalLong.empty();
     }
   }
 
-  /** {@code kafka.sh start}: idempotent; fails if the port is taken or the broker does not answer. */
+  /**
+   * {@code kafka.sh start}: idempotent; fails if the port is taken or the broker does not answer.
+   */
   void start(PrintStream progress) {
     int code = run(progress, "start");
     if (code != 0) {
-      throw new IllegalStateException("the Kafka broker did not start (kafka.sh start exited with " + code
-          + "; its log: " + log() + ")");
+      throw new IllegalStateException(
+          "the Kafka broker did not start (kafka.sh start exited with "
+              + code
+              + "; its log: "
+              + log()
+              + ")");
     }
   }
 
@@ -60,11 +68,14 @@ final class Broker {
   void stop(PrintStream progress) {
     int code = run(progress, "stop");
     if (code != 0) {
-      throw new IllegalStateException("kafka.sh stop exited with " + code + " (broker log: " + log() + ")");
+      throw new IllegalStateException(
+          "kafka.sh stop exited with " + code + " (broker log: " + log() + ")");
     }
   }
 
-  /** {@code kafka.sh status}: UP if it runs and answers a Metadata request, DOWN if it runs only. */
+  /**
+   * {@code kafka.sh status}: UP if it runs and answers a Metadata request, DOWN if it runs only.
+   */
   Health health() {
     int code = run(new PrintStream(OutputStream.nullOutputStream()), "status");
     return code == 0 ? Health.UP : code == 1 ? Health.DOWN : Health.UNREACHABLE;
@@ -80,15 +91,16 @@ final class Broker {
     try {
       Process p = pb.start();
       p.getOutputStream().close();
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = r.readLine()) != null; ) {
           out.println(line);
         }
       }
       return p.waitFor();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot run " + script + " " + command + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot run " + script + " " + command + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while running kafka.sh " + command, e);

@@ -7,10 +7,10 @@ import java.util.Optional;
 /**
  * Which broker a run directory's services use ({@code RUN_DIR/broker.json}).
  *
- * @param managed   true if {@code up} started it with kafka.sh (and {@code down} stops it);
- *                  false for a broker given with {@code --bootstrap}, which is never touched
+ * @param managed true if {@code up} started it with kafka.sh (and {@code down} stops it); false for
+ *     a broker given with {@code --bootstrap}, which is never touched
  * @param bootstrap bootstrap servers given to the services
- * @param port      client port of a managed broker, 0 for an external one
+ * @param port client port of a managed broker, 0 for an external one
  */
 public record BrokerRecord(boolean managed, String bootstrap, int port) {
 

@@ -29,8 +29,11 @@ public final class BuildCheck {
           continue;
         }
         try (Stream<Path> files = Files.walk(src)) {
-          Optional<Path> newer = files.filter(Files::isRegularFile)
-              .filter(f -> modified(f).compareTo(built) > 0).findFirst();
+          Optional<Path> newer =
+              files
+                  .filter(Files::isRegularFile)
+                  .filter(f -> modified(f).compareTo(built) > 0)
+                  .findFirst();
           if (newer.isPresent()) {
             return Optional.of(newer.get() + " is newer than " + artifact);
           }

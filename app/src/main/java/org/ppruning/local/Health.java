@@ -16,8 +16,8 @@ public enum Health {
   /** Nothing answered HTTP on the port. */
   UNREACHABLE("unreachable");
 
-  private static final HttpClient CLIENT = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final String label;
 
@@ -32,8 +32,11 @@ public enum Health {
 
   /** Asks {@code http://127.0.0.1:PORT/q/health/ready}. */
   public static Health ready(int port) {
-    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-        .timeout(Duration.ofSeconds(5)).GET().build();
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+            .timeout(Duration.ofSeconds(5))
+            .GET()
+            .build();
     try {
       int code = CLIENT.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
       return code == 200 ? UP : DOWN;

@@ -31,9 +31,9 @@ import java.util.Set;
  * deploy/kafka/kafka.sh, or an existing one) and the profiler, pruner and finetuner as detached
  * JVMs. {@code bin/ppruning up/down/status} and the system tests' harness both use this class.
  *
- * <p>Only processes whose command line carries this run directory's markers
- * ({@code -Dppruning.local.service=NAME -Dppruning.local.run-dir=DIR}) are ever signalled; the
- * broker is stopped by kafka.sh, which checks its own pid file the same way.
+ * <p>Only processes whose command line carries this run directory's markers ({@code
+ * -Dppruning.local.service=NAME -Dppruning.local.run-dir=DIR}) are ever signalled; the broker is
+ * stopped by kafka.sh, which checks its own pid file the same way.
  */
 public final class LocalRuntime {
   /** Log lines shown when a service fails to start. */
@@ -44,17 +44,21 @@ public final class LocalRuntime {
 
   /**
    * @param projectDir the ppruning checkout (holds deploy/kafka/kafka.sh and the service modules)
-   * @param runDir     where pid files, logs, work directories and a managed broker's data go
+   * @param runDir where pid files, logs, work directories and a managed broker's data go
    */
   public LocalRuntime(Path projectDir, Path runDir) {
     this.projectDir = projectDir.toAbsolutePath().normalize();
     this.runDir = realIfExists(runDir.toAbsolutePath().normalize());
     if (!Files.isRegularFile(this.projectDir.resolve("deploy/kafka/kafka.sh"))) {
-      throw new IllegalArgumentException("not a ppruning checkout (no deploy/kafka/kafka.sh): " + this.projectDir);
+      throw new IllegalArgumentException(
+          "not a ppruning checkout (no deploy/kafka/kafka.sh): " + this.projectDir);
     }
   }
 
-  /** kafka.sh resolves symbolic links in its data path; so do we, so that command lines compare equal. */
+  /**
+   * kafka.sh resolves symbolic links in its data path; so do we, so that command lines compare
+   * equal.
+   */
   static Path realIfExists(Path p) {
     try {
       return Files.exists(p) ? p.toRealPath() : p;
@@ -65,8 +69,8 @@ public final class LocalRuntime {
 
   /**
    * The ppruning checkout: the system property {@code ppruning.project.dir}, else the checkout
-   * these classes were loaded from (app/target/classes), else the working directory or a parent
-   * of it that holds deploy/kafka/kafka.sh.
+   * these classes were loaded from (app/target/classes), else the working directory or a parent of
+   * it that holds deploy/kafka/kafka.sh.
    */
   public static Path findProjectDir() {
     String prop = System.getProperty("ppruning.project.dir");
@@ -75,20 +79,24 @@ public final class LocalRuntime {
     }
     List<Path> starts = new ArrayList<>();
     try {
-      starts.add(Path.of(LocalRuntime.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+      starts.add(
+          Path.of(LocalRuntime.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
     } catch (Exception e) {
       // no code source (unusual class loader): fall back to the working directory
     }
     starts.add(Path.of("").toAbsolutePath());
     for (Path start : starts) {
       for (Path d = start; d != null; d = d.getParent()) {
-        if (Files.isRegularFile(d.resolve("deploy/kafka/kafka.sh")) && Files.isDirectory(d.resolve("core"))) {
+        if (Files.isRegularFile(d.resolve("deploy/kafka/kafka.sh"))
+            && Files.isDirectory(d.resolve("core"))) {
           return d;
         }
       }
     }
-    throw new IllegalStateException("cannot find the ppruning checkout (a folder with deploy/kafka/kafka.sh) from "
-        + starts + "; set -Dppruning.project.dir");
+    throw new IllegalStateException(
+        "cannot find the ppruning checkout (a folder with deploy/kafka/kafka.sh) from "
+            + starts
+            + "; set -Dppruning.project.dir");
   }
 
   public Path runDir() {
@@ -115,8 +123,8 @@ public final class LocalRuntime {
   }
 
   /** The command line of a service JVM (without the setsid prefix). */
-  List<String> serviceCommand(Service s, int httpPort, Integer grpcPort, String bootstrap,
-      List<String> jvmOptions) {
+  List<String> serviceCommand(
+      Service s, int httpPort, Integer grpcPort, String bootstrap, List<String> jvmOptions) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(markers(s));
@@ -146,29 +154,50 @@ public final class LocalRuntime {
       int colon = first.lastIndexOf(':');
       int port = Integer.parseInt(first.substring(colon + 1));
       boolean answers = Ports.answers(first.substring(0, colon), port, 2000);
-      broker = new RuntimeStatus.BrokerStatus(false, answers, null, port, rec.get().bootstrap(),
-          answers ? Health.UP : Health.UNREACHABLE, null);
+      broker =
+          new RuntimeStatus.BrokerStatus(
+              false,
+              answers,
+              null,
+              port,
+              rec.get().bootstrap(),
+              answers ? Health.UP : Health.UNREACHABLE,
+              null);
     } else {
       int port = rec.map(BrokerRecord::port).orElse(0);
       Broker b = port > 0 ? new Broker(projectDir, runDir, port) : null;
       OptionalLong pid = b == null ? OptionalLong.empty() : b.pid();
       Health h = pid.isPresent() ? b.health() : Health.UNREACHABLE;
-      broker = new RuntimeStatus.BrokerStatus(true, pid.isPresent(),
-          pid.isPresent() ? pid.getAsLong() : null, port > 0 ? port : null,
-          rec.map(BrokerRecord::bootstrap).orElse(null), h,
-          runDir.resolve("kafka/kafka.log"));
+      broker =
+          new RuntimeStatus.BrokerStatus(
+              true,
+              pid.isPresent(),
+              pid.isPresent() ? pid.getAsLong() : null,
+              port > 0 ? port : null,
+              rec.map(BrokerRecord::bootstrap).orElse(null),
+              h,
+              runDir.resolve("kafka/kafka.log"));
     }
     Map<Service, RuntimeStatus.ServiceStatus> services = new EnumMap<>(Service.class);
     for (Service s : Service.values()) {
       Optional<PidFile> pf = PidFile.read(PidFile.path(runDir, s));
       if (pf.isEmpty()) {
-        services.put(s, new RuntimeStatus.ServiceStatus(false, null, null, null, Health.UNREACHABLE, log(s)));
+        services.put(
+            s,
+            new RuntimeStatus.ServiceStatus(false, null, null, null, Health.UNREACHABLE, log(s)));
         continue;
       }
       PidFile p = pf.get();
       boolean running = Processes.runsWith(p.pid(), markers(s));
-      services.put(s, new RuntimeStatus.ServiceStatus(running, p.pid(), p.httpPort(), p.grpcPort(),
-          running ? Health.ready(p.httpPort()) : Health.UNREACHABLE, Path.of(p.log())));
+      services.put(
+          s,
+          new RuntimeStatus.ServiceStatus(
+              running,
+              p.pid(),
+              p.httpPort(),
+              p.grpcPort(),
+              running ? Health.ready(p.httpPort()) : Health.UNREACHABLE,
+              Path.of(p.log())));
     }
     return new RuntimeStatus(runDir, broker, services);
   }
@@ -197,12 +226,26 @@ public final class LocalRuntime {
       if (pf.isPresent() && Processes.runsWith(pf.get().pid(), markers(s))) {
         PidFile p = pf.get();
         Integer grpc = s.hasGrpc() ? o.grpcPort() : null;
-        if (p.httpPort() != o.httpPorts().get(s) || !java.util.Objects.equals(p.grpcPort(), grpc)
+        if (p.httpPort() != o.httpPorts().get(s)
+            || !java.util.Objects.equals(p.grpcPort(), grpc)
             || !p.bootstrap().equals(bootstrap)) {
-          throw new IllegalStateException(s.id() + " (pid " + p.pid() + ") already runs on port " + p.httpPort()
-              + (p.grpcPort() == null ? "" : " (gRPC " + p.grpcPort() + ")") + " with broker " + p.bootstrap()
-              + ", not as asked (port " + o.httpPorts().get(s) + (grpc == null ? "" : ", gRPC " + grpc)
-              + ", broker " + bootstrap + "); run 'ppruning down --run-dir " + runDir + "' first");
+          throw new IllegalStateException(
+              s.id()
+                  + " (pid "
+                  + p.pid()
+                  + ") already runs on port "
+                  + p.httpPort()
+                  + (p.grpcPort() == null ? "" : " (gRPC " + p.grpcPort() + ")")
+                  + " with broker "
+                  + p.bootstrap()
+                  + ", not as asked (port "
+                  + o.httpPorts().get(s)
+                  + (grpc == null ? "" : ", gRPC " + grpc)
+                  + ", broker "
+                  + bootstrap
+                  + "); run 'ppruning down --run-dir "
+                  + runDir
+                  + "' first");
         }
         running.put(s, p);
       } else if (pf.isPresent()) {
@@ -215,10 +258,18 @@ public final class LocalRuntime {
     }
     Optional<BrokerRecord> oldBroker = BrokerRecord.read(BrokerRecord.path(runDir));
     Broker broker = o.bootstrap() == null ? new Broker(projectDir, runDir, o.kafkaPort()) : null;
-    if (oldBroker.isPresent() && oldBroker.get().managed() && !oldBroker.get().bootstrap().equals(bootstrap)
+    if (oldBroker.isPresent()
+        && oldBroker.get().managed()
+        && !oldBroker.get().bootstrap().equals(bootstrap)
         && new Broker(projectDir, runDir, oldBroker.get().port()).pid().isPresent()) {
-      throw new IllegalStateException("this run directory's broker runs on " + oldBroker.get().bootstrap()
-          + ", not " + bootstrap + "; run 'ppruning down --run-dir " + runDir + "' first");
+      throw new IllegalStateException(
+          "this run directory's broker runs on "
+              + oldBroker.get().bootstrap()
+              + ", not "
+              + bootstrap
+              + "; run 'ppruning down --run-dir "
+              + runDir
+              + "' first");
     }
     boolean startBroker = broker != null && broker.pid().isEmpty();
 
@@ -232,8 +283,10 @@ public final class LocalRuntime {
     if (o.bootstrap() != null) {
       String first = o.bootstrap().split(",")[0];
       int colon = first.lastIndexOf(':');
-      if (!Ports.answers(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1)), 5000)) {
-        throw new IllegalStateException("the broker at " + first + " (--bootstrap) does not accept connections");
+      if (!Ports.answers(
+          first.substring(0, colon), Integer.parseInt(first.substring(colon + 1)), 5000)) {
+        throw new IllegalStateException(
+            "the broker at " + first + " (--bootstrap) does not accept connections");
       }
     }
     if (toStart.isEmpty() && !startBroker) {
@@ -263,11 +316,27 @@ public final class LocalRuntime {
         Integer grpc = s.hasGrpc() ? o.grpcPort() : null;
         Process p = startService(s, o.httpPorts().get(s), grpc, bootstrap, o.jvmOptions());
         started.services.push(new Object[] {s, p.pid()});
-        new PidFile(s.id(), p.pid(), o.httpPorts().get(s), grpc, bootstrap, log(s).toString(),
-            Instant.now().toString()).write(PidFile.path(runDir, s));
+        new PidFile(
+                s.id(),
+                p.pid(),
+                o.httpPorts().get(s),
+                grpc,
+                bootstrap,
+                log(s).toString(),
+                Instant.now().toString())
+            .write(PidFile.path(runDir, s));
         procs.put(s, p);
-        progress.println("ppruning up: started " + s.id() + " (pid " + p.pid() + ", port " + o.httpPorts().get(s)
-            + (grpc == null ? "" : ", gRPC " + grpc) + ", log " + log(s) + ")");
+        progress.println(
+            "ppruning up: started "
+                + s.id()
+                + " (pid "
+                + p.pid()
+                + ", port "
+                + o.httpPorts().get(s)
+                + (grpc == null ? "" : ", gRPC " + grpc)
+                + ", log "
+                + log(s)
+                + ")");
       }
       awaitReady(procs, o, t0, progress, started);
       started.clear();
@@ -289,8 +358,12 @@ public final class LocalRuntime {
    * process died (kill -9, a crash) may stay held for a while by the dead process's connections
    * closing down; those ports get {@link #RELEASE_WAIT} to come free first.
    */
-  private void checkPorts(UpOptions o, List<Service> toStart, boolean startBroker,
-      Set<Integer> released, PrintStream progress) {
+  private void checkPorts(
+      UpOptions o,
+      List<Service> toStart,
+      boolean startBroker,
+      Set<Integer> released,
+      PrintStream progress) {
     Map<Integer, String> wanted = new LinkedHashMap<>();
     if (startBroker) {
       want(wanted, o.kafkaPort(), "Kafka broker; --kafka-port");
@@ -304,8 +377,15 @@ public final class LocalRuntime {
     }
     for (var e : wanted.entrySet()) {
       if (released.contains(e.getKey()) && !Ports.isFree(e.getKey())) {
-        progress.println("ppruning up: port " + e.getKey() + " (" + e.getValue() + ") is still held"
-            + " after its previous process died; waiting up to " + RELEASE_WAIT.toSeconds() + " s");
+        progress.println(
+            "ppruning up: port "
+                + e.getKey()
+                + " ("
+                + e.getValue()
+                + ") is still held"
+                + " after its previous process died; waiting up to "
+                + RELEASE_WAIT.toSeconds()
+                + " s");
         Ports.awaitFree(e.getKey(), RELEASE_WAIT);
       }
       Ports.requireFree(e.getKey(), e.getValue(), "");
@@ -318,11 +398,13 @@ public final class LocalRuntime {
   private static void want(Map<Integer, String> wanted, int port, String what) {
     String other = wanted.putIfAbsent(port, what);
     if (other != null) {
-      throw new IllegalArgumentException("port " + port + " is given twice (" + other + ", and " + what + ")");
+      throw new IllegalArgumentException(
+          "port " + port + " is given twice (" + other + ", and " + what + ")");
     }
   }
 
-  private void ensureBuilt(List<Service> services, boolean build, PrintStream progress) throws IOException {
+  private void ensureBuilt(List<Service> services, boolean build, PrintStream progress)
+      throws IOException {
     List<String> reasons = new ArrayList<>();
     for (Service s : services) {
       BuildCheck.staleReason(s.jar(projectDir), s.sources(projectDir)).ifPresent(reasons::add);
@@ -333,20 +415,33 @@ public final class LocalRuntime {
     if (!build) {
       for (Service s : services) {
         if (!Files.isRegularFile(s.jar(projectDir))) {
-          throw new IllegalStateException(s.jar(projectDir) + " is missing: build the services first"
-              + " (bin/mvn -B -DskipTests package -pl profiler,pruner,finetuner -am)");
+          throw new IllegalStateException(
+              s.jar(projectDir)
+                  + " is missing: build the services first"
+                  + " (bin/mvn -B -DskipTests package -pl profiler,pruner,finetuner -am)");
         }
       }
-      progress.println("ppruning up: warning: not rebuilding although " + reasons.get(0)
-          + (reasons.size() > 1 ? " (and " + (reasons.size() - 1) + " more)" : ""));
+      progress.println(
+          "ppruning up: warning: not rebuilding although "
+              + reasons.get(0)
+              + (reasons.size() > 1 ? " (and " + (reasons.size() - 1) + " more)" : ""));
       return;
     }
     progress.println("ppruning up: building the services (" + reasons.get(0) + ") ...");
-    List<String> cmd = List.of(projectDir.resolve("bin/mvn").toString(), "-q", "-B", "-DskipTests", "package",
-        "-pl", "profiler,pruner,finetuner", "-am");
+    List<String> cmd =
+        List.of(
+            projectDir.resolve("bin/mvn").toString(),
+            "-q",
+            "-B",
+            "-DskipTests",
+            "package",
+            "-pl",
+            "profiler,pruner,finetuner",
+            "-am");
     int code = runForwarding(cmd, progress);
     if (code != 0) {
-      throw new IllegalStateException("building the services failed (exit " + code + "): " + String.join(" ", cmd));
+      throw new IllegalStateException(
+          "building the services failed (exit " + code + "): " + String.join(" ", cmd));
     }
     for (Service s : services) {
       Path jar = s.jar(projectDir);
@@ -357,9 +452,11 @@ public final class LocalRuntime {
   }
 
   private int runForwarding(List<String> cmd, PrintStream progress) throws IOException {
-    Process p = new ProcessBuilder(cmd).directory(projectDir.toFile()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(cmd).directory(projectDir.toFile()).redirectErrorStream(true).start();
     p.getOutputStream().close();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = r.readLine()) != null; ) {
         progress.println(line);
       }
@@ -371,12 +468,14 @@ public final class LocalRuntime {
     }
   }
 
-  private Process startService(Service s, int httpPort, Integer grpcPort, String bootstrap,
-      List<String> jvmOptions) throws IOException {
+  private Process startService(
+      Service s, int httpPort, Integer grpcPort, String bootstrap, List<String> jvmOptions)
+      throws IOException {
     Files.createDirectories(workDir(s));
     Path log = log(s);
     if (Files.exists(log)) {
-      Files.move(log, log.resolveSibling(log.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          log, log.resolveSibling(log.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
     }
     List<String> cmd = new ArrayList<>();
     // Own session: a Ctrl-C or hang-up in the terminal that ran 'up' does not reach the services.
@@ -384,7 +483,8 @@ public final class LocalRuntime {
       cmd.add("setsid");
     }
     cmd.addAll(serviceCommand(s, httpPort, grpcPort, bootstrap, jvmOptions));
-    return new ProcessBuilder(cmd).directory(runDir.toFile())
+    return new ProcessBuilder(cmd)
+        .directory(runDir.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .redirectErrorStream(true)
@@ -404,8 +504,9 @@ public final class LocalRuntime {
     return false;
   }
 
-  private void awaitReady(Map<Service, Process> procs, UpOptions o, long t0, PrintStream progress,
-      Started started) throws IOException {
+  private void awaitReady(
+      Map<Service, Process> procs, UpOptions o, long t0, PrintStream progress, Started started)
+      throws IOException {
     Map<Service, Process> pending = new LinkedHashMap<>(procs);
     Map<Service, Health> last = new EnumMap<>(Service.class);
     long deadline = t0 + o.timeout().toNanos();
@@ -415,13 +516,15 @@ public final class LocalRuntime {
         var e = it.next();
         Service s = e.getKey();
         if (!e.getValue().isAlive()) {
-          fail(s, "exited with code " + e.getValue().exitValue() + " before it was ready", progress);
+          fail(
+              s, "exited with code " + e.getValue().exitValue() + " before it was ready", progress);
         }
         Health h = Health.ready(o.httpPorts().get(s));
         last.put(s, h);
         if (h == Health.UP) {
-          progress.printf("ppruning up: %s ready on port %d (%.1f s)%n", s.id(), o.httpPorts().get(s),
-              (System.nanoTime() - t0) / 1e9);
+          progress.printf(
+              "ppruning up: %s ready on port %d (%.1f s)%n",
+              s.id(), o.httpPorts().get(s), (System.nanoTime() - t0) / 1e9);
           it.remove();
         }
       }
@@ -431,13 +534,21 @@ public final class LocalRuntime {
       long now = System.nanoTime();
       if (now - deadline >= 0) {
         Service s = pending.keySet().iterator().next();
-        fail(s, "not ready after " + o.timeout().toSeconds() + " s (health: " + last.get(s).label() + ")", progress);
+        fail(
+            s,
+            "not ready after "
+                + o.timeout().toSeconds()
+                + " s (health: "
+                + last.get(s).label()
+                + ")",
+            progress);
       }
       if (now - nextReport >= 0) {
         List<String> waiting = new ArrayList<>();
         pending.keySet().forEach(s -> waiting.add(s.id() + " (" + last.get(s).label() + ")"));
-        progress.printf("ppruning up: waiting for %s, %.0f s of %d s%n", String.join(", ", waiting),
-            (now - t0) / 1e9, o.timeout().toSeconds());
+        progress.printf(
+            "ppruning up: waiting for %s, %.0f s of %d s%n",
+            String.join(", ", waiting), (now - t0) / 1e9, o.timeout().toSeconds());
         nextReport = now + 10_000_000_000L;
       }
       try {
@@ -496,7 +607,8 @@ public final class LocalRuntime {
         try {
           Files.deleteIfExists(PidFile.path(runDir, s));
         } catch (IOException e) {
-          progress.println("ppruning up: cannot remove " + PidFile.path(runDir, s) + ": " + e.getMessage());
+          progress.println(
+              "ppruning up: cannot remove " + PidFile.path(runDir, s) + ": " + e.getMessage());
         }
       }
       if (broker != null) {
@@ -504,7 +616,8 @@ public final class LocalRuntime {
         try {
           Files.deleteIfExists(BrokerRecord.path(runDir));
         } catch (IOException e) {
-          progress.println("ppruning up: cannot remove " + BrokerRecord.path(runDir) + ": " + e.getMessage());
+          progress.println(
+              "ppruning up: cannot remove " + BrokerRecord.path(runDir) + ": " + e.getMessage());
         }
         broker = null;
       }
@@ -544,8 +657,9 @@ public final class LocalRuntime {
           Processes.Stopped st = Processes.stop(pf.get().pid(), markers(s), grace);
           result = st.name().toLowerCase().replace('_', ' ');
           if (st != Processes.Stopped.NOT_RUNNING) {
-            progress.printf("ppruning down: %s %s (pid %d, %.1f s)%n", s.id(), result, pf.get().pid(),
-                (System.nanoTime() - t0) / 1e9);
+            progress.printf(
+                "ppruning down: %s %s (pid %d, %.1f s)%n",
+                s.id(), result, pf.get().pid(), (System.nanoTime() - t0) / 1e9);
           }
           Files.deleteIfExists(file);
         }
@@ -554,8 +668,14 @@ public final class LocalRuntime {
         for (long pid : Processes.withArgument(markers(s).get(1))) {
           if (Processes.runsWith(pid, markers(s))) {
             Processes.Stopped st = Processes.stop(pid, markers(s), grace);
-            progress.println("ppruning down: " + s.id() + " without pid file " + st.name().toLowerCase()
-                + " (pid " + pid + ")");
+            progress.println(
+                "ppruning down: "
+                    + s.id()
+                    + " without pid file "
+                    + st.name().toLowerCase()
+                    + " (pid "
+                    + pid
+                    + ")");
             result = st.name().toLowerCase();
           }
         }

@@ -6,19 +6,25 @@ import java.util.Optional;
 
 /**
  * What {@code up} records about a service it started ({@code RUN_DIR/<service>.json}): enough for
- * {@code status} and {@code down} to find the process again and to check that a pid still
- * belongs to it.
+ * {@code status} and {@code down} to find the process again and to check that a pid still belongs
+ * to it.
  *
- * @param service   service id
- * @param pid       process id of the service JVM
- * @param httpPort  HTTP port (health, metrics)
- * @param grpcPort  gRPC port, or null for services without gRPC
+ * @param service service id
+ * @param pid process id of the service JVM
+ * @param httpPort HTTP port (health, metrics)
+ * @param grpcPort gRPC port, or null for services without gRPC
  * @param bootstrap the Kafka bootstrap servers it was given
- * @param log       its log file
+ * @param log its log file
  * @param startedAt ISO-8601 instant of the start
  */
-public record PidFile(String service, long pid, int httpPort, Integer grpcPort, String bootstrap,
-    String log, String startedAt) {
+public record PidFile(
+    String service,
+    long pid,
+    int httpPort,
+    Integer grpcPort,
+    String bootstrap,
+    String log,
+    String startedAt) {
 
   public PidFile {
     Service.byId(service);

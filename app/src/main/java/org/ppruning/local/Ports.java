@@ -15,8 +15,8 @@ public final class Ports {
   private Ports() {}
 
   /**
-   * True if nothing listens on {@code port} on any address: binding the wildcard address fails
-   * when any listener holds the port (Quarkus binds 0.0.0.0, the broker 127.0.0.1).
+   * True if nothing listens on {@code port} on any address: binding the wildcard address fails when
+   * any listener holds the port (Quarkus binds 0.0.0.0, the broker 127.0.0.1).
    */
   public static boolean isFree(int port) {
     checkRange(port, "port");
@@ -34,14 +34,33 @@ public final class Ports {
   public static void requireFree(int port, String what, String hint) {
     if (!isFree(port)) {
       String holders = holders(port);
-      throw new IllegalStateException("port " + port + " (" + what + ") is already in use by another"
-          + " process" + (holders.isEmpty() ? "" : " (" + holders + ")") + "; not starting anything"
-          + (hint.isEmpty() ? "" : " (" + hint + ")"));
+      throw new IllegalStateException(
+          "port "
+              + port
+              + " ("
+              + what
+              + ") is already in use by another"
+              + " process"
+              + (holders.isEmpty() ? "" : " (" + holders + ")")
+              + "; not starting anything"
+              + (hint.isEmpty() ? "" : " (" + hint + ")"));
     }
   }
 
-  private static final String[] TCP_STATES = {"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV",
-      "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING"};
+  private static final String[] TCP_STATES = {
+    "?",
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECV",
+    "FIN_WAIT1",
+    "FIN_WAIT2",
+    "TIME_WAIT",
+    "CLOSE",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "LISTEN",
+    "CLOSING"
+  };
 
   /**
    * The kernel's sockets with {@code port} as their local port, counted by state (from

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Finding and stopping processes by pid, only after checking their command line: a pid from a
- * pid file may have died and been reused by an unrelated process.
+ * Finding and stopping processes by pid, only after checking their command line: a pid from a pid
+ * file may have died and been reused by an unrelated process.
  */
 public final class Processes {
   private static final Path PROC = Path.of("/proc");
@@ -112,12 +112,14 @@ public final class Processes {
   /** Pids of all running processes whose argument vector holds {@code marker} (Linux only). */
   public static List<Long> withArgument(String marker) {
     List<Long> out = new ArrayList<>();
-    ProcessHandle.allProcesses().forEach(h -> {
-      if (h.pid() != ProcessHandle.current().pid()
-          && commandLine(h.pid()).map(a -> a.contains(marker)).orElse(false)) {
-        out.add(h.pid());
-      }
-    });
+    ProcessHandle.allProcesses()
+        .forEach(
+            h -> {
+              if (h.pid() != ProcessHandle.current().pid()
+                  && commandLine(h.pid()).map(a -> a.contains(marker)).orElse(false)) {
+                out.add(h.pid());
+              }
+            });
     return out;
   }
 }

@@ -11,16 +11,18 @@ import org.ppruning.fetch.AtomicFiles;
 
 /** The JSON records of a run directory (pid files, broker record): strict reads, atomic writes. */
 final class RunFiles {
-  private static final ObjectMapper MAPPER = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
 
   private RunFiles() {}
 
   /** Replaces {@code file} atomically, so a reader never sees half a record. */
   static void write(Path file, Object record) throws IOException {
-    AtomicFiles.writeString(file, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
+    AtomicFiles.writeString(
+        file, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
   }
 
   /** Empty if the file does not exist; an error naming the file and {@code what} it should be. */
@@ -34,8 +36,15 @@ final class RunFiles {
     try {
       return Optional.of(MAPPER.readValue(bytes, type));
     } catch (IOException | IllegalArgumentException e) {
-      throw new IOException("not a valid " + what + ": " + file + ": " + firstLine(e.getMessage())
-          + " (remove it if no process of this run directory is running)", e);
+      throw new IOException(
+          "not a valid "
+              + what
+              + ": "
+              + file
+              + ": "
+              + firstLine(e.getMessage())
+              + " (remove it if no process of this run directory is running)",
+          e);
     }
   }
 

@@ -42,11 +42,18 @@ public enum Service {
     return projectDir.resolve(id).resolve("target/quarkus-app/quarkus-run.jar");
   }
 
-  /** What a change to invalidates the jar: the sources and poms of the module, core and service-common. */
+  /**
+   * What a change to invalidates the jar: the sources and poms of the module, core and
+   * service-common.
+   */
   public List<Path> sources(Path projectDir) {
-    return List.of(projectDir.resolve(id).resolve("src/main"), projectDir.resolve(id).resolve("pom.xml"),
-        projectDir.resolve("core/src/main"), projectDir.resolve("core/pom.xml"),
-        projectDir.resolve("service-common/src/main"), projectDir.resolve("service-common/pom.xml"),
+    return List.of(
+        projectDir.resolve(id).resolve("src/main"),
+        projectDir.resolve(id).resolve("pom.xml"),
+        projectDir.resolve("core/src/main"),
+        projectDir.resolve("core/pom.xml"),
+        projectDir.resolve("service-common/src/main"),
+        projectDir.resolve("service-common/pom.xml"),
         projectDir.resolve("pom.xml"));
   }
 
@@ -61,6 +68,7 @@ public enum Service {
         return s;
       }
     }
-    throw new IllegalArgumentException("unknown service '" + id + "' (profiler, pruner, finetuner)");
+    throw new IllegalArgumentException(
+        "unknown service '" + id + "' (profiler, pruner, finetuner)");
   }
 }

@@ -8,30 +8,44 @@ import java.util.Map;
 /**
  * How {@code up} starts the runtime.
  *
- * @param kafkaPort  client port of the broker {@code up} starts (its controller uses port + 1);
- *                   ignored with a bootstrap
- * @param bootstrap  an existing broker's bootstrap servers (HOST:PORT[,HOST:PORT...]): no broker is
- *                   started; null to start one
- * @param httpPorts  HTTP port per service
- * @param grpcPort   the finetuner's gRPC port
- * @param timeout    how long to wait for all services to be ready
+ * @param kafkaPort client port of the broker {@code up} starts (its controller uses port + 1);
+ *     ignored with a bootstrap
+ * @param bootstrap an existing broker's bootstrap servers (HOST:PORT[,HOST:PORT...]): no broker is
+ *     started; null to start one
+ * @param httpPorts HTTP port per service
+ * @param grpcPort the finetuner's gRPC port
+ * @param timeout how long to wait for all services to be ready
  * @param jvmOptions extra options for every service JVM ({@code -Dkafka.security.protocol=SSL},
- *                   {@code -Xmx4g}), after ppruning's own
- * @param build      build the services when their jar is missing or older than their sources;
- *                   false: use the jars as they are (a test harness after the Maven build)
+ *     {@code -Xmx4g}), after ppruning's own
+ * @param build build the services when their jar is missing or older than their sources; false: use
+ *     the jars as they are (a test harness after the Maven build)
  */
-public record UpOptions(int kafkaPort, String bootstrap, Map<Service, Integer> httpPorts, int grpcPort,
-    Duration timeout, List<String> jvmOptions, boolean build) {
+public record UpOptions(
+    int kafkaPort,
+    String bootstrap,
+    Map<Service, Integer> httpPorts,
+    int grpcPort,
+    Duration timeout,
+    List<String> jvmOptions,
+    boolean build) {
 
-  /** Properties {@code up} sets itself from its options; a pass-through option must not set them. */
-  static final List<String> RESERVED = List.of("quarkus.http.port", "quarkus.grpc.server.port",
-      "kafka.bootstrap.servers", "ppruning.local.service", "ppruning.local.run-dir");
+  /**
+   * Properties {@code up} sets itself from its options; a pass-through option must not set them.
+   */
+  static final List<String> RESERVED =
+      List.of(
+          "quarkus.http.port",
+          "quarkus.grpc.server.port",
+          "kafka.bootstrap.servers",
+          "ppruning.local.service",
+          "ppruning.local.run-dir");
 
   public UpOptions {
     Ports.checkRange(kafkaPort, "--kafka-port");
     Ports.checkRange(kafkaPort + 1, "--kafka-port + 1 (the controller port)");
     if (bootstrap != null && !bootstrap.matches("[^\\s,:]+:\\d+(,[^\\s,:]+:\\d+)*")) {
-      throw new IllegalArgumentException("--bootstrap must be HOST:PORT[,HOST:PORT...], not '" + bootstrap + "'");
+      throw new IllegalArgumentException(
+          "--bootstrap must be HOST:PORT[,HOST:PORT...], not '" + bootstrap + "'");
     }
     httpPorts = new EnumMap<>(httpPorts);
     for (Service s : Service.values()) {
@@ -43,14 +57,20 @@ public record UpOptions(int kafkaPort, String bootstrap, Map<Service, Integer> h
     }
     Ports.checkRange(grpcPort, "--grpc-port");
     if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("--timeout must be positive, not " + timeout.toSeconds() + " s");
+      throw new IllegalArgumentException(
+          "--timeout must be positive, not " + timeout.toSeconds() + " s");
     }
     jvmOptions = List.copyOf(jvmOptions);
     for (String o : jvmOptions) {
       for (String key : RESERVED) {
         if (o.startsWith("-D" + key + "=")) {
-          throw new IllegalArgumentException("'" + o + "' sets " + key + ", which up sets from its own options"
-              + " (--kafka-port/--bootstrap, --<service>-port, --grpc-port)");
+          throw new IllegalArgumentException(
+              "'"
+                  + o
+                  + "' sets "
+                  + key
+                  + ", which up sets from its own options"
+                  + " (--kafka-port/--bootstrap, --<service>-port, --grpc-port)");
         }
       }
     }
@@ -62,8 +82,14 @@ public record UpOptions(int kafkaPort, String bootstrap, Map<Service, Integer> h
     for (Service s : Service.values()) {
       http.put(s, s.defaultHttpPort());
     }
-    return new UpOptions(9092, null, http, Service.FINETUNER.defaultGrpcPort(), Duration.ofSeconds(180),
-        List.of(), true);
+    return new UpOptions(
+        9092,
+        null,
+        http,
+        Service.FINETUNER.defaultGrpcPort(),
+        Duration.ofSeconds(180),
+        List.of(),
+        true);
   }
 
   /** The bootstrap servers the services get. */

@@ -37,8 +37,7 @@ class CliRealTest {
 
     CliRunner v = CliRunner.run("verify", out.toString(), "--json");
     assertEquals(0, v.exitCode(), v.err());
-    assertTrue(v.json().get("maxAbsDiff").get("sequence_output").asDouble() <= 1e-4,
-        v.out());
+    assertTrue(v.json().get("maxAbsDiff").get("sequence_output").asDouble() <= 1e-4, v.out());
     assertFalse(v.json().has("mlmTop5"), "MiniLM has no MLM head");
   }
 }

@@ -22,8 +22,15 @@ class CliTest {
     assertEquals(0, r.exitCode(), r.err());
     JsonNode models = r.json().get("models");
     assertEquals(6, models.size());
-    for (String name : new String[] {"bert-base-uncased", "bert-base-cased",
-        "bert-base-multilingual-cased", "all-minilm-l6-v2", "bge-small-en-v1.5", "e5-small-v2"}) {
+    for (String name :
+        new String[] {
+          "bert-base-uncased",
+          "bert-base-cased",
+          "bert-base-multilingual-cased",
+          "all-minilm-l6-v2",
+          "bge-small-en-v1.5",
+          "e5-small-v2"
+        }) {
       boolean found = false;
       for (JsonNode m : models) {
         if (m.get("name").asText().equals(name)) {
@@ -39,9 +46,12 @@ class CliTest {
   @Test
   void infoReportsWidthsParamsAndFlopsOfAPrunedModel() throws Exception {
     ModelSpec spec = TinyModels.bertSpec(2, 16, 4, 32);
-    var pruned = UnitRemoval.remove(spec, TinyModels.randomWeights(spec, 1),
-        java.util.List.of(new int[] {0}, new int[] {0, 1, 2, 3}),
-        java.util.List.of(new int[] {1, 2}, new int[] {}));
+    var pruned =
+        UnitRemoval.remove(
+            spec,
+            TinyModels.randomWeights(spec, 1),
+            java.util.List.of(new int[] {0}, new int[] {0, 1, 2, 3}),
+            java.util.List.of(new int[] {1, 2}, new int[] {}));
     Path dir = tmp.resolve("m");
     try (TransformerModel m = TransformerModel.build(pruned.spec(), pruned.weights(), null)) {
       m.export(dir, false);
@@ -66,7 +76,8 @@ class CliTest {
   void badInputGetsOneClearLineAndExitCode2() throws Exception {
     CliRunner r = CliRunner.run("import", "no-such-model", "--out", tmp.resolve("x").toString());
     assertEquals(2, r.exitCode());
-    assertTrue(r.err().contains("unknown model 'no-such-model'; known models: bert-base-uncased"),
+    assertTrue(
+        r.err().contains("unknown model 'no-such-model'; known models: bert-base-uncased"),
         r.err());
     assertFalse(Files.exists(tmp.resolve("x")), "nothing written");
 
@@ -105,19 +116,30 @@ class CliTest {
 
   @Test
   void finetuneAndEvalRefuseWhatTheyCannotDo() throws Exception {
-    CliRunner r = CliRunner.run("finetune", "--model", "x", "--task", "sotu", "--data",
-        tmp.toString(), "--out", tmp.resolve("ft").toString());
+    CliRunner r =
+        CliRunner.run(
+            "finetune",
+            "--model",
+            "x",
+            "--task",
+            "sotu",
+            "--data",
+            tmp.toString(),
+            "--out",
+            tmp.resolve("ft").toString());
     assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("task 'sotu' is built in and brings its own data"), r.err());
-    r = CliRunner.run("finetune", "--model", "x", "--task", "nope", "--out",
-        tmp.resolve("ft").toString());
+    r =
+        CliRunner.run(
+            "finetune", "--model", "x", "--task", "nope", "--out", tmp.resolve("ft").toString());
     assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("nope"), r.err());
     assertFalse(Files.exists(tmp.resolve("ft")));
 
     ModelSpec spec = TinyModels.bertSpec(1, 16, 4, 32);
     Path dir = tmp.resolve("no-head");
-    try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 1), null)) {
+    try (TransformerModel m =
+        TransformerModel.build(spec, TinyModels.randomWeights(spec, 1), null)) {
       m.export(dir, false);
     }
     r = CliRunner.run("eval", "--model", dir.toString(), "--task", "sentiment");

@@ -16,8 +16,18 @@ class FinetuneRealTest {
   @Test
   void miniLmLearnsSentiment() {
     Path out = tmp.resolve("minilm-sentiment");
-    CliRunner ft = CliRunner.run("finetune", "--model", "all-minilm-l6-v2", "--task", "sentiment",
-        "--epochs", "2", "--out", out.toString(), "--json");
+    CliRunner ft =
+        CliRunner.run(
+            "finetune",
+            "--model",
+            "all-minilm-l6-v2",
+            "--task",
+            "sentiment",
+            "--epochs",
+            "2",
+            "--out",
+            out.toString(),
+            "--json");
     assertEquals(0, ft.exitCode(), ft.err());
     JsonNode j = ft.json();
     for (String key : new String[] {"metric", "value", "epochs", "secondsPerStep", "bestEpoch"}) {
@@ -30,8 +40,9 @@ class FinetuneRealTest {
     assertTrue(j.get("value").asDouble() >= 0.85, j.toString());
     assertTrue(ft.err().contains("epoch 1/2"), "progress shown");
 
-    CliRunner ev = CliRunner.run("eval", "--model", out.toString(), "--task", "sentiment",
-        "--split", "test", "--json");
+    CliRunner ev =
+        CliRunner.run(
+            "eval", "--model", out.toString(), "--task", "sentiment", "--split", "test", "--json");
     assertEquals(0, ev.exitCode(), ev.err());
     assertTrue(ev.json().get("value").asDouble() >= 0.85, ev.out());
     assertEquals(290, ev.json().get("samples").asInt());

@@ -31,9 +31,11 @@ class PruneCommandTest {
     }
     Path tok = tmp.resolve("tokenizer.json");
     Files.writeString(tok, TokenizerFiles.wordPieceJson(vocab, true));
-    ModelSpec spec = TinyModels.bertSpec(2, 16, 4, 32).withTokenizer(new TokenizerSpec("wordpiece", true));
+    ModelSpec spec =
+        TinyModels.bertSpec(2, 16, 4, 32).withTokenizer(new TokenizerSpec("wordpiece", true));
     model = tmp.resolve("tiny");
-    try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 3), tok)) {
+    try (TransformerModel m =
+        TransformerModel.build(spec, TinyModels.randomWeights(spec, 3), tok)) {
       m.export(model, false);
     }
     Random r = new Random(1);
@@ -43,7 +45,11 @@ class PruneCommandTest {
       for (int j = 0, n = 3 + r.nextInt(10); j < n; j++) {
         t.append(" w").append(r.nextInt(45));
       }
-      lines.append("{\"id\": \"s").append(i).append("\", \"text\": \"").append(t.toString().strip())
+      lines
+          .append("{\"id\": \"s")
+          .append(i)
+          .append("\", \"text\": \"")
+          .append(t.toString().strip())
           .append("\"}\n");
     }
     samples = Files.writeString(tmp.resolve("samples.jsonl"), lines.toString());
@@ -52,14 +58,37 @@ class PruneCommandTest {
   @Test
   void prunesWritesModelAndReportsAndIsReproducible() throws Exception {
     Path out = tmp.resolve("pruned");
-    String[] args = {"prune", "--model", model.toString(), "--samples", samples.toString(),
-        "--flops-keep", "0.8", "--tokens", "100", "--seed", "5", "--linkage", "direct",
-        "--out", out.toString(), "--json"};
+    String[] args = {
+      "prune",
+      "--model",
+      model.toString(),
+      "--samples",
+      samples.toString(),
+      "--flops-keep",
+      "0.8",
+      "--tokens",
+      "100",
+      "--seed",
+      "5",
+      "--linkage",
+      "direct",
+      "--out",
+      out.toString(),
+      "--json"
+    };
     CliRunner r = CliRunner.run(args);
     assertEquals(0, r.exitCode(), r.err());
     JsonNode j = r.json();
-    for (String key : new String[] {"flopsKeptRequested", "flopsKept", "paramsBefore",
-        "paramsAfter", "headsPerLayer", "ffnPerLayer", "seconds"}) {
+    for (String key :
+        new String[] {
+          "flopsKeptRequested",
+          "flopsKept",
+          "paramsBefore",
+          "paramsAfter",
+          "headsPerLayer",
+          "ffnPerLayer",
+          "seconds"
+        }) {
       assertTrue(j.has(key), key + " in " + j);
     }
     assertTrue(j.get("flopsKept").asDouble() <= 0.8 + 1e-9, j.toString());
@@ -69,18 +98,20 @@ class PruneCommandTest {
     assertTrue(Files.readString(out.resolve("pruning-report.html")).contains("<table>"));
     assertTrue(r.err().contains("profiling: 50 samples"), "progress shown: " + r.err());
     try (TransformerModel m = TransformerModel.load(out)) {
-      assertEquals(j.get("headsPerLayer").toString(), m.spec().headsPerLayer().toString()
-          .replace(" ", ""));
-      assertEquals("p-pruning", ((java.util.Map<?, ?>) m.spec().metadata().get("pruning"))
-          .get("method"));
+      assertEquals(
+          j.get("headsPerLayer").toString(), m.spec().headsPerLayer().toString().replace(" ", ""));
+      assertEquals(
+          "p-pruning", ((java.util.Map<?, ?>) m.spec().metadata().get("pruning")).get("method"));
     }
     // Same seed and samples: the same model, bit for bit.
     Path again = tmp.resolve("again");
     args[args.length - 2] = again.toString();
     assertEquals(0, CliRunner.run(args).exitCode());
-    assertArrayEquals(Files.readAllBytes(out.resolve("variables/variables.data-00000-of-00001")),
+    assertArrayEquals(
+        Files.readAllBytes(out.resolve("variables/variables.data-00000-of-00001")),
         Files.readAllBytes(again.resolve("variables/variables.data-00000-of-00001")));
-    assertEquals(Files.readString(out.resolve("assets/ppruning-spec.json")),
+    assertEquals(
+        Files.readString(out.resolve("assets/ppruning-spec.json")),
         Files.readString(again.resolve("assets/ppruning-spec.json")));
     // Another seed samples other tokens: a valid cut within the same budget.
     Path other = tmp.resolve("other-seed");
@@ -90,8 +121,10 @@ class PruneCommandTest {
     assertEquals(0, o.exitCode(), o.err());
     assertTrue(o.json().get("flopsKept").asDouble() <= 0.8 + 1e-9);
     try (TransformerModel m = TransformerModel.load(other)) {
-      assertEquals(6L, ((Number) ((java.util.Map<?, ?>) m.spec().metadata().get("pruning"))
-          .get("seed")).longValue());
+      assertEquals(
+          6L,
+          ((Number) ((java.util.Map<?, ?>) m.spec().metadata().get("pruning")).get("seed"))
+              .longValue());
     }
   }
 
@@ -103,17 +136,40 @@ class PruneCommandTest {
     Path notOurs = Files.createDirectories(tmp.resolve("not-a-model"));
     String[][] cases = {
       {"holds no samples", "--samples", empty.toString(), "--model", model.toString()},
-      {"line 1: missing or empty \"text\"", "--samples", noText.toString(), "--model",
-          model.toString()},
-      {"neither a Hugging Face checkpoint", "--samples", samples.toString(), "--model",
-          notOurs.toString()},
-      {"(0, 1]", "--samples", samples.toString(), "--model", model.toString(), "--flops-keep",
-          "1.5"},
-      {"(0, 1]", "--samples", samples.toString(), "--model", model.toString(), "--flops-keep",
-          "0"},
+      {
+        "line 1: missing or empty \"text\"",
+        "--samples",
+        noText.toString(),
+        "--model",
+        model.toString()
+      },
+      {
+        "neither a Hugging Face checkpoint",
+        "--samples",
+        samples.toString(),
+        "--model",
+        notOurs.toString()
+      },
+      {
+        "(0, 1]",
+        "--samples",
+        samples.toString(),
+        "--model",
+        model.toString(),
+        "--flops-keep",
+        "1.5"
+      },
+      {"(0, 1]", "--samples", samples.toString(), "--model", model.toString(), "--flops-keep", "0"},
       {"--seed", "--samples", samples.toString(), "--model", model.toString(), "--seed", "abc"},
-      {"unknown method 'best'", "--samples", samples.toString(), "--model", model.toString(),
-          "--method", "best"},
+      {
+        "unknown method 'best'",
+        "--samples",
+        samples.toString(),
+        "--model",
+        model.toString(),
+        "--method",
+        "best"
+      },
     };
     for (String[] c : cases) {
       List<String> args = new ArrayList<>(List.of("prune", "--out", out.toString()));

@@ -30,8 +30,20 @@ class PruneRealTest {
   @Test
   void miniLmMeetsTheBudgetAndEqualsTheMaskedOriginal() throws Exception {
     Path out = tmp.resolve("pruned");
-    CliRunner r = CliRunner.run("prune", "--model", "all-minilm-l6-v2", "--task", "sentiment",
-        "--flops-keep", "0.5", "--linkage", "direct", "--out", out.toString(), "--json");
+    CliRunner r =
+        CliRunner.run(
+            "prune",
+            "--model",
+            "all-minilm-l6-v2",
+            "--task",
+            "sentiment",
+            "--flops-keep",
+            "0.5",
+            "--linkage",
+            "direct",
+            "--out",
+            out.toString(),
+            "--json");
     assertEquals(0, r.exitCode(), r.err());
     JsonNode j = r.json();
     double kept = j.get("flopsKept").asDouble();
@@ -52,7 +64,8 @@ class PruneRealTest {
           scale = Math.max(scale, Math.abs(v));
         }
         // float32 sums in another order (smaller matmuls): exact up to rounding, relative 1e-5.
-        assertTrue(diff <= 1e-5f * Math.max(1f, scale),
+        assertTrue(
+            diff <= 1e-5f * Math.max(1f, scale),
             "pruned vs masked original: " + diff + " at output scale " + scale);
       }
     }
@@ -66,10 +79,18 @@ class PruneRealTest {
     for (int l = 0; l < kept.size(); l++) {
       List<UnitTensor> ht = layout.headTensors(l);
       List<UnitTensor> nt = layout.neuronTensors(l);
-      w.replace(ht.get(ht.size() - 1).name(), zeroRows(w.get(ht.get(ht.size() - 1).name()),
-          dropped(kept.get(l).keptHeads(), full.spec().originalHeads()), dh));
-      w.replace(nt.get(2).name(), zeroRows(w.get(nt.get(2).name()),
-          dropped(kept.get(l).keptNeurons(), full.spec().originalFfn()), 1));
+      w.replace(
+          ht.get(ht.size() - 1).name(),
+          zeroRows(
+              w.get(ht.get(ht.size() - 1).name()),
+              dropped(kept.get(l).keptHeads(), full.spec().originalHeads()),
+              dh));
+      w.replace(
+          nt.get(2).name(),
+          zeroRows(
+              w.get(nt.get(2).name()),
+              dropped(kept.get(l).keptNeurons(), full.spec().originalFfn()),
+              1));
     }
     return w;
   }

@@ -28,8 +28,9 @@ class TeacherCliTest {
     Path dir = tmp.resolve(name);
     Path tokenizer = Files.createDirectories(tmp.resolve("tokenizer-" + name));
     TinyModels.tokenizer(tokenizer);
-    try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 1),
-        tokenizer.resolve("tokenizer.json"))) {
+    try (TransformerModel m =
+        TransformerModel.build(
+            spec, TinyModels.randomWeights(spec, 1), tokenizer.resolve("tokenizer.json"))) {
       m.export(dir, false);
     }
     return dir;
@@ -49,10 +50,27 @@ class TeacherCliTest {
   }
 
   private CliRunner finetune(Path model, Path data, Path teacher, String out, String... extra) {
-    List<String> args = new ArrayList<>(List.of("finetune", "--model", model.toString(),
-        "--task", "sst2", "--data", data.toString(), "--teacher", teacher.toString(),
-        "--epochs", "1", "--batch", "8", "--max-len", "16", "--out", tmp.resolve(out).toString(),
-        "--json"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "finetune",
+                "--model",
+                model.toString(),
+                "--task",
+                "sst2",
+                "--data",
+                data.toString(),
+                "--teacher",
+                teacher.toString(),
+                "--epochs",
+                "1",
+                "--batch",
+                "8",
+                "--max-len",
+                "16",
+                "--out",
+                tmp.resolve(out).toString(),
+                "--json"));
     args.addAll(List.of(extra));
     return CliRunner.run(args.toArray(String[]::new));
   }
@@ -70,8 +88,8 @@ class TeacherCliTest {
     assertTrue(j.get("distillDecay").asBoolean(), j.toString());
     assertEquals(true, finetuneMetadata(tmp.resolve("decaying")).get("distillDecay"));
 
-    CliRunner constant = finetune(model, data, model, "constant", "--no-distill-decay",
-        "--distill-weight", "3");
+    CliRunner constant =
+        finetune(model, data, model, "constant", "--no-distill-decay", "--distill-weight", "3");
     assertEquals(0, constant.exitCode(), constant.err());
     assertFalse(constant.json().get("distillDecay").asBoolean(), constant.out());
     assertEquals(3.0, constant.json().get("distillWeight").asDouble(), constant.out());
@@ -88,8 +106,10 @@ class TeacherCliTest {
     Path deeper = export(TinyModels.bertSpec(3, 16, 4, 32), "three-layers");
     CliRunner r = finetune(model, sst2(), deeper, "refused");
     assertEquals(2, r.exitCode(), r.err());
-    assertTrue(r.err().contains("the architecture, vocabulary, hidden size and layer count must"
-        + " match"), r.err());
+    assertTrue(
+        r.err()
+            .contains("the architecture, vocabulary, hidden size and layer count must" + " match"),
+        r.err());
     assertTrue(r.err().contains("3 layers") && r.err().contains("2 layers"), r.err());
     assertFalse(Files.exists(tmp.resolve("refused").resolve("saved_model.pb")));
   }
@@ -98,19 +118,31 @@ class TeacherCliTest {
   void teacherOptionsNeedATeacherAndAPositiveWeight() throws Exception {
     Path model = export(TinyModels.bertSpec(2, 16, 4, 32), "tiny");
     Path data = sst2();
-    for (String[] o : new String[][] {{"--distill-weight", "5"}, {"--no-distill-decay"},
-        {"--distill-decay"}}) {
-      CliRunner r = CliRunner.run(Stream.concat(Stream.of("finetune", "--model",
-          model.toString(), "--task", "sst2", "--data", data.toString(), "--out",
-          tmp.resolve("no-teacher").toString()), Stream.of(o)).toArray(String[]::new));
+    for (String[] o :
+        new String[][] {{"--distill-weight", "5"}, {"--no-distill-decay"}, {"--distill-decay"}}) {
+      CliRunner r =
+          CliRunner.run(
+              Stream.concat(
+                      Stream.of(
+                          "finetune",
+                          "--model",
+                          model.toString(),
+                          "--task",
+                          "sst2",
+                          "--data",
+                          data.toString(),
+                          "--out",
+                          tmp.resolve("no-teacher").toString()),
+                      Stream.of(o))
+                  .toArray(String[]::new));
       assertEquals(2, r.exitCode(), r.err());
       String name = o[0].equals("--distill-weight") ? o[0] : "--[no-]distill-decay";
       assertTrue(r.err().contains(name + " needs --teacher"), r.err());
     }
     CliRunner zero = finetune(model, data, model, "zero", "--distill-weight", "0");
     assertEquals(2, zero.exitCode(), zero.err());
-    assertTrue(zero.err().contains("--distill-weight must be a finite number > 0, got 0.0"),
-        zero.err());
+    assertTrue(
+        zero.err().contains("--distill-weight must be a finite number > 0, got 0.0"), zero.err());
     assertFalse(Files.exists(tmp.resolve("no-teacher")));
     assertFalse(Files.exists(tmp.resolve("zero")));
   }

@@ -18,7 +18,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Kafka-free parts of up/down/status: options, command lines, port refusal, pid-file checks. */
+/**
+ * The Kafka-free parts of up/down/status: options, command lines, port refusal, pid-file checks.
+ */
 class LocalRuntimeTest {
   @TempDir Path tmp;
   Path project;
@@ -33,7 +35,8 @@ class LocalRuntimeTest {
     runDir = tmp.resolve("run");
   }
 
-  private static UpOptions options(int profiler, int pruner, int finetuner, int grpc, String bootstrap) {
+  private static UpOptions options(
+      int profiler, int pruner, int finetuner, int grpc, String bootstrap) {
     Map<Service, Integer> http = new EnumMap<>(Service.class);
     http.put(Service.PROFILER, profiler);
     http.put(Service.PRUNER, pruner);
@@ -44,31 +47,53 @@ class LocalRuntimeTest {
   @Test
   void serviceCommandLine() {
     LocalRuntime rt = new LocalRuntime(project, runDir);
-    List<String> cmd = rt.serviceCommand(Service.FINETUNER, 18383, 18390, "127.0.0.1:19393",
-        List.of("-Xmx4g", "-Dkafka.security.protocol=SSL"));
+    List<String> cmd =
+        rt.serviceCommand(
+            Service.FINETUNER,
+            18383,
+            18390,
+            "127.0.0.1:19393",
+            List.of("-Xmx4g", "-Dkafka.security.protocol=SSL"));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    assertEquals(List.of(java,
-        "-Dppruning.local.service=finetuner", "-Dppruning.local.run-dir=" + runDir,
-        "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-XX:+ExitOnOutOfMemoryError",
-        "-Dppruning.finetuner.work-dir=" + runDir.resolve("finetuner"),
-        "-Xmx4g", "-Dkafka.security.protocol=SSL",
-        "-Dquarkus.http.port=18383", "-Dquarkus.grpc.server.port=18390",
-        "-Dkafka.bootstrap.servers=127.0.0.1:19393",
-        "-jar", project.resolve("finetuner/target/quarkus-app/quarkus-run.jar").toString()), cmd);
-    assertFalse(rt.serviceCommand(Service.PROFILER, 1, null, "b:1", List.of()).stream()
-        .anyMatch(a -> a.startsWith("-Dquarkus.grpc")));
+    assertEquals(
+        List.of(
+            java,
+            "-Dppruning.local.service=finetuner",
+            "-Dppruning.local.run-dir=" + runDir,
+            "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Dppruning.finetuner.work-dir=" + runDir.resolve("finetuner"),
+            "-Xmx4g",
+            "-Dkafka.security.protocol=SSL",
+            "-Dquarkus.http.port=18383",
+            "-Dquarkus.grpc.server.port=18390",
+            "-Dkafka.bootstrap.servers=127.0.0.1:19393",
+            "-jar",
+            project.resolve("finetuner/target/quarkus-app/quarkus-run.jar").toString()),
+        cmd);
+    assertFalse(
+        rt.serviceCommand(Service.PROFILER, 1, null, "b:1", List.of()).stream()
+            .anyMatch(a -> a.startsWith("-Dquarkus.grpc")));
     assertEquals(runDir.resolve("logs/pruner.log"), rt.log(Service.PRUNER));
   }
 
   @Test
   void optionsRejectWhatUpSetsItselfAndBadValues() {
     UpOptions d = UpOptions.defaults();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> d.withJvmOptions(List.of("-Dquarkus.http.port=1")));
-    assertTrue(e.getMessage().startsWith("'-Dquarkus.http.port=1' sets quarkus.http.port"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> d.withJvmOptions(List.of("-Dkafka.bootstrap.servers=x:1")));
-    assertEquals("--bootstrap must be HOST:PORT[,HOST:PORT...], not 'localhost'",
-        assertThrows(IllegalArgumentException.class, () -> d.withBootstrap("localhost")).getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> d.withJvmOptions(List.of("-Dquarkus.http.port=1")));
+    assertTrue(
+        e.getMessage().startsWith("'-Dquarkus.http.port=1' sets quarkus.http.port"),
+        e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> d.withJvmOptions(List.of("-Dkafka.bootstrap.servers=x:1")));
+    assertEquals(
+        "--bootstrap must be HOST:PORT[,HOST:PORT...], not 'localhost'",
+        assertThrows(IllegalArgumentException.class, () -> d.withBootstrap("localhost"))
+            .getMessage());
     d.withBootstrap("kafka-1:9093,kafka-2:9093");
     assertThrows(IllegalArgumentException.class, () -> d.withTimeout(Duration.ZERO));
     assertThrows(IllegalArgumentException.class, () -> options(8081, 8082, 8083, 0, null));
@@ -77,14 +102,24 @@ class LocalRuntimeTest {
 
   @Test
   void aTakenPortIsRefusedByNameBeforeAnythingStarts() throws Exception {
-    try (ServerSocket broker = new ServerSocket(0); ServerSocket holder = new ServerSocket(0)) {
+    try (ServerSocket broker = new ServerSocket(0);
+        ServerSocket holder = new ServerSocket(0)) {
       int taken = holder.getLocalPort();
-      UpOptions o = options(Ports.freePort(), taken, Ports.freePort(), Ports.freePort(),
-          "127.0.0.1:" + broker.getLocalPort());
+      UpOptions o =
+          options(
+              Ports.freePort(),
+              taken,
+              Ports.freePort(),
+              Ports.freePort(),
+              "127.0.0.1:" + broker.getLocalPort());
       LocalRuntime rt = new LocalRuntime(project, runDir);
       IllegalStateException e = assertThrows(IllegalStateException.class, () -> rt.up(o, quiet()));
-      assertEquals("port " + taken + " (pruner HTTP; --pruner-port) is already in use by another process"
-          + " (sockets on it: LISTEN 1); not starting anything", e.getMessage());
+      assertEquals(
+          "port "
+              + taken
+              + " (pruner HTTP; --pruner-port) is already in use by another process"
+              + " (sockets on it: LISTEN 1); not starting anything",
+          e.getMessage());
       for (Service s : Service.values()) {
         assertFalse(Files.exists(PidFile.path(runDir, s)));
       }
@@ -96,33 +131,58 @@ class LocalRuntimeTest {
   void aPortGivenTwiceIsRefused() throws Exception {
     try (ServerSocket broker = new ServerSocket(0)) {
       int p = Ports.freePort();
-      UpOptions o = options(p, Ports.freePort(), Ports.freePort(), p, "127.0.0.1:" + broker.getLocalPort());
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> new LocalRuntime(project, runDir).up(o, quiet()));
-      assertEquals("port " + p + " is given twice (profiler HTTP; --profiler-port, and finetuner gRPC;"
-          + " --grpc-port)", e.getMessage());
+      UpOptions o =
+          options(p, Ports.freePort(), Ports.freePort(), p, "127.0.0.1:" + broker.getLocalPort());
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> new LocalRuntime(project, runDir).up(o, quiet()));
+      assertEquals(
+          "port "
+              + p
+              + " is given twice (profiler HTTP; --profiler-port, and finetuner gRPC;"
+              + " --grpc-port)",
+          e.getMessage());
     }
   }
 
   @Test
   void anUnreachableBootstrapIsRefused() throws Exception {
     int closed = Ports.freePort();
-    UpOptions o = options(Ports.freePort(), Ports.freePort(), Ports.freePort(), Ports.freePort(),
-        "127.0.0.1:" + closed);
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> new LocalRuntime(project, runDir).up(o, quiet()));
-    assertEquals("the broker at 127.0.0.1:" + closed + " (--bootstrap) does not accept connections", e.getMessage());
+    UpOptions o =
+        options(
+            Ports.freePort(),
+            Ports.freePort(),
+            Ports.freePort(),
+            Ports.freePort(),
+            "127.0.0.1:" + closed);
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class, () -> new LocalRuntime(project, runDir).up(o, quiet()));
+    assertEquals(
+        "the broker at 127.0.0.1:" + closed + " (--bootstrap) does not accept connections",
+        e.getMessage());
   }
 
   @Test
   void aPidFileOfAnotherProcessIsNeitherRunningNorSignalled() throws Exception {
     // A live JVM carrying another run directory's markers stands for a reused pid.
-    Process other = SignalTarget.start(false, "-Dppruning.local.service=pruner",
-        "-Dppruning.local.run-dir=" + tmp.resolve("elsewhere"));
+    Process other =
+        SignalTarget.start(
+            false,
+            "-Dppruning.local.service=pruner",
+            "-Dppruning.local.run-dir=" + tmp.resolve("elsewhere"));
     try {
       LocalRuntime rt = new LocalRuntime(project, runDir);
       Files.createDirectories(runDir);
-      new PidFile("pruner", other.pid(), 18382, null, "127.0.0.1:1", rt.log(Service.PRUNER).toString(), "t")
+      new PidFile(
+              "pruner",
+              other.pid(),
+              18382,
+              null,
+              "127.0.0.1:1",
+              rt.log(Service.PRUNER).toString(),
+              "t")
           .write(PidFile.path(runDir, Service.PRUNER));
       new BrokerRecord(false, "127.0.0.1:1", 0).write(BrokerRecord.path(runDir));
       RuntimeStatus st = rt.status();
@@ -137,10 +197,14 @@ class LocalRuntimeTest {
       Map<String, Object> json = st.toJson();
       assertEquals(List.of("broker", "services", "runDir"), List.copyOf(json.keySet()));
       @SuppressWarnings("unchecked")
-      Map<String, Map<String, Object>> svcs = (Map<String, Map<String, Object>>) json.get("services");
+      Map<String, Map<String, Object>> svcs =
+          (Map<String, Map<String, Object>>) json.get("services");
       assertEquals(List.of("profiler", "pruner", "finetuner"), List.copyOf(svcs.keySet()));
-      assertEquals(List.of("running", "pid", "port", "health", "log"), List.copyOf(svcs.get("pruner").keySet()));
-      assertEquals(List.of("running", "pid", "port", "grpcPort", "health", "log"),
+      assertEquals(
+          List.of("running", "pid", "port", "health", "log"),
+          List.copyOf(svcs.get("pruner").keySet()));
+      assertEquals(
+          List.of("running", "pid", "port", "grpcPort", "health", "log"),
           List.copyOf(svcs.get("finetuner").keySet()));
       assertEquals("unreachable", svcs.get("pruner").get("health"));
 
@@ -149,9 +213,19 @@ class LocalRuntimeTest {
       assertEquals("external (not touched)", down.get("broker"));
       Thread.sleep(300);
       assertTrue(other.isAlive(), "down signalled a process that is not this run directory's");
-      assertFalse(Files.exists(PidFile.path(runDir, Service.PRUNER)), "the stale pid file is removed");
-      assertEquals(Map.of("profiler", "not running", "pruner", "not running", "finetuner", "not running",
-          "broker", "not running"), rt.down(Duration.ofSeconds(1), quiet()));
+      assertFalse(
+          Files.exists(PidFile.path(runDir, Service.PRUNER)), "the stale pid file is removed");
+      assertEquals(
+          Map.of(
+              "profiler",
+              "not running",
+              "pruner",
+              "not running",
+              "finetuner",
+              "not running",
+              "broker",
+              "not running"),
+          rt.down(Duration.ofSeconds(1), quiet()));
     } finally {
       other.destroyForcibly().waitFor();
     }
@@ -176,23 +250,33 @@ class LocalRuntimeTest {
       Files.writeString(s.jar(project), "not a jar");
     }
     try (ServerSocket broker = new ServerSocket(0)) {
-      UpOptions o = options(Ports.freePort(), Ports.freePort(), Ports.freePort(), Ports.freePort(),
-          "127.0.0.1:" + broker.getLocalPort()).withBuild(false);
+      UpOptions o =
+          options(
+                  Ports.freePort(),
+                  Ports.freePort(),
+                  Ports.freePort(),
+                  Ports.freePort(),
+                  "127.0.0.1:" + broker.getLocalPort())
+              .withBuild(false);
       LocalRuntime rt = new LocalRuntime(project, runDir);
       ByteArrayOutputStream progress = new ByteArrayOutputStream();
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> rt.up(o, new PrintStream(progress, true)));
-      assertEquals("profiler exited with code 1 before it was ready (log: " + rt.log(Service.PROFILER) + ")",
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class, () -> rt.up(o, new PrintStream(progress, true)));
+      assertEquals(
+          "profiler exited with code 1 before it was ready (log: " + rt.log(Service.PROFILER) + ")",
           e.getMessage());
       String out = progress.toString();
-      assertTrue(out.contains("  | Error: Invalid or corrupt jarfile " + Service.PROFILER.jar(project)), out);
+      assertTrue(
+          out.contains("  | Error: Invalid or corrupt jarfile " + Service.PROFILER.jar(project)),
+          out);
       assertTrue(out.contains("stopping what this call started"), out);
       for (Service s : Service.values()) {
         assertFalse(Files.exists(PidFile.path(runDir, s)), s.id() + " pid file left");
       }
       // Only the one named is sure to have written its error: the others may be stopped first.
-      assertTrue(Files.readString(rt.log(Service.PROFILER)).contains("corrupt jarfile"),
-          "profiler log");
+      assertTrue(
+          Files.readString(rt.log(Service.PROFILER)).contains("corrupt jarfile"), "profiler log");
       assertEquals(List.of(), Processes.withArgument(rt.markers(Service.PROFILER).get(1)));
     }
   }

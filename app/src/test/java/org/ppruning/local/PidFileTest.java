@@ -17,8 +17,15 @@ class PidFileTest {
 
   @Test
   void roundTripsAndWritesAtomically() throws IOException {
-    PidFile p = new PidFile("finetuner", 4242, 18383, 18390, "127.0.0.1:19393", "/run/logs/finetuner.log",
-        "2026-11-28T18:00:00Z");
+    PidFile p =
+        new PidFile(
+            "finetuner",
+            4242,
+            18383,
+            18390,
+            "127.0.0.1:19393",
+            "/run/logs/finetuner.log",
+            "2026-11-28T18:00:00Z");
     Path file = PidFile.path(dir, Service.FINETUNER);
     assertEquals(dir.resolve("finetuner.json"), file);
     p.write(file);
@@ -41,21 +48,34 @@ class PidFileTest {
     Files.writeString(file, "{\"service\":\"pruner\",\"pid\":12");
     IOException e = assertThrows(IOException.class, () -> PidFile.read(file));
     assertTrue(e.getMessage().startsWith("not a valid pid file: " + file), e.getMessage());
-    Files.writeString(file, "{\"service\":\"pruner\",\"pid\":12,\"httpPort\":1,\"grpcPort\":null,"
-        + "\"bootstrap\":\"b\",\"log\":\"l\",\"startedAt\":\"t\",\"extra\":1}");
-    assertTrue(assertThrows(IOException.class, () -> PidFile.read(file)).getMessage().contains("extra"));
-    Files.writeString(file, "{\"service\":\"pruner\",\"pid\":-3,\"httpPort\":1,\"grpcPort\":null,"
-        + "\"bootstrap\":\"b\",\"log\":\"l\",\"startedAt\":\"t\"}");
-    assertTrue(assertThrows(IOException.class, () -> PidFile.read(file)).getMessage().contains("pid must be positive"));
-    Files.writeString(file, "{\"service\":\"pruner\",\"httpPort\":1,\"grpcPort\":null,"
-        + "\"bootstrap\":\"b\",\"log\":\"l\",\"startedAt\":\"t\"}");
-    assertTrue(assertThrows(IOException.class, () -> PidFile.read(file)).getMessage().contains("pid"));
+    Files.writeString(
+        file,
+        "{\"service\":\"pruner\",\"pid\":12,\"httpPort\":1,\"grpcPort\":null,"
+            + "\"bootstrap\":\"b\",\"log\":\"l\",\"startedAt\":\"t\",\"extra\":1}");
+    assertTrue(
+        assertThrows(IOException.class, () -> PidFile.read(file)).getMessage().contains("extra"));
+    Files.writeString(
+        file,
+        "{\"service\":\"pruner\",\"pid\":-3,\"httpPort\":1,\"grpcPort\":null,"
+            + "\"bootstrap\":\"b\",\"log\":\"l\",\"startedAt\":\"t\"}");
+    assertTrue(
+        assertThrows(IOException.class, () -> PidFile.read(file))
+            .getMessage()
+            .contains("pid must be positive"));
+    Files.writeString(
+        file,
+        "{\"service\":\"pruner\",\"httpPort\":1,\"grpcPort\":null,"
+            + "\"bootstrap\":\"b\",\"log\":\"l\",\"startedAt\":\"t\"}");
+    assertTrue(
+        assertThrows(IOException.class, () -> PidFile.read(file)).getMessage().contains("pid"));
   }
 
   @Test
   void validatesFields() {
-    assertThrows(IllegalArgumentException.class, () -> new PidFile("trainer", 1, 1, null, "b", "l", "t"));
-    assertThrows(IllegalArgumentException.class, () -> new PidFile("pruner", 1, 70000, null, "b", "l", "t"));
+    assertThrows(
+        IllegalArgumentException.class, () -> new PidFile("trainer", 1, 1, null, "b", "l", "t"));
+    assertThrows(
+        IllegalArgumentException.class, () -> new PidFile("pruner", 1, 70000, null, "b", "l", "t"));
     assertThrows(IllegalArgumentException.class, () -> new BrokerRecord(true, "127.0.0.1:1", 0));
     assertThrows(IllegalArgumentException.class, () -> new BrokerRecord(false, " ", 0));
   }

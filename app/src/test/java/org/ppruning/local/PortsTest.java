@@ -20,11 +20,19 @@ class PortsTest {
       port = s.getLocalPort();
       assertFalse(Ports.isFree(port));
       assertTrue(Ports.answers("127.0.0.1", port, 1000));
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> Ports.requireFree(port, "pruner HTTP; --pruner-port", ""));
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () -> Ports.requireFree(port, "pruner HTTP; --pruner-port", ""));
       // (answers() above left a connection in the backlog: CLOSE_WAIT besides the LISTEN.)
-      assertTrue(e.getMessage().startsWith("port " + port + " (pruner HTTP; --pruner-port) is already"
-          + " in use by another process (sockets on it: "), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .startsWith(
+                  "port "
+                      + port
+                      + " (pruner HTTP; --pruner-port) is already"
+                      + " in use by another process (sockets on it: "),
+          e.getMessage());
       assertTrue(e.getMessage().endsWith("LISTEN 1); not starting anything"), e.getMessage());
     }
     assertTrue(Ports.isFree(port), "closed again");
@@ -37,14 +45,16 @@ class PortsTest {
     ServerSocket s = new ServerSocket(0);
     int port = s.getLocalPort();
     assertFalse(Ports.awaitFree(port, java.time.Duration.ofMillis(300)), "still listening");
-    Thread closer = new Thread(() -> {
-      try {
-        Thread.sleep(300);
-        s.close();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    Thread closer =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(300);
+                s.close();
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
     closer.start();
     assertTrue(Ports.awaitFree(port, java.time.Duration.ofSeconds(30)));
     closer.join();
@@ -59,7 +69,8 @@ class PortsTest {
 
   @Test
   void rangeErrorsNameTheOption() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ports.checkRange(0, "--grpc-port"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Ports.checkRange(0, "--grpc-port"));
     assertEquals("--grpc-port must be a TCP port in 1..65535, not 0", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Ports.checkRange(65536, "p"));
     assertEquals(65535, Ports.checkRange(65535, "p"));

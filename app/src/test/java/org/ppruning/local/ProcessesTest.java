@@ -32,11 +32,15 @@ class ProcessesTest {
   @Test
   void stopNeverSignalsAProcessWithoutTheMarkers() throws Exception {
     // Same service, another run directory: a pid that is not ours.
-    Process p = SignalTarget.start(false, "-Dppruning.local.service=pruner",
-        "-Dppruning.local.run-dir=/tmp/another-run-dir");
+    Process p =
+        SignalTarget.start(
+            false,
+            "-Dppruning.local.service=pruner",
+            "-Dppruning.local.run-dir=/tmp/another-run-dir");
     try {
       assertFalse(Processes.runsWith(p.pid(), MARKERS));
-      assertEquals(Processes.Stopped.NOT_RUNNING, Processes.stop(p.pid(), MARKERS, Duration.ofSeconds(1)));
+      assertEquals(
+          Processes.Stopped.NOT_RUNNING, Processes.stop(p.pid(), MARKERS, Duration.ofSeconds(1)));
       Thread.sleep(300);
       assertTrue(p.isAlive(), "stop signalled a process without our markers");
     } finally {
@@ -47,18 +51,21 @@ class ProcessesTest {
   @Test
   void stopTerminatesWithSigterm() throws Exception {
     Process p = SignalTarget.start(false, MARKERS.toArray(String[]::new));
-    assertEquals(Processes.Stopped.TERMINATED, Processes.stop(p.pid(), MARKERS, Duration.ofSeconds(20)));
+    assertEquals(
+        Processes.Stopped.TERMINATED, Processes.stop(p.pid(), MARKERS, Duration.ofSeconds(20)));
     p.waitFor();
     // A JVM ends on SIGTERM with 128 + 15.
     assertEquals(143, p.exitValue());
-    assertEquals(Processes.Stopped.NOT_RUNNING, Processes.stop(p.pid(), MARKERS, Duration.ofSeconds(1)));
+    assertEquals(
+        Processes.Stopped.NOT_RUNNING, Processes.stop(p.pid(), MARKERS, Duration.ofSeconds(1)));
   }
 
   @Test
   void stopKillsAfterTheGracePeriod() throws Exception {
     Process p = SignalTarget.start(true, MARKERS.toArray(String[]::new));
     long t0 = System.nanoTime();
-    assertEquals(Processes.Stopped.KILLED, Processes.stop(p.pid(), MARKERS, Duration.ofMillis(1500)));
+    assertEquals(
+        Processes.Stopped.KILLED, Processes.stop(p.pid(), MARKERS, Duration.ofMillis(1500)));
     double seconds = (System.nanoTime() - t0) / 1e9;
     p.waitFor();
     assertEquals(137, p.exitValue(), "128 + SIGKILL");

@@ -9,7 +9,7 @@ public final class SignalTarget {
 
   public static void main(String[] args) throws InterruptedException {
     if (args.length > 0 && args[0].equals("--ignore-term")) {
-      sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> { });
+      sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> {});
     }
     System.out.println("ready");
     System.out.flush();
@@ -24,14 +24,17 @@ public final class SignalTarget {
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.addAll(java.util.List.of(jvmArgs));
     cmd.add("-cp");
-    cmd.add(java.nio.file.Path.of(SignalTarget.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-        .toString());
+    cmd.add(
+        java.nio.file.Path.of(
+                SignalTarget.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            .toString());
     cmd.add(SignalTarget.class.getName());
     if (ignoreTerm) {
       cmd.add("--ignore-term");
     }
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+    String line =
+        new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
     if (!"ready".equals(line)) {
       p.destroyForcibly();
       throw new IllegalStateException("SignalTarget did not start: " + line);

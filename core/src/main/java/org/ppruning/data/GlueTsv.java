@@ -19,15 +19,15 @@ import java.util.Set;
  * UTF-8 byte-order mark before the first line is ignored (GLUE's MRPC files have one).
  *
  * <p>Sample ids are the file's stem and the file's index/id column ({@code dev-17}), or the 0-based
- * data row where the file has no such column (CoLA, SST-2 and MRPC train/dev). Test samples have
- * no label.
+ * data row where the file has no such column (CoLA, SST-2 and MRPC train/dev). Test samples have no
+ * label.
  */
 public final class GlueTsv {
   private GlueTsv() {}
 
   /**
-   * Reads a GLUE file, its layout chosen by the file name: {@code train.tsv} and
-   * {@code dev*.tsv} are labelled, {@code test*.tsv} are not.
+   * Reads a GLUE file, its layout chosen by the file name: {@code train.tsv} and {@code dev*.tsv}
+   * are labelled, {@code test*.tsv} are not.
    */
   public static List<Sample> read(GlueTask task, Path file) throws IOException {
     String name = file.getFileName().toString();
@@ -37,8 +37,8 @@ public final class GlueTsv {
     if (name.startsWith("train") || name.startsWith("dev")) {
       return read(task, file, task.labelled(name));
     }
-    throw new IllegalArgumentException(file + ": expected a GLUE file named train.tsv, dev*.tsv "
-        + "or test*.tsv");
+    throw new IllegalArgumentException(
+        file + ": expected a GLUE file named train.tsv, dev*.tsv " + "or test*.tsv");
   }
 
   private static List<Sample> read(GlueTask task, Path file, GlueTask.Layout layout)
@@ -59,17 +59,33 @@ public final class GlueTsv {
         if (f.length != layout.columns()) {
           // Name the first column that is missing or one too many.
           int c = Math.min(f.length, layout.columns());
-          String which = f.length < layout.columns()
-              ? " column " + (c + 1) + " (" + layout.columnName(c) + "): missing"
-              : " column " + (c + 1) + ": unexpected";
-          throw new IllegalArgumentException(where + which + "; expected " + layout.columns()
-              + " tab-separated columns for " + task.glueName() + ", got " + f.length);
+          String which =
+              f.length < layout.columns()
+                  ? " column " + (c + 1) + " (" + layout.columnName(c) + "): missing"
+                  : " column " + (c + 1) + ": unexpected";
+          throw new IllegalArgumentException(
+              where
+                  + which
+                  + "; expected "
+                  + layout.columns()
+                  + " tab-separated columns for "
+                  + task.glueName()
+                  + ", got "
+                  + f.length);
         }
         if (lineNo == 1 && layout.header() != null) {
           for (int c = 0; c < f.length; c++) {
             if (!f[c].equals(layout.header().get(c))) {
-              throw new IllegalArgumentException(where + " column " + (c + 1) + ": expected GLUE's "
-                  + task.glueName() + " header " + layout.header() + ", got " + Arrays.asList(f));
+              throw new IllegalArgumentException(
+                  where
+                      + " column "
+                      + (c + 1)
+                      + ": expected GLUE's "
+                      + task.glueName()
+                      + " header "
+                      + layout.header()
+                      + ", got "
+                      + Arrays.asList(f));
             }
           }
           continue;
@@ -79,8 +95,15 @@ public final class GlueTsv {
         String label = layout.label() >= 0 ? label(task, f, layout, where) : null;
         String id = stem + "-" + (layout.id() >= 0 ? field(f, layout.id(), layout, where) : row);
         if (!ids.add(id)) {
-          throw new IllegalArgumentException(where + " column " + (layout.id() + 1) + " ("
-              + layout.columnName(layout.id()) + "): duplicate id '" + id + "'");
+          throw new IllegalArgumentException(
+              where
+                  + " column "
+                  + (layout.id() + 1)
+                  + " ("
+                  + layout.columnName(layout.id())
+                  + "): duplicate id '"
+                  + id
+                  + "'");
         }
         out.add(new Sample(id, text, pair, label));
         row++;
@@ -94,33 +117,45 @@ public final class GlueTsv {
 
   private static String field(String[] f, int c, GlueTask.Layout layout, String where) {
     if (f[c].isBlank()) {
-      throw new IllegalArgumentException(where + " column " + (c + 1) + " ("
-          + layout.columnName(c) + "): empty");
+      throw new IllegalArgumentException(
+          where + " column " + (c + 1) + " (" + layout.columnName(c) + "): empty");
     }
     return f[c];
   }
 
   private static String label(GlueTask task, String[] f, GlueTask.Layout layout, String where) {
     String v = field(f, layout.label(), layout, where);
-    String col = where + " column " + (layout.label() + 1) + " ("
-        + layout.columnName(layout.label()) + "): ";
+    String col =
+        where
+            + " column "
+            + (layout.label() + 1)
+            + " ("
+            + layout.columnName(layout.label())
+            + "): ";
     if (task.task().kind() == TaskKind.REGRESSION) {
       double d;
       try {
         d = Double.parseDouble(v);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(col + "expected a score from 0 to 5 for "
-            + task.glueName() + ", got '" + v + "'");
+        throw new IllegalArgumentException(
+            col + "expected a score from 0 to 5 for " + task.glueName() + ", got '" + v + "'");
       }
       if (!(d >= 0 && d <= 5)) {
-        throw new IllegalArgumentException(col + "expected a score from 0 to 5 for "
-            + task.glueName() + ", got " + v);
+        throw new IllegalArgumentException(
+            col + "expected a score from 0 to 5 for " + task.glueName() + ", got " + v);
       }
       return v;
     }
     if (!task.task().labels().contains(v)) {
-      throw new IllegalArgumentException(col + "expected one of " + String.join(", ",
-          task.task().labels()) + " for " + task.glueName() + ", got '" + v + "'");
+      throw new IllegalArgumentException(
+          col
+              + "expected one of "
+              + String.join(", ", task.task().labels())
+              + " for "
+              + task.glueName()
+              + ", got '"
+              + v
+              + "'");
     }
     return v;
   }

@@ -24,32 +24,33 @@ import org.ppruning.fetch.ArtifactCache;
 
 /**
  * Grammatical and ungrammatical English sentences: the example sentences of LanguageTool's English
- * rules ({@code org.languagetool:language-en:6.5}, files
- * {@code org/languagetool/rules/en/grammar.xml} and {@code style.xml} in the jar; LGPL-2.1). It
- * stands in for CoLA (acceptability judgements, reported with Matthews correlation); it is not CoLA: the sentences were written by rule authors
- * to show one error each, many are short fragments, and "style" rules flag wordiness and register
- * as well as grammar. Labels follow CoLA: {@code 1} acceptable, {@code 0} unacceptable.
+ * rules ({@code org.languagetool:language-en:6.5}, files {@code
+ * org/languagetool/rules/en/grammar.xml} and {@code style.xml} in the jar; LGPL-2.1). It stands in
+ * for CoLA (acceptability judgements, reported with Matthews correlation); it is not CoLA: the
+ * sentences were written by rule authors to show one error each, many are short fragments, and
+ * "style" rules flag wordiness and register as well as grammar. Labels follow CoLA: {@code 1}
+ * acceptable, {@code 0} unacceptable.
  *
  * <p>What is read, exactly:
  *
  * <ul>
- *   <li>Only {@code <example>} elements directly inside a {@code <rule>}. Examples inside an
- *       {@code <antipattern>} (1,356, snippets that show where a rule must not fire) are skipped.
- *   <li>An example with a {@code correction} attribute (even an empty one) is unacceptable
- *       ({@code 0}); an example with neither {@code correction} nor {@code type} is acceptable
- *       ({@code 1}). Examples with {@code type="triggers_error"} (199, known false alarms of a
- *       rule) are skipped. Any other {@code type} is an error.
+ *   <li>Only {@code <example>} elements directly inside a {@code <rule>}. Examples inside an {@code
+ *       <antipattern>} (1,356, snippets that show where a rule must not fire) are skipped.
+ *   <li>An example with a {@code correction} attribute (even an empty one) is unacceptable ({@code
+ *       0}); an example with neither {@code correction} nor {@code type} is acceptable ({@code 1}).
+ *       Examples with {@code type="triggers_error"} (199, known false alarms of a rule) are
+ *       skipped. Any other {@code type} is an error.
  *   <li>The text keeps the words inside {@code <marker>} and drops the tag; XML entities are
- *       expanded; runs of ASCII whitespace (space, tab, line breaks) become one space; the ends
- *       are trimmed (a no-break space is kept as a character).
+ *       expanded; runs of ASCII whitespace (space, tab, line breaks) become one space; the ends are
+ *       trimmed (a no-break space is kept as a character).
  *   <li>Duplicates: a text that occurs more than once with one label is kept once (first
- *       occurrence; 915 repeats in 6.5). A text that occurs both as acceptable and as
- *       unacceptable (53 in 6.5: a sentence one rule accepts and another flags) is dropped.
+ *       occurrence; 915 repeats in 6.5). A text that occurs both as acceptable and as unacceptable
+ *       (53 in 6.5: a sentence one rule accepts and another flags) is dropped.
  * </ul>
  *
  * <p>Sample ids are {@code lt-} plus the first 12 hex digits of the SHA-256 of the text, so a
- * sentence keeps its id (and its {@link Split}) across LanguageTool versions. The counts of
- * version 6.5 are pinned in {@link #EXPECTED}; they are checked on every load.
+ * sentence keeps its id (and its {@link Split}) across LanguageTool versions. The counts of version
+ * 6.5 are pinned in {@link #EXPECTED}; they are checked on every load.
  */
 public final class GrammarDataset {
   public static final String MAVEN = "org.languagetool:language-en:6.5";
@@ -63,8 +64,14 @@ public final class GrammarDataset {
    * What {@link #read} found: examples by kind as they occur in the files, what was skipped, and
    * the samples kept ({@code acceptable + unacceptable}).
    */
-  public record Counts(int acceptableExamples, int unacceptableExamples, int triggersError,
-      int antipatternExamples, int duplicates, int conflictingTexts, int acceptable,
+  public record Counts(
+      int acceptableExamples,
+      int unacceptableExamples,
+      int triggersError,
+      int antipatternExamples,
+      int duplicates,
+      int conflictingTexts,
+      int acceptable,
       int unacceptable) {}
 
   /** The counts of language-en 6.5. */
@@ -121,19 +128,32 @@ public final class GrammarDataset {
       String id = id(en.getKey());
       String other = textOfId.putIfAbsent(id, en.getKey());
       if (other != null) {
-        throw new IOException(jar + ": two example texts share the id " + id + ": '" + other
-            + "' and '" + en.getKey() + "'");
+        throw new IOException(
+            jar
+                + ": two example texts share the id "
+                + id
+                + ": '"
+                + other
+                + "' and '"
+                + en.getKey()
+                + "'");
       }
       out.add(new Sample(id, en.getKey(), null, en.getValue()));
       acceptable += en.getValue().equals("1") ? 1 : 0;
     }
-    Counts counts = new Counts(c[0], c[1], c[2], c[3], c[4], conflicting.size(), acceptable,
-        out.size() - acceptable);
+    Counts counts =
+        new Counts(
+            c[0], c[1], c[2], c[3], c[4], conflicting.size(), acceptable, out.size() - acceptable);
     return new Loaded(out, counts);
   }
 
-  private static void readRules(InputStream in, String where, Map<String, String> labelOf,
-      Map<String, Boolean> conflicting, int[] c) throws IOException {
+  private static void readRules(
+      InputStream in,
+      String where,
+      Map<String, String> labelOf,
+      Map<String, Boolean> conflicting,
+      int[] c)
+      throws IOException {
     XMLInputFactory f = XMLInputFactory.newFactory();
     // The rule files declare their entities in an internal DTD subset; nothing external is read.
     f.setProperty(XMLInputFactory.SUPPORT_DTD, true);
@@ -169,8 +189,13 @@ public final class GrammarDataset {
               c[2]++;
               continue;
             } else {
-              throw new IOException(where + " line " + line + ": <example type=\"" + type
-                  + "\"> is not a type this reader knows (only triggers_error)");
+              throw new IOException(
+                  where
+                      + " line "
+                      + line
+                      + ": <example type=\""
+                      + type
+                      + "\"> is not a type this reader knows (only triggers_error)");
             }
             if (text.isEmpty()) {
               throw new IOException(where + " line " + line + ": empty <example>");
@@ -192,8 +217,14 @@ public final class GrammarDataset {
       }
     } catch (XMLStreamException e) {
       javax.xml.stream.Location loc = e.getLocation();
-      throw new IOException(where + (loc == null ? "" : " line " + loc.getLineNumber()
-          + " column " + loc.getColumnNumber()) + ": " + e.getMessage(), e);
+      throw new IOException(
+          where
+              + (loc == null
+                  ? ""
+                  : " line " + loc.getLineNumber() + " column " + loc.getColumnNumber())
+              + ": "
+              + e.getMessage(),
+          e);
     } finally {
       if (r != null) {
         try {
@@ -217,13 +248,18 @@ public final class GrammarDataset {
             sb.append(r.getText());
         case XMLStreamConstants.START_ELEMENT -> {
           if (!r.getLocalName().equals("marker")) {
-            throw new IOException(where + " line " + r.getLocation().getLineNumber()
-                + ": unexpected <" + r.getLocalName() + "> inside <example>");
+            throw new IOException(
+                where
+                    + " line "
+                    + r.getLocation().getLineNumber()
+                    + ": unexpected <"
+                    + r.getLocalName()
+                    + "> inside <example>");
           }
           depth++;
         }
         case XMLStreamConstants.END_ELEMENT -> depth--;
-        default -> { }
+        default -> {}
       }
     }
     return sb.toString().replaceAll("\\s+", " ").strip();

@@ -6,20 +6,29 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads the official language-modelling text files: WikiText ({@code wiki.train.raw},
- * {@code wiki.valid.raw}, {@code wiki.test.raw}, and the tokenised {@code wiki.*.tokens}) and
- * Penn Treebank as Mikolov prepared it ({@code ptb.train.txt}, {@code ptb.valid.txt},
- * {@code ptb.test.txt}). Files are UTF-8; a malformed byte stops the read naming the line.
+ * Reads the official language-modelling text files: WikiText ({@code wiki.train.raw}, {@code
+ * wiki.valid.raw}, {@code wiki.test.raw}, and the tokenised {@code wiki.*.tokens}) and Penn
+ * Treebank as Mikolov prepared it ({@code ptb.train.txt}, {@code ptb.valid.txt}, {@code
+ * ptb.test.txt}). Files are UTF-8; a malformed byte stops the read naming the line.
  */
 public final class LmText {
   /** WikiText-2 / WikiText-103 (raw or tokenised). */
-  public static final Task WIKITEXT = Task.unlabelled("wikitext", TaskKind.CAUSAL_LM,
-      List.of(Metric.PERPLEXITY), "itself (official WikiText files)",
-      "wiki.{train,valid,test}.{raw,tokens} supplied by the user");
+  public static final Task WIKITEXT =
+      Task.unlabelled(
+          "wikitext",
+          TaskKind.CAUSAL_LM,
+          List.of(Metric.PERPLEXITY),
+          "itself (official WikiText files)",
+          "wiki.{train,valid,test}.{raw,tokens} supplied by the user");
+
   /** Penn Treebank, Mikolov's language-modelling version. */
-  public static final Task PTB = Task.unlabelled("ptb", TaskKind.CAUSAL_LM,
-      List.of(Metric.PERPLEXITY), "itself (official PTB language-modelling files)",
-      "ptb.{train,valid,test}.txt supplied by the user");
+  public static final Task PTB =
+      Task.unlabelled(
+          "ptb",
+          TaskKind.CAUSAL_LM,
+          List.of(Metric.PERPLEXITY),
+          "itself (official PTB language-modelling files)",
+          "ptb.{train,valid,test}.txt supplied by the user");
 
   private LmText() {}
 
@@ -28,8 +37,8 @@ public final class LmText {
    * {@code =} on each side; section headings {@code " = = Section = = "} stay inside the article)
    * and runs to the next one. A document's text is its lines exactly as in the file, heading
    * included, each followed by {@code \n}, so the documents joined give back the file without its
-   * leading blank lines. Ids are the file name and the 0-based article number
-   * ({@code wiki.valid.raw#3}).
+   * leading blank lines. Ids are the file name and the 0-based article number ({@code
+   * wiki.valid.raw#3}).
    *
    * @throws IllegalArgumentException naming the line if non-blank text comes before the first
    *     heading, or if the file holds no article
@@ -49,8 +58,14 @@ public final class LmText {
           cur = new StringBuilder();
         } else if (cur == null) {
           if (!line.isBlank()) {
-            throw new IllegalArgumentException(file + " line " + lineNo + " column 1: text before "
-                + "the first article heading (\" = Title = \"): '" + abbreviate(line) + "'");
+            throw new IllegalArgumentException(
+                file
+                    + " line "
+                    + lineNo
+                    + " column 1: text before "
+                    + "the first article heading (\" = Title = \"): '"
+                    + abbreviate(line)
+                    + "'");
           }
           continue;
         }
@@ -66,8 +81,11 @@ public final class LmText {
 
   /** {@code " = Title = "}: a top-level WikiText heading, not a {@code " = = Section = = "}. */
   static boolean isArticleHeading(String line) {
-    return line.length() > 6 && line.startsWith(" = ") && line.endsWith(" = ")
-        && !line.startsWith(" = = ") && !line.endsWith(" = = ");
+    return line.length() > 6
+        && line.startsWith(" = ")
+        && line.endsWith(" = ")
+        && !line.startsWith(" = = ")
+        && !line.endsWith(" = = ");
   }
 
   /**
@@ -85,8 +103,8 @@ public final class LmText {
       for (String line; (line = r.next()) != null; ) {
         lineNo = r.number();
         if (line.isBlank()) {
-          throw new IllegalArgumentException(file + " line " + lineNo
-              + ": empty line (PTB has one sentence on every line)");
+          throw new IllegalArgumentException(
+              file + " line " + lineNo + ": empty line (PTB has one sentence on every line)");
         }
         out.add(new TextDocument(name + ":" + lineNo, line));
       }

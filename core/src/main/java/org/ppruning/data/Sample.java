@@ -3,11 +3,11 @@ package org.ppruning.data;
 /**
  * One task input: the unit that the profiler and pruner count, sample and de-duplicate by id.
  *
- * @param id       unique within its task; chooses the sampled tokens, so the same sample gives the
- *                 same features in batch and streaming runs
- * @param text     the text (never empty)
+ * @param id unique within its task; chooses the sampled tokens, so the same sample gives the same
+ *     features in batch and streaming runs
+ * @param text the text (never empty)
  * @param textPair the second text of a pair task, or null
- * @param label    the gold label as given (class name or number), or null for unlabelled input
+ * @param label the gold label as given (class name or number), or null for unlabelled input
  */
 public record Sample(String id, String text, String textPair, String label) {
   public Sample {

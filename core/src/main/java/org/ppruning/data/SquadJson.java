@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Reads SQuAD v1.1 and v2.0 JSON ({@code train-v1.1.json}, {@code dev-v2.0.json}, ...):
- * {@code {"version", "data": [{"title", "paragraphs": [{"context", "qas": [{"id", "question",
- * "answers": [{"text", "answer_start"}], "is_impossible"}]}]}]}}.
+ * Reads SQuAD v1.1 and v2.0 JSON ({@code train-v1.1.json}, {@code dev-v2.0.json}, ...): {@code
+ * {"version", "data": [{"title", "paragraphs": [{"context", "qas": [{"id", "question", "answers":
+ * [{"text", "answer_start"}], "is_impossible"}]}]}]}}.
  *
  * <p>Checks, each failing with the file, the JSON path and the question id: every question has an
  * id (unique in the file), a question and, unless {@code is_impossible} (v2.0 only), at least one
@@ -23,13 +23,22 @@ import java.util.Set;
  */
 public final class SquadJson {
   /** SQuAD v1.1: every question is answered by a span of its paragraph. */
-  public static final Task V1 = Task.unlabelled("squad-v1.1", TaskKind.EXTRACTIVE_QA,
-      List.of(Metric.EXACT_MATCH, Metric.TOKEN_F1), "itself (official SQuAD v1.1 files)",
-      "SQuAD v1.1 JSON supplied by the user");
+  public static final Task V1 =
+      Task.unlabelled(
+          "squad-v1.1",
+          TaskKind.EXTRACTIVE_QA,
+          List.of(Metric.EXACT_MATCH, Metric.TOKEN_F1),
+          "itself (official SQuAD v1.1 files)",
+          "SQuAD v1.1 JSON supplied by the user");
+
   /** SQuAD v2.0: v1.1 plus questions the paragraph does not answer. */
-  public static final Task V2 = Task.unlabelled("squad-v2.0", TaskKind.EXTRACTIVE_QA,
-      List.of(Metric.EXACT_MATCH, Metric.TOKEN_F1), "itself (official SQuAD v2.0 files)",
-      "SQuAD v2.0 JSON supplied by the user");
+  public static final Task V2 =
+      Task.unlabelled(
+          "squad-v2.0",
+          TaskKind.EXTRACTIVE_QA,
+          List.of(Metric.EXACT_MATCH, Metric.TOKEN_F1),
+          "itself (official SQuAD v2.0 files)",
+          "SQuAD v2.0 JSON supplied by the user");
 
   private SquadJson() {}
 
@@ -39,9 +48,15 @@ public final class SquadJson {
     try {
       root = new ObjectMapper().readTree(file.toFile());
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(file + " line " + e.getLocation().getLineNr()
-          + " column " + e.getLocation().getColumnNr() + ": not JSON: "
-          + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          file
+              + " line "
+              + e.getLocation().getLineNr()
+              + " column "
+              + e.getLocation().getColumnNr()
+              + ": not JSON: "
+              + e.getOriginalMessage(),
+          e);
     }
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException(file + ": expected a JSON object with \"data\"");
@@ -49,8 +64,8 @@ public final class SquadJson {
     String version = root.path("version").asText("");
     boolean v2 = version.equals("v2.0");
     if (!v2 && !version.equals("1.1")) {
-      throw new IllegalArgumentException(file + " field version: expected \"1.1\" or \"v2.0\", got "
-          + root.get("version"));
+      throw new IllegalArgumentException(
+          file + " field version: expected \"1.1\" or \"v2.0\", got " + root.get("version"));
     }
     JsonNode data = array(root, "data", file + " data");
     List<QaSample> out = new ArrayList<>();
@@ -76,20 +91,23 @@ public final class SquadJson {
           boolean impossible = false;
           if (qa.has("is_impossible")) {
             if (!v2 || !qa.get("is_impossible").isBoolean()) {
-              throw new IllegalArgumentException(where + ".is_impossible: "
-                  + (v2 ? "expected true or false, got " + qa.get("is_impossible")
-                      : "only SQuAD v2.0 has is_impossible; this file says version 1.1"));
+              throw new IllegalArgumentException(
+                  where
+                      + ".is_impossible: "
+                      + (v2
+                          ? "expected true or false, got " + qa.get("is_impossible")
+                          : "only SQuAD v2.0 has is_impossible; this file says version 1.1"));
             }
             impossible = qa.get("is_impossible").booleanValue();
           }
           JsonNode answers = array(qa, "answers", where + ".answers");
           if (impossible && !answers.isEmpty()) {
-            throw new IllegalArgumentException(where + ".answers: is_impossible but "
-                + answers.size() + " answers");
+            throw new IllegalArgumentException(
+                where + ".answers: is_impossible but " + answers.size() + " answers");
           }
           if (!impossible && answers.isEmpty()) {
-            throw new IllegalArgumentException(where + ".answers: no answer"
-                + (v2 ? " and is_impossible is not true" : ""));
+            throw new IllegalArgumentException(
+                where + ".answers: no answer" + (v2 ? " and is_impossible is not true" : ""));
           }
           List<QaSample.Answer> list = new ArrayList<>();
           for (int i = 0; i < answers.size(); i++) {
@@ -98,17 +116,27 @@ public final class SquadJson {
             String text = text(an, "text", aPath + ".text");
             JsonNode start = an.get("answer_start");
             if (start == null || !start.canConvertToInt() || !start.isIntegralNumber()) {
-              throw new IllegalArgumentException(aPath + ".answer_start: expected an integer, got "
-                  + start);
+              throw new IllegalArgumentException(
+                  aPath + ".answer_start: expected an integer, got " + start);
             }
             int s = start.intValue();
-            if (s < 0 || s + text.length() > context.length()
+            if (s < 0
+                || s + text.length() > context.length()
                 || !context.regionMatches(s, text, 0, text.length())) {
-              String found = s < 0 || s >= context.length() ? "(outside the context of "
-                  + context.length() + " characters)" : "'" + context.substring(s,
-                  Math.min(context.length(), s + text.length())) + "'";
-              throw new IllegalArgumentException(aPath + ".answer_start: " + s
-                  + " does not point at '" + text + "' in the context; found " + found);
+              String found =
+                  s < 0 || s >= context.length()
+                      ? "(outside the context of " + context.length() + " characters)"
+                      : "'"
+                          + context.substring(s, Math.min(context.length(), s + text.length()))
+                          + "'";
+              throw new IllegalArgumentException(
+                  aPath
+                      + ".answer_start: "
+                      + s
+                      + " does not point at '"
+                      + text
+                      + "' in the context; found "
+                      + found);
             }
             list.add(new QaSample.Answer(text, s));
           }

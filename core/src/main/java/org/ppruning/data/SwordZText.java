@@ -17,9 +17,9 @@ import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
 /**
- * Reads a SWORD Bible module in the zText format (the {@code ModDrv=zText} driver with
- * {@code CompressType=ZIP}), as Debian's {@code sword-text-*} packages install them under
- * {@code usr/share/sword}.
+ * Reads a SWORD Bible module in the zText format (the {@code ModDrv=zText} driver with {@code
+ * CompressType=ZIP}), as Debian's {@code sword-text-*} packages install them under {@code
+ * usr/share/sword}.
  *
  * <p>The format, per testament ({@code ot}, {@code nt}), all integers little-endian:
  *
@@ -27,19 +27,19 @@ import java.util.zip.Inflater;
  *   <li>{@code ?t.bzs}: one 12-byte record per compressed block: offset in {@code .bzz} (u32),
  *       compressed size (u32), uncompressed size (u32).
  *   <li>{@code ?t.bzv}: one 10-byte record per index entry (see {@link Versification} for which
- *       entry is which verse): block number (u32), offset in the uncompressed block (u32), size
- *       in bytes (u16). Size 0 is an empty entry. An entry equal to the one before it is a
- *       "linked" verse: the module stores a verse range once and points the later verses of the
- *       range at the same text.
+ *       entry is which verse): block number (u32), offset in the uncompressed block (u32), size in
+ *       bytes (u16). Size 0 is an empty entry. An entry equal to the one before it is a "linked"
+ *       verse: the module stores a verse range once and points the later verses of the range at the
+ *       same text.
  *   <li>{@code ?t.bzz}: the blocks, each a zlib stream.
  * </ul>
  *
- * <p>Checks, each failing with the module, file, entry and reference: the {@code .conf} names
- * this driver, compression, encoding UTF-8 and the expected versification; the index has exactly
- * as many entries as the versification; every record points inside its block and every block
- * inflates to its recorded size; the text is valid UTF-8; and every chapter-heading entry of the
- * tabulated books carries that chapter's OSIS {@code <chapter osisID="Book.c">} marker while no
- * verse entry carries one, which checks the verse counts against the module itself.
+ * <p>Checks, each failing with the module, file, entry and reference: the {@code .conf} names this
+ * driver, compression, encoding UTF-8 and the expected versification; the index has exactly as many
+ * entries as the versification; every record points inside its block and every block inflates to
+ * its recorded size; the text is valid UTF-8; and every chapter-heading entry of the tabulated
+ * books carries that chapter's OSIS {@code <chapter osisID="Book.c">} marker while no verse entry
+ * carries one, which checks the verse counts against the module itself.
  */
 final class SwordZText {
 
@@ -52,8 +52,8 @@ final class SwordZText {
   private SwordZText() {}
 
   /**
-   * Module settings from {@code mods.d/<name>.conf}: the section name and its key/value lines
-   * (the first value of a repeated key).
+   * Module settings from {@code mods.d/<name>.conf}: the section name and its key/value lines (the
+   * first value of a repeated key).
    */
   static Map<String, String> readConf(Path conf) throws IOException {
     Map<String, String> out = new LinkedHashMap<>();
@@ -108,8 +108,16 @@ final class SwordZText {
     int otTab = v.tabulatedSlots(false);
     int ntTab = v.tabulatedSlots(true);
     if (otTab > v.otSlots() || ntTab != v.ntSlots()) {
-      throw new IllegalStateException(v.name() + " tables take " + otTab + "/" + ntTab
-          + " entries, the index sizes are " + v.otSlots() + "/" + v.ntSlots());
+      throw new IllegalStateException(
+          v.name()
+              + " tables take "
+              + otTab
+              + "/"
+              + ntTab
+              + " entries, the index sizes are "
+              + v.otSlots()
+              + "/"
+              + v.ntSlots());
     }
     checkChapterMarkers(v, ot, nt);
     Map<Versification.Ref, Entry> out = new LinkedHashMap<>();
@@ -131,16 +139,30 @@ final class SwordZText {
         Matcher m = CHAPTER_START.matcher(t.text(heading, id + " heading"));
         String found = m.find() ? m.group(1) : null;
         if (!id.equals(found)) {
-          throw new IOException(t.where(heading) + " (heading of " + id + "): expected the marker "
-              + "<chapter osisID=\"" + id + "\">, found " + (found == null ? "none"
-              : "osisID=\"" + found + "\""));
+          throw new IOException(
+              t.where(heading)
+                  + " (heading of "
+                  + id
+                  + "): expected the marker "
+                  + "<chapter osisID=\""
+                  + id
+                  + "\">, found "
+                  + (found == null ? "none" : "osisID=\"" + found + "\""));
         }
         for (int vs = 1; vs <= b.verses()[ch - 1]; vs++) {
           int slot = heading + vs;
           Matcher w = CHAPTER_START.matcher(t.text(slot, id + "." + vs));
           if (w.find()) {
-            throw new IOException(t.where(slot) + " (" + id + "." + vs + "): a verse entry holds "
-                + "the chapter marker " + w.group() + "; the verse counts do not fit this module");
+            throw new IOException(
+                t.where(slot)
+                    + " ("
+                    + id
+                    + "."
+                    + vs
+                    + "): a verse entry holds "
+                    + "the chapter marker "
+                    + w.group()
+                    + "; the verse counts do not fit this module");
           }
         }
       }
@@ -150,8 +172,8 @@ final class SwordZText {
   private static void expect(Path conf, Map<String, String> c, String key, String value)
       throws IOException {
     if (!value.equals(c.get(key))) {
-      throw new IOException(conf + ": " + key + " is '" + c.get(key) + "', this reader needs '"
-          + value + "'");
+      throw new IOException(
+          conf + ": " + key + " is '" + c.get(key) + "', this reader needs '" + value + "'");
     }
   }
 
@@ -174,12 +196,24 @@ final class SwordZText {
       blocks = ByteBuffer.wrap(Files.readAllBytes(bzs)).order(ByteOrder.LITTLE_ENDIAN);
       compressed = Files.readAllBytes(bzz);
       if (index.capacity() != 10L * slots) {
-        throw new IOException(module + " " + bzv + " has " + index.capacity() + " bytes, expected "
-            + slots + " entries of 10 bytes for its versification");
+        throw new IOException(
+            module
+                + " "
+                + bzv
+                + " has "
+                + index.capacity()
+                + " bytes, expected "
+                + slots
+                + " entries of 10 bytes for its versification");
       }
       if (blocks.capacity() % 12 != 0) {
-        throw new IOException(module + " " + bzs + " has " + blocks.capacity()
-            + " bytes, not a whole number of 12-byte block records");
+        throw new IOException(
+            module
+                + " "
+                + bzs
+                + " has "
+                + blocks.capacity()
+                + " bytes, not a whole number of 12-byte block records");
       }
     }
 
@@ -189,7 +223,9 @@ final class SwordZText {
 
     boolean linked(int slot) {
       int size = Short.toUnsignedInt(index.getShort(slot * 10 + 8));
-      return slot > 0 && size > 0 && index.getInt(slot * 10) == index.getInt(slot * 10 - 10)
+      return slot > 0
+          && size > 0
+          && index.getInt(slot * 10) == index.getInt(slot * 10 - 10)
           && index.getInt(slot * 10 + 4) == index.getInt(slot * 10 - 6)
           && size == Short.toUnsignedInt(index.getShort(slot * 10 - 2));
     }
@@ -203,13 +239,27 @@ final class SwordZText {
       }
       byte[] b = block(block, slot, ref);
       if (offset + size > b.length) {
-        throw new IOException(where(slot) + " (" + ref + "): bytes " + offset + ".." + (offset
-            + size) + " lie outside block " + block + " of " + b.length + " bytes");
+        throw new IOException(
+            where(slot)
+                + " ("
+                + ref
+                + "): bytes "
+                + offset
+                + ".."
+                + (offset + size)
+                + " lie outside block "
+                + block
+                + " of "
+                + b.length
+                + " bytes");
       }
       try {
-        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        return StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(ByteBuffer.wrap(b, (int) offset, size)).toString();
+            .decode(ByteBuffer.wrap(b, (int) offset, size))
+            .toString();
       } catch (CharacterCodingException e) {
         throw new IOException(where(slot) + " (" + ref + "): not UTF-8", e);
       }
@@ -217,8 +267,15 @@ final class SwordZText {
 
     private byte[] block(long block, int slot, String ref) throws IOException {
       if (block >= blocks.capacity() / 12) {
-        throw new IOException(where(slot) + " (" + ref + "): block " + block + " does not exist ("
-            + blocks.capacity() / 12 + " blocks)");
+        throw new IOException(
+            where(slot)
+                + " ("
+                + ref
+                + "): block "
+                + block
+                + " does not exist ("
+                + blocks.capacity() / 12
+                + " blocks)");
       }
       byte[] cached = inflated.get((int) block);
       if (cached != null) {
@@ -229,8 +286,15 @@ final class SwordZText {
       long usize = Integer.toUnsignedLong(blocks.getInt((int) block * 12 + 8));
       String bw = module + " " + bzz.getFileName() + " block " + block;
       if (off + csize > compressed.length || usize > Integer.MAX_VALUE - 8) {
-        throw new IOException(bw + ": bytes " + off + ".." + (off + csize) + " lie outside the "
-            + compressed.length + "-byte file");
+        throw new IOException(
+            bw
+                + ": bytes "
+                + off
+                + ".."
+                + (off + csize)
+                + " lie outside the "
+                + compressed.length
+                + "-byte file");
       }
       Inflater inf = new Inflater();
       try {
@@ -245,8 +309,13 @@ final class SwordZText {
           n += k;
         }
         if (n != usize || !inf.finished()) {
-          throw new IOException(bw + ": inflates to " + n + (inf.finished() ? "" : "+")
-              + " bytes, the block record says " + usize);
+          throw new IOException(
+              bw
+                  + ": inflates to "
+                  + n
+                  + (inf.finished() ? "" : "+")
+                  + " bytes, the block record says "
+                  + usize);
         }
         inflated.put((int) block, out);
         return out;
@@ -260,18 +329,19 @@ final class SwordZText {
 
   // ---- OSIS markup to plain text ----
 
-  private static final Pattern DROPPED = Pattern.compile(
-      "(?s)<note\\b[^>]*/>|<note\\b[^>]*>.*?</note>|<title\\b[^>]*>.*?</title>"
-          + "|<speaker\\b[^>]*>.*?</speaker>");
+  private static final Pattern DROPPED =
+      Pattern.compile(
+          "(?s)<note\\b[^>]*/>|<note\\b[^>]*>.*?</note>|<title\\b[^>]*>.*?</title>"
+              + "|<speaker\\b[^>]*>.*?</speaker>");
   private static final Pattern TAG = Pattern.compile("<[^>]*>");
   private static final Pattern ENTITY = Pattern.compile("&(#x[0-9A-Fa-f]+|#[0-9]+|[a-z]+);");
 
   /**
    * The readable text of a verse's OSIS markup: footnotes ({@code <note>}), headings and psalm
-   * titles ({@code <title>}) and speaker labels ({@code <speaker>}) are removed with their
-   * content; every other tag is removed keeping its text (words, {@code <transChange>} words
-   * the KJV translators added, {@code <divineName>}, quotations); XML entities are decoded; the
-   * KJV's paragraph sign ¶ is removed; whitespace runs become one space.
+   * titles ({@code <title>}) and speaker labels ({@code <speaker>}) are removed with their content;
+   * every other tag is removed keeping its text (words, {@code <transChange>} words the KJV
+   * translators added, {@code <divineName>}, quotations); XML entities are decoded; the KJV's
+   * paragraph sign ¶ is removed; whitespace runs become one space.
    */
   static String plainText(String osis, String where) throws IOException {
     String s = DROPPED.matcher(osis).replaceAll(" ");
@@ -283,21 +353,24 @@ final class SwordZText {
     StringBuilder sb = new StringBuilder();
     while (m.find()) {
       String e = m.group(1);
-      String rep = switch (e) {
-        case "amp" -> "&";
-        case "lt" -> "<";
-        case "gt" -> ">";
-        case "quot" -> "\"";
-        case "apos" -> "'";
-        default -> {
-          if (!e.startsWith("#")) {
-            throw new IOException(where + ": unknown entity &" + e + ";");
-          }
-          int cp = e.startsWith("#x") ? Integer.parseInt(e.substring(2), 16)
-              : Integer.parseInt(e.substring(1));
-          yield new String(Character.toChars(cp));
-        }
-      };
+      String rep =
+          switch (e) {
+            case "amp" -> "&";
+            case "lt" -> "<";
+            case "gt" -> ">";
+            case "quot" -> "\"";
+            case "apos" -> "'";
+            default -> {
+              if (!e.startsWith("#")) {
+                throw new IOException(where + ": unknown entity &" + e + ";");
+              }
+              int cp =
+                  e.startsWith("#x")
+                      ? Integer.parseInt(e.substring(2), 16)
+                      : Integer.parseInt(e.substring(1));
+              yield new String(Character.toChars(cp));
+            }
+          };
       m.appendReplacement(sb, Matcher.quoteReplacement(rep));
     }
     m.appendTail(sb);

@@ -7,7 +7,7 @@ import java.util.List;
  * Plain text for language modelling: one document (an article, an address, a book chapter, a
  * sentence for PTB).
  *
- * @param id   unique within its corpus
+ * @param id unique within its corpus
  * @param text the text, never blank
  */
 public record TextDocument(String id, String text) {
@@ -46,9 +46,13 @@ public record TextDocument(String id, String text) {
     String[] w = text.strip().split("\\s+");
     List<Sample> out = new ArrayList<>();
     for (int i = 0; i < w.length; i += words) {
-      out.add(new Sample(id + "#" + out.size(),
-          String.join(" ", java.util.Arrays.asList(w).subList(i, Math.min(w.length, i + words))),
-          null, null));
+      out.add(
+          new Sample(
+              id + "#" + out.size(),
+              String.join(
+                  " ", java.util.Arrays.asList(w).subList(i, Math.min(w.length, i + words))),
+              null,
+              null));
     }
     return out;
   }

@@ -14,8 +14,8 @@ import org.ppruning.tokenize.TextTokenizer;
  * Masked-LM top-1 accuracy without any training: in each sentence a fixed share of the tokens
  * (besides [CLS], [SEP] and [UNK]) is replaced by [MASK], and the model must rank the original
  * token first. Every chosen position gets [MASK] (no 80-10-10 mix); the count per sentence is
- * BERT's pre-training rule, {@code max(1, round(rate * tokens))}. Positions depend only on the
- * seed and the sentence's index, so every model sees the same masked inputs.
+ * BERT's pre-training rule, {@code max(1, round(rate * tokens))}. Positions depend only on the seed
+ * and the sentence's index, so every model sees the same masked inputs.
  */
 public final class MaskedLm {
   private MaskedLm() {}
@@ -23,15 +23,20 @@ public final class MaskedLm {
   /**
    * Masked sentences.
    *
-   * @param inputs    per sentence, token ids with [MASK] at the chosen positions
+   * @param inputs per sentence, token ids with [MASK] at the chosen positions
    * @param positions per sentence, the masked positions, ascending
-   * @param targets   per sentence, the original ids at those positions
+   * @param targets per sentence, the original ids at those positions
    */
   public record Masked(List<int[]> inputs, List<int[]> positions, List<int[]> targets) {
     public Masked {
       if (inputs.size() != positions.size() || inputs.size() != targets.size()) {
-        throw new IllegalArgumentException(inputs.size() + " inputs, " + positions.size()
-            + " position lists, " + targets.size() + " target lists");
+        throw new IllegalArgumentException(
+            inputs.size()
+                + " inputs, "
+                + positions.size()
+                + " position lists, "
+                + targets.size()
+                + " target lists");
       }
     }
 
@@ -52,11 +57,11 @@ public final class MaskedLm {
   }
 
   /**
-   * @param rate      share of maskable tokens to mask, in (0, 1)
+   * @param rate share of maskable tokens to mask, in (0, 1)
    * @param maxLength longest sentence accepted in tokens (longer ones are an error, never cut)
    */
-  public static Masked mask(TextTokenizer tok, List<String> texts, double rate, long seed,
-      int maxLength) {
+  public static Masked mask(
+      TextTokenizer tok, List<String> texts, double rate, long seed, int maxLength) {
     if (!(rate > 0 && rate < 1)) {
       throw new IllegalArgumentException("mask rate must be in (0, 1), got " + rate);
     }
@@ -64,8 +69,7 @@ public final class MaskedLm {
       throw new IllegalArgumentException("no sentences to mask");
     }
     int maskId = tok.tokenId("[MASK]");
-    int[] never = {tok.tokenId("[CLS]"), tok.tokenId("[SEP]"), tok.tokenId("[UNK]"),
-        tok.padId()};
+    int[] never = {tok.tokenId("[CLS]"), tok.tokenId("[SEP]"), tok.tokenId("[UNK]"), tok.padId()};
     List<int[]> inputs = new ArrayList<>();
     List<int[]> positions = new ArrayList<>();
     List<int[]> targets = new ArrayList<>();
@@ -84,8 +88,8 @@ public final class MaskedLm {
         }
       }
       if (maskable.isEmpty()) {
-        throw new IllegalArgumentException("sentence " + s + " ('" + texts.get(s)
-            + "') has no token that can be masked");
+        throw new IllegalArgumentException(
+            "sentence " + s + " ('" + texts.get(s) + "') has no token that can be masked");
       }
       int k = Math.max(1, (int) Math.round(rate * maskable.size()));
       java.util.Collections.shuffle(maskable, new Random(seed * 1_000_003L + s));
@@ -104,13 +108,13 @@ public final class MaskedLm {
   }
 
   /**
-   * Top-1 accuracy of the model's {@code mlm_logits} at the masked positions. Sentences are
-   * batched by length (fewer padded positions); padding does not change a BERT's outputs.
+   * Top-1 accuracy of the model's {@code mlm_logits} at the masked positions. Sentences are batched
+   * by length (fewer padded positions); padding does not change a BERT's outputs.
    */
   public static Accuracy accuracy(TransformerModel model, Masked set, int batchSize, int padId) {
     if (!model.servingOutputs().contains("mlm_logits")) {
-      throw new IllegalArgumentException("model " + model.spec().source()
-          + " has no masked-LM head (no mlm_logits output)");
+      throw new IllegalArgumentException(
+          "model " + model.spec().source() + " has no masked-LM head (no mlm_logits output)");
     }
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
@@ -120,8 +124,10 @@ public final class MaskedLm {
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
-    Arrays.sort(order, Comparator.comparingInt((Integer i) -> set.inputs().get(i).length)
-        .thenComparingInt(i -> i));
+    Arrays.sort(
+        order,
+        Comparator.comparingInt((Integer i) -> set.inputs().get(i).length)
+            .thenComparingInt(i -> i));
     long correct = 0;
     long total = 0;
     int vocab = model.spec().vocabSize();
@@ -139,8 +145,11 @@ public final class MaskedLm {
         System.arraycopy(x, 0, ids, r * len, x.length);
         Arrays.fill(mask, r * len, r * len + x.length, 1);
       }
-      float[] logits = model.serve(new TokenBatch(b, len, ids, mask, new int[b * len]),
-          List.of("mlm_logits")).get("mlm_logits").data(); // [b, len, V]
+      float[] logits =
+          model
+              .serve(new TokenBatch(b, len, ids, mask, new int[b * len]), List.of("mlm_logits"))
+              .get("mlm_logits")
+              .data(); // [b, len, V]
       for (int r = 0; r < b; r++) {
         int s = order[from + r];
         int[] pos = set.positions().get(s);

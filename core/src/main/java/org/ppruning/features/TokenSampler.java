@@ -3,11 +3,11 @@ package org.ppruning.features;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Chooses the tokens whose activations become unit features by bottom-k sampling: every
- * non-padding token gets a 64-bit hash of (sample id, token position, seed) and the k smallest
- * hashes win. Unlike the reference code's {@code random.sample} over pooled tokens, the result does
- * not depend on batching or arrival order, merges exactly across partial summaries, and ignores a
- * redelivered sample, so the batch command and the streaming pruner choose the same tokens.
+ * Chooses the tokens whose activations become unit features by bottom-k sampling: every non-padding
+ * token gets a 64-bit hash of (sample id, token position, seed) and the k smallest hashes win.
+ * Unlike the reference code's {@code random.sample} over pooled tokens, the result does not depend
+ * on batching or arrival order, merges exactly across partial summaries, and ignores a redelivered
+ * sample, so the batch command and the streaming pruner choose the same tokens.
  */
 public final class TokenSampler {
   private TokenSampler() {}

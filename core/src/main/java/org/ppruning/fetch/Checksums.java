@@ -31,7 +31,7 @@ public final class Checksums {
    * Verifies {@code file}'s size and SHA-256.
    *
    * @param expectedSize bytes, or a negative number to skip the size check
-   * @param sha256       lower- or upper-case hex digest, or null to skip hashing
+   * @param sha256 lower- or upper-case hex digest, or null to skip hashing
    * @throws IOException naming the file, the expected and the actual value if they differ
    */
   public void verify(Path file, long expectedSize, String sha256) throws IOException {
@@ -44,18 +44,28 @@ public final class Checksums {
     }
     long size = Files.size(file);
     if (expectedSize >= 0 && size != expectedSize) {
-      throw new IOException(String.format(Locale.ROOT,
-          "%s has %,d bytes, expected %,d (%s); delete it to fetch it again",
-          file, size, expectedSize,
-          size < expectedSize ? "truncated download?" : "a different file?"));
+      throw new IOException(
+          String.format(
+              Locale.ROOT,
+              "%s has %,d bytes, expected %,d (%s); delete it to fetch it again",
+              file,
+              size,
+              expectedSize,
+              size < expectedSize ? "truncated download?" : "a different file?"));
     }
     if (sha256 == null) {
       return;
     }
     String actual = cachedOrComputedSha256(file);
     if (!actual.equalsIgnoreCase(sha256)) {
-      throw new IOException("SHA-256 of " + file + " is " + actual + ", expected "
-          + sha256.toLowerCase(Locale.ROOT) + "; delete it to fetch it again");
+      throw new IOException(
+          "SHA-256 of "
+              + file
+              + " is "
+              + actual
+              + ", expected "
+              + sha256.toLowerCase(Locale.ROOT)
+              + "; delete it to fetch it again");
     }
   }
 
@@ -82,7 +92,8 @@ public final class Checksums {
     Path stamp = stampFor(file);
     if (Files.isRegularFile(stamp)) {
       String[] parts = Files.readString(stamp, StandardCharsets.UTF_8).trim().split(" ");
-      if (parts.length == 3 && key.equals(parts[0] + " " + parts[1])
+      if (parts.length == 3
+          && key.equals(parts[0] + " " + parts[1])
           && SHA256_HEX.matcher(parts[2]).matches()) {
         return parts[2];
       }

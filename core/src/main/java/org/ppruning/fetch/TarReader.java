@@ -27,8 +27,10 @@ final class TarReader {
 
   private final InputStream in;
   private long offset;
+
   /** Bytes of the current entry not yet read, and the padding after them. */
   private long remaining;
+
   private long padding;
   private String currentName = "";
 
@@ -92,8 +94,8 @@ final class TarReader {
         }
         int n = in.read(b, off, (int) Math.min(len, remaining));
         if (n < 0) {
-          throw new EOFException("tar stream ends inside '" + currentName + "' with "
-              + remaining + " bytes missing");
+          throw new EOFException(
+              "tar stream ends inside '" + currentName + "' with " + remaining + " bytes missing");
         }
         remaining -= n;
         offset += n;
@@ -162,8 +164,8 @@ final class TarReader {
       sum += (i >= 148 && i < 156) ? ' ' : (h[i] & 0xff);
     }
     if (sum != stored) {
-      throw new IOException("corrupt tar header at byte " + at
-          + " (checksum " + stored + ", computed " + sum + ")");
+      throw new IOException(
+          "corrupt tar header at byte " + at + " (checksum " + stored + ", computed " + sum + ")");
     }
   }
 
@@ -226,8 +228,8 @@ final class TarReader {
     while (n > 0) {
       int r = in.read(buf, 0, (int) Math.min(buf.length, n));
       if (r < 0) {
-        throw new EOFException("tar stream ends inside '" + currentName + "' with "
-            + n + " bytes missing");
+        throw new EOFException(
+            "tar stream ends inside '" + currentName + "' with " + n + " bytes missing");
       }
       n -= r;
       offset += r;

@@ -37,11 +37,22 @@ public final class BertGraph {
     var word = e.gather(w.get(WORD_EMBEDDINGS), ids, tf.constant(0)); // [N, d]
     var type = e.gather(w.get(TOKEN_TYPE_EMBEDDINGS), types, tf.constant(0)); // [N, d]
     var pos = e.gather(w.get(POSITION_EMBEDDINGS), positions, tf.constant(0)); // [T, d]
-    var wordPos = e.reshape(e.math.add(Layers.to3d(e, word, dims, d), pos),
-        e.constant(new int[] {-1, d})); // [N, d]
+    var wordPos =
+        e.reshape(
+            e.math.add(Layers.to3d(e, word, dims, d), pos),
+            e.constant(new int[] {-1, d})); // [N, d]
     Dropout drop = in.dropout();
-    Operand<TFloat32> x = Dropout.maybe(drop, e, Layers.layerNorm(e, e.math.add(wordPos, type),
-        w.get(EMBEDDINGS_LN + "/gamma"), w.get(EMBEDDINGS_LN + "/beta"), eps), 0); // [N, d]
+    Operand<TFloat32> x =
+        Dropout.maybe(
+            drop,
+            e,
+            Layers.layerNorm(
+                e,
+                e.math.add(wordPos, type),
+                w.get(EMBEDDINGS_LN + "/gamma"),
+                w.get(EMBEDDINGS_LN + "/beta"),
+                eps),
+            0); // [N, d]
 
     var mask = tf.dtypes.cast(in.attentionMask(), TFloat32.class); // [B, T]
     var maskBias = Layers.paddingBias(tf, mask, dims); // [B, 1, 1, T]
@@ -60,14 +71,28 @@ public final class BertGraph {
         var q = Layers.dense(a, x, w.get(query(i) + "/kernel"), w.get(query(i) + "/bias"));
         var k = Layers.dense(a, x, w.get(key(i) + "/kernel"), w.get(key(i) + "/bias"));
         var v = Layers.dense(a, x, w.get(value(i) + "/kernel"), w.get(value(i) + "/bias"));
-        var ctx = Layers.attention(a, q, k, v, maskBias, dims, layer.heads(), spec.headSize(),
-            drop, site(i, 1));
+        var ctx =
+            Layers.attention(
+                a, q, k, v, maskBias, dims, layer.heads(), spec.headSize(), drop, site(i, 1));
         contexts.add(ctx); // [N, h * dh]
-        attnOut = Dropout.maybe(drop, a, Layers.dense(a, ctx, w.get(attentionOutput(i) + "/kernel"),
-            w.get(attentionOutput(i) + "/bias")), site(i, 2)); // [N, d]
+        attnOut =
+            Dropout.maybe(
+                drop,
+                a,
+                Layers.dense(
+                    a,
+                    ctx,
+                    w.get(attentionOutput(i) + "/kernel"),
+                    w.get(attentionOutput(i) + "/bias")),
+                site(i, 2)); // [N, d]
       }
-      x = Layers.layerNorm(a, a.math.add(x, attnOut), w.get(attentionLn(i) + "/gamma"),
-          w.get(attentionLn(i) + "/beta"), eps); // [N, d]
+      x =
+          Layers.layerNorm(
+              a,
+              a.math.add(x, attnOut),
+              w.get(attentionLn(i) + "/gamma"),
+              w.get(attentionLn(i) + "/beta"),
+              eps); // [N, d]
 
       Ops f = tf.withSubScope("layer_" + i).withSubScope("ffn");
       Operand<TFloat32> ffnOut;
@@ -75,15 +100,27 @@ public final class BertGraph {
         activations.add(null);
         ffnOut = w.get(output(i) + "/bias"); // [d]
       } else {
-        var act = Layers.gelu(f, Layers.dense(f, x, w.get(intermediate(i) + "/kernel"),
-            w.get(intermediate(i) + "/bias")), spec.hiddenAct()); // [N, ffn]
+        var act =
+            Layers.gelu(
+                f,
+                Layers.dense(
+                    f, x, w.get(intermediate(i) + "/kernel"), w.get(intermediate(i) + "/bias")),
+                spec.hiddenAct()); // [N, ffn]
         activations.add(act);
-        ffnOut = Dropout.maybe(drop, f,
-            Layers.dense(f, act, w.get(output(i) + "/kernel"), w.get(output(i) + "/bias")),
-            site(i, 3)); // [N, d]
+        ffnOut =
+            Dropout.maybe(
+                drop,
+                f,
+                Layers.dense(f, act, w.get(output(i) + "/kernel"), w.get(output(i) + "/bias")),
+                site(i, 3)); // [N, d]
       }
-      x = Layers.layerNorm(f, f.math.add(x, ffnOut), w.get(outputLn(i) + "/gamma"),
-          w.get(outputLn(i) + "/beta"), eps); // [N, d]
+      x =
+          Layers.layerNorm(
+              f,
+              f.math.add(x, ffnOut),
+              w.get(outputLn(i) + "/gamma"),
+              w.get(outputLn(i) + "/beta"),
+              eps); // [N, d]
       hidden.add(x);
     }
 
@@ -94,36 +131,54 @@ public final class BertGraph {
     if (spec.pooler()) {
       Ops p = tf.withSubScope("pooler");
       var first = p.gather(sequence, p.constant(0), p.constant(1)); // [B, d]
-      pooled = p.math.tanh(Layers.dense(p, first, w.get(POOLER + "/kernel"),
-          w.get(POOLER + "/bias"))); // [B, d]
+      pooled =
+          p.math.tanh(
+              Layers.dense(p, first, w.get(POOLER + "/kernel"), w.get(POOLER + "/bias"))); // [B, d]
       outputs.put("pooled_output", tf.withName("pooled_output").identity(pooled));
     }
     if (spec.head() != null && spec.head().readsSentence()) {
       Ops c = tf.withSubScope("classifier");
       var sentence = spec.head().usesPooler() ? pooled : Layers.maskedMean(c, sequence, mask);
-      var logits = Layers.dense(c, Dropout.maybe(drop, c, sentence, 1),
-          w.get(CLASSIFIER + "/kernel"), w.get(CLASSIFIER + "/bias")); // [B, labels] or [B, 1]
+      var logits =
+          Layers.dense(
+              c,
+              Dropout.maybe(drop, c, sentence, 1),
+              w.get(CLASSIFIER + "/kernel"),
+              w.get(CLASSIFIER + "/bias")); // [B, labels] or [B, 1]
       outputs.put("logits", tf.withName("logits").identity(logits));
       if (spec.head().type().equals(TaskHead.REGRESSION)) {
-        outputs.put("score", tf.withName("score").identity(
-            c.reshape(logits, c.constant(new int[] {-1})))); // [B]
+        outputs.put(
+            "score",
+            tf.withName("score").identity(c.reshape(logits, c.constant(new int[] {-1})))); // [B]
       } else {
         outputs.put("probabilities", tf.withName("probabilities").identity(c.nn.softmax(logits)));
       }
     }
     if (spec.head() != null && spec.head().type().equals(TaskHead.EXTRACTIVE_QA)) {
-      outputs.putAll(Layers.spanLogits(tf.withSubScope("qa"), Dropout.maybe(drop, tf, x, 2), dims,
-          w.get(QA_OUTPUTS + "/kernel"), w.get(QA_OUTPUTS + "/bias")));
+      outputs.putAll(
+          Layers.spanLogits(
+              tf.withSubScope("qa"),
+              Dropout.maybe(drop, tf, x, 2),
+              dims,
+              w.get(QA_OUTPUTS + "/kernel"),
+              w.get(QA_OUTPUTS + "/bias")));
     }
     if (spec.mlmHead()) {
       Ops m = tf.withSubScope("mlm");
-      var t = Layers.gelu(m, Layers.dense(m, x, w.get(MLM_TRANSFORM + "/kernel"),
-          w.get(MLM_TRANSFORM + "/bias")), spec.hiddenAct()); // [N, d]
-      t = Layers.layerNorm(m, t, w.get(MLM_TRANSFORM_LN + "/gamma"),
-          w.get(MLM_TRANSFORM_LN + "/beta"), eps);
-      var logits = m.math.add(m.linalg.matMul(t, w.get(WORD_EMBEDDINGS), MatMul.transposeB(true)),
-          w.get(MLM_OUTPUT_BIAS)); // [N, V]: decoder tied to the word embeddings
-      outputs.put("mlm_logits",
+      var t =
+          Layers.gelu(
+              m,
+              Layers.dense(m, x, w.get(MLM_TRANSFORM + "/kernel"), w.get(MLM_TRANSFORM + "/bias")),
+              spec.hiddenAct()); // [N, d]
+      t =
+          Layers.layerNorm(
+              m, t, w.get(MLM_TRANSFORM_LN + "/gamma"), w.get(MLM_TRANSFORM_LN + "/beta"), eps);
+      var logits =
+          m.math.add(
+              m.linalg.matMul(t, w.get(WORD_EMBEDDINGS), MatMul.transposeB(true)),
+              w.get(MLM_OUTPUT_BIAS)); // [N, V]: decoder tied to the word embeddings
+      outputs.put(
+          "mlm_logits",
           tf.withName("mlm_logits").identity(Layers.to3d(m, logits, dims, spec.vocabSize())));
     }
     return new Forward(outputs, contexts, activations, hidden);

@@ -7,11 +7,11 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
 /**
- * Dropout for training graphs (Srivastava et al., JMLR 2014), inverted: kept activations are
- * scaled by 1/(1-rate). Masks come from stateless random ops seeded by (step seed, site), so a
- * training run with the same seed and data draws the same masks, bit for bit.
+ * Dropout for training graphs (Srivastava et al., JMLR 2014), inverted: kept activations are scaled
+ * by 1/(1-rate). Masks come from stateless random ops seeded by (step seed, site), so a training
+ * run with the same seed and data draws the same masks, bit for bit.
  *
- * @param rate     probability of dropping an activation, in [0, 1)
+ * @param rate probability of dropping an activation, in [0, 1)
  * @param stepSeed a scalar fed each step
  */
 public record Dropout(float rate, Operand<TInt64> stepSeed) {

@@ -31,10 +31,15 @@ public final class Layers {
       Ops tf, Operand<TFloat32> x, Operand<TFloat32> gamma, Operand<TFloat32> beta, double eps) {
     Operand<TInt32> last = tf.constant(-1);
     var mean = tf.math.mean(x, last, org.tensorflow.op.math.Mean.keepDims(true)); // [N, 1]
-    var variance = tf.math.mean(tf.math.squaredDifference(x, mean), last,
-        org.tensorflow.op.math.Mean.keepDims(true)); // [N, 1]
-    var normed = tf.math.mul(tf.math.sub(x, mean),
-        tf.math.rsqrt(tf.math.add(variance, tf.constant((float) eps)))); // [N, d]
+    var variance =
+        tf.math.mean(
+            tf.math.squaredDifference(x, mean),
+            last,
+            org.tensorflow.op.math.Mean.keepDims(true)); // [N, 1]
+    var normed =
+        tf.math.mul(
+            tf.math.sub(x, mean),
+            tf.math.rsqrt(tf.math.add(variance, tf.constant((float) eps)))); // [N, d]
     return tf.math.add(tf.math.mul(normed, gamma), beta);
   }
 
@@ -58,12 +63,12 @@ public final class Layers {
   /**
    * Scaled dot-product attention for {@code heads} heads of width {@code headSize}.
    *
-   * @param q        [N, heads * headSize] queries (N = batch * seq)
-   * @param k        [N, heads * headSize] keys
-   * @param v        [N, heads * headSize] values
+   * @param q [N, heads * headSize] queries (N = batch * seq)
+   * @param k [N, heads * headSize] keys
+   * @param v [N, heads * headSize] values
    * @param maskBias additive score bias broadcastable to [batch, heads, seq, seq]
-   * @param dropout  attention-probability dropout (training), or null
-   * @param site     dropout site id
+   * @param dropout attention-probability dropout (training), or null
+   * @param site dropout site id
    * @return the per-head context vectors [N, heads * headSize]: the input of the output projection
    */
   public static Operand<TFloat32> attention(
@@ -83,8 +88,8 @@ public final class Layers {
     var kh = tf.linalg.transpose(tf.reshape(k, toHeads), perm); // [B, h, T, dh]
     var vh = tf.linalg.transpose(tf.reshape(v, toHeads), perm); // [B, h, T, dh]
     var scores = tf.train.batchMatMul(qh, kh, TFloat32.class, BatchMatMul.adjY(true)); // [B,h,T,T]
-    var scaled = tf.math.add(
-        tf.math.mul(scores, tf.constant((float) (1 / Math.sqrt(headSize)))), maskBias);
+    var scaled =
+        tf.math.add(tf.math.mul(scores, tf.constant((float) (1 / Math.sqrt(headSize)))), maskBias);
     var probs = Dropout.maybe(dropout, tf, tf.nn.softmax(scaled), site); // [B, h, T, T]
     var ctx = tf.train.batchMatMul(probs, vh, TFloat32.class); // [B, h, T, dh]
     var ctxT = tf.linalg.transpose(ctx, perm); // [B, T, h, dh]
@@ -99,8 +104,8 @@ public final class Layers {
    * @param x [N, d] final hidden states
    * @return {@code start_logits} and {@code end_logits}, each [B, T]
    */
-  public static java.util.Map<String, Operand<TFloat32>> spanLogits(Ops tf, Operand<TFloat32> x,
-      Dims dims, Operand<TFloat32> kernel, Operand<TFloat32> bias) {
+  public static java.util.Map<String, Operand<TFloat32>> spanLogits(
+      Ops tf, Operand<TFloat32> x, Dims dims, Operand<TFloat32> kernel, Operand<TFloat32> bias) {
     var both = to3d(tf, dense(tf, x, kernel, bias), dims, 2); // [B, T, 2]
     var parts = tf.unstack(both, 2L, org.tensorflow.op.core.Unstack.axis(2L)); // 2 x [B, T]
     return java.util.Map.of(
@@ -110,8 +115,11 @@ public final class Layers {
 
   /** Additive key-padding bias [B, 1, 1, T] from a 0/1 attention mask [B, T]. */
   public static Operand<TFloat32> paddingBias(Ops tf, Operand<TFloat32> mask, Dims dims) {
-    var m = tf.reshape(mask, tf.stack(List.of(dims.batch(), tf.constant(1), tf.constant(1),
-        dims.seq()))); // [B, 1, 1, T]
+    var m =
+        tf.reshape(
+            mask,
+            tf.stack(
+                List.of(dims.batch(), tf.constant(1), tf.constant(1), dims.seq()))); // [B, 1, 1, T]
     return tf.math.mul(tf.math.sub(tf.constant(1f), m), tf.constant(MASKED));
   }
 
@@ -121,7 +129,8 @@ public final class Layers {
    */
   public static Operand<TFloat32> maskedMean(Ops tf, Operand<TFloat32> x, Operand<TFloat32> mask) {
     var m = tf.expandDims(mask, tf.constant(2)); // [B, T, 1]
-    return tf.math.div(tf.reduceSum(tf.math.mul(x, m), tf.constant(1)),
+    return tf.math.div(
+        tf.reduceSum(tf.math.mul(x, m), tf.constant(1)),
         tf.reduceSum(m, tf.constant(1))); // [B, d] / [B, 1]
   }
 
@@ -134,13 +143,14 @@ public final class Layers {
    * Dynamic batch and sequence sizes of the current inputs.
    *
    * @param batch scalar B
-   * @param seq   scalar T
+   * @param seq scalar T
    */
   public record Dims(Operand<TInt32> batch, Operand<TInt32> seq) {
     /** The dims of a [B, T] id tensor. */
     public static Dims of(Ops tf, Operand<TInt32> ids) {
       var shape = tf.shape(ids); // [2]
-      return new Dims(tf.gather(shape, tf.constant(0), tf.constant(0)),
+      return new Dims(
+          tf.gather(shape, tf.constant(0), tf.constant(0)),
           tf.gather(shape, tf.constant(1), tf.constant(0)));
     }
 

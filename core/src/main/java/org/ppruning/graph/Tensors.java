@@ -8,8 +8,8 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Copies between Java arrays and TF tensors through raw buffers: the element-wise NdArray paths
- * are 25-100x slower (see docs/architecture.md).
+ * Copies between Java arrays and TF tensors through raw buffers: the element-wise NdArray paths are
+ * 25-100x slower (see docs/architecture.md).
  */
 public final class Tensors {
   private Tensors() {}

@@ -5,14 +5,14 @@ import java.util.Arrays;
 /**
  * A right-padded batch of token sequences, row-major [size, seqLen].
  *
- * @param size          number of sequences
- * @param seqLen        padded length (the longest sequence)
- * @param inputIds      token ids
+ * @param size number of sequences
+ * @param seqLen padded length (the longest sequence)
+ * @param inputIds token ids
  * @param attentionMask 1 for real tokens, 0 for padding
- * @param tokenTypeIds  segment ids (all 0 for single sentences and for gpt2)
+ * @param tokenTypeIds segment ids (all 0 for single sentences and for gpt2)
  */
-public record TokenBatch(int size, int seqLen, int[] inputIds, int[] attentionMask,
-    int[] tokenTypeIds) {
+public record TokenBatch(
+    int size, int seqLen, int[] inputIds, int[] attentionMask, int[] tokenTypeIds) {
 
   public TokenBatch {
     int n = size * seqLen;
@@ -20,9 +20,19 @@ public record TokenBatch(int size, int seqLen, int[] inputIds, int[] attentionMa
       throw new IllegalArgumentException("empty batch: " + size + " x " + seqLen);
     }
     if (inputIds.length != n || attentionMask.length != n || tokenTypeIds.length != n) {
-      throw new IllegalArgumentException("batch " + size + " x " + seqLen + " needs " + n
-          + " values per input, got ids " + inputIds.length + ", mask " + attentionMask.length
-          + ", types " + tokenTypeIds.length);
+      throw new IllegalArgumentException(
+          "batch "
+              + size
+              + " x "
+              + seqLen
+              + " needs "
+              + n
+              + " values per input, got ids "
+              + inputIds.length
+              + ", mask "
+              + attentionMask.length
+              + ", types "
+              + tokenTypeIds.length);
     }
   }
 
@@ -64,8 +74,11 @@ public record TokenBatch(int size, int seqLen, int[] inputIds, int[] attentionMa
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TokenBatch b && size == b.size && seqLen == b.seqLen
-        && Arrays.equals(inputIds, b.inputIds) && Arrays.equals(attentionMask, b.attentionMask)
+    return o instanceof TokenBatch b
+        && size == b.size
+        && seqLen == b.seqLen
+        && Arrays.equals(inputIds, b.inputIds)
+        && Arrays.equals(attentionMask, b.attentionMask)
         && Arrays.equals(tokenTypeIds, b.tokenTypeIds);
   }
 

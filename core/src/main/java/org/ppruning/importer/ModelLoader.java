@@ -4,8 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
-import org.ppruning.importer.Imported;
-import org.ppruning.importer.ModelSource;
 import org.ppruning.model.ModelSpec;
 
 /**

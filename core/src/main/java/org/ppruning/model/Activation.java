@@ -26,8 +26,9 @@ public enum Activation {
     return switch (id) {
       case "gelu" -> GELU;
       case "gelu_new", "gelu_tanh", "gelu_pytorch_tanh" -> GELU_TANH;
-      default -> throw new IllegalArgumentException(
-          "unsupported activation '" + id + "' (expected gelu or gelu_new)");
+      default ->
+          throw new IllegalArgumentException(
+              "unsupported activation '" + id + "' (expected gelu or gelu_new)");
     };
   }
 }

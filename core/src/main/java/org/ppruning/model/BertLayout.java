@@ -17,8 +17,10 @@ public record BertLayout(ModelSpec spec) implements ModelLayout {
   public static final String MLM_TRANSFORM = "cls/predictions/transform/dense";
   public static final String MLM_TRANSFORM_LN = "cls/predictions/transform/LayerNorm";
   public static final String MLM_OUTPUT_BIAS = "cls/predictions/output_bias";
+
   /** Sequence-classification head over the sentence vector (fine-tuned models). */
   public static final String CLASSIFIER = "classifier";
+
   /** Extractive-QA head: start and end logit of every token (Hugging Face's name). */
   public static final String QA_OUTPUTS = "qa_outputs";
 

@@ -4,13 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * FLOPs and parameter counts, per layer, as the P-pruning reference code counts them (after Kwon
- * et al., "A Fast Post-Training Pruning Framework for Transformers", 2022): for a sequence of
- * {@code s} tokens, width {@code d} and head size {@code dh},
+ * FLOPs and parameter counts, per layer, as the P-pruning reference code counts them (after Kwon et
+ * al., "A Fast Post-Training Pruning Framework for Transformers", 2022): for a sequence of {@code
+ * s} tokens, width {@code d} and head size {@code dh},
  *
  * <ul>
- *   <li>one head costs {@code 3*s*d*dh + 2*s^2*dh + s*dh*d} (query/key/value projections, scores and
- *       weighted sum, its share of the output projection);
+ *   <li>one head costs {@code 3*s*d*dh + 2*s^2*dh + s*dh*d} (query/key/value projections, scores
+ *       and weighted sum, its share of the output projection);
  *   <li>one FFN neuron costs {@code 2*s*d} (its column of the first matrix, its row of the second).
  * </ul>
  *
@@ -65,13 +65,14 @@ public final class CostModel {
   /** All parameters of the model, embeddings and heads included. */
   public static long totalParams(ModelSpec spec) {
     return ModelLayout.of(spec).shapes().values().stream()
-        .mapToLong(s -> {
-          long n = 1;
-          for (long x : s) {
-            n *= x;
-          }
-          return n;
-        })
+        .mapToLong(
+            s -> {
+              long n = 1;
+              for (long x : s) {
+                n *= x;
+              }
+              return n;
+            })
         .sum();
   }
 }

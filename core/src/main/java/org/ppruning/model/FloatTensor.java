@@ -7,7 +7,7 @@ import java.util.Arrays;
  * sliced and written. Immutable by convention: code that changes values makes a copy.
  *
  * @param shape dimensions, outermost first
- * @param data  values in row-major order; its length is the product of {@code shape}
+ * @param data values in row-major order; its length is the product of {@code shape}
  */
 public record FloatTensor(long[] shape, float[] data) {
 
@@ -73,7 +73,9 @@ public record FloatTensor(long[] shape, float[] data) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof FloatTensor t && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data);
+    return o instanceof FloatTensor t
+        && Arrays.equals(shape, t.shape)
+        && Arrays.equals(data, t.data);
   }
 
   @Override

@@ -5,14 +5,16 @@ import java.util.Map;
 
 /**
  * Weight names of OpenAI's GPT-2 TensorFlow checkpoints ({@code model/h0/attn/c_attn/w} ...), with
- * the convolution's leading 1 dropped: every {@code w} is [in, out]. {@code c_attn} holds query, key
- * and value side by side, so heads are sliced in three blocks. The LM head is tied to {@code wte}.
+ * the convolution's leading 1 dropped: every {@code w} is [in, out]. {@code c_attn} holds query,
+ * key and value side by side, so heads are sliced in three blocks. The LM head is tied to {@code
+ * wte}.
  */
 public record Gpt2Layout(ModelSpec spec) implements ModelLayout {
 
   public static final String WTE = "model/wte";
   public static final String WPE = "model/wpe";
   public static final String LN_F = "model/ln_f";
+
   /** Extractive-QA head on the final hidden states: start and end logit of every token. */
   public static final String QA_OUTPUTS = "qa_outputs";
 

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * count and FFN width are the lengths of these lists; either may be 0, in which case the sub-block
  * adds only its output bias to the residual.
  *
- * @param keptHeads   original head indices, ascending
+ * @param keptHeads original head indices, ascending
  * @param keptNeurons original FFN neuron indices, ascending
  */
 public record LayerSpec(int[] keptHeads, int[] keptNeurons) {

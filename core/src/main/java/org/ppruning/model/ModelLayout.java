@@ -44,8 +44,13 @@ public interface ModelLayout {
       if (!weights.contains(e.getKey())) {
         problems.add("missing tensor '" + e.getKey() + "' " + Arrays.toString(e.getValue()));
       } else if (!Arrays.equals(weights.get(e.getKey()).shape(), e.getValue())) {
-        problems.add("tensor '" + e.getKey() + "' has shape "
-            + weights.get(e.getKey()).shapeString() + ", spec needs " + Arrays.toString(e.getValue()));
+        problems.add(
+            "tensor '"
+                + e.getKey()
+                + "' has shape "
+                + weights.get(e.getKey()).shapeString()
+                + ", spec needs "
+                + Arrays.toString(e.getValue()));
       }
     }
     for (String name : weights.names()) {
@@ -54,8 +59,13 @@ public interface ModelLayout {
       }
     }
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("weights from " + where + " do not match the "
-          + spec().architecture().id() + " spec: " + String.join("; ", problems));
+      throw new IllegalArgumentException(
+          "weights from "
+              + where
+              + " do not match the "
+              + spec().architecture().id()
+              + " spec: "
+              + String.join("; ", problems));
     }
   }
 

@@ -15,28 +15,28 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Everything needed to rebuild a (possibly pruned) model's graph from its weights. Stored as
- * {@code assets/ppruning-spec.json} inside every SavedModel ppruning writes. Field names follow
- * Hugging Face {@code config.json} where one exists.
+ * Everything needed to rebuild a (possibly pruned) model's graph from its weights. Stored as {@code
+ * assets/ppruning-spec.json} inside every SavedModel ppruning writes. Field names follow Hugging
+ * Face {@code config.json} where one exists.
  *
- * @param format        always {@link #FORMAT}; lets readers refuse files they do not understand
- * @param architecture  {@code bert} or {@code gpt2}
- * @param vocabSize     rows of the word embedding
- * @param hiddenSize    model width d
- * @param headSize      per-head width dh (d / original heads for the models we import)
- * @param maxPositions  rows of the position embedding: the longest sequence the model accepts
+ * @param format always {@link #FORMAT}; lets readers refuse files they do not understand
+ * @param architecture {@code bert} or {@code gpt2}
+ * @param vocabSize rows of the word embedding
+ * @param hiddenSize model width d
+ * @param headSize per-head width dh (d / original heads for the models we import)
+ * @param maxPositions rows of the position embedding: the longest sequence the model accepts
  * @param typeVocabSize token-type rows (bert; 0 for gpt2)
- * @param hiddenAct     FFN activation
- * @param layerNormEps  LayerNorm epsilon (1e-12 for BERT, 1e-5 for GPT-2)
- * @param pooler        whether the bert pooler (tanh dense on the first token) exists
- * @param mlmHead       whether the bert masked-LM head exists (gpt2 always has its tied LM head)
+ * @param hiddenAct FFN activation
+ * @param layerNormEps LayerNorm epsilon (1e-12 for BERT, 1e-5 for GPT-2)
+ * @param pooler whether the bert pooler (tanh dense on the first token) exists
+ * @param mlmHead whether the bert masked-LM head exists (gpt2 always has its tied LM head)
  * @param originalHeads heads per layer before any pruning
- * @param originalFfn   FFN width per layer before any pruning
- * @param layers        per-layer kept units (lineage); their counts are the layer widths
- * @param source        where the weights came from (catalog name, Maven coordinates or a path)
- * @param tokenizer     tokenizer kind; null if the model has no tokenizer attached
- * @param metadata      free-form provenance (pruning budget, thresholds, seed ...); may be empty
- * @param head          the task head of a fine-tuned model, or null for a pre-trained one
+ * @param originalFfn FFN width per layer before any pruning
+ * @param layers per-layer kept units (lineage); their counts are the layer widths
+ * @param source where the weights came from (catalog name, Maven coordinates or a path)
+ * @param tokenizer tokenizer kind; null if the model has no tokenizer attached
+ * @param metadata free-form provenance (pruning budget, thresholds, seed ...); may be empty
+ * @param head the task head of a fine-tuned model, or null for a pre-trained one
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelSpec(
@@ -60,6 +60,7 @@ public record ModelSpec(
     TaskHead head) {
 
   public static final String FORMAT = "ppruning-spec/1";
+
   /** File name of the spec inside a SavedModel's {@code assets/} folder. */
   public static final String ASSET_NAME = "ppruning-spec.json";
 
@@ -70,7 +71,8 @@ public record ModelSpec(
 
   public ModelSpec {
     if (!FORMAT.equals(format)) {
-      throw new IllegalArgumentException("spec format must be '" + FORMAT + "', got '" + format + "'");
+      throw new IllegalArgumentException(
+          "spec format must be '" + FORMAT + "', got '" + format + "'");
     }
     if (architecture == null || hiddenAct == null) {
       throw new IllegalArgumentException("spec needs an architecture and a hiddenAct");
@@ -107,8 +109,13 @@ public record ModelSpec(
       boolean gpt2 = architecture == Architecture.GPT2;
       if (head.type().equals(TaskHead.CAUSAL_LM) != gpt2
           && !head.type().equals(TaskHead.EXTRACTIVE_QA)) {
-        throw new IllegalArgumentException("a " + head.type() + " head needs the "
-            + (gpt2 ? "bert" : "gpt2") + " architecture, this spec is " + architecture.id());
+        throw new IllegalArgumentException(
+            "a "
+                + head.type()
+                + " head needs the "
+                + (gpt2 ? "bert" : "gpt2")
+                + " architecture, this spec is "
+                + architecture.id());
       }
       if (head.usesPooler() && !pooler) {
         throw new IllegalArgumentException("a " + head.type() + " head needs the pooler");
@@ -145,8 +152,24 @@ public record ModelSpec(
     for (int i = 0; i < numLayers; i++) {
       layers.add(LayerSpec.full(numHeads, ffn));
     }
-    return new ModelSpec(FORMAT, arch, vocabSize, hiddenSize, hiddenSize / numHeads, maxPositions,
-        typeVocabSize, act, eps, pooler, mlmHead, numHeads, ffn, layers, source, tokenizer, Map.of(),
+    return new ModelSpec(
+        FORMAT,
+        arch,
+        vocabSize,
+        hiddenSize,
+        hiddenSize / numHeads,
+        maxPositions,
+        typeVocabSize,
+        act,
+        eps,
+        pooler,
+        mlmHead,
+        numHeads,
+        ffn,
+        layers,
+        source,
+        tokenizer,
+        Map.of(),
         null);
   }
 
@@ -167,16 +190,48 @@ public record ModelSpec(
 
   /** The same spec with other layers (after unit removal). */
   public ModelSpec withLayers(List<LayerSpec> newLayers) {
-    return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
-        typeVocabSize, hiddenAct, layerNormEps, pooler, mlmHead, originalHeads, originalFfn,
-        newLayers, source, tokenizer, metadata, head);
+    return new ModelSpec(
+        format,
+        architecture,
+        vocabSize,
+        hiddenSize,
+        headSize,
+        maxPositions,
+        typeVocabSize,
+        hiddenAct,
+        layerNormEps,
+        pooler,
+        mlmHead,
+        originalHeads,
+        originalFfn,
+        newLayers,
+        source,
+        tokenizer,
+        metadata,
+        head);
   }
 
   /** The same spec with another tokenizer description. */
   public ModelSpec withTokenizer(TokenizerSpec t) {
-    return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
-        typeVocabSize, hiddenAct, layerNormEps, pooler, mlmHead, originalHeads, originalFfn, layers,
-        source, t, metadata, head);
+    return new ModelSpec(
+        format,
+        architecture,
+        vocabSize,
+        hiddenSize,
+        headSize,
+        maxPositions,
+        typeVocabSize,
+        hiddenAct,
+        layerNormEps,
+        pooler,
+        mlmHead,
+        originalHeads,
+        originalFfn,
+        layers,
+        source,
+        t,
+        metadata,
+        head);
   }
 
   /**
@@ -185,27 +240,75 @@ public record ModelSpec(
    */
   public ModelSpec withHead(TaskHead h) {
     boolean needsPooler = h != null && h.usesPooler();
-    boolean needsMlm = h != null && h.type().equals(TaskHead.MASKED_LM)
-        && architecture == Architecture.BERT;
-    return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
-        typeVocabSize, hiddenAct, layerNormEps, needsPooler || pooler, needsMlm || mlmHead,
-        originalHeads, originalFfn, layers, source, tokenizer, metadata, h);
+    boolean needsMlm =
+        h != null && h.type().equals(TaskHead.MASKED_LM) && architecture == Architecture.BERT;
+    return new ModelSpec(
+        format,
+        architecture,
+        vocabSize,
+        hiddenSize,
+        headSize,
+        maxPositions,
+        typeVocabSize,
+        hiddenAct,
+        layerNormEps,
+        needsPooler || pooler,
+        needsMlm || mlmHead,
+        originalHeads,
+        originalFfn,
+        layers,
+        source,
+        tokenizer,
+        metadata,
+        h);
   }
 
   /** The same spec with another source description. */
   public ModelSpec withSource(String newSource) {
-    return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
-        typeVocabSize, hiddenAct, layerNormEps, pooler, mlmHead, originalHeads, originalFfn, layers,
-        newSource, tokenizer, metadata, head);
+    return new ModelSpec(
+        format,
+        architecture,
+        vocabSize,
+        hiddenSize,
+        headSize,
+        maxPositions,
+        typeVocabSize,
+        hiddenAct,
+        layerNormEps,
+        pooler,
+        mlmHead,
+        originalHeads,
+        originalFfn,
+        layers,
+        newSource,
+        tokenizer,
+        metadata,
+        head);
   }
 
   /** The same spec with one more metadata entry (replacing one of the same key). */
   public ModelSpec withMetadata(String key, Object value) {
     Map<String, Object> m = new LinkedHashMap<>(metadata);
     m.put(key, value);
-    return new ModelSpec(format, architecture, vocabSize, hiddenSize, headSize, maxPositions,
-        typeVocabSize, hiddenAct, layerNormEps, pooler, mlmHead, originalHeads, originalFfn, layers,
-        source, tokenizer, m, head);
+    return new ModelSpec(
+        format,
+        architecture,
+        vocabSize,
+        hiddenSize,
+        headSize,
+        maxPositions,
+        typeVocabSize,
+        hiddenAct,
+        layerNormEps,
+        pooler,
+        mlmHead,
+        originalHeads,
+        originalFfn,
+        layers,
+        source,
+        tokenizer,
+        m,
+        head);
   }
 
   public String toJson() {
@@ -220,7 +323,8 @@ public record ModelSpec(
     try {
       return JSON.readValue(json, ModelSpec.class);
     } catch (IOException e) {
-      throw new IllegalArgumentException("invalid model spec in " + where + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "invalid model spec in " + where + ": " + e.getMessage(), e);
     }
   }
 

@@ -7,14 +7,14 @@ import java.util.List;
  * A fine-tuned model's task head, stored in its spec. One objective per kind:
  *
  * <ul>
- *   <li>{@code classification}: a sentence vector ({@link #pooling}), dropout,
- *       {@code classifier/kernel} [d, labels] and {@code classifier/bias}; softmax cross-entropy.
- *       Serves {@code logits}, {@code probabilities} [B, labels].
- *   <li>{@code regression}: the same dense layer with one output; mean squared error. Serves
- *       {@code logits} [B, 1] and {@code score} [B].
+ *   <li>{@code classification}: a sentence vector ({@link #pooling}), dropout, {@code
+ *       classifier/kernel} [d, labels] and {@code classifier/bias}; softmax cross-entropy. Serves
+ *       {@code logits}, {@code probabilities} [B, labels].
+ *   <li>{@code regression}: the same dense layer with one output; mean squared error. Serves {@code
+ *       logits} [B, 1] and {@code score} [B].
  *   <li>{@code extractive_qa}: {@code qa_outputs/kernel} [d, 2] on every token of the sequence
- *       output; cross-entropy of the gold start and end token. Serves {@code start_logits},
- *       {@code end_logits} [B, T].
+ *       output; cross-entropy of the gold start and end token. Serves {@code start_logits}, {@code
+ *       end_logits} [B, T].
  *   <li>{@code causal_lm} (gpt2): the LM head tied to the token embeddings, next-token
  *       cross-entropy. Serves {@code logits} [B, T, V]. No extra weights.
  *   <li>{@code masked_lm} (bert): the MLM head, decoder tied to the word embeddings, cross-entropy
@@ -31,13 +31,16 @@ import java.util.List;
  *       (Reimers and Gurevych, arXiv:1908.10084). No extra weights.
  * </ul>
  *
- * @param type    one of the kinds above
- * @param labels  classification: label names in output order (at least two); other kinds: empty
- * @param task    the task it was trained on (for provenance)
+ * @param type one of the kinds above
+ * @param labels classification: label names in output order (at least two); other kinds: empty
+ * @param task the task it was trained on (for provenance)
  * @param pooling classification and regression: {@code pooler} (also when null) or {@code mean};
- *                other kinds: null
+ *     other kinds: null
  */
-public record TaskHead(String type, List<String> labels, String task,
+public record TaskHead(
+    String type,
+    List<String> labels,
+    String task,
     @JsonInclude(JsonInclude.Include.NON_NULL) String pooling) {
   public static final String CLASSIFICATION = "classification";
   public static final String REGRESSION = "regression";
@@ -46,21 +49,24 @@ public record TaskHead(String type, List<String> labels, String task,
   public static final String MASKED_LM = "masked_lm";
   public static final List<String> TYPES =
       List.of(CLASSIFICATION, REGRESSION, EXTRACTIVE_QA, CAUSAL_LM, MASKED_LM);
+
   /** Sentence vector: BERT's pooler on the first token. */
   public static final String POOLER = "pooler";
+
   /** Sentence vector: mean of the last layer over the real tokens. */
   public static final String MEAN = "mean";
+
   public static final List<String> POOLINGS = List.of(POOLER, MEAN);
 
   public TaskHead {
     if (!TYPES.contains(type)) {
-      throw new IllegalArgumentException("unsupported head type '" + type + "' (supported: "
-          + String.join(", ", TYPES) + ")");
+      throw new IllegalArgumentException(
+          "unsupported head type '" + type + "' (supported: " + String.join(", ", TYPES) + ")");
     }
     labels = labels == null ? List.of() : List.copyOf(labels);
     if (CLASSIFICATION.equals(type) && labels.size() < 2) {
-      throw new IllegalArgumentException("a classification head needs at least two labels, got "
-          + labels);
+      throw new IllegalArgumentException(
+          "a classification head needs at least two labels, got " + labels);
     }
     if (!CLASSIFICATION.equals(type) && !labels.isEmpty()) {
       throw new IllegalArgumentException("a " + type + " head has no labels, got " + labels);
@@ -72,12 +78,16 @@ public record TaskHead(String type, List<String> labels, String task,
     if (sentence) {
       pooling = pooling == null ? POOLER : pooling;
       if (!POOLINGS.contains(pooling)) {
-        throw new IllegalArgumentException("unsupported pooling '" + pooling + "' (supported: "
-            + String.join(", ", POOLINGS) + ")");
+        throw new IllegalArgumentException(
+            "unsupported pooling '"
+                + pooling
+                + "' (supported: "
+                + String.join(", ", POOLINGS)
+                + ")");
       }
     } else if (pooling != null) {
-      throw new IllegalArgumentException("a " + type + " head has no pooling, got '" + pooling
-          + "'");
+      throw new IllegalArgumentException(
+          "a " + type + " head has no pooling, got '" + pooling + "'");
     }
   }
 

@@ -7,22 +7,31 @@ public final class TensorSlicing {
   /**
    * Keeps the given units along {@code axis} of a 1-D or 2-D tensor.
    *
-   * @param t      tensor whose {@code axis} holds {@code blocks} blocks of units, each unit
-   *               {@code width} values wide
-   * @param units  unit indices to keep (within one block), ascending
+   * @param t tensor whose {@code axis} holds {@code blocks} blocks of units, each unit {@code
+   *     width} values wide
+   * @param units unit indices to keep (within one block), ascending
    * @return a new tensor with {@code blocks * units.length * width} values along {@code axis}
    */
   public static FloatTensor keepUnits(FloatTensor t, int axis, int blocks, int width, int[] units) {
     if (t.rank() != 1 && t.rank() != 2) {
-      throw new IllegalArgumentException("can only slice 1-D or 2-D tensors, got " + t.shapeString());
+      throw new IllegalArgumentException(
+          "can only slice 1-D or 2-D tensors, got " + t.shapeString());
     }
     if (axis < 0 || axis >= t.rank()) {
       throw new IllegalArgumentException("axis " + axis + " outside tensor " + t.shapeString());
     }
     long along = t.dim(axis);
     if (along % ((long) blocks * width) != 0) {
-      throw new IllegalArgumentException("axis " + axis + " of " + t.shapeString()
-          + " is not " + blocks + " blocks of units " + width + " wide");
+      throw new IllegalArgumentException(
+          "axis "
+              + axis
+              + " of "
+              + t.shapeString()
+              + " is not "
+              + blocks
+              + " blocks of units "
+              + width
+              + " wide");
     }
     int perBlock = (int) (along / blocks / width);
     for (int u : units) {

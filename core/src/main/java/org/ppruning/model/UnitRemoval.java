@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * Removes attention heads and FFN neurons for real: sliced query/key/value columns and output
- * projection rows for heads, first-matrix columns and second-matrix rows for neurons (the
- * Hugging Face {@code prune_heads} recipe). The result computes exactly what the original
- * computes with those units masked; no weights are compensated.
+ * projection rows for heads, first-matrix columns and second-matrix rows for neurons (the Hugging
+ * Face {@code prune_heads} recipe). The result computes exactly what the original computes with
+ * those units masked; no weights are compensated.
  */
 public final class UnitRemoval {
   private UnitRemoval() {}
@@ -17,14 +17,20 @@ public final class UnitRemoval {
   public record Pruned(ModelSpec spec, Weights weights) {}
 
   /**
-   * @param dropHeads   per layer, indices (into the model's CURRENT heads of that layer) to remove
+   * @param dropHeads per layer, indices (into the model's CURRENT heads of that layer) to remove
    * @param dropNeurons per layer, indices into the current FFN neurons to remove
    */
-  public static Pruned remove(ModelSpec spec, Weights weights, List<int[]> dropHeads,
-      List<int[]> dropNeurons) {
+  public static Pruned remove(
+      ModelSpec spec, Weights weights, List<int[]> dropHeads, List<int[]> dropNeurons) {
     if (dropHeads.size() != spec.numLayers() || dropNeurons.size() != spec.numLayers()) {
-      throw new IllegalArgumentException("need one drop list per layer (" + spec.numLayers()
-          + "), got " + dropHeads.size() + " for heads and " + dropNeurons.size() + " for neurons");
+      throw new IllegalArgumentException(
+          "need one drop list per layer ("
+              + spec.numLayers()
+              + "), got "
+              + dropHeads.size()
+              + " for heads and "
+              + dropNeurons.size()
+              + " for neurons");
     }
     ModelLayout layout = ModelLayout.of(spec);
     layout.check(weights, "the model to prune");
@@ -35,11 +41,13 @@ public final class UnitRemoval {
       int[] keepH = complement(dropHeads.get(i), l.heads(), "layer " + i + " heads");
       int[] keepN = complement(dropNeurons.get(i), l.ffn(), "layer " + i + " neurons");
       for (UnitTensor ut : layout.headTensors(i)) {
-        out.replace(ut.name(),
+        out.replace(
+            ut.name(),
             TensorSlicing.keepUnits(out.get(ut.name()), ut.axis(), ut.blocks(), ut.width(), keepH));
       }
       for (UnitTensor ut : layout.neuronTensors(i)) {
-        out.replace(ut.name(),
+        out.replace(
+            ut.name(),
             TensorSlicing.keepUnits(out.get(ut.name()), ut.axis(), ut.blocks(), ut.width(), keepN));
       }
       layers.add(new LayerSpec(pick(l.keptHeads(), keepH), pick(l.keptNeurons(), keepN)));
@@ -57,8 +65,8 @@ public final class UnitRemoval {
         throw new IllegalArgumentException(what + ": index " + d + " outside 0.." + (n - 1));
       }
       if (gone[d]) {
-        throw new IllegalArgumentException(what + ": index " + d + " listed twice in "
-            + Arrays.toString(drop));
+        throw new IllegalArgumentException(
+            what + ": index " + d + " listed twice in " + Arrays.toString(drop));
       }
       gone[d] = true;
     }

@@ -11,21 +11,24 @@ import org.ppruning.model.ModelSpec;
  * from attention for every {@code lambda} parts from the FFN.
  *
  * <p>Cost is encoder FLOPs at {@code seqLen} tokens ({@link org.ppruning.model.CostModel}'s
- * per-head and per-neuron counts) or, with {@link Kind#PARAMS}, the parameters that belong to
- * heads ({@code 4*d*dh + 3*dh}) and neurons ({@code 2*d + 1}).
+ * per-head and per-neuron counts) or, with {@link Kind#PARAMS}, the parameters that belong to heads
+ * ({@code 4*d*dh + 3*dh}) and neurons ({@code 2*d + 1}).
  *
- * @param kind        what is budgeted
- * @param keep        fraction of the cost to keep, in (0, 1]
- * @param lambda      FFN cost removed per unit of attention cost removed (reference default 5)
- * @param headsKeep   if not null, fraction of attention cost to keep (overrides the split)
+ * @param kind what is budgeted
+ * @param keep fraction of the cost to keep, in (0, 1]
+ * @param lambda FFN cost removed per unit of attention cost removed (reference default 5)
+ * @param headsKeep if not null, fraction of attention cost to keep (overrides the split)
  * @param neuronsKeep if not null, fraction of FFN cost to keep (overrides the split)
- * @param seqLen      sequence length for FLOPs (the task's mean sample length)
+ * @param seqLen sequence length for FLOPs (the task's mean sample length)
  */
-public record Budget(Kind kind, double keep, double lambda, Double headsKeep, Double neuronsKeep,
-    int seqLen) {
+public record Budget(
+    Kind kind, double keep, double lambda, Double headsKeep, Double neuronsKeep, int seqLen) {
 
   /** What a budget counts. */
-  public enum Kind { FLOPS, PARAMS }
+  public enum Kind {
+    FLOPS,
+    PARAMS
+  }
 
   public Budget {
     if (!(keep > 0 && keep <= 1)) {
@@ -46,7 +49,8 @@ public record Budget(Kind kind, double keep, double lambda, Double headsKeep, Do
 
   /** Cost of one head. */
   public long headCost(ModelSpec s) {
-    return kind == Kind.FLOPS ? CostModel.headFlops(s, seqLen)
+    return kind == Kind.FLOPS
+        ? CostModel.headFlops(s, seqLen)
         : 4L * s.hiddenSize() * s.headSize() + 3L * s.headSize();
   }
 
@@ -98,14 +102,25 @@ public record Budget(Kind kind, double keep, double lambda, Double headsKeep, Do
 
   private void check(double target, double min, double all, String what, String unit) {
     if (target < min) {
-      throw new IllegalArgumentException(String.format(
-          "keeping %.1f%% of %s leaves %s %.3g %s, less than one unit per layer (%.3g); "
-              + "raise the budget%s", 100 * keep, unit, what, target, unit, min,
-          headsKeep == null && neuronsKeep == null ? " or change lambda (" + lambda + ")" : ""));
+      throw new IllegalArgumentException(
+          String.format(
+              "keeping %.1f%% of %s leaves %s %.3g %s, less than one unit per layer (%.3g); "
+                  + "raise the budget%s",
+              100 * keep,
+              unit,
+              what,
+              target,
+              unit,
+              min,
+              headsKeep == null && neuronsKeep == null
+                  ? " or change lambda (" + lambda + ")"
+                  : ""));
     }
     if (target > all * (1 + 1e-12)) {
-      throw new IllegalArgumentException(String.format("the %s target %.3g %s exceeds what the"
-          + " model has (%.3g)", what, target, unit, all));
+      throw new IllegalArgumentException(
+          String.format(
+              "the %s target %.3g %s exceeds what the" + " model has (%.3g)",
+              what, target, unit, all));
     }
   }
 
@@ -113,7 +128,7 @@ public record Budget(Kind kind, double keep, double lambda, Double headsKeep, Do
    * Cost targets.
    *
    * @param attention cost the heads may keep
-   * @param ffn       cost the neurons may keep
+   * @param ffn cost the neurons may keep
    * @param attentionBefore heads' cost now
    * @param ffnBefore neurons' cost now
    */

@@ -30,9 +30,9 @@ import org.tensorflow.types.TFloat32;
  * matmul (3072 x 200 x 3072 takes milliseconds; a Java loop takes about a second per layer).
  *
  * <p>The step maps a layer's features (a {@link FloatTensor} of activations, see {@link
- * org.ppruning.features.LayerFeatures}) to the immutable {@link DistanceMatrix} the clustering
- * step reads. It is an instance rather than a static function because it owns the TensorFlow
- * graph and session of that matmul, built once per run and closed with it.
+ * org.ppruning.features.LayerFeatures}) to the immutable {@link DistanceMatrix} the clustering step
+ * reads. It is an instance rather than a static function because it owns the TensorFlow graph and
+ * session of that matmul, built once per run and closed with it.
  */
 public final class Distances implements AutoCloseable {
   private final Graph graph = new Graph();
@@ -52,7 +52,8 @@ public final class Distances implements AutoCloseable {
   /** |cos| between the columns of x [k, n], as a row-major n x n array. */
   float[] absCosine(FloatTensor x) {
     if (x.rank() != 2) {
-      throw new IllegalArgumentException("features must be [tokens, units], got " + x.shapeString());
+      throw new IllegalArgumentException(
+          "features must be [tokens, units], got " + x.shapeString());
     }
     int n = (int) x.dim(1);
     if (n == 0) {
@@ -98,8 +99,8 @@ public final class Distances implements AutoCloseable {
     }
     int w = (int) contexts.dim(1);
     if (w % headSize != 0) {
-      throw new IllegalArgumentException("context width " + w + " is not a multiple of the head"
-          + " size " + headSize);
+      throw new IllegalArgumentException(
+          "context width " + w + " is not a multiple of the head" + " size " + headSize);
     }
     int h = w / headSize;
     float[] g = absCosine(contexts); // [w, w]
@@ -119,18 +120,20 @@ public final class Distances implements AutoCloseable {
   }
 
   /**
-   * Mean of a greedy one-to-one matching on an m x m similarity matrix: repeatedly take the
-   * largest entry whose row and column are unused (ties to the lower flat index).
+   * Mean of a greedy one-to-one matching on an m x m similarity matrix: repeatedly take the largest
+   * entry whose row and column are unused (ties to the lower flat index).
    */
   static double greedyMatchMean(float[] sim, int m) {
     Integer[] idx = new Integer[m * m];
     for (int i = 0; i < idx.length; i++) {
       idx[i] = i;
     }
-    Arrays.sort(idx, (x, y) -> {
-      int c = Float.compare(sim[y], sim[x]);
-      return c != 0 ? c : Integer.compare(x, y);
-    });
+    Arrays.sort(
+        idx,
+        (x, y) -> {
+          int c = Float.compare(sim[y], sim[x]);
+          return c != 0 ? c : Integer.compare(x, y);
+        });
     boolean[] rowUsed = new boolean[m];
     boolean[] colUsed = new boolean[m];
     double sum = 0;

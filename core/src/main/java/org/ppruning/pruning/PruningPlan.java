@@ -8,26 +8,30 @@ import org.ppruning.model.ModelSpec;
 
 /**
  * What to keep (the result of step 5, Wang et al., 2024, Sec. 3.4): per layer, the indices (into
- * the model's current units, strictly ascending) of the heads and neurons that survive. Data
- * only; {@link org.ppruning.model.UnitRemoval} does the surgery.
+ * the model's current units, strictly ascending) of the heads and neurons that survive. Data only;
+ * {@link org.ppruning.model.UnitRemoval} does the surgery.
  *
- * <p>Immutable: the index arrays are copied in, and {@link #keepHeads()} and {@link
- * #keepNeurons()} return unmodifiable lists of copies (a plan is read a few times per run, never
- * in a loop over units).
+ * <p>Immutable: the index arrays are copied in, and {@link #keepHeads()} and {@link #keepNeurons()}
+ * return unmodifiable lists of copies (a plan is read a few times per run, never in a loop over
+ * units).
  *
- * @param keepHeads   per layer, the heads kept
+ * @param keepHeads per layer, the heads kept
  * @param keepNeurons per layer, the FFN neurons kept; as many layers as {@code keepHeads}
  */
 public record PruningPlan(List<int[]> keepHeads, List<int[]> keepNeurons) {
 
   public PruningPlan {
     if (keepHeads == null || keepNeurons == null) {
-      throw new IllegalArgumentException("plan is missing its "
-          + (keepHeads == null ? "head" : "neuron") + " lists");
+      throw new IllegalArgumentException(
+          "plan is missing its " + (keepHeads == null ? "head" : "neuron") + " lists");
     }
     if (keepHeads.size() != keepNeurons.size()) {
-      throw new IllegalArgumentException("plan has " + keepHeads.size() + " head lists and "
-          + keepNeurons.size() + " neuron lists");
+      throw new IllegalArgumentException(
+          "plan has "
+              + keepHeads.size()
+              + " head lists and "
+              + keepNeurons.size()
+              + " neuron lists");
     }
     keepHeads = copy(keepHeads, "head");
     keepNeurons = copy(keepNeurons, "neuron");
@@ -71,8 +75,14 @@ public record PruningPlan(List<int[]> keepHeads, List<int[]> keepNeurons) {
       }
       for (int i = 0; i < keep.length; i++) {
         if (keep[i] < 0 || (i > 0 && keep[i] <= keep[i - 1])) {
-          throw new IllegalArgumentException("layer " + l + " keeps " + unit + "s "
-              + Arrays.toString(keep) + ", expected indices >= 0 in strictly ascending order");
+          throw new IllegalArgumentException(
+              "layer "
+                  + l
+                  + " keeps "
+                  + unit
+                  + "s "
+                  + Arrays.toString(keep)
+                  + ", expected indices >= 0 in strictly ascending order");
         }
       }
       out.add(keep.clone());
@@ -88,8 +98,18 @@ public record PruningPlan(List<int[]> keepHeads, List<int[]> keepNeurons) {
       for (int k : keep.get(l)) {
         if (k >= n) {
           String unit = heads ? "head" : "neuron";
-          throw new IllegalArgumentException("layer " + l + " keeps " + unit + " " + k
-              + ", but the model's layer has " + n + " " + unit + "s");
+          throw new IllegalArgumentException(
+              "layer "
+                  + l
+                  + " keeps "
+                  + unit
+                  + " "
+                  + k
+                  + ", but the model's layer has "
+                  + n
+                  + " "
+                  + unit
+                  + "s");
         }
         kept[k] = true;
       }
@@ -107,7 +127,8 @@ public record PruningPlan(List<int[]> keepHeads, List<int[]> keepNeurons) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof PruningPlan p && sameArrays(keepHeads, p.keepHeads)
+    return o instanceof PruningPlan p
+        && sameArrays(keepHeads, p.keepHeads)
         && sameArrays(keepNeurons, p.keepNeurons);
   }
 

@@ -12,10 +12,10 @@ import org.ppruning.model.Weights;
 public final class Rewrite {
   private Rewrite() {}
 
-  public static UnitRemoval.Pruned apply(ModelSpec spec, Weights weights, PruningPlan plan,
-      Map<String, Object> provenance) {
-    UnitRemoval.Pruned p = UnitRemoval.remove(spec, weights, plan.dropHeads(spec),
-        plan.dropNeurons(spec));
+  public static UnitRemoval.Pruned apply(
+      ModelSpec spec, Weights weights, PruningPlan plan, Map<String, Object> provenance) {
+    UnitRemoval.Pruned p =
+        UnitRemoval.remove(spec, weights, plan.dropHeads(spec), plan.dropNeurons(spec));
     return new UnitRemoval.Pruned(p.spec().withMetadata("pruning", provenance), p.weights());
   }
 }

@@ -3,23 +3,23 @@ package org.ppruning.pruning;
 import java.util.Arrays;
 
 /**
- * Step 5 (Wang et al., 2024, Sec. 3.4): in each cluster keep the member with the largest
- * salience (mean |activation|), ties to the lower index; drop the rest, with no weight
- * compensation. The reference code scores heads 0..k-1 of the layer instead of the cluster's
- * members; here every member is scored by its own salience.
+ * Step 5 (Wang et al., 2024, Sec. 3.4): in each cluster keep the member with the largest salience
+ * (mean |activation|), ties to the lower index; drop the rest, with no weight compensation. The
+ * reference code scores heads 0..k-1 of the layer instead of the cluster's members; here every
+ * member is scored by its own salience.
  */
 public final class Selection {
   private Selection() {}
 
   /**
-   * @param labels   cluster label per unit, 0..k-1
+   * @param labels cluster label per unit, 0..k-1
    * @param salience per unit
    * @return kept unit indices, ascending, one per cluster
    */
   public static int[] keepMostSalient(int[] labels, double[] salience) {
     if (labels.length != salience.length) {
-      throw new IllegalArgumentException(labels.length + " labels for " + salience.length
-          + " units");
+      throw new IllegalArgumentException(
+          labels.length + " labels for " + salience.length + " units");
     }
     int k = Arrays.stream(labels).max().orElse(-1) + 1;
     int[] best = new int[k];
@@ -46,10 +46,12 @@ public final class Selection {
     for (int i = 0; i < idx.length; i++) {
       idx[i] = i;
     }
-    Arrays.sort(idx, (a, b) -> {
-      int c = Double.compare(score[b], score[a]);
-      return c != 0 ? c : Integer.compare(a, b);
-    });
+    Arrays.sort(
+        idx,
+        (a, b) -> {
+          int c = Double.compare(score[b], score[a]);
+          return c != 0 ? c : Integer.compare(a, b);
+        });
     int[] keep = new int[k];
     for (int i = 0; i < k; i++) {
       keep[i] = idx[i];

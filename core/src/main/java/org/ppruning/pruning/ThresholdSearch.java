@@ -7,10 +7,10 @@ import org.ppruning.pruning.clustering.Dendrogram;
 
 /**
  * Step 4 (Wang et al., 2024, Sec. 3.3): one global distance threshold per unit kind cuts every
- * layer's dendrogram; a layer keeps as many units as it has clusters. The threshold is the
- * smallest that brings the kind's cost within its target. The reference raises it in steps of
- * 0.0005; the cost only changes at merge heights, so searching the sorted merge heights of all
- * layers is exact and takes microseconds.
+ * layer's dendrogram; a layer keeps as many units as it has clusters. The threshold is the smallest
+ * that brings the kind's cost within its target. The reference raises it in steps of 0.0005; the
+ * cost only changes at merge heights, so searching the sorted merge heights of all layers is exact
+ * and takes microseconds.
  */
 public final class ThresholdSearch {
   private ThresholdSearch() {}
@@ -18,10 +18,10 @@ public final class ThresholdSearch {
   /**
    * The result for one unit kind. Immutable: {@code perLayer} is copied in and out.
    *
-   * @param threshold distance threshold (merges at heights <= it are applied), finite and
-   *                  {@code >= 0}
-   * @param perLayer  clusters, and so kept units, per layer, each {@code >= 0}
-   * @param cost      cost of the kept units, {@code >= 0}
+   * @param threshold distance threshold (merges at heights <= it are applied), finite and {@code >=
+   *     0}
+   * @param perLayer clusters, and so kept units, per layer, each {@code >= 0}
+   * @param cost cost of the kept units, {@code >= 0}
    */
   public record Cut(double threshold, int[] perLayer, double cost) {
 
@@ -35,8 +35,8 @@ public final class ThresholdSearch {
       perLayer = perLayer.clone();
       for (int l = 0; l < perLayer.length; l++) {
         if (perLayer[l] < 0) {
-          throw new IllegalArgumentException("layer " + l + " keeps " + perLayer[l]
-              + " units, expected >= 0");
+          throw new IllegalArgumentException(
+              "layer " + l + " keeps " + perLayer[l] + " units, expected >= 0");
         }
       }
       if (!(cost >= 0)) {
@@ -52,8 +52,10 @@ public final class ThresholdSearch {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Cut c && Double.compare(threshold, c.threshold) == 0
-          && Arrays.equals(perLayer, c.perLayer) && Double.compare(cost, c.cost) == 0;
+      return o instanceof Cut c
+          && Double.compare(threshold, c.threshold) == 0
+          && Arrays.equals(perLayer, c.perLayer)
+          && Double.compare(cost, c.cost) == 0;
     }
 
     @Override
@@ -64,15 +66,20 @@ public final class ThresholdSearch {
 
     @Override
     public String toString() {
-      return "Cut[threshold=" + threshold + ", perLayer=" + Arrays.toString(perLayer) + ", cost="
-          + cost + "]";
+      return "Cut[threshold="
+          + threshold
+          + ", perLayer="
+          + Arrays.toString(perLayer)
+          + ", cost="
+          + cost
+          + "]";
     }
   }
 
   /**
-   * @param trees    per layer, the dendrogram of its units, or null for a layer with none
+   * @param trees per layer, the dendrogram of its units, or null for a layer with none
    * @param unitCost cost of one unit
-   * @param target   cost the kind may keep
+   * @param target cost the kind may keep
    */
   public static Cut search(List<Dendrogram> trees, long unitCost, double target) {
     TreeSet<Double> candidates = new TreeSet<>();
@@ -89,8 +96,11 @@ public final class ThresholdSearch {
     int lo = 0;
     int hi = c.length - 1;
     if (cost(trees, c[hi], unitCost) > target) {
-      throw new IllegalArgumentException("no threshold meets the target " + target
-          + ": even one unit per layer costs " + cost(trees, c[hi], unitCost));
+      throw new IllegalArgumentException(
+          "no threshold meets the target "
+              + target
+              + ": even one unit per layer costs "
+              + cost(trees, c[hi], unitCost));
     }
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;

@@ -19,7 +19,7 @@
  *       provenance).
  * </ul>
  *
- * Step 1 is {@link org.ppruning.features}; running the steps in order, with settings and a
- * report, is {@code org.ppruning.pruning.run} (which depends on this package, not the reverse).
+ * Step 1 is {@link org.ppruning.features}; running the steps in order, with settings and a report,
+ * is {@code org.ppruning.pruning.run} (which depends on this package, not the reverse).
  */
 package org.ppruning.pruning;

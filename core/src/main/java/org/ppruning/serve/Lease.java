@@ -1,9 +1,9 @@
 package org.ppruning.serve;
 
 /**
- * A hold on one served version for the length of a request: the version is not closed while a
- * lease on it is open, even after a newer version took its place. Close it exactly when the
- * request is done (try-with-resources); closing twice is harmless.
+ * A hold on one served version for the length of a request: the version is not closed while a lease
+ * on it is open, even after a newer version took its place. Close it exactly when the request is
+ * done (try-with-resources); closing twice is harmless.
  */
 public final class Lease implements AutoCloseable {
   private final ServedVersion version;

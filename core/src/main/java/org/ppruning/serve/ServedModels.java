@@ -16,10 +16,10 @@ import org.ppruning.stream.ModelRepository;
  * Each task's latest good model version, swapped without losing a request.
  *
  * <p>A swap ({@link #offer}) loads the new version, runs one real request through it, checks the
- * {@link SwapPolicy}, then switches the task's reference atomically; requests that leased the
- * old version finish on it, and it closes when the last of them ends. A version that fails any
- * step is closed, the old one keeps serving, and the {@link SwapResult} says why. Swaps of one
- * task are serialized; serving never waits for a swap.
+ * {@link SwapPolicy}, then switches the task's reference atomically; requests that leased the old
+ * version finish on it, and it closes when the last of them ends. A version that fails any step is
+ * closed, the old one keeps serving, and the {@link SwapResult} says why. Swaps of one task are
+ * serialized; serving never waits for a swap.
  *
  * <p>Usage:
  *
@@ -47,7 +47,7 @@ public final class ServedModels implements AutoCloseable {
 
   /**
    * @param maxLength most tokens per input, or 0 for each model's positions
-   * @param listener  told of every accepted or refused version (logs, metrics, events)
+   * @param listener told of every accepted or refused version (logs, metrics, events)
    */
   public ServedModels(SwapPolicy policy, int maxLength, Consumer<SwapResult> listener) {
     this.policy = policy;
@@ -59,18 +59,18 @@ public final class ServedModels implements AutoCloseable {
    * Leases the served version of {@code task}.
    *
    * @param version a version number that must be the served one, or null for the served one
-   * @param label   {@code latest} or {@code stable} (both the served version), or null
+   * @param label {@code latest} or {@code stable} (both the served version), or null
    * @throws ServingException NOT_FOUND naming the task, version or label that is not served
    */
   public Lease acquire(String task, Long version, String label) {
     AtomicReference<ServedVersion> ref = task == null ? null : served.get(task);
     if (ref == null || ref.get() == null) {
-      throw ServingException.notFound("model '" + task + "' is not served; served models: "
-          + tasks());
+      throw ServingException.notFound(
+          "model '" + task + "' is not served; served models: " + tasks());
     }
     if (label != null && !label.isEmpty() && !LABELS.contains(label)) {
-      throw ServingException.notFound("model '" + task + "' has no version label '" + label
-          + "'; labels: " + LABELS);
+      throw ServingException.notFound(
+          "model '" + task + "' has no version label '" + label + "'; labels: " + LABELS);
     }
     while (true) {
       ServedVersion v = ref.get();
@@ -80,8 +80,13 @@ public final class ServedModels implements AutoCloseable {
       if (v.tryAcquire()) {
         if (version != null && version != v.version()) {
           v.release();
-          throw ServingException.notFound("version " + version + " of model '" + task
-              + "' is not served; the served version is " + v.version());
+          throw ServingException.notFound(
+              "version "
+                  + version
+                  + " of model '"
+                  + task
+                  + "' is not served; the served version is "
+                  + v.version());
         }
         return new Lease(v);
       }
@@ -92,11 +97,12 @@ public final class ServedModels implements AutoCloseable {
   /** Served task ids, sorted. */
   public List<String> tasks() {
     List<String> t = new ArrayList<>();
-    served.forEach((k, v) -> {
-      if (v.get() != null) {
-        t.add(k);
-      }
-    });
+    served.forEach(
+        (k, v) -> {
+          if (v.get() != null) {
+            t.add(k);
+          }
+        });
     Collections.sort(t);
     return t;
   }
@@ -104,12 +110,13 @@ public final class ServedModels implements AutoCloseable {
   /** Task -> served version number. */
   public Map<String, Long> versions() {
     Map<String, Long> out = new TreeMap<>();
-    served.forEach((k, v) -> {
-      ServedVersion s = v.get();
-      if (s != null) {
-        out.put(k, s.version());
-      }
-    });
+    served.forEach(
+        (k, v) -> {
+          ServedVersion s = v.get();
+          if (s != null) {
+            out.put(k, s.version());
+          }
+        });
     return out;
   }
 
@@ -130,24 +137,39 @@ public final class ServedModels implements AutoCloseable {
     ModelRepository.checkTask(task);
     synchronized (swapLocks.computeIfAbsent(task, k -> new Object())) {
       if (closed) {
-        throw new IllegalStateException("serving is closed; cannot offer " + task + " "
-            + version);
+        throw new IllegalStateException("serving is closed; cannot offer " + task + " " + version);
       }
-      AtomicReference<ServedVersion> ref = served.computeIfAbsent(task,
-          k -> new AtomicReference<>());
+      AtomicReference<ServedVersion> ref =
+          served.computeIfAbsent(task, k -> new AtomicReference<>());
       ServedVersion current = ref.get();
       long previous = current == null ? 0 : current.version();
       if (current != null && version <= previous) {
-        return report(new SwapResult(task, version, dir, false, previous, "version " + version
-            + " is not newer than the served version " + previous, 0, 0));
+        return report(
+            new SwapResult(
+                task,
+                version,
+                dir,
+                false,
+                previous,
+                "version " + version + " is not newer than the served version " + previous,
+                0,
+                0));
       }
       long t0 = System.nanoTime();
       ServedVersion candidate;
       try {
         candidate = ServedVersion.load(task, version, dir, metrics, maxLength);
       } catch (IOException | RuntimeException e) {
-        return report(new SwapResult(task, version, dir, false, previous,
-            "failed to load: " + message(e), millis(t0), 0));
+        return report(
+            new SwapResult(
+                task,
+                version,
+                dir,
+                false,
+                previous,
+                "failed to load: " + message(e),
+                millis(t0),
+                0));
       }
       long load = millis(t0);
       long t1 = System.nanoTime();
@@ -167,8 +189,16 @@ public final class ServedModels implements AutoCloseable {
       if (current != null) {
         current.release(); // closes once the requests that leased it are done
       }
-      return report(new SwapResult(task, version, dir, true, previous, current == null
-          ? "first version served" : "replaces version " + previous, load, warm));
+      return report(
+          new SwapResult(
+              task,
+              version,
+              dir,
+              true,
+              previous,
+              current == null ? "first version served" : "replaces version " + previous,
+              load,
+              warm));
     }
   }
 
@@ -210,8 +240,9 @@ public final class ServedModels implements AutoCloseable {
         m.remove(r.version());
       }
     } else {
-      refused.computeIfAbsent(r.task(), k -> new ConcurrentHashMap<>()).put(r.version(),
-          r.reason());
+      refused
+          .computeIfAbsent(r.task(), k -> new ConcurrentHashMap<>())
+          .put(r.version(), r.reason());
     }
     listener.accept(r);
     return r;

@@ -28,8 +28,14 @@ public final class ServedVersion {
   private final AtomicInteger refs = new AtomicInteger(1); // the registry's own reference
   private volatile boolean closed;
 
-  private ServedVersion(String task, long version, Path dir, TransformerModel model,
-      TextTokenizer tokenizer, Map<String, Double> metrics, int maxLength) {
+  private ServedVersion(
+      String task,
+      long version,
+      Path dir,
+      TransformerModel model,
+      TextTokenizer tokenizer,
+      Map<String, Double> metrics,
+      int maxLength) {
     this.task = task;
     this.version = version;
     this.dir = dir;
@@ -42,19 +48,26 @@ public final class ServedVersion {
   /**
    * Loads a SavedModel and its tokenizer.
    *
-   * @param metrics   its evaluation results, or null to take them from the spec's metadata
-   *                  {@code metrics} (a map of name to number)
+   * @param metrics its evaluation results, or null to take them from the spec's metadata {@code
+   *     metrics} (a map of name to number)
    * @param maxLength the most tokens a request may have; the model's positions if larger or <= 0
    */
-  static ServedVersion load(String task, long version, Path dir, Map<String, Double> metrics,
-      int maxLength) throws IOException {
+  static ServedVersion load(
+      String task, long version, Path dir, Map<String, Double> metrics, int maxLength)
+      throws IOException {
     TransformerModel m = TransformerModel.load(dir);
     try {
       TextTokenizer tok = m.tokenizerJson() == null ? null : TextTokenizer.load(m.tokenizerJson());
       int positions = m.spec().maxPositions();
       int max = maxLength <= 0 ? positions : Math.min(maxLength, positions);
-      return new ServedVersion(task, version, dir.toAbsolutePath().normalize(), m, tok,
-          metrics != null ? metrics : recordedMetrics(m.spec()), max);
+      return new ServedVersion(
+          task,
+          version,
+          dir.toAbsolutePath().normalize(),
+          m,
+          tok,
+          metrics != null ? metrics : recordedMetrics(m.spec()),
+          max);
     } catch (IOException | RuntimeException e) {
       m.close();
       throw e;
@@ -65,18 +78,19 @@ public final class ServedVersion {
   static Map<String, Double> recordedMetrics(ModelSpec spec) {
     Map<String, Double> out = new LinkedHashMap<>();
     if (spec.metadata().get("metrics") instanceof Map<?, ?> m) {
-      m.forEach((k, v) -> {
-        if (v instanceof Number n) {
-          out.put(String.valueOf(k), n.doubleValue());
-        }
-      });
+      m.forEach(
+          (k, v) -> {
+            if (v instanceof Number n) {
+              out.put(String.valueOf(k), n.doubleValue());
+            }
+          });
     }
     return out;
   }
 
   /**
-   * One real request through {@code serving_default}: a short text through the tokenizer (or a
-   * few token ids if there is none). Fails if the run fails or an output is not finite.
+   * One real request through {@code serving_default}: a short text through the tokenizer (or a few
+   * token ids if there is none). Fails if the run fails or an output is not finite.
    */
   void warmUp() {
     TokenBatch batch;
@@ -91,7 +105,8 @@ public final class ServedVersion {
       batch = new TokenBatch(1, len, ids, mask, new int[len]);
     }
     // Sorted, so that the first bad output named is always the same one.
-    for (Map.Entry<String, FloatTensor> e : new java.util.TreeMap<>(model.serve(batch)).entrySet()) {
+    for (Map.Entry<String, FloatTensor> e :
+        new java.util.TreeMap<>(model.serve(batch)).entrySet()) {
       for (float x : e.getValue().data()) {
         if (!Float.isFinite(x)) {
           throw new IllegalStateException("warm-up output '" + e.getKey() + "' holds " + x);

@@ -12,7 +12,10 @@ public final class ServingException extends RuntimeException {
     INVALID_ARGUMENT,
     /** The model (task), version or label is not served. */
     NOT_FOUND,
-    /** The served model cannot answer this kind of request (a classify call to a model without head). */
+    /**
+     * The served model cannot answer this kind of request (a classify call to a model without
+     * head).
+     */
     FAILED_PRECONDITION,
     /** The operation exists in the API but not for this model. */
     UNIMPLEMENTED

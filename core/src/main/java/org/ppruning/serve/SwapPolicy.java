@@ -3,11 +3,11 @@ package org.ppruning.serve;
 /**
  * When a loaded, warmed-up version may still be refused: if {@code metric} is set and both the
  * candidate and the served version recorded it (spec metadata {@code metrics}, or the metrics it
- * was offered with), the candidate is refused when its value is below the served one's by more
- * than {@code tolerance}. A candidate without the metric is refused when the served version has
- * it: nothing shows it is not worse.
+ * was offered with), the candidate is refused when its value is below the served one's by more than
+ * {@code tolerance}. A candidate without the metric is refused when the served version has it:
+ * nothing shows it is not worse.
  *
- * @param metric    metric name (e.g. {@code accuracy}, higher is better), or null to compare nothing
+ * @param metric metric name (e.g. {@code accuracy}, higher is better), or null to compare nothing
  * @param tolerance how much worse a candidate may be and still be swapped in (>= 0)
  */
 public record SwapPolicy(String metric, double tolerance) {
@@ -36,12 +36,27 @@ public record SwapPolicy(String metric, double tolerance) {
       return null;
     }
     if (next == null) {
-      return "it recorded no " + metric + " while the served version " + current.version()
-          + " has " + metric + " " + now;
+      return "it recorded no "
+          + metric
+          + " while the served version "
+          + current.version()
+          + " has "
+          + metric
+          + " "
+          + now;
     }
     if (next < now - tolerance) {
-      return "its " + metric + " " + next + " is worse than the served version "
-          + current.version() + "'s " + now + " (tolerance " + tolerance + ")";
+      return "its "
+          + metric
+          + " "
+          + next
+          + " is worse than the served version "
+          + current.version()
+          + "'s "
+          + now
+          + " (tolerance "
+          + tolerance
+          + ")";
     }
     return null;
   }

@@ -23,7 +23,7 @@ public final class TensorInputs {
   /**
    * An integer input tensor as the transport decoded it.
    *
-   * @param shape  its dimensions
+   * @param shape its dimensions
    * @param values row-major values; as many as the shape holds
    */
   public record IntTensor(long[] shape, int[] values) {}
@@ -37,13 +37,13 @@ public final class TensorInputs {
 
   /**
    * @param maxLength the longest sequence accepted
-   * @throws ServingException INVALID_ARGUMENT for an unknown or missing input, a shape that is
-   *     not [batch, sequence] or differs between inputs, an empty batch, a sequence longer than
-   *     {@code maxLength}, an id outside the vocabulary, a mask value other than 0 and 1, or a
-   *     token type outside the model's types
+   * @throws ServingException INVALID_ARGUMENT for an unknown or missing input, a shape that is not
+   *     [batch, sequence] or differs between inputs, an empty batch, a sequence longer than {@code
+   *     maxLength}, an id outside the vocabulary, a mask value other than 0 and 1, or a token type
+   *     outside the model's types
    */
-  public static TokenBatch toBatch(ServedVersion served, Map<String, IntTensor> inputs,
-      int maxLength) {
+  public static TokenBatch toBatch(
+      ServedVersion served, Map<String, IntTensor> inputs, int maxLength) {
     ModelSpec spec = served.spec();
     List<String> names = names(spec);
     String takes = "; signature serving_default of " + served + " takes " + names;
@@ -55,39 +55,66 @@ public final class TensorInputs {
     List<String> missing = new ArrayList<>(names);
     missing.removeAll(inputs.keySet());
     if (!missing.isEmpty()) {
-      throw ServingException.invalid("missing input" + (missing.size() > 1 ? "s " : " ")
-          + missing + takes);
+      throw ServingException.invalid(
+          "missing input" + (missing.size() > 1 ? "s " : " ") + missing + takes);
     }
     IntTensor ids = inputs.get(INPUT_IDS);
     long[] shape = ids.shape();
     for (String n : names) {
       long[] s = inputs.get(n).shape();
       if (s.length != 2) {
-        throw ServingException.invalid("input '" + n + "' has shape " + Arrays.toString(s)
-            + "; expected [batch, sequence] (rank 2)");
+        throw ServingException.invalid(
+            "input '"
+                + n
+                + "' has shape "
+                + Arrays.toString(s)
+                + "; expected [batch, sequence] (rank 2)");
       }
       if (!Arrays.equals(s, shape)) {
-        throw ServingException.invalid("input '" + n + "' has shape " + Arrays.toString(s)
-            + " but '" + INPUT_IDS + "' has " + Arrays.toString(shape)
-            + "; all inputs must have one shape");
+        throw ServingException.invalid(
+            "input '"
+                + n
+                + "' has shape "
+                + Arrays.toString(s)
+                + " but '"
+                + INPUT_IDS
+                + "' has "
+                + Arrays.toString(shape)
+                + "; all inputs must have one shape");
       }
       if (inputs.get(n).values().length != s[0] * s[1]) {
-        throw ServingException.invalid("input '" + n + "' has " + inputs.get(n).values().length
-            + " values for shape " + Arrays.toString(s));
+        throw ServingException.invalid(
+            "input '"
+                + n
+                + "' has "
+                + inputs.get(n).values().length
+                + " values for shape "
+                + Arrays.toString(s));
       }
     }
     if (shape[0] < 1 || shape[1] < 1) {
-      throw ServingException.invalid("input '" + INPUT_IDS + "' has the empty shape "
-          + Arrays.toString(shape) + "; expected at least one sequence of one token");
+      throw ServingException.invalid(
+          "input '"
+              + INPUT_IDS
+              + "' has the empty shape "
+              + Arrays.toString(shape)
+              + "; expected at least one sequence of one token");
     }
     if (shape[1] > maxLength) {
-      throw ServingException.invalid("sequence length " + shape[1] + " of input '" + INPUT_IDS
-          + "' exceeds the limit of " + maxLength + " tokens of " + served);
+      throw ServingException.invalid(
+          "sequence length "
+              + shape[1]
+              + " of input '"
+              + INPUT_IDS
+              + "' exceeds the limit of "
+              + maxLength
+              + " tokens of "
+              + served);
     }
     int seq = (int) shape[1];
     checkRange(INPUT_IDS, ids.values(), seq, 0, spec.vocabSize(), "the vocabulary");
-    checkRange(ATTENTION_MASK, inputs.get(ATTENTION_MASK).values(), seq, 0, 2,
-        "the mask values {0, 1}");
+    checkRange(
+        ATTENTION_MASK, inputs.get(ATTENTION_MASK).values(), seq, 0, 2, "the mask values {0, 1}");
     int[] types;
     if (spec.architecture() == Architecture.BERT) {
       types = inputs.get(TOKEN_TYPE_IDS).values();
@@ -95,15 +122,28 @@ public final class TensorInputs {
     } else {
       types = new int[ids.values().length];
     }
-    return new TokenBatch((int) shape[0], seq, ids.values(), inputs.get(ATTENTION_MASK).values(),
-        types);
+    return new TokenBatch(
+        (int) shape[0], seq, ids.values(), inputs.get(ATTENTION_MASK).values(), types);
   }
 
   private static void checkRange(String name, int[] v, int seq, int lo, int hi, String what) {
     for (int i = 0; i < v.length; i++) {
       if (v[i] < lo || v[i] >= hi) {
-        throw ServingException.invalid(name + "[" + i / seq + ", " + i % seq + "] = " + v[i]
-            + " is outside " + what + " [" + lo + ", " + hi + ")");
+        throw ServingException.invalid(
+            name
+                + "["
+                + i / seq
+                + ", "
+                + i % seq
+                + "] = "
+                + v[i]
+                + " is outside "
+                + what
+                + " ["
+                + lo
+                + ", "
+                + hi
+                + ")");
       }
     }
   }
@@ -120,9 +160,14 @@ public final class TensorInputs {
     }
     for (String f : filter) {
       if (!all.contains(f)) {
-        throw ServingException.invalid("output filter names '" + f + "', which "
-            + "serving_default of " + served + " does not have; its outputs: "
-            + new java.util.TreeSet<>(all));
+        throw ServingException.invalid(
+            "output filter names '"
+                + f
+                + "', which "
+                + "serving_default of "
+                + served
+                + " does not have; its outputs: "
+                + new java.util.TreeSet<>(all));
       }
     }
     if (filter.stream().distinct().count() != filter.size()) {

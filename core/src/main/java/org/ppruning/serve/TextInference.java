@@ -13,15 +13,15 @@ import org.ppruning.tokenize.TokenizerFiles;
 
 /**
  * Text in, answers out, on a served version: classify texts (or pairs) with a fine-tuned bert;
- * score texts or generate greedily with a gpt2. Texts are tokenized with the model's own
- * tokenizer and never truncated.
+ * score texts or generate greedily with a gpt2. Texts are tokenized with the model's own tokenizer
+ * and never truncated.
  */
 public final class TextInference {
   private TextInference() {}
 
   /** One input's answer: the best label and every label's probability and logit. */
-  public record Classification(String label, float score, List<String> labels, float[] scores,
-      float[] logits) {}
+  public record Classification(
+      String label, float score, List<String> labels, float[] scores, float[] logits) {}
 
   /** A text's log-probability under a language model, per token and in total (natural log). */
   public record TextScore(double logProb, int tokens, float[] tokenLogProbs) {
@@ -37,16 +37,19 @@ public final class TextInference {
    * Classifies texts, or text pairs when {@code pairsOrNull} is given.
    *
    * @throws ServingException FAILED_PRECONDITION if the model has no classification head or no
-   *     tokenizer; INVALID_ARGUMENT (naming the input) for no inputs, an empty text or one over
-   *     the length limit
+   *     tokenizer; INVALID_ARGUMENT (naming the input) for no inputs, an empty text or one over the
+   *     length limit
    */
-  public static List<Classification> classify(ServedVersion v, List<String> texts,
-      List<String> pairsOrNull) {
+  public static List<Classification> classify(
+      ServedVersion v, List<String> texts, List<String> pairsOrNull) {
     ModelSpec spec = v.spec();
     if (spec.head() == null) {
-      throw new ServingException(ServingException.Code.FAILED_PRECONDITION, v
-          + " has no classification head (a " + spec.architecture().name().toLowerCase()
-          + " model that was not fine-tuned); it cannot classify");
+      throw new ServingException(
+          ServingException.Code.FAILED_PRECONDITION,
+          v
+              + " has no classification head (a "
+              + spec.architecture().name().toLowerCase()
+              + " model that was not fine-tuned); it cannot classify");
     }
     TokenBatch batch = encode(v, texts, pairsOrNull);
     Map<String, FloatTensor> out = v.model().serve(batch, List.of("logits", "probabilities"));
@@ -60,9 +63,13 @@ public final class TextInference {
       for (int j = 1; j < n; j++) {
         best = probs[b * n + j] > probs[b * n + best] ? j : best;
       }
-      result.add(new Classification(labels.get(best), probs[b * n + best], labels,
-          Arrays.copyOfRange(probs, b * n, b * n + n),
-          Arrays.copyOfRange(logits, b * n, b * n + n)));
+      result.add(
+          new Classification(
+              labels.get(best),
+              probs[b * n + best],
+              labels,
+              Arrays.copyOfRange(probs, b * n, b * n + n),
+              Arrays.copyOfRange(logits, b * n, b * n + n)));
     }
     return result;
   }
@@ -80,23 +87,30 @@ public final class TextInference {
 
   private static TextTokenizer tokenizer(ServedVersion v) {
     if (v.tokenizer() == null) {
-      throw new ServingException(ServingException.Code.FAILED_PRECONDITION, v
-          + " has no tokenizer (assets/tokenizer.json); send token ids with Predict instead");
+      throw new ServingException(
+          ServingException.Code.FAILED_PRECONDITION,
+          v + " has no tokenizer (assets/tokenizer.json); send token ids with Predict instead");
     }
     return v.tokenizer();
   }
 
   private static void requireGpt2(ServedVersion v, String what) {
     if (v.spec().architecture() != Architecture.GPT2) {
-      throw new ServingException(ServingException.Code.UNIMPLEMENTED, what + " needs a gpt2 "
-          + "model with its language-model head; " + v + " is a "
-          + v.spec().architecture().name().toLowerCase() + " model");
+      throw new ServingException(
+          ServingException.Code.UNIMPLEMENTED,
+          what
+              + " needs a gpt2 "
+              + "model with its language-model head; "
+              + v
+              + " is a "
+              + v.spec().architecture().name().toLowerCase()
+              + " model");
     }
   }
 
   /**
-   * Token ids of a text for a gpt2 model, preceded by {@code <|endoftext|>} so that its first
-   * token is scored too.
+   * Token ids of a text for a gpt2 model, preceded by {@code <|endoftext|>} so that its first token
+   * is scored too.
    */
   private static int[] gpt2Ids(ServedVersion v, String what, int index, String text, int room) {
     if (text == null || text.isEmpty()) {
@@ -108,8 +122,17 @@ public final class TextInference {
       throw ServingException.invalid(what + " " + index + " has no tokens");
     }
     if (ids.length + 1 > room) {
-      throw ServingException.invalid(what + " " + index + " has " + ids.length
-          + " tokens; " + v + " accepts at most " + (room - 1) + " here (never truncated)");
+      throw ServingException.invalid(
+          what
+              + " "
+              + index
+              + " has "
+              + ids.length
+              + " tokens; "
+              + v
+              + " accepts at most "
+              + (room - 1)
+              + " here (never truncated)");
     }
     int[] out = new int[ids.length + 1];
     out[0] = tok.tokenId(TokenizerFiles.GPT2_END_OF_TEXT);
@@ -122,8 +145,8 @@ public final class TextInference {
   /**
    * Scores texts with a gpt2 model: the log-probability of each token given the ones before it.
    *
-   * @throws ServingException UNIMPLEMENTED for a non-gpt2 model; INVALID_ARGUMENT for no texts,
-   *     an empty text or one over the model's positions
+   * @throws ServingException UNIMPLEMENTED for a non-gpt2 model; INVALID_ARGUMENT for no texts, an
+   *     empty text or one over the model's positions
    */
   public static List<TextScore> score(ServedVersion v, List<String> texts) {
     requireGpt2(v, "Score");
@@ -137,8 +160,8 @@ public final class TextInference {
       rows.add(ids);
       len = Math.max(len, ids.length);
     }
-    FloatTensor logits = v.model().serve(batch(v, rows, len), List.of("logits"))
-        .get("logits"); // [B, T, V]
+    FloatTensor logits =
+        v.model().serve(batch(v, rows, len), List.of("logits")).get("logits"); // [B, T, V]
     int vocab = (int) logits.dim(2);
     List<TextScore> out = new ArrayList<>();
     for (int b = 0; b < rows.size(); b++) {
@@ -146,8 +169,8 @@ public final class TextInference {
       float[] per = new float[ids.length - 1];
       double total = 0;
       for (int t = 0; t + 1 < ids.length; t++) {
-        per[t] = (float) logSoftmaxAt(logits.data(), ((long) b * len + t) * vocab, vocab,
-            ids[t + 1]);
+        per[t] =
+            (float) logSoftmaxAt(logits.data(), ((long) b * len + t) * vocab, vocab, ids[t + 1]);
         total += per[t];
       }
       out.add(new TextScore(total, per.length, per));
@@ -156,8 +179,8 @@ public final class TextInference {
   }
 
   /**
-   * Continues a prompt greedily (the most likely token each step) with a gpt2 model, stopping
-   * after {@code maxNewTokens} or at {@code <|endoftext|>}.
+   * Continues a prompt greedily (the most likely token each step) with a gpt2 model, stopping after
+   * {@code maxNewTokens} or at {@code <|endoftext|>}.
    */
   public static Generation generate(ServedVersion v, String prompt, int maxNewTokens) {
     requireGpt2(v, "Generate");
@@ -165,8 +188,14 @@ public final class TextInference {
       throw ServingException.invalid("max_new_tokens must be >= 1, got " + maxNewTokens);
     }
     if (maxNewTokens >= v.maxLength()) {
-      throw ServingException.invalid("max_new_tokens " + maxNewTokens + " leaves no room for a"
-          + " prompt in the " + v.maxLength() + " tokens of " + v);
+      throw ServingException.invalid(
+          "max_new_tokens "
+              + maxNewTokens
+              + " leaves no room for a"
+              + " prompt in the "
+              + v.maxLength()
+              + " tokens of "
+              + v);
     }
     // <|endoftext|> + prompt + new tokens must fit the model's positions.
     int[] ids = gpt2Ids(v, "prompt", 0, prompt, v.maxLength() - maxNewTokens);
@@ -174,8 +203,10 @@ public final class TextInference {
     int[] seq = Arrays.copyOf(ids, ids.length + maxNewTokens);
     int n = ids.length;
     while (n < seq.length) {
-      FloatTensor logits = v.model().serve(batch(v, List.of(Arrays.copyOf(seq, n)), n),
-          List.of("logits")).get("logits"); // [1, n, V]
+      FloatTensor logits =
+          v.model()
+              .serve(batch(v, List.of(Arrays.copyOf(seq, n)), n), List.of("logits"))
+              .get("logits"); // [1, n, V]
       int vocab = (int) logits.dim(2);
       int base = (n - 1) * vocab;
       int best = 0;

@@ -9,9 +9,9 @@ import org.ppruning.graph.TransformerModel;
 import org.ppruning.importer.ModelLoader;
 
 /**
- * The base models of the pruner's tasks: a task's own model if it has one, else the default,
- * each loaded once ({@link ModelLoader}: catalog name, ppruning SavedModel or checkpoint folder)
- * and kept as spec, weights and tokenizer.
+ * The base models of the pruner's tasks: a task's own model if it has one, else the default, each
+ * loaded once ({@link ModelLoader}: catalog name, ppruning SavedModel or checkpoint folder) and
+ * kept as spec, weights and tokenizer.
  */
 public final class BaseModels implements PrunerEngine.Bases {
   private final String defaultModel;
@@ -22,10 +22,13 @@ public final class BaseModels implements PrunerEngine.Bases {
 
   /**
    * @param defaultModel the model of tasks without an entry in {@code perTask}
-   * @param perTask      task -> model
-   * @param loading      told the model's name before it is loaded (a log line)
+   * @param perTask task -> model
+   * @param loading told the model's name before it is loaded (a log line)
    */
-  public BaseModels(String defaultModel, Map<String, String> perTask, ArtifactCache cache,
+  public BaseModels(
+      String defaultModel,
+      Map<String, String> perTask,
+      ArtifactCache cache,
       Consumer<String> loading) {
     this.defaultModel = defaultModel;
     this.perTask = Map.copyOf(perTask);

@@ -18,22 +18,29 @@ import java.util.function.LongSupplier;
  * batch, the commit plan that lets a successor re-form it, and when a partition's backlog pauses
  * its fetching. One topic; partitions are plain ints. Not thread safe (the consumer's thread).
  *
- * <p>A batch is the next {@code batchSize} records of a partition, or fewer once {@code linger}
- * has passed since the first of them arrived. Before anything of it is sent, its start offset is
+ * <p>A batch is the next {@code batchSize} records of a partition, or fewer once {@code linger} has
+ * passed since the first of them arrived. Before anything of it is sent, its start offset is
  * committed with its end in the metadata ({@value #PLAN_PREFIX}N); after its acks, its end is
- * committed, carrying the next batch's plan when that batch is already due. A consumer that finds
- * a plan when it is assigned the partition re-forms exactly that batch, whatever its own batch
- * size, so a redelivery carries the same sample ids (see docs/streaming.md).
+ * committed, carrying the next batch's plan when that batch is already due. A consumer that finds a
+ * plan when it is assigned the partition re-forms exactly that batch, whatever its own batch size,
+ * so a redelivery carries the same sample ids (see docs/streaming.md).
  */
 public final class BatchPlanner {
   /** Commit metadata of a started batch: this prefix and the batch's end offset. */
   public static final String PLAN_PREFIX = "ppruning-profiler batch-end=";
+
   /** A partition with this many batches of records waiting is paused. */
   public static final int PAUSE_BATCHES = 4;
 
   /** A fetched record: plain data ({@code key}, {@code value} may be null). */
-  public record Polled(int partition, long offset, byte[] key, byte[] value, long timestamp,
-      List<Header> headers, long arrivedNanos) {}
+  public record Polled(
+      int partition,
+      long offset,
+      byte[] key,
+      byte[] value,
+      long timestamp,
+      List<Header> headers,
+      long arrivedNanos) {}
 
   /** A record header, kept for the dead-letter copy. */
   public record Header(String key, byte[] value) {}
@@ -47,7 +54,7 @@ public final class BatchPlanner {
   /**
    * The next records of a partition, offsets [start, end).
    *
-   * @param replayed    re-formed from a commit plan found at assignment
+   * @param replayed re-formed from a commit plan found at assignment
    * @param formedNanos when it was formed (the batch latency starts here)
    */
   public record Batch(int partition, List<Polled> records, boolean replayed, long formedNanos) {
@@ -115,8 +122,8 @@ public final class BatchPlanner {
 
   /**
    * @param batchSize records per batch, > 0
-   * @param linger    how long a partial batch waits after its first record arrived, >= 0
-   * @param clock     nanoseconds, as {@link System#nanoTime} (the records' arrival clock)
+   * @param linger how long a partial batch waits after its first record arrived, >= 0
+   * @param clock nanoseconds, as {@link System#nanoTime} (the records' arrival clock)
    */
   public BatchPlanner(int batchSize, Duration linger, Source source, LongSupplier clock) {
     checkSettings(batchSize, linger);
@@ -129,8 +136,8 @@ public final class BatchPlanner {
   /** Refuses a batch size below one or a negative linger, naming both settings. */
   public static void checkSettings(int batchSize, Duration linger) {
     if (batchSize <= 0 || linger.isNegative()) {
-      throw new IllegalArgumentException("batch-size must be > 0 (got " + batchSize
-          + ") and linger >= 0 (got " + linger + ")");
+      throw new IllegalArgumentException(
+          "batch-size must be > 0 (got " + batchSize + ") and linger >= 0 (got " + linger + ")");
     }
   }
 
@@ -203,10 +210,10 @@ public final class BatchPlanner {
 
   /**
    * Sends the due batches of {@code partition}, one after another, overlapping each batch's
-   * profiling with the previous batch's acks: batch N is sent, N+1 is prepared (nothing sent),
-   * N's acks are awaited and its end committed with N+1's plan, and only then is N+1 sent. So
-   * every record goes out after its batch's plan is committed, and every offset is committed
-   * after its batch's acks. A failure throws with nothing of the batch in hand committed.
+   * profiling with the previous batch's acks: batch N is sent, N+1 is prepared (nothing sent), N's
+   * acks are awaited and its end committed with N+1's plan, and only then is N+1 sent. So every
+   * record goes out after its batch's plan is committed, and every offset is committed after its
+   * batch's acks. A failure throws with nothing of the batch in hand committed.
    */
   public <P> void drain(int partition, Worker<P> worker)
       throws InterruptedException, ExecutionException {
@@ -237,14 +244,16 @@ public final class BatchPlanner {
     }
   }
 
-  /** Pauses partitions whose backlog is {@value #PAUSE_BATCHES} batches deep, resumes drained ones. */
+  /**
+   * Pauses partitions whose backlog is {@value #PAUSE_BATCHES} batches deep, resumes drained ones.
+   */
   public void flowControl() {
     List<Integer> pause = new ArrayList<>();
     List<Integer> resume = new ArrayList<>();
     for (var e : pending.entrySet()) {
       // A planned batch is never paused: it may be larger than today's batch size.
-      boolean full = e.getValue().size() >= PAUSE_BATCHES * batchSize
-          && !plans.containsKey(e.getKey());
+      boolean full =
+          e.getValue().size() >= PAUSE_BATCHES * batchSize && !plans.containsKey(e.getKey());
       if (full && paused.add(e.getKey())) {
         pause.add(e.getKey());
       } else if (!full && paused.remove(e.getKey())) {

@@ -5,9 +5,9 @@ import java.util.function.LongSupplier;
 
 /**
  * When a streaming service saves its state: after {@code everyRecords} records, or once {@code
- * interval} has passed with at least one unsaved record (so an idle stream writes nothing).
- * Saving at other moments (after a version, on revocation, at shutdown) is the caller's; each
- * save calls {@link #saved}. Not thread-safe: one poll loop owns it.
+ * interval} has passed with at least one unsaved record (so an idle stream writes nothing). Saving
+ * at other moments (after a version, on revocation, at shutdown) is the caller's; each save calls
+ * {@link #saved}. Not thread-safe: one poll loop owns it.
  */
 public final class CheckpointSchedule {
   private final int everyRecords;
@@ -18,13 +18,13 @@ public final class CheckpointSchedule {
 
   /**
    * @param everyRecords save after this many records, >= 1
-   * @param interval     or after this long with unsaved records, > 0
-   * @param nanoTime     the clock ({@code System::nanoTime}; a fake one in tests)
+   * @param interval or after this long with unsaved records, > 0
+   * @param nanoTime the clock ({@code System::nanoTime}; a fake one in tests)
    */
   public CheckpointSchedule(int everyRecords, Duration interval, LongSupplier nanoTime) {
     if (everyRecords < 1) {
-      throw new IllegalArgumentException("checkpoint every-summaries must be >= 1, got "
-          + everyRecords);
+      throw new IllegalArgumentException(
+          "checkpoint every-summaries must be >= 1, got " + everyRecords);
     }
     if (interval.isNegative() || interval.isZero()) {
       throw new IllegalArgumentException("checkpoint interval must be > 0, got " + interval);

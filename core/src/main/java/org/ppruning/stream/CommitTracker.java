@@ -25,8 +25,8 @@ public final class CommitTracker {
   public synchronized void finished(int partition, long offset) {
     TreeSet<Long> s = open.get(partition);
     if (s == null || !s.remove(offset)) {
-      throw new IllegalStateException("offset " + offset + " of partition " + partition
-          + " was not in work");
+      throw new IllegalStateException(
+          "offset " + offset + " of partition " + partition + " was not in work");
     }
   }
 

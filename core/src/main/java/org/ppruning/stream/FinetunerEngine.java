@@ -19,19 +19,19 @@ import org.ppruning.train.Trainer;
 
 /**
  * The finetuner without its transport: turns a {@code pruned} {@link ModelEvent} into a job,
- * fine-tunes the pruned version with {@link FineTuning} into the repository's next version of
- * the task, evaluates it on the test split, offers it for serving and returns the {@code
- * finetuned} event. A fine-tuned version records its parent's URI in {@code
- * assets/parent.txt}, so a version already fine-tuned (a redelivered event) is not trained
- * twice. Which jobs run when, and which offsets are committed, is the transport's business.
+ * fine-tunes the pruned version with {@link FineTuning} into the repository's next version of the
+ * task, evaluates it on the test split, offers it for serving and returns the {@code finetuned}
+ * event. A fine-tuned version records its parent's URI in {@code assets/parent.txt}, so a version
+ * already fine-tuned (a redelivered event) is not trained twice. Which jobs run when, and which
+ * offsets are committed, is the transport's business.
  */
 public final class FinetunerEngine {
   /** The asset naming a fine-tuned version's parent (the pruned version's URI). */
   public static final String PARENT_ASSET = "parent.txt";
 
   /**
-   * @param dataset  the built-in task whose labelled splits every job trains on; null: the
-   *                 event's task
+   * @param dataset the built-in task whose labelled splits every job trains on; null: the event's
+   *     task
    * @param training the trainer's settings (epochs, learning rate, batch, max length, seed ...)
    */
   public record Settings(String dataset, Trainer.Config training) {
@@ -73,15 +73,15 @@ public final class FinetunerEngine {
 
   /**
    * @param outcome what to do
-   * @param event   the pruned version's event for a JOB, else null
-   * @param reason  for IGNORED and REFUSED: why, naming what was wrong; else null
+   * @param event the pruned version's event for a JOB, else null
+   * @param reason for IGNORED and REFUSED: why, naming what was wrong; else null
    */
   public record Accepted(Outcome outcome, ModelEvent event, String reason) {}
 
   /**
    * What one job did: exactly one of the two is set.
    *
-   * @param event   the {@code finetuned} event to publish
+   * @param event the {@code finetuned} event to publish
    * @param skipped why nothing was trained (the version was fine-tuned before)
    */
   public record Trained(ModelEvent event, String skipped) {}
@@ -92,8 +92,12 @@ public final class FinetunerEngine {
   private final Teacher teacher;
   private final Serving serving;
 
-  public FinetunerEngine(ModelRepository repo, Settings settings, Datasets datasets,
-      Teacher teacher, Serving serving) {
+  public FinetunerEngine(
+      ModelRepository repo,
+      Settings settings,
+      Datasets datasets,
+      Teacher teacher,
+      Serving serving) {
     this.repo = repo;
     this.settings = settings;
     this.datasets = datasets;
@@ -114,8 +118,15 @@ public final class FinetunerEngine {
       return new Accepted(Outcome.REFUSED, null, ex.getMessage());
     }
     if (!ModelEvent.PRUNED.equals(e.stage())) {
-      return new Accepted(Outcome.IGNORED, null, e.stage() + " event of " + e.task()
-          + " version " + e.version() + ": only pruned versions are fine-tuned");
+      return new Accepted(
+          Outcome.IGNORED,
+          null,
+          e.stage()
+              + " event of "
+              + e.task()
+              + " version "
+              + e.version()
+              + ": only pruned versions are fine-tuned");
     }
     return new Accepted(Outcome.JOB, e, null);
   }
@@ -131,8 +142,12 @@ public final class FinetunerEngine {
     String task = pruned.task();
     Optional<Long> done = versionWithParent(task, pruned.path());
     if (done.isPresent()) {
-      return new Trained(null, pruned.path() + " was already fine-tuned as version " + done.get()
-          + "; not training it again");
+      return new Trained(
+          null,
+          pruned.path()
+              + " was already fine-tuned as version "
+              + done.get()
+              + "; not training it again");
     }
     Trainer.Config tc = settings.training();
     TaskData splits = datasets.load(settings.dataset() == null ? task : settings.dataset());
@@ -142,38 +157,70 @@ public final class FinetunerEngine {
     Map<String, Double> testMetrics = new HashMap<>();
     Distillation distill = teacher.load();
     try (TransformerModel base = TransformerModel.load(source)) {
-      Path written = repo.write(task, version, dir -> {
-        outcome.set(FineTuning.run(base, splits, dir, FineTuning.Options.of(tc)
-            .withName(source.toString()).withTeacher(distill)));
-        if (outcome.get().result().failure() != null) {
-          throw new IOException(outcome.get().result().failure());
-        }
-        try (TransformerModel tuned = TransformerModel.load(dir)) {
-          testMetrics.putAll(FineTuning.evaluate(tuned, splits, Split.TEST, tc.maxLength(),
-              tc.seed(), tc.batchSize()));
-        }
-        Files.writeString(dir.resolve("assets").resolve(PARENT_ASSET), pruned.path() + "\n");
-      });
+      Path written =
+          repo.write(
+              task,
+              version,
+              dir -> {
+                outcome.set(
+                    FineTuning.run(
+                        base,
+                        splits,
+                        dir,
+                        FineTuning.Options.of(tc)
+                            .withName(source.toString())
+                            .withTeacher(distill)));
+                if (outcome.get().result().failure() != null) {
+                  throw new IOException(outcome.get().result().failure());
+                }
+                try (TransformerModel tuned = TransformerModel.load(dir)) {
+                  testMetrics.putAll(
+                      FineTuning.evaluate(
+                          tuned, splits, Split.TEST, tc.maxLength(), tc.seed(), tc.batchSize()));
+                }
+                Files.writeString(
+                    dir.resolve("assets").resolve(PARENT_ASSET), pruned.path() + "\n");
+              });
       // Served now if it loads, warms up and passes the swap policy (compared on test metrics).
       SwapResult swap = serving.offer(task, version, written, testMetrics);
-      return new Trained(event(pruned, version, written, splits.task().name(), outcome.get(),
-          testMetrics, swap), null);
+      return new Trained(
+          event(pruned, version, written, splits.task().name(), outcome.get(), testMetrics, swap),
+          null);
     }
   }
 
-  private static ModelEvent event(ModelEvent pruned, long version, Path written, String data,
-      FineTuning.Outcome outcome, Map<String, Double> testMetrics, SwapResult swap) {
+  private static ModelEvent event(
+      ModelEvent pruned,
+      long version,
+      Path written,
+      String data,
+      FineTuning.Outcome outcome,
+      Map<String, Double> testMetrics,
+      SwapResult swap) {
     Map<String, Double> m = new HashMap<>();
     testMetrics.forEach((k, v) -> m.put("test_" + k, v));
     if (outcome.devValue() != null) {
       m.put("dev_" + outcome.metric(), outcome.devValue());
     }
-    return new ModelEvent(ModelEvent.FINETUNED, pruned.task(), version,
-        written.toUri().toString(), pruned.path(), pruned.layers(), pruned.flopsKept(),
-        pruned.paramsKept(), outcome.trainRows(),
-        "fine-tuned pruned version " + pruned.version() + " on " + data + " (best epoch "
-            + outcome.result().bestEpoch() + "); "
-            + (swap.accepted() ? "serving it" : "NOT served: " + swap.reason()), m,
+    return new ModelEvent(
+        ModelEvent.FINETUNED,
+        pruned.task(),
+        version,
+        written.toUri().toString(),
+        pruned.path(),
+        pruned.layers(),
+        pruned.flopsKept(),
+        pruned.paramsKept(),
+        outcome.trainRows(),
+        "fine-tuned pruned version "
+            + pruned.version()
+            + " on "
+            + data
+            + " (best epoch "
+            + outcome.result().bestEpoch()
+            + "); "
+            + (swap.accepted() ? "serving it" : "NOT served: " + swap.reason()),
+        m,
         Instant.now().toString());
   }
 

@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A work queue that holds at most one waiting item per key: offering a newer item for a key
- * replaces (supersedes) the waiting one. Items are taken in the order their keys first waited,
- * so one slow key cannot starve the others. Thread-safe.
+ * replaces (supersedes) the waiting one. Items are taken in the order their keys first waited, so
+ * one slow key cannot starve the others. Thread-safe.
  */
 public final class LatestPerKey<K, V> {
   private final Map<K, V> waiting = new LinkedHashMap<>();

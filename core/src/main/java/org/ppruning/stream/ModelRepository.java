@@ -11,8 +11,8 @@ import java.util.stream.Stream;
 import org.ppruning.fetch.AtomicFiles;
 
 /**
- * Versioned models laid out like TensorFlow Serving's repository:
- * {@code <root>/<task>/<version>/saved_model.pb, variables/, assets/}. A version is written into a
+ * Versioned models laid out like TensorFlow Serving's repository: {@code
+ * <root>/<task>/<version>/saved_model.pb, variables/, assets/}. A version is written into a
  * temporary sibling folder (names starting with '.') and renamed into place, so readers only ever
  * see complete versions; versions are never overwritten.
  */
@@ -39,8 +39,11 @@ public final class ModelRepository {
   /** Refuses task ids that cannot be a single folder name (and hence a record key). */
   public static String checkTask(String task) {
     if (task == null || !TASK.matcher(task).matches()) {
-      throw new IllegalArgumentException("task id must match " + TASK.pattern() + ", got "
-          + (task == null ? "null" : "'" + task + "'"));
+      throw new IllegalArgumentException(
+          "task id must match "
+              + TASK.pattern()
+              + ", got "
+              + (task == null ? "null" : "'" + task + "'"));
     }
     return task;
   }
@@ -77,8 +80,11 @@ public final class ModelRepository {
       return out;
     }
     try (Stream<Path> s = Files.list(root)) {
-      s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-          .filter(n -> TASK.matcher(n).matches()).sorted().forEach(out::add);
+      s.filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .filter(n -> TASK.matcher(n).matches())
+          .sorted()
+          .forEach(out::add);
     }
     return out;
   }
@@ -111,8 +117,8 @@ public final class ModelRepository {
         throw new IOException("writer left no saved_model.pb in " + content);
       }
       if (!AtomicFiles.publishDirectory(content, target)) {
-        throw new IOException("model version appeared while writing, refusing to overwrite: "
-            + target);
+        throw new IOException(
+            "model version appeared while writing, refusing to overwrite: " + target);
       }
       return target;
     } finally {

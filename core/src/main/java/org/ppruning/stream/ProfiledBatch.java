@@ -9,15 +9,19 @@ import org.ppruning.stream.BatchPlanner.Polled;
  * A batch of sample records validated ({@link SampleRecords}) and profiled ({@link
  * ProfilerEngine}): what the profiler sends for it, nothing sent yet.
  *
- * @param batch        the records
- * @param letters      records bound for the dead-letter topic: the ones refused by validation in
- *                     record order, then the ones the engine refused
- * @param result       the engine's summaries, rejections and truncations
- * @param truncated    the record of each of {@code result.truncated()}, in the same order
+ * @param batch the records
+ * @param letters records bound for the dead-letter topic: the ones refused by validation in record
+ *     order, then the ones the engine refused
+ * @param result the engine's summaries, rejections and truncations
+ * @param truncated the record of each of {@code result.truncated()}, in the same order
  * @param profileNanos the time spent in the engine
  */
-public record ProfiledBatch(Batch batch, List<Letter> letters, ProfilerEngine.Result result,
-    List<Polled> truncated, long profileNanos) {
+public record ProfiledBatch(
+    Batch batch,
+    List<Letter> letters,
+    ProfilerEngine.Result result,
+    List<Polled> truncated,
+    long profileNanos) {
 
   /** A record bound for the dead-letter topic, and why. */
   public record Letter(Polled record, RejectReason reason, String message) {}
@@ -47,7 +51,7 @@ public record ProfiledBatch(Batch batch, List<Letter> letters, ProfilerEngine.Re
     for (ProfilerEngine.Truncation t : result.truncated()) {
       truncated.add(itemRecord.get(t.index()));
     }
-    return new ProfiledBatch(batch, List.copyOf(letters), result, List.copyOf(truncated),
-        profileNanos);
+    return new ProfiledBatch(
+        batch, List.copyOf(letters), result, List.copyOf(truncated), profileNanos);
   }
 }

@@ -22,16 +22,16 @@ import org.ppruning.summary.proto.SummaryConfig;
 import org.ppruning.tokenize.TextTokenizer;
 
 /**
- * The profiler without Kafka: turns one batch of validated samples into activation summary
- * records, one summary (one atomic batch, possibly several chunks) per task. Samples are encoded,
- * grouped and summarised exactly as {@link FeatureCollector} does ({@link SampleEncoding},
- * {@link ProfileBatch#group}, {@link SummaryBuilder}, {@link Summaries#config}), so the merged
- * summaries equal the batch command's features for the same samples, seed and k.
+ * The profiler without Kafka: turns one batch of validated samples into activation summary records,
+ * one summary (one atomic batch, possibly several chunks) per task. Samples are encoded, grouped
+ * and summarised exactly as {@link FeatureCollector} does ({@link SampleEncoding}, {@link
+ * ProfileBatch#group}, {@link SummaryBuilder}, {@link Summaries#config}), so the merged summaries
+ * equal the batch command's features for the same samples, seed and k.
  *
- * <p>Deterministic: the same items in the same order give the same summaries' sample ids and,
- * for a fresh engine, the same bytes. Samples it cannot profile come back as {@link Rejection}s
- * with their index; a truncated sample is profiled and listed in {@link Result#truncated}.
- * Not thread safe (each task's {@link SummaryBuilder} carries its running threshold).
+ * <p>Deterministic: the same items in the same order give the same summaries' sample ids and, for a
+ * fresh engine, the same bytes. Samples it cannot profile come back as {@link Rejection}s with
+ * their index; a truncated sample is profiled and listed in {@link Result#truncated}. Not thread
+ * safe (each task's {@link SummaryBuilder} carries its running threshold).
  */
 public final class ProfilerEngine {
 
@@ -47,27 +47,31 @@ public final class ProfilerEngine {
       try {
         return valueOf(s.trim().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException | NullPointerException e) {
-        throw new IllegalArgumentException("too-long policy must be truncate or reject, got '"
-            + s + "'");
+        throw new IllegalArgumentException(
+            "too-long policy must be truncate or reject, got '" + s + "'");
       }
     }
   }
 
   /**
-   * @param seed            token sampling seed (the batch command's {@code --seed})
-   * @param tokens          k, the sampled tokens ({@code --tokens})
-   * @param runSize         the rows of every {@code profile} run: the summaries' {@code
-   *                        rows_per_run}, which a pruner's must equal ({@link
-   *                        Summaries#DEFAULT_ROWS_PER_RUN}) or it refuses them
+   * @param seed token sampling seed (the batch command's {@code --seed})
+   * @param tokens k, the sampled tokens ({@code --tokens})
+   * @param runSize the rows of every {@code profile} run: the summaries' {@code rows_per_run},
+   *     which a pruner's must equal ({@link Summaries#DEFAULT_ROWS_PER_RUN}) or it refuses them
    * @param maxSummaryBytes the largest summary record
-   * @param tooLong         the policy for samples over the model's positions
+   * @param tooLong the policy for samples over the model's positions
    */
-  public record Settings(long seed, int tokens, int runSize, int maxSummaryBytes,
-      TooLong tooLong) {
+  public record Settings(long seed, int tokens, int runSize, int maxSummaryBytes, TooLong tooLong) {
     public Settings {
       if (tokens <= 0 || runSize <= 0 || maxSummaryBytes <= 0) {
-        throw new IllegalArgumentException("tokens (" + tokens + "), run size (" + runSize
-            + ") and summary size bound (" + maxSummaryBytes + " bytes) must be > 0");
+        throw new IllegalArgumentException(
+            "tokens ("
+                + tokens
+                + "), run size ("
+                + runSize
+                + ") and summary size bound ("
+                + maxSummaryBytes
+                + " bytes) must be > 0");
       }
       if (tooLong == null) {
         throw new IllegalArgumentException("no too-long policy");
@@ -76,8 +80,12 @@ public final class ProfilerEngine {
 
     /** The batch command's defaults: seed 42, k = 200, runs of 8, 512 KiB records, reject. */
     public static Settings defaults() {
-      return new Settings(PruneSettings.DEFAULT_SEED, PruneSettings.DEFAULT_TOKENS,
-          Summaries.DEFAULT_ROWS_PER_RUN, SummaryBuilder.DEFAULT_MAX_BYTES, TooLong.REJECT);
+      return new Settings(
+          PruneSettings.DEFAULT_SEED,
+          PruneSettings.DEFAULT_TOKENS,
+          Summaries.DEFAULT_ROWS_PER_RUN,
+          SummaryBuilder.DEFAULT_MAX_BYTES,
+          TooLong.REJECT);
     }
   }
 
@@ -91,16 +99,15 @@ public final class ProfilerEngine {
   public record Rejection(int index, RejectReason reason, String message) {}
 
   /** A sample profiled after cutting it from {@code fullLength} to {@code keptLength} tokens. */
-  public record Truncation(int index, String task, String sampleId, int fullLength,
-      int keptLength) {}
+  public record Truncation(
+      int index, String task, String sampleId, int fullLength, int keptLength) {}
 
   /** The summary of one task's samples in a batch: its sample ids (sorted) and records. */
-  public record TaskSummary(String task, List<String> sampleIds,
-      List<ActivationSummary> records) {}
+  public record TaskSummary(String task, List<String> sampleIds, List<ActivationSummary> records) {}
 
   /** What a batch became. */
-  public record Result(List<TaskSummary> summaries, List<Rejection> rejected,
-      List<Truncation> truncated) {
+  public record Result(
+      List<TaskSummary> summaries, List<Rejection> rejected, List<Truncation> truncated) {
     /** Samples profiled (in some summary). */
     public int profiled() {
       return summaries.stream().mapToInt(s -> s.sampleIds().size()).sum();
@@ -111,7 +118,9 @@ public final class ProfilerEngine {
   private final Settings settings;
   private final Map<String, SummaryBuilder> builders = new HashMap<>();
 
-  /** @param models the model of every task this engine serves */
+  /**
+   * @param models the model of every task this engine serves
+   */
   public ProfilerEngine(Map<String, TaskModel> models, Settings settings) {
     if (models.isEmpty()) {
       throw new IllegalArgumentException("no tasks to profile");
@@ -120,8 +129,8 @@ public final class ProfilerEngine {
     this.settings = settings;
     for (var e : this.models.entrySet()) {
       if (e.getValue().model().spec().maxPositions() <= 0 || e.getValue().tokenizer() == null) {
-        throw new IllegalArgumentException("task '" + e.getKey() + "': model without positions"
-            + " or tokenizer");
+        throw new IllegalArgumentException(
+            "task '" + e.getKey() + "': model without positions" + " or tokenizer");
       }
       builders.put(e.getKey(), new SummaryBuilder(config(e.getKey()), settings.maxSummaryBytes()));
     }
@@ -135,16 +144,16 @@ public final class ProfilerEngine {
   public SummaryConfig config(String task) {
     TaskModel m = models.get(task);
     if (m == null) {
-      throw new IllegalArgumentException("task '" + task + "' is not served here: "
-          + models.keySet().stream().sorted().toList());
+      throw new IllegalArgumentException(
+          "task '" + task + "' is not served here: " + models.keySet().stream().sorted().toList());
     }
-    return Summaries.config(task, m.model().spec(), settings.seed(), settings.tokens(),
-        settings.runSize());
+    return Summaries.config(
+        task, m.model().spec(), settings.seed(), settings.tokens(), settings.runSize());
   }
 
   /**
-   * Profiles one batch. Tasks come out in the order of their first sample; within a task,
-   * a repeated id is rejected ({@link RejectReason#DUPLICATE_ID}) and the first one profiled.
+   * Profiles one batch. Tasks come out in the order of their first sample; within a task, a
+   * repeated id is rejected ({@link RejectReason#DUPLICATE_ID}) and the first one profiled.
    */
   public Result process(List<Item> items) {
     Map<String, List<Integer>> byTask = new LinkedHashMap<>();
@@ -159,8 +168,14 @@ public final class ProfilerEngine {
       TaskModel m = models.get(task);
       if (m == null) {
         for (int i : e.getValue()) {
-          rejected.add(new Rejection(i, RejectReason.UNKNOWN_TASK, "task '" + task
-              + "' has no model here: " + models.keySet().stream().sorted().toList()));
+          rejected.add(
+              new Rejection(
+                  i,
+                  RejectReason.UNKNOWN_TASK,
+                  "task '"
+                      + task
+                      + "' has no model here: "
+                      + models.keySet().stream().sorted().toList()));
         }
         continue;
       }
@@ -171,16 +186,26 @@ public final class ProfilerEngine {
       for (int i : e.getValue()) {
         Sample x = items.get(i).sample();
         if (!ids.add(x.id())) {
-          rejected.add(new Rejection(i, RejectReason.DUPLICATE_ID, "sample '" + x.id()
-              + "' of task '" + task + "' appears earlier in the same batch"));
+          rejected.add(
+              new Rejection(
+                  i,
+                  RejectReason.DUPLICATE_ID,
+                  "sample '"
+                      + x.id()
+                      + "' of task '"
+                      + task
+                      + "' appears earlier in the same batch"));
           continue;
         }
         SampleEncoding.Result r;
         try {
           r = SampleEncoding.encode(m.tokenizer(), x, max, settings.tooLong() == TooLong.TRUNCATE);
         } catch (IllegalArgumentException ex) {
-          rejected.add(new Rejection(i, encodable(m.tokenizer(), x) ? RejectReason.TOO_LONG
-              : RejectReason.NO_TOKENS, ex.getMessage()));
+          rejected.add(
+              new Rejection(
+                  i,
+                  encodable(m.tokenizer(), x) ? RejectReason.TOO_LONG : RejectReason.NO_TOKENS,
+                  ex.getMessage()));
           continue;
         }
         if (r.truncated()) {
@@ -194,16 +219,17 @@ public final class ProfilerEngine {
       }
       SummaryBuilder builder = builders.get(task);
       try {
-        List<ProfileBatch> runs = ProfileBatch.group(accepted, builder.config(),
-            m.tokenizer().padId());
+        List<ProfileBatch> runs =
+            ProfileBatch.group(accepted, builder.config(), m.tokenizer().padId());
         List<ActivationSummary> records = builder.profile(m.model(), runs);
         summaries.add(new TaskSummary(task, records.get(0).getSampleIdsList(), records));
       } catch (IllegalArgumentException ex) {
         // The builder changes nothing on error, so the batch can be dropped as a whole.
         truncated.removeIf(t -> t.task().equals(task));
         for (int i : acceptedIndex) {
-          rejected.add(new Rejection(i, RejectReason.PROFILE_FAILED, "task '" + task + "': "
-              + ex.getMessage()));
+          rejected.add(
+              new Rejection(
+                  i, RejectReason.PROFILE_FAILED, "task '" + task + "': " + ex.getMessage()));
         }
       }
     }

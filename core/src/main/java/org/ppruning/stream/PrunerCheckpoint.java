@@ -34,7 +34,7 @@ import org.ppruning.summary.proto.ActivationState;
  * </pre>
  *
  * @param offsets per input partition, the next offset to read
- * @param tasks   per task, its counters and state
+ * @param tasks per task, its counters and state
  */
 public record PrunerCheckpoint(Map<Partition, Long> offsets, Map<String, TaskEntry> tasks) {
   private static final byte[] MAGIC = "PPRUNCK1".getBytes(StandardCharsets.US_ASCII);
@@ -57,9 +57,9 @@ public record PrunerCheckpoint(Map<Partition, Long> offsets, Map<String, TaskEnt
   /**
    * One task's part.
    *
-   * @param prunedAt  samples merged at the last re-clustering, -1 if none yet
+   * @param prunedAt samples merged at the last re-clustering, -1 if none yet
    * @param published the latest version whose model event was sent, 0 if none
-   * @param state     the merged summaries
+   * @param state the merged summaries
    */
   public record TaskEntry(long prunedAt, long published, ActivationState state) {}
 
@@ -71,25 +71,27 @@ public record PrunerCheckpoint(Map<Partition, Long> offsets, Map<String, TaskEnt
   public byte[] toBytes() {
     try {
       List<Map<String, Object>> offs = new ArrayList<>();
-      offsets.forEach((p, next) -> {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("topic", p.topic());
-        o.put("partition", p.partition());
-        o.put("next", next);
-        offs.add(o);
-      });
+      offsets.forEach(
+          (p, next) -> {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("topic", p.topic());
+            o.put("partition", p.partition());
+            o.put("next", next);
+            offs.add(o);
+          });
       List<Map<String, Object>> ts = new ArrayList<>();
       List<byte[]> states = new ArrayList<>();
-      tasks.forEach((task, e) -> {
-        byte[] st = e.state().toByteArray();
-        states.add(st);
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("task", task);
-        o.put("prunedAt", e.prunedAt());
-        o.put("published", e.published());
-        o.put("stateBytes", st.length);
-        ts.add(o);
-      });
+      tasks.forEach(
+          (task, e) -> {
+            byte[] st = e.state().toByteArray();
+            states.add(st);
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("task", task);
+            o.put("prunedAt", e.prunedAt());
+            o.put("published", e.published());
+            o.put("stateBytes", st.length);
+            ts.add(o);
+          });
       byte[] header = JSON.writeValueAsBytes(Map.of("offsets", offs, "tasks", ts));
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(bytes);
@@ -117,14 +119,13 @@ public record PrunerCheckpoint(Map<Partition, Long> offsets, Map<String, TaskEnt
   /**
    * Reads a checkpoint.
    *
-   * @throws IOException if the file cannot be read, or is not a complete checkpoint (names it
-   *     and what is wrong)
+   * @throws IOException if the file cannot be read, or is not a complete checkpoint (names it and
+   *     what is wrong)
    */
   public static PrunerCheckpoint read(Path file) throws IOException {
     byte[] all = Files.readAllBytes(file);
     String what = "pruner checkpoint " + file;
-    if (all.length < MAGIC.length + 12
-        || !Arrays.equals(Arrays.copyOf(all, MAGIC.length), MAGIC)) {
+    if (all.length < MAGIC.length + 12 || !Arrays.equals(Arrays.copyOf(all, MAGIC.length), MAGIC)) {
       throw new IOException(what + " is not a checkpoint of this format (no PPRUNCK1 header)");
     }
     CRC32 crc = new CRC32();
@@ -133,15 +134,16 @@ public record PrunerCheckpoint(Map<Partition, Long> offsets, Map<String, TaskEnt
     in.skipNBytes(MAGIC.length);
     int n = in.readInt();
     if (n < 0 || n > all.length) {
-      throw new IOException(what + ": header length " + n + " in a file of " + all.length
-          + " bytes");
+      throw new IOException(
+          what + ": header length " + n + " in a file of " + all.length + " bytes");
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> header = JSON.readValue(in.readNBytes(n), Map.class);
     Map<Partition, Long> offsets = new TreeMap<>();
     for (Object o : (List<?>) header.get("offsets")) {
       Map<?, ?> m = (Map<?, ?>) o;
-      offsets.put(new Partition((String) m.get("topic"), ((Number) m.get("partition")).intValue()),
+      offsets.put(
+          new Partition((String) m.get("topic"), ((Number) m.get("partition")).intValue()),
           ((Number) m.get("next")).longValue());
     }
     Map<String, TaskEntry> tasks = new TreeMap<>();
@@ -153,11 +155,16 @@ public record PrunerCheckpoint(Map<Partition, Long> offsets, Map<String, TaskEnt
         throw new IOException(what + " is truncated in the state of task " + m.get("task"));
       }
       try {
-        tasks.put((String) m.get("task"), new TaskEntry(((Number) m.get("prunedAt")).longValue(),
-            ((Number) m.get("published")).longValue(), ActivationState.parseFrom(st)));
+        tasks.put(
+            (String) m.get("task"),
+            new TaskEntry(
+                ((Number) m.get("prunedAt")).longValue(),
+                ((Number) m.get("published")).longValue(),
+                ActivationState.parseFrom(st)));
       } catch (InvalidProtocolBufferException e) {
-        throw new IOException(what + ": the state of task " + m.get("task") + " does not parse: "
-            + e.getMessage(), e);
+        throw new IOException(
+            what + ": the state of task " + m.get("task") + " does not parse: " + e.getMessage(),
+            e);
       }
     }
     if (in.available() != 8 || in.readLong() != crc.getValue()) {

@@ -28,14 +28,14 @@ import org.ppruning.summary.proto.SummaryConfig;
 
 /**
  * The pruner without its transport: merges activation summaries per task, decides when to
- * (re-)prune, prunes with the batch command's code ({@link PruneRun}) and writes a new version
- * to the {@link ModelRepository} only when the kept units changed by more than {@code
- * minChange} ({@link KeptUnits#change}) from the repository's latest version. Its state and
- * the input offsets it covers are saved together in a {@link PrunerCheckpoint}.
+ * (re-)prune, prunes with the batch command's code ({@link PruneRun}) and writes a new version to
+ * the {@link ModelRepository} only when the kept units changed by more than {@code minChange}
+ * ({@link KeptUnits#change}) from the repository's latest version. Its state and the input offsets
+ * it covers are saved together in a {@link PrunerCheckpoint}.
  *
- * <p>Re-clustering happens right after the summary that makes a task due, so the same records
- * in the same order give the same versions however they were polled, and across restarts.
- * Methods are synchronized; the metric accessors may be read from any thread.
+ * <p>Re-clustering happens right after the summary that makes a task due, so the same records in
+ * the same order give the same versions however they were polled, and across restarts. Methods are
+ * synchronized; the metric accessors may be read from any thread.
  */
 public final class PrunerEngine {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,14 +43,14 @@ public final class PrunerEngine {
   /**
    * When and how to prune.
    *
-   * @param prune        the pruning settings (as {@code ppruning prune}'s options)
-   * @param minSamples   samples before the first pruning
+   * @param prune the pruning settings (as {@code ppruning prune}'s options)
+   * @param minSamples samples before the first pruning
    * @param everySamples new samples between re-clusterings
-   * @param minChange    a re-clustering writes a version only if {@link KeptUnits#change}
-   *                     from the latest version exceeds this, in [0, 1)
+   * @param minChange a re-clustering writes a version only if {@link KeptUnits#change} from the
+   *     latest version exceeds this, in [0, 1)
    */
-  public record Settings(PruneSettings prune, long minSamples, long everySamples,
-      double minChange) {
+  public record Settings(
+      PruneSettings prune, long minSamples, long everySamples, double minChange) {
     public static final long DEFAULT_MIN_SAMPLES = 3000;
     public static final long DEFAULT_EVERY_SAMPLES = 1000;
     public static final double DEFAULT_MIN_CHANGE = 0.05;
@@ -60,8 +60,11 @@ public final class PrunerEngine {
         throw new IllegalArgumentException("pruning settings are required");
       }
       if (minSamples < 1 || everySamples < 1) {
-        throw new IllegalArgumentException("min-samples and every-samples must be >= 1, got "
-            + minSamples + " and " + everySamples);
+        throw new IllegalArgumentException(
+            "min-samples and every-samples must be >= 1, got "
+                + minSamples
+                + " and "
+                + everySamples);
       }
       if (!(minChange >= 0 && minChange < 1)) {
         throw new IllegalArgumentException("min-change must be in [0, 1), got " + minChange);
@@ -79,30 +82,41 @@ public final class PrunerEngine {
   }
 
   /** What accepting one record did. */
-  public enum Outcome { COUNTED, ROWS, REDELIVERED, REJECTED }
+  public enum Outcome {
+    COUNTED,
+    ROWS,
+    REDELIVERED,
+    REJECTED
+  }
 
   /**
-   * @param task    the record's task
+   * @param task the record's task
    * @param outcome what happened
-   * @param reason  for REJECTED: key, task, model, config or invalid; else null
-   * @param detail  for REJECTED: the message naming what was wrong; else null
+   * @param reason for REJECTED: key, task, model, config or invalid; else null
+   * @param detail for REJECTED: the message naming what was wrong; else null
    * @param samples samples merged for the task afterwards
    */
-  public record Accepted(String task, Outcome outcome, String reason, String detail,
-      long samples) {}
+  public record Accepted(
+      String task, Outcome outcome, String reason, String detail, long samples) {}
 
   /**
    * What one re-clustering did.
    *
    * @param written whether a new version was written
    * @param version the version written, or the latest one if none was (0: none exists)
-   * @param change  {@link KeptUnits#change} from the previous latest version (1 if none)
+   * @param change {@link KeptUnits#change} from the previous latest version (1 if none)
    * @param seconds wall time of planning, comparing and writing
-   * @param event   the event to publish: the new version's, or the latest version's if it was
-   *                written before a restart and never published; else null
+   * @param event the event to publish: the new version's, or the latest version's if it was written
+   *     before a restart and never published; else null
    */
-  public record Pruned(String task, long samples, boolean written, long version, double change,
-      double seconds, ModelEvent event) {}
+  public record Pruned(
+      String task,
+      long samples,
+      boolean written,
+      long version,
+      double change,
+      double seconds,
+      ModelEvent event) {}
 
   private static final class Task {
     final Base base;
@@ -142,8 +156,8 @@ public final class PrunerEngine {
    * @throws IOException if the checkpoint cannot be read, or a task's state was made for another
    *     model or other settings (names the task, the difference, and the file to delete)
    */
-  public static PrunerEngine open(Path checkpoint, ModelRepository repo, Settings settings,
-      Bases bases) throws IOException {
+  public static PrunerEngine open(
+      Path checkpoint, ModelRepository repo, Settings settings, Bases bases) throws IOException {
     PrunerEngine e = new PrunerEngine(repo, settings, bases);
     if (!Files.exists(checkpoint)) {
       return e;
@@ -154,13 +168,28 @@ public final class PrunerEngine {
       Task t = e.newTask(x.getKey());
       SummaryConfig saved = x.getValue().state().getConfig();
       if (!saved.equals(t.config)) {
-        throw new IOException("checkpoint " + checkpoint + " holds task '" + x.getKey()
-            + "' merged for another model or settings (seed " + saved.getSeed() + ", tokens "
-            + saved.getTokens() + ", rows per run "
-            + Integer.toUnsignedString(saved.getRowsPerRun()) + ", model "
-            + saved.getModel().getSource() + "; now seed " + t.config.getSeed() + ", tokens "
-            + t.config.getTokens() + ", rows per run " + t.config.getRowsPerRun() + ", model "
-            + t.config.getModel().getSource() + "): delete it to start over");
+        throw new IOException(
+            "checkpoint "
+                + checkpoint
+                + " holds task '"
+                + x.getKey()
+                + "' merged for another model or settings (seed "
+                + saved.getSeed()
+                + ", tokens "
+                + saved.getTokens()
+                + ", rows per run "
+                + Integer.toUnsignedString(saved.getRowsPerRun())
+                + ", model "
+                + saved.getModel().getSource()
+                + "; now seed "
+                + t.config.getSeed()
+                + ", tokens "
+                + t.config.getTokens()
+                + ", rows per run "
+                + t.config.getRowsPerRun()
+                + ", model "
+                + t.config.getModel().getSource()
+                + "): delete it to start over");
       }
       try {
         t.state = SummaryState.fromProto(x.getValue().state());
@@ -184,19 +213,19 @@ public final class PrunerEngine {
   }
 
   /**
-   * Merges one summary record read at {@code offset} of {@code from} (recorded as covered
-   * whatever the outcome: a rejected record is not read again).
+   * Merges one summary record read at {@code offset} of {@code from} (recorded as covered whatever
+   * the outcome: a rejected record is not read again).
    *
    * @param key the record key, which must be the summary's task (null: not checked)
    * @throws IOException if the task's base model cannot be loaded
    */
-  public synchronized Accepted accept(String key, ActivationSummary s, Partition from,
-      long offset) throws IOException {
+  public synchronized Accepted accept(String key, ActivationSummary s, Partition from, long offset)
+      throws IOException {
     offsets.put(from, offset + 1);
     String task = s.getConfig().getTask();
     if (key != null && !key.equals(task)) {
-      return rejected(task, "key", "record key '" + key + "' is not the summary's task '" + task
-          + "'");
+      return rejected(
+          task, "key", "record key '" + key + "' is not the summary's task '" + task + "'");
     }
     try {
       ModelRepository.checkTask(task);
@@ -209,18 +238,45 @@ public final class PrunerEngine {
       tasks.put(task, t);
     }
     if (!s.getConfig().getModel().equals(t.config.getModel())) {
-      return rejected(task, "model", "summary of task '" + task + "' was made on model '"
-          + s.getConfig().getModel().getSource() + "' (heads " + s.getConfig().getModel()
-          .getHeadsList() + ") whose fingerprint is not the base model '" + t.base.name() + "'");
+      return rejected(
+          task,
+          "model",
+          "summary of task '"
+              + task
+              + "' was made on model '"
+              + s.getConfig().getModel().getSource()
+              + "' (heads "
+              + s.getConfig().getModel().getHeadsList()
+              + ") whose fingerprint is not the base model '"
+              + t.base.name()
+              + "'");
     }
     if (!s.getConfig().equals(t.config)) {
-      return rejected(task, "config", "summary of task '" + task + "' has seed "
-          + s.getConfig().getSeed() + ", tokens " + s.getConfig().getTokens() + ", pad multiple "
-          + s.getConfig().getPadMultiple() + ", encoding " + s.getConfig().getRowEncoding()
-          + ", rows per run " + Integer.toUnsignedString(s.getConfig().getRowsPerRun())
-          + "; the pruner expects " + t.config.getSeed() + ", " + t.config.getTokens() + ", "
-          + t.config.getPadMultiple() + ", " + t.config.getRowEncoding() + ", "
-          + t.config.getRowsPerRun());
+      return rejected(
+          task,
+          "config",
+          "summary of task '"
+              + task
+              + "' has seed "
+              + s.getConfig().getSeed()
+              + ", tokens "
+              + s.getConfig().getTokens()
+              + ", pad multiple "
+              + s.getConfig().getPadMultiple()
+              + ", encoding "
+              + s.getConfig().getRowEncoding()
+              + ", rows per run "
+              + Integer.toUnsignedString(s.getConfig().getRowsPerRun())
+              + "; the pruner expects "
+              + t.config.getSeed()
+              + ", "
+              + t.config.getTokens()
+              + ", "
+              + t.config.getPadMultiple()
+              + ", "
+              + t.config.getRowEncoding()
+              + ", "
+              + t.config.getRowsPerRun());
     }
     MergeResult r;
     try {
@@ -229,11 +285,12 @@ public final class PrunerEngine {
       return rejected(task, "invalid", e.getMessage());
     }
     t.samples = t.state.samples();
-    Outcome o = switch (r.outcome()) {
-      case COUNTED -> Outcome.COUNTED;
-      case ROWS -> Outcome.ROWS;
-      case REDELIVERED -> Outcome.REDELIVERED;
-    };
+    Outcome o =
+        switch (r.outcome()) {
+          case COUNTED -> Outcome.COUNTED;
+          case ROWS -> Outcome.ROWS;
+          case REDELIVERED -> Outcome.REDELIVERED;
+        };
     return new Accepted(task, o, null, null, t.samples);
   }
 
@@ -243,14 +300,18 @@ public final class PrunerEngine {
   }
 
   private Accepted rejected(String task, String reason, String detail) {
-    return new Accepted(task, Outcome.REJECTED, reason, detail,
+    return new Accepted(
+        task,
+        Outcome.REJECTED,
+        reason,
+        detail,
         tasks.containsKey(task) ? tasks.get(task).samples : 0);
   }
 
   private Task newTask(String task) throws IOException {
     Base b = bases.forTask(task);
-    return new Task(b, Summaries.config(task, b.spec(), settings.prune().seed(),
-        settings.prune().tokens()));
+    return new Task(
+        b, Summaries.config(task, b.spec(), settings.prune().seed(), settings.prune().tokens()));
   }
 
   /**
@@ -267,8 +328,8 @@ public final class PrunerEngine {
 
   /**
    * Re-clusters {@code task} on everything merged, compares the kept units with the repository's
-   * latest version, and writes a new version if they changed by more than {@code minChange} (or
-   * if there is none).
+   * latest version, and writes a new version if they changed by more than {@code minChange} (or if
+   * there is none).
    *
    * @throws IOException if reading the latest version or writing the new one fails
    * @throws IllegalStateException if the task has no complete state (see {@link
@@ -283,8 +344,9 @@ public final class PrunerEngine {
     long samples = t.state.samples();
     ActivationFeatures f = t.state.toFeatures();
     t.prunedAt = samples; // a failure below waits for the next every-samples, no retry loop
-    PruneRun run = PruneRun.plan(t.base.spec(), t.base.weights(), f, settings.prune(),
-        "stream:" + task, Map.of());
+    PruneRun run =
+        PruneRun.plan(
+            t.base.spec(), t.base.weights(), f, settings.prune(), "stream:" + task, Map.of());
     OptionalLong latest = repo.latest(task);
     double change = 1;
     if (latest.isPresent()) {
@@ -295,14 +357,15 @@ public final class PrunerEngine {
     long version = latest.orElse(0);
     if (written) {
       version = repo.nextVersion(task);
-      String reason = latest.isEmpty()
-          ? "first pruning: " + samples + " samples (min-samples " + settings.minSamples() + ")"
-          : String.format("selection changed: %.2f%% of kept units differ from version %d"
-              + " (min-change %.2f%%) at %d samples", 100 * change, latest.getAsLong(),
-              100 * settings.minChange(), samples);
+      String reason =
+          latest.isEmpty()
+              ? "first pruning: " + samples + " samples (min-samples " + settings.minSamples() + ")"
+              : String.format(
+                  "selection changed: %.2f%% of kept units differ from version %d"
+                      + " (min-change %.2f%%) at %d samples",
+                  100 * change, latest.getAsLong(), 100 * settings.minChange(), samples);
       AtomicReference<Map<String, Object>> report = new AtomicReference<>();
-      repo.write(task, version, dir -> report.set(run.export(dir, false,
-          t.base.tokenizerJson())));
+      repo.write(task, version, dir -> report.set(run.export(dir, false, t.base.tokenizerJson())));
       event = event(t, task, version, run.pruned().spec(), report.get(), reason);
       t.versionsWritten++;
     } else if (version > t.published) {
@@ -325,8 +388,8 @@ public final class PrunerEngine {
   /** The state and the offsets it covers, as a checkpoint. */
   public synchronized PrunerCheckpoint checkpoint() {
     Map<String, TaskEntry> entries = new TreeMap<>();
-    tasks.forEach((task, t) -> entries.put(task,
-        new TaskEntry(t.prunedAt, t.published, t.state.toProto())));
+    tasks.forEach(
+        (task, t) -> entries.put(task, new TaskEntry(t.prunedAt, t.published, t.state.toProto())));
     return new PrunerCheckpoint(offsets, entries);
   }
 
@@ -374,28 +437,51 @@ public final class PrunerEngine {
     return ModelSpec.read(repo.path(task, version).resolve("assets").resolve(ModelSpec.ASSET_NAME));
   }
 
-  private ModelEvent event(Task t, String task, long version, ModelSpec pruned,
-      Map<String, Object> report, String reason) {
+  private ModelEvent event(
+      Task t,
+      String task,
+      long version,
+      ModelSpec pruned,
+      Map<String, Object> report,
+      String reason) {
     List<ModelEvent.Width> widths = new ArrayList<>();
     for (LayerSpec l : pruned.layers()) {
       widths.add(new ModelEvent.Width(l.heads(), l.ffn()));
     }
-    double params = ((Number) report.get("paramsAfter")).doubleValue()
-        / ((Number) report.get("paramsBefore")).doubleValue();
-    return new ModelEvent(ModelEvent.PRUNED, task, version,
-        repo.path(task, version).toUri().toString(), t.base.name(), widths,
-        ((Number) report.get("flopsKept")).doubleValue(), params,
-        ((Number) report.get("samples")).longValue(), reason, null, Instant.now().toString());
+    double params =
+        ((Number) report.get("paramsAfter")).doubleValue()
+            / ((Number) report.get("paramsBefore")).doubleValue();
+    return new ModelEvent(
+        ModelEvent.PRUNED,
+        task,
+        version,
+        repo.path(task, version).toUri().toString(),
+        t.base.name(),
+        widths,
+        ((Number) report.get("flopsKept")).doubleValue(),
+        params,
+        ((Number) report.get("samples")).longValue(),
+        reason,
+        null,
+        Instant.now().toString());
   }
 
   /** The event of a version written before a restart, rebuilt from its spec and report. */
   private ModelEvent recovered(Task t, String task, long version) throws IOException {
     Path dir = repo.path(task, version);
     @SuppressWarnings("unchecked")
-    Map<String, Object> report = JSON.readValue(dir.resolve("pruning-report.json").toFile(),
-        Map.class);
-    return event(t, task, version, spec(task, version), report, "written before a restart,"
-        + " published now: the re-clustering at " + t.state.samples() + " samples chose units"
-        + " within min-change of it");
+    Map<String, Object> report =
+        JSON.readValue(dir.resolve("pruning-report.json").toFile(), Map.class);
+    return event(
+        t,
+        task,
+        version,
+        spec(task, version),
+        report,
+        "written before a restart,"
+            + " published now: the re-clustering at "
+            + t.state.samples()
+            + " samples chose units"
+            + " within min-change of it");
   }
 }

@@ -13,16 +13,16 @@ import org.ppruning.stream.PrunerCheckpoint.Partition;
 import org.ppruning.summary.proto.ActivationSummary;
 
 /**
- * The pruner's poll loop without its transport: what to do with the records a poll returned.
- * It merges them into the {@link PrunerEngine} in order; when a task becomes due it pauses the
- * input and re-clusters on the {@code pruning} executor (so the transport keeps polling and stays
- * in its group), and merges nothing more until that job is collected: its event published, the
- * checkpoint written, the input resumed. The checkpoint is also written by a {@link
- * CheckpointSchedule}, on revocation and at the end.
+ * The pruner's poll loop without its transport: what to do with the records a poll returned. It
+ * merges them into the {@link PrunerEngine} in order; when a task becomes due it pauses the input
+ * and re-clusters on the {@code pruning} executor (so the transport keeps polling and stays in its
+ * group), and merges nothing more until that job is collected: its event published, the checkpoint
+ * written, the input resumed. The checkpoint is also written by a {@link CheckpointSchedule}, on
+ * revocation and at the end.
  *
- * <p>The engine, a running job and an event not published yet survive a restart of the
- * transport ({@link #restarted}); records read but not merged are dropped, as the new transport
- * reads again from {@link #positions}. One thread calls every method.
+ * <p>The engine, a running job and an event not published yet survive a restart of the transport
+ * ({@link #restarted}); records read but not merged are dropped, as the new transport reads again
+ * from {@link #positions}. One thread calls every method.
  */
 public final class PrunerLoop {
 
@@ -69,13 +69,17 @@ public final class PrunerLoop {
   private ModelEvent unpublished;
 
   /**
-   * @param engine   the engine, already restored from {@code file}
-   * @param file     where its checkpoint is written
+   * @param engine the engine, already restored from {@code file}
+   * @param file where its checkpoint is written
    * @param schedule when to write it besides versions, revocations and the end
-   * @param pruning  runs the re-clusterings, one at a time
+   * @param pruning runs the re-clusterings, one at a time
    */
-  public PrunerLoop(PrunerEngine engine, Path file, CheckpointSchedule schedule,
-      ExecutorService pruning, Observer observer) {
+  public PrunerLoop(
+      PrunerEngine engine,
+      Path file,
+      CheckpointSchedule schedule,
+      ExecutorService pruning,
+      Observer observer) {
     this.engine = engine;
     this.file = file;
     this.schedule = schedule;
@@ -130,8 +134,8 @@ public final class PrunerLoop {
   }
 
   /**
-   * Partitions were taken away: their records not merged yet are left to their next reader, and
-   * the state is saved unless a job runs (its collection saves it).
+   * Partitions were taken away: their records not merged yet are left to their next reader, and the
+   * state is saved unless a job runs (its collection saves it).
    */
   public void revoked(Collection<Partition> parts, Transport t) throws IOException {
     pending.removeIf(r -> parts.contains(r.from()));
@@ -173,8 +177,8 @@ public final class PrunerLoop {
     try {
       a = engine.accept(r.key(), s, r.from(), r.offset());
     } catch (IOException e) { // the task's own base model does not load
-      observer.rejected("base-model", at + " of task '" + s.getConfig().getTask() + "': "
-          + e.getMessage());
+      observer.rejected(
+          "base-model", at + " of task '" + s.getConfig().getTask() + "': " + e.getMessage());
       return null;
     }
     observer.merged(a, r.from(), r.offset());

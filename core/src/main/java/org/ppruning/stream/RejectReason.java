@@ -1,15 +1,17 @@
 package org.ppruning.stream;
 
 /**
- * Why a {@link Topics#SAMPLES} record was not profiled. The name is the dead-letter record's
- * {@code ppruning.reason} header and the {@code reason} tag of the rejected-records metric.
+ * Why a {@link Topics#SAMPLES} record was not profiled. The name is the dead-letter record's {@code
+ * ppruning.reason} header and the {@code reason} tag of the rejected-records metric.
  */
 public enum RejectReason {
   /** The value is over the configured record size limit (checked before anything else). */
   TOO_LARGE,
   /** The key or the value is not valid UTF-8. */
   INVALID_UTF8,
-  /** The value is not one JSON object (syntax error, trailing data, duplicate field, not an object). */
+  /**
+   * The value is not one JSON object (syntax error, trailing data, duplicate field, not an object).
+   */
   MALFORMED_JSON,
   /** A field this format does not have (a typo would otherwise be ignored silently). */
   UNKNOWN_FIELD,

@@ -18,28 +18,29 @@ import java.util.Set;
 import org.ppruning.data.Sample;
 
 /**
- * Turns a {@link Topics#SAMPLES} record (key = task id, value = a JSON object {@code {"task",
- * "id", "text", "text_pair", "label"}}, the last two optional) into a {@link Sample} of a known
- * task, or a {@link Rejected} with a reason code and a message naming the field. Pure: the same
- * bytes always give the same answer, so a redelivered batch is validated the same way.
+ * Turns a {@link Topics#SAMPLES} record (key = task id, value = a JSON object {@code {"task", "id",
+ * "text", "text_pair", "label"}}, the last two optional) into a {@link Sample} of a known task, or
+ * a {@link Rejected} with a reason code and a message naming the field. Pure: the same bytes always
+ * give the same answer, so a redelivered batch is validated the same way.
  *
- * <p>The key may be absent (then {@code task} decides); the {@code task} field may be absent
- * (then the key decides); if both are there they must agree.
+ * <p>The key may be absent (then {@code task} decides); the {@code task} field may be absent (then
+ * the key decides); if both are there they must agree.
  */
 public final class SampleRecords {
   /** Default record size limit: generous for sentences and paragraphs, far below Kafka's 1 MB. */
   public static final int DEFAULT_MAX_RECORD_BYTES = 64 * 1024;
 
   private static final List<String> FIELDS = List.of("task", "id", "text", "text_pair", "label");
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final Set<String> knownTasks;
   private final int maxRecordBytes;
 
   /**
-   * @param knownTasks     the tasks this profiler serves
+   * @param knownTasks the tasks this profiler serves
    * @param maxRecordBytes the largest value accepted, in bytes
    */
   public SampleRecords(Set<String> knownTasks, int maxRecordBytes) {
@@ -47,8 +48,8 @@ public final class SampleRecords {
       throw new IllegalArgumentException("no known tasks: every record would be rejected");
     }
     if (maxRecordBytes <= 0) {
-      throw new IllegalArgumentException("record size limit must be > 0 bytes, got "
-          + maxRecordBytes);
+      throw new IllegalArgumentException(
+          "record size limit must be > 0 bytes, got " + maxRecordBytes);
     }
     this.knownTasks = Set.copyOf(knownTasks);
     this.maxRecordBytes = maxRecordBytes;
@@ -66,8 +67,9 @@ public final class SampleRecords {
   /** Validates one record; {@code key} and {@code value} may be null (a tombstone is rejected). */
   public Parsed parse(byte[] key, byte[] value) {
     if (value != null && value.length > maxRecordBytes) {
-      return new Rejected(RejectReason.TOO_LARGE, "value is " + value.length + " bytes, over the"
-          + " limit of " + maxRecordBytes);
+      return new Rejected(
+          RejectReason.TOO_LARGE,
+          "value is " + value.length + " bytes, over the" + " limit of " + maxRecordBytes);
     }
     String keyTask = null;
     if (key != null) {
@@ -78,35 +80,36 @@ public final class SampleRecords {
       }
     }
     if (value == null) {
-      return new Rejected(RejectReason.MALFORMED_JSON, "value is null (a tombstone), expected a"
-          + " JSON object");
+      return new Rejected(
+          RejectReason.MALFORMED_JSON, "value is null (a tombstone), expected a" + " JSON object");
     }
     String text;
     try {
       text = utf8(value);
     } catch (CharacterCodingException e) {
-      return new Rejected(RejectReason.INVALID_UTF8, "value is not valid UTF-8: "
-          + e.getMessage());
+      return new Rejected(RejectReason.INVALID_UTF8, "value is not valid UTF-8: " + e.getMessage());
     }
     JsonNode n;
     try {
       n = JSON.readTree(text);
     } catch (JsonProcessingException e) {
-      return new Rejected(RejectReason.MALFORMED_JSON, "value is not JSON: "
-          + e.getOriginalMessage() + " at " + location(e));
+      return new Rejected(
+          RejectReason.MALFORMED_JSON,
+          "value is not JSON: " + e.getOriginalMessage() + " at " + location(e));
     }
     if (n == null || n.isMissingNode()) {
       return new Rejected(RejectReason.MALFORMED_JSON, "value is empty, expected a JSON object");
     }
     if (!n.isObject()) {
-      return new Rejected(RejectReason.MALFORMED_JSON, "value is a JSON "
-          + n.getNodeType().name().toLowerCase() + ", expected a JSON object");
+      return new Rejected(
+          RejectReason.MALFORMED_JSON,
+          "value is a JSON " + n.getNodeType().name().toLowerCase() + ", expected a JSON object");
     }
     for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!FIELDS.contains(f)) {
-        return new Rejected(RejectReason.UNKNOWN_FIELD, "field \"" + f + "\" is not one of "
-            + FIELDS);
+        return new Rejected(
+            RejectReason.UNKNOWN_FIELD, "field \"" + f + "\" is not one of " + FIELDS);
       }
     }
     JsonNode taskNode = n.get("task");
@@ -121,17 +124,23 @@ public final class SampleRecords {
       keyTask = null;
     }
     if (fieldTask == null && keyTask == null) {
-      return new Rejected(RejectReason.MISSING_TASK, "no task: neither a \"task\" field nor a"
-          + " record key");
+      return new Rejected(
+          RejectReason.MISSING_TASK, "no task: neither a \"task\" field nor a" + " record key");
     }
     if (fieldTask != null && keyTask != null && !fieldTask.equals(keyTask)) {
-      return new Rejected(RejectReason.TASK_KEY_MISMATCH, "record key '" + keyTask
-          + "' and field \"task\" '" + fieldTask + "' name different tasks");
+      return new Rejected(
+          RejectReason.TASK_KEY_MISMATCH,
+          "record key '"
+              + keyTask
+              + "' and field \"task\" '"
+              + fieldTask
+              + "' name different tasks");
     }
     String task = fieldTask != null ? fieldTask : keyTask;
     if (!knownTasks.contains(task)) {
-      return new Rejected(RejectReason.UNKNOWN_TASK, "task '" + task + "' is not one of "
-          + knownTasks.stream().sorted().toList());
+      return new Rejected(
+          RejectReason.UNKNOWN_TASK,
+          "task '" + task + "' is not one of " + knownTasks.stream().sorted().toList());
     }
     JsonNode idNode = n.get("id");
     if (idNode != null && !idNode.isNull() && !idNode.isTextual() && !idNode.isIntegralNumber()) {
@@ -143,15 +152,19 @@ public final class SampleRecords {
     }
     JsonNode textNode = n.get("text");
     if (textNode == null || textNode.isNull()) {
-      return new Rejected(RejectReason.MISSING_TEXT, "sample '" + id + "': field \"text\" is"
-          + " missing");
+      return new Rejected(
+          RejectReason.MISSING_TEXT, "sample '" + id + "': field \"text\" is" + " missing");
     }
     if (!textNode.isTextual()) {
       return badType("text", "a string", textNode);
     }
     if (textNode.asText().isBlank()) {
-      return new Rejected(RejectReason.EMPTY_TEXT, "sample '" + id + "': field \"text\" is"
-          + (textNode.asText().isEmpty() ? " empty" : " only white space"));
+      return new Rejected(
+          RejectReason.EMPTY_TEXT,
+          "sample '"
+              + id
+              + "': field \"text\" is"
+              + (textNode.asText().isEmpty() ? " empty" : " only white space"));
     }
     JsonNode pairNode = n.get("text_pair");
     String pair = null;
@@ -160,8 +173,12 @@ public final class SampleRecords {
         return badType("text_pair", "a string", pairNode);
       }
       if (pairNode.asText().isBlank()) {
-        return new Rejected(RejectReason.BAD_FIELD, "sample '" + id + "': field \"text_pair\""
-            + " is empty; leave it out for a single text");
+        return new Rejected(
+            RejectReason.BAD_FIELD,
+            "sample '"
+                + id
+                + "': field \"text_pair\""
+                + " is empty; leave it out for a single text");
       }
       pair = pairNode.asText();
     }
@@ -169,9 +186,15 @@ public final class SampleRecords {
     String label = null;
     if (labelNode != null && !labelNode.isNull()) {
       if (!labelNode.isTextual() && !labelNode.isIntegralNumber()) {
-        return new Rejected(RejectReason.BAD_LABEL, "sample '" + id + "': field \"label\" is a"
-            + " JSON " + labelNode.getNodeType().name().toLowerCase() + ", expected a string or"
-            + " an integer");
+        return new Rejected(
+            RejectReason.BAD_LABEL,
+            "sample '"
+                + id
+                + "': field \"label\" is a"
+                + " JSON "
+                + labelNode.getNodeType().name().toLowerCase()
+                + ", expected a string or"
+                + " an integer");
       }
       label = labelNode.asText();
     }
@@ -179,8 +202,14 @@ public final class SampleRecords {
   }
 
   private static Rejected badType(String field, String expected, JsonNode got) {
-    return new Rejected(RejectReason.BAD_FIELD, "field \"" + field + "\" is a JSON "
-        + got.getNodeType().name().toLowerCase() + ", expected " + expected);
+    return new Rejected(
+        RejectReason.BAD_FIELD,
+        "field \""
+            + field
+            + "\" is a JSON "
+            + got.getNodeType().name().toLowerCase()
+            + ", expected "
+            + expected);
   }
 
   private static String location(JsonProcessingException e) {
@@ -190,9 +219,11 @@ public final class SampleRecords {
 
   /** Strict UTF-8: malformed bytes are an error naming the byte offset. */
   private static String utf8(byte[] bytes) throws CharacterCodingException {
-    CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetDecoder d =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     ByteBuffer in = ByteBuffer.wrap(bytes);
     CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never has more chars than bytes
     CoderResult r = d.decode(in, out, true);

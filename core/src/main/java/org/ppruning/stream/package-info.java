@@ -1,5 +1,5 @@
 /**
- * What the streaming services share, free of Kafka and Quarkus: topic names, record formats,
- * the versioned model repository, and the engines the thin service adapters drive.
+ * What the streaming services share, free of Kafka and Quarkus: topic names, record formats, the
+ * versioned model repository, and the engines the thin service adapters drive.
  */
 package org.ppruning.stream;

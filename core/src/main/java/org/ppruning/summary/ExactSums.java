@@ -4,21 +4,24 @@ import java.math.BigInteger;
 import java.util.Arrays;
 
 /**
- * Exact sums of non-negative float32 values, one per unit. Double addition is not associative,
- * so salience summed in doubles would depend on the order summaries arrive in; here every sum is
- * an integer count of 2^-149 (the spacing of the smallest float32), held in 32-bit digits, and
- * addition is exact, so any order or grouping gives the same sum bit for bit. Rounding to a
- * double happens once, when the features are made.
+ * Exact sums of non-negative float32 values, one per unit. Double addition is not associative, so
+ * salience summed in doubles would depend on the order summaries arrive in; here every sum is an
+ * integer count of 2^-149 (the spacing of the smallest float32), held in 32-bit digits, and
+ * addition is exact, so any order or grouping gives the same sum bit for bit. Rounding to a double
+ * happens once, when the features are made.
  *
- * <p>Digits live in longs so that up to 2^30 additions can pile up before carries are
- * propagated. Ten digits hold sums below 2^171; a larger sum is an error, never wrapped.
+ * <p>Digits live in longs so that up to 2^30 additions can pile up before carries are propagated.
+ * Ten digits hold sums below 2^171; a larger sum is an error, never wrapped.
  */
 final class ExactSums {
   /** 32-bit digits per unit, least significant first. */
   static final int DIGITS = 10;
+
   /** Value of digit 0's lowest bit: 2^-SCALE. */
   static final int SCALE = 149;
+
   private static final long MASK = 0xffffffffL;
+
   /** An added value's highest bit must stay below this, so carries have a free top digit. */
   private static final int MAX_ADD_BITS = (DIGITS - 1) * 32;
 
@@ -43,11 +46,10 @@ final class ExactSums {
   }
 
   /**
-   * Adds {@code values[from + c]} to unit {@code firstUnit + c / group} for every c below
-   * {@code count}: the
-   * profiler's hot loop (a batch's per-sample sums), so it does per value only what a float needs
-   * (a float's 24-bit mantissa shifted by at most 31 spans two digits, and no float reaches the
-   * top digit).
+   * Adds {@code values[from + c]} to unit {@code firstUnit + c / group} for every c below {@code
+   * count}: the profiler's hot loop (a batch's per-sample sums), so it does per value only what a
+   * float needs (a float's 24-bit mantissa shifted by at most 31 spans two digits, and no float
+   * reaches the top digit).
    *
    * @return -1, or the first c whose value is negative, infinite or NaN; values before it were
    *     added (callers drop the whole sum then)
@@ -84,8 +86,8 @@ final class ExactSums {
   }
 
   /**
-   * Adds a non-negative finite double that is a multiple of 2^-149 (every term this class
-   * writes is one).
+   * Adds a non-negative finite double that is a multiple of 2^-149 (every term this class writes is
+   * one).
    */
   void add(int unit, double v) {
     long bits = Double.doubleToRawLongBits(v);
@@ -103,8 +105,13 @@ final class ExactSums {
     int p = (e == 0 ? 1 : e) - 1075 + SCALE; // v = m * 2^p * 2^-149
     if (p < 0) {
       if (-p >= 64 || (m & ((1L << -p) - 1)) != 0) {
-        throw new IllegalArgumentException("cannot add " + v + " exactly: not a multiple of"
-            + " 2^-" + SCALE + " (not a sum of float32 values)");
+        throw new IllegalArgumentException(
+            "cannot add "
+                + v
+                + " exactly: not a multiple of"
+                + " 2^-"
+                + SCALE
+                + " (not a sum of float32 values)");
       }
       m >>>= -p;
       p = 0;
@@ -115,8 +122,7 @@ final class ExactSums {
   /** Adds every unit of {@code o} to the same unit here. */
   void addAll(ExactSums o) {
     if (o.units != units) {
-      throw new IllegalArgumentException("cannot add sums of " + o.units + " units to "
-          + units);
+      throw new IllegalArgumentException("cannot add sums of " + o.units + " units to " + units);
     }
     if (o.unnormalised > 0) {
       o.normalise();
@@ -132,8 +138,13 @@ final class ExactSums {
   /** Adds m * 2^(p - SCALE), m < 2^53. */
   private void addBits(int unit, long m, int p) {
     if (p + 64 - Long.numberOfLeadingZeros(m) > MAX_ADD_BITS) {
-      throw new ArithmeticException("value m * 2^" + (p - SCALE) + " exceeds the exact range"
-          + " (below 2^" + (MAX_ADD_BITS - SCALE) + ")");
+      throw new ArithmeticException(
+          "value m * 2^"
+              + (p - SCALE)
+              + " exceeds the exact range"
+              + " (below 2^"
+              + (MAX_ADD_BITS - SCALE)
+              + ")");
     }
     int base = unit * DIGITS + (p >>> 5);
     int s = p & 31;
@@ -157,8 +168,12 @@ final class ExactSums {
         digits[base + i] &= MASK;
       }
       if (digits[base + DIGITS - 1] >>> 32 != 0) {
-        throw new ArithmeticException("sum of unit " + u + " reached 2^"
-            + (DIGITS * 32 - SCALE) + ": beyond the exact range");
+        throw new ArithmeticException(
+            "sum of unit "
+                + u
+                + " reached 2^"
+                + (DIGITS * 32 - SCALE)
+                + ": beyond the exact range");
       }
     }
     unnormalised = 0;

@@ -11,19 +11,30 @@ record Key(long hash, String sampleId, int position) implements Comparable<Key> 
   }
 
   /**
-   * Reads a key and checks its hash against {@code seed}; {@code what} names the message in
-   * errors.
+   * Reads a key and checks its hash against {@code seed}; {@code what} names the message in errors.
    */
   static Key from(TokenKey k, long seed, String what) {
     if (k.getPosition() < 0) {
-      throw new IllegalArgumentException(what + ": token position " + k.getPosition()
-          + " of sample '" + k.getSampleId() + "' is out of range");
+      throw new IllegalArgumentException(
+          what
+              + ": token position "
+              + k.getPosition()
+              + " of sample '"
+              + k.getSampleId()
+              + "' is out of range");
     }
     Key key = of(k.getSampleId(), k.getPosition(), seed);
     if (key.hash != k.getHash()) {
-      throw new IllegalArgumentException(what + ": token " + key + " carries hash "
-          + Long.toUnsignedString(k.getHash()) + ", but seed " + seed + " gives "
-          + Long.toUnsignedString(key.hash));
+      throw new IllegalArgumentException(
+          what
+              + ": token "
+              + key
+              + " carries hash "
+              + Long.toUnsignedString(k.getHash())
+              + ", but seed "
+              + seed
+              + " gives "
+              + Long.toUnsignedString(key.hash));
     }
     return key;
   }

@@ -12,8 +12,8 @@ import org.ppruning.summary.proto.SummaryConfig;
  * Samples padded and stacked for one {@code profile} run. For summaries ({@link #group}) every
  * sample of a run has the same padded length ({@link Summaries#paddedLength}), the run has the
  * configuration's {@code rows_per_run} rows and each sample sits in its own row ({@link
- * Summaries#row}), so the run's shape and a sample's place in it depend only on the sample.
- * Rows without a sample are filler: padding only, and their outputs are ignored.
+ * Summaries#row}), so the run's shape and a sample's place in it depend only on the sample. Rows
+ * without a sample are filler: padding only, and their outputs are ignored.
  *
  * @param rowIds the sample in each row, {@code ""} for a filler row
  * @param tokens their tokens, right-padded
@@ -23,8 +23,8 @@ public record ProfileBatch(List<String> rowIds, TokenBatch tokens) {
   public ProfileBatch {
     rowIds = List.copyOf(rowIds);
     if (rowIds.size() != tokens.size()) {
-      throw new IllegalArgumentException(rowIds.size() + " row ids for a batch of "
-          + tokens.size() + " rows");
+      throw new IllegalArgumentException(
+          rowIds.size() + " row ids for a batch of " + tokens.size() + " rows");
     }
   }
 
@@ -39,15 +39,15 @@ public record ProfileBatch(List<String> rowIds, TokenBatch tokens) {
   }
 
   /**
-   * Groups samples by padded length and deals each group into runs of exactly {@code
-   * rows_per_run} rows, every sample in its row ({@link Summaries#row}), keeping the given order
-   * among samples of the same length and row. A run holds as many samples as the group's rows
-   * allow; the rest of it is filler.
+   * Groups samples by padded length and deals each group into runs of exactly {@code rows_per_run}
+   * rows, every sample in its row ({@link Summaries#row}), keeping the given order among samples of
+   * the same length and row. A run holds as many samples as the group's rows allow; the rest of it
+   * is filler.
    *
    * @param padId the tokenizer's padding id
    */
-  public static List<ProfileBatch> group(List<TokenizedSample> samples, SummaryConfig config,
-      int padId) {
+  public static List<ProfileBatch> group(
+      List<TokenizedSample> samples, SummaryConfig config, int padId) {
     Summaries.check(config);
     int rows = config.getRowsPerRun();
     Map<Integer, List<List<TokenizedSample>>> byLength = new LinkedHashMap<>();
@@ -58,13 +58,16 @@ public record ProfileBatch(List<String> rowIds, TokenBatch tokens) {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("sample '" + s.id() + "': " + e.getMessage(), e);
       }
-      List<List<TokenizedSample>> byRow = byLength.computeIfAbsent(len, k -> {
-        List<List<TokenizedSample>> l = new ArrayList<>(rows);
-        for (int r = 0; r < rows; r++) {
-          l.add(new ArrayList<>());
-        }
-        return l;
-      });
+      List<List<TokenizedSample>> byRow =
+          byLength.computeIfAbsent(
+              len,
+              k -> {
+                List<List<TokenizedSample>> l = new ArrayList<>(rows);
+                for (int r = 0; r < rows; r++) {
+                  l.add(new ArrayList<>());
+                }
+                return l;
+              });
       byRow.get(Summaries.row(s.id(), config)).add(s);
     }
     List<Integer> lengths = new ArrayList<>(byLength.keySet());
@@ -85,8 +88,8 @@ public record ProfileBatch(List<String> rowIds, TokenBatch tokens) {
   }
 
   /**
-   * Stacks {@code samples} right-padded to {@code seqLen} tokens, one per row in the given order:
-   * a batch for the model, not for summaries (which need {@link #group}'s rows).
+   * Stacks {@code samples} right-padded to {@code seqLen} tokens, one per row in the given order: a
+   * batch for the model, not for summaries (which need {@link #group}'s rows).
    */
   public static ProfileBatch of(List<TokenizedSample> samples, int seqLen, int padId) {
     return stack(samples, seqLen, padId);
@@ -107,8 +110,13 @@ public record ProfileBatch(List<String> rowIds, TokenBatch tokens) {
         continue;
       }
       if (s.length() > seqLen) {
-        throw new IllegalArgumentException("sample '" + s.id() + "' has " + s.length()
-            + " tokens, more than the batch's " + seqLen);
+        throw new IllegalArgumentException(
+            "sample '"
+                + s.id()
+                + "' has "
+                + s.length()
+                + " tokens, more than the batch's "
+                + seqLen);
       }
       System.arraycopy(s.inputIds(), 0, ids, i * seqLen, s.length());
       System.arraycopy(s.tokenTypeIds(), 0, types, i * seqLen, s.length());

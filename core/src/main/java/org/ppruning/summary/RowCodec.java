@@ -21,12 +21,12 @@ final class RowCodec {
   }
 
   /**
-   * Encodes {@code values}; {@code what} names the row in errors (a non-finite value, or one
-   * beyond float16's range when encoding float16).
+   * Encodes {@code values}; {@code what} names the row in errors (a non-finite value, or one beyond
+   * float16's range when encoding float16).
    */
   static ByteString encode(float[] values, RowEncoding e, String what) {
-    ByteBuffer b = ByteBuffer.allocate(values.length * bytesPerValue(e))
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(values.length * bytesPerValue(e)).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < values.length; i++) {
       float v = values[i];
       if (!Float.isFinite(v)) {
@@ -36,8 +36,13 @@ final class RowCodec {
         b.putFloat(v);
       } else {
         if (Math.abs(v) >= HALF_OVERFLOW) {
-          throw new IllegalArgumentException(what + ": value " + i + " = " + v
-              + " is beyond float16's range (|x| < 65520); use float32 rows");
+          throw new IllegalArgumentException(
+              what
+                  + ": value "
+                  + i
+                  + " = "
+                  + v
+                  + " is beyond float16's range (|x| < 65520); use float32 rows");
         }
         b.putShort(toHalf(v));
       }
@@ -49,8 +54,16 @@ final class RowCodec {
   static float[] decode(ByteString bytes, RowEncoding e, int n, String what) {
     int width = bytesPerValue(e);
     if (bytes.size() != (long) n * width) {
-      throw new IllegalArgumentException(what + " holds " + bytes.size() + " bytes, expected "
-          + n + " values x " + width + " bytes = " + (long) n * width);
+      throw new IllegalArgumentException(
+          what
+              + " holds "
+              + bytes.size()
+              + " bytes, expected "
+              + n
+              + " values x "
+              + width
+              + " bytes = "
+              + (long) n * width);
     }
     ByteBuffer b = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     float[] out = new float[n];

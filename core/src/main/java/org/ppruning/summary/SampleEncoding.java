@@ -14,7 +14,7 @@ public final class SampleEncoding {
   /**
    * A sample's tokens and how many it had before any cut.
    *
-   * @param sample     the tokens profiled
+   * @param sample the tokens profiled
    * @param fullLength tokens before truncation
    */
   public record Result(TokenizedSample sample, int fullLength) {
@@ -27,9 +27,9 @@ public final class SampleEncoding {
    * Encodes {@code x}.
    *
    * @param maxLength the model's positions
-   * @param truncate  cut a longer sample (see {@link TextTokenizer#encodeOne}) instead of failing
-   * @throws IllegalArgumentException naming the sample if it has no tokens besides special ones
-   *     or, without {@code truncate}, more than {@code maxLength}
+   * @param truncate cut a longer sample (see {@link TextTokenizer#encodeOne}) instead of failing
+   * @throws IllegalArgumentException naming the sample if it has no tokens besides special ones or,
+   *     without {@code truncate}, more than {@code maxLength}
    */
   public static Result encode(TextTokenizer tok, Sample x, int maxLength, boolean truncate) {
     TextTokenizer.Encoded e;
@@ -38,7 +38,6 @@ public final class SampleEncoding {
     } catch (IllegalArgumentException ex) {
       throw new IllegalArgumentException("sample '" + x.id() + "': " + ex.getMessage(), ex);
     }
-    return new Result(new TokenizedSample(x.id(), e.inputIds(), e.tokenTypeIds()),
-        e.fullLength());
+    return new Result(new TokenizedSample(x.id(), e.inputIds(), e.tokenTypeIds()), e.fullLength());
   }
 }

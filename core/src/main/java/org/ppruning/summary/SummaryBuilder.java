@@ -22,11 +22,11 @@ import org.ppruning.summary.proto.TokenRow;
 
 /**
  * Turns {@code profile} outputs into {@link ActivationSummary} records. One builder serves one
- * stream (one profiler consumer, or one batch command run) and remembers the k smallest token
- * keys it has seen: a token above that running threshold can never be among the k smallest
- * overall, so it is neither asked of the model nor sent. Each call summarises one batch of
- * samples (the state's atomic unit, profiled in runs of the configuration's rows per padded
- * length) as one summary, split into chunks of at most {@code maxBytes} serialised bytes.
+ * stream (one profiler consumer, or one batch command run) and remembers the k smallest token keys
+ * it has seen: a token above that running threshold can never be among the k smallest overall, so
+ * it is neither asked of the model nor sent. Each call summarises one batch of samples (the state's
+ * atomic unit, profiled in runs of the configuration's rows per padded length) as one summary,
+ * split into chunks of at most {@code maxBytes} serialised bytes.
  *
  * <pre>{@code
  * SummaryBuilder b = new SummaryBuilder(Summaries.config("sst2", spec, 42, 200),
@@ -70,12 +70,12 @@ public final class SummaryBuilder {
   }
 
   /**
-   * A builder that knows every sample in advance (the batch command): its threshold starts at
-   * the k-th smallest key of all their tokens, so it asks for and sends exactly the k sampled
-   * tokens. Its summaries merge to the same state as a streaming builder's.
+   * A builder that knows every sample in advance (the batch command): its threshold starts at the
+   * k-th smallest key of all their tokens, so it asks for and sends exactly the k sampled tokens.
+   * Its summaries merge to the same state as a streaming builder's.
    */
-  public static SummaryBuilder forSamples(SummaryConfig config, int maxBytes,
-      List<TokenizedSample> all) {
+  public static SummaryBuilder forSamples(
+      SummaryConfig config, int maxBytes, List<TokenizedSample> all) {
     Summaries.check(config);
     int k = config.getTokens();
     TreeSet<Key> smallest = new TreeSet<>();
@@ -98,12 +98,12 @@ public final class SummaryBuilder {
   }
 
   /**
-   * Lowers the threshold to {@code kth}, a key known to be at least the k-th smallest of the
-   * whole stream: the k-th smallest token of a state that merges this stream ({@link
+   * Lowers the threshold to {@code kth}, a key known to be at least the k-th smallest of the whole
+   * stream: the k-th smallest token of a state that merges this stream ({@link
    * SummaryState#kthKey}), which only decreases as summaries arrive. Once the pruner holds k
    * tokens, a batch then sends only tokens below its k-th, instead of below this builder's own
-   * (typically k ln(N / k) rows in all without it). A larger key than the current threshold
-   * changes nothing.
+   * (typically k ln(N / k) rows in all without it). A larger key than the current threshold changes
+   * nothing.
    *
    * @throws IllegalArgumentException if the key's hash does not match this stream's seed
    */
@@ -112,13 +112,13 @@ public final class SummaryBuilder {
   }
 
   /**
-   * One {@code profile} run of a summary: the padded samples, the positions it was run at, and
-   * its outputs.
+   * One {@code profile} run of a summary: the padded samples, the positions it was run at, and its
+   * outputs.
    *
-   * @param batch     one run of {@link ProfileBatch#group}
+   * @param batch one run of {@link ProfileBatch#group}
    * @param positions the flattened positions {@code profile} was run at; must include every
-   *                  position {@link #positions} asked for this run (others are ignored)
-   * @param outputs   the {@code profile} outputs for {@code batch} and {@code positions}
+   *     position {@link #positions} asked for this run (others are ignored)
+   * @param outputs the {@code profile} outputs for {@code batch} and {@code positions}
    */
   public record Run(ProfileBatch batch, int[] positions, Map<String, FloatTensor> outputs) {}
 
@@ -132,17 +132,22 @@ public final class SummaryBuilder {
   }
 
   /**
-   * Profiles several runs (say, the length groups of one consumer poll: {@link
-   * ProfileBatch#group}) and returns one summary for all of their samples: one set of statistics
-   * instead of one per run, and one atomic batch for redelivery.
+   * Profiles several runs (say, the length groups of one consumer poll: {@link ProfileBatch#group})
+   * and returns one summary for all of their samples: one set of statistics instead of one per run,
+   * and one atomic batch for redelivery.
    *
    * @throws IllegalArgumentException if the model is not the configured one, or as {@link #add}
    */
   public List<ActivationSummary> profile(TransformerModel model, List<ProfileBatch> runs) {
     ModelFingerprint m = Summaries.fingerprint(model.spec());
     if (!m.equals(this.model)) {
-      throw new IllegalArgumentException("model '" + m.getSource() + "' is not the model this"
-          + " builder summarises ('" + this.model.getSource() + "'): different structure");
+      throw new IllegalArgumentException(
+          "model '"
+              + m.getSource()
+              + "' is not the model this"
+              + " builder summarises ('"
+              + this.model.getSource()
+              + "'): different structure");
     }
     List<int[]> positions = positions(runs);
     List<Run> done = new ArrayList<>(runs.size());
@@ -154,9 +159,9 @@ public final class SummaryBuilder {
   }
 
   /**
-   * The flattened token positions (row * seqLen + position) of {@code batch} whose activations
-   * its summary needs: its tokens at or below the threshold the builder will have after this
-   * batch. Changes nothing; {@link #add} commits.
+   * The flattened token positions (row * seqLen + position) of {@code batch} whose activations its
+   * summary needs: its tokens at or below the threshold the builder will have after this batch.
+   * Changes nothing; {@link #add} commits.
    */
   public int[] positions(ProfileBatch batch) {
     return positions(List.of(batch)).get(0);
@@ -173,8 +178,8 @@ public final class SummaryBuilder {
   }
 
   /** {@link #add(List)} for a summary of one run. */
-  public List<ActivationSummary> add(ProfileBatch batch, int[] positions,
-      Map<String, FloatTensor> profile) {
+  public List<ActivationSummary> add(
+      ProfileBatch batch, int[] positions, Map<String, FloatTensor> profile) {
     return add(List.of(new Run(batch, positions, profile)));
   }
 
@@ -182,9 +187,9 @@ public final class SummaryBuilder {
    * Summarises the samples of {@code runs} as one batch and moves the builder's threshold on.
    *
    * @return the summary's chunks, in order; chunk 0 carries the batch's statistics
-   * @throws IllegalArgumentException if a run is not padded as the configuration says, a sample
-   *     id repeats, a needed position is missing, an output is missing or misshapen, a value is
-   *     not finite, or one token row cannot fit in {@code maxBytes} (names both sizes)
+   * @throws IllegalArgumentException if a run is not padded as the configuration says, a sample id
+   *     repeats, a needed position is missing, an output is missing or misshapen, a value is not
+   *     finite, or one token row cannot fit in {@code maxBytes} (names both sizes)
    */
   public List<ActivationSummary> add(List<Run> runs) {
     List<ProfileBatch> batches = new ArrayList<>(runs.size());
@@ -204,8 +209,8 @@ public final class SummaryBuilder {
       for (int j = 0; j < run.positions().length; j++) {
         int p = run.positions()[j];
         if (p < 0 || p >= outRow.length) {
-          throw new IllegalArgumentException("position " + p + " is outside the "
-              + outRow.length + " tokens of run " + i);
+          throw new IllegalArgumentException(
+              "position " + p + " is outside the " + outRow.length + " tokens of run " + i);
         }
         outRow[p] = j;
       }
@@ -223,10 +228,18 @@ public final class SummaryBuilder {
         int f = model.getNeurons(l);
         ctx[l] = output(out, ProfileNames.context(l), k, w);
         act[l] = output(out, ProfileNames.activation(l), k, f);
-        sum(output(out, ProfileNames.contextAbsSum(l), t.size(), w), stats.heads[l], dh,
-            run.batch(), ProfileNames.contextAbsSum(l));
-        sum(output(out, ProfileNames.activationAbsSum(l), t.size(), f), stats.neurons[l], 1,
-            run.batch(), ProfileNames.activationAbsSum(l));
+        sum(
+            output(out, ProfileNames.contextAbsSum(l), t.size(), w),
+            stats.heads[l],
+            dh,
+            run.batch(),
+            ProfileNames.contextAbsSum(l));
+        sum(
+            output(out, ProfileNames.activationAbsSum(l), t.size(), f),
+            stats.neurons[l],
+            1,
+            run.batch(),
+            ProfileNames.activationAbsSum(l));
       }
       contexts.add(ctx);
       activations.add(act);
@@ -236,9 +249,15 @@ public final class SummaryBuilder {
     for (Token tk : plan.tokens) {
       int r = outRows.get(tk.run)[tk.flat];
       if (r < 0) {
-        throw new IllegalArgumentException("the profile was run without token " + tk.key
-            + " (flattened position " + tk.flat + " of run " + tk.run + "), which this summary"
-            + " needs: run it at positions(...)");
+        throw new IllegalArgumentException(
+            "the profile was run without token "
+                + tk.key
+                + " (flattened position "
+                + tk.flat
+                + " of run "
+                + tk.run
+                + "), which this summary"
+                + " needs: run it at positions(...)");
       }
       int at = 0;
       for (int l = 0; l < layers; l++) {
@@ -250,10 +269,12 @@ public final class SummaryBuilder {
         System.arraycopy(act.data(), r * f, row, at + w, f);
         at += w + f;
       }
-      rows.add(TokenRow.newBuilder().setKey(tk.key.toProto())
-          .setValues(RowCodec.encode(row, config.getRowEncoding(),
-              "activations of token " + tk.key))
-          .build());
+      rows.add(
+          TokenRow.newBuilder()
+              .setKey(tk.key.toProto())
+              .setValues(
+                  RowCodec.encode(row, config.getRowEncoding(), "activations of token " + tk.key))
+              .build());
     }
     List<String> ids = new ArrayList<>();
     batches.forEach(b -> ids.addAll(b.sampleIds()));
@@ -267,11 +288,10 @@ public final class SummaryBuilder {
   private record Token(Key key, int run, int flat) {}
 
   /**
-   * What one summary adds: each run's sample lengths, its tokens at or below the new threshold
-   * (in key order), and the new bottom-k.
+   * What one summary adds: each run's sample lengths, its tokens at or below the new threshold (in
+   * key order), and the new bottom-k.
    */
-  private record Plan(List<int[]> lengths, List<Token> tokens, TreeSet<Key> kept,
-      Key threshold) {
+  private record Plan(List<int[]> lengths, List<Token> tokens, TreeSet<Key> kept, Key threshold) {
     int[] positions(int run) {
       return tokens.stream().filter(t -> t.run == run).mapToInt(Token::flat).sorted().toArray();
     }
@@ -330,16 +350,26 @@ public final class SummaryBuilder {
       if (batch.filler(r)) {
         for (int p = 0; p < t.seqLen(); p++) {
           if (t.attentionMask()[r * t.seqLen() + p] != 0) {
-            throw new IllegalArgumentException("filler row " + r + " (no sample) has attention"
-                + " mask " + t.attentionMask()[r * t.seqLen() + p] + " at position " + p
-                + ", expected padding only");
+            throw new IllegalArgumentException(
+                "filler row "
+                    + r
+                    + " (no sample) has attention"
+                    + " mask "
+                    + t.attentionMask()[r * t.seqLen() + p]
+                    + " at position "
+                    + p
+                    + ", expected padding only");
           }
         }
         continue;
       }
       if (!ids.add(id)) {
-        throw new IllegalArgumentException("the sample ids of a summary must be non-empty and"
-            + " distinct: '" + id + "' in " + batch.sampleIds());
+        throw new IllegalArgumentException(
+            "the sample ids of a summary must be non-empty and"
+                + " distinct: '"
+                + id
+                + "' in "
+                + batch.sampleIds());
       }
       int len = 0;
       while (len < t.seqLen() && t.attentionMask()[r * t.seqLen() + len] == 1) {
@@ -347,60 +377,98 @@ public final class SummaryBuilder {
       }
       for (int p = len; p < t.seqLen(); p++) {
         if (t.attentionMask()[r * t.seqLen() + p] != 0) {
-          throw new IllegalArgumentException("sample '" + id + "': attention mask is not ones"
-              + " then zeros (value " + t.attentionMask()[r * t.seqLen() + p] + " at position "
-              + p + ")");
+          throw new IllegalArgumentException(
+              "sample '"
+                  + id
+                  + "': attention mask is not ones"
+                  + " then zeros (value "
+                  + t.attentionMask()[r * t.seqLen() + p]
+                  + " at position "
+                  + p
+                  + ")");
         }
       }
       int padded = Summaries.paddedLength(Math.max(len, 1), config);
       if (len == 0 || padded != t.seqLen()) {
-        throw new IllegalArgumentException("sample '" + id + "' (" + len + " tokens) is padded"
-            + " to " + t.seqLen() + ", but summaries pad it to " + padded + " (pad multiple "
-            + config.getPadMultiple() + "): batch samples with ProfileBatch.group");
+        throw new IllegalArgumentException(
+            "sample '"
+                + id
+                + "' ("
+                + len
+                + " tokens) is padded"
+                + " to "
+                + t.seqLen()
+                + ", but summaries pad it to "
+                + padded
+                + " (pad multiple "
+                + config.getPadMultiple()
+                + "): batch samples with ProfileBatch.group");
       }
       lengths[r] = len;
     }
     // The kernels round a token differently with the run's rows and its row in it.
     if (t.size() != config.getRowsPerRun()) {
-      throw new IllegalArgumentException("a run of samples " + batch.sampleIds() + " has "
-          + t.size() + " rows, but summaries profile runs of " + config.getRowsPerRun()
-          + " rows (rows_per_run): batch samples with ProfileBatch.group");
+      throw new IllegalArgumentException(
+          "a run of samples "
+              + batch.sampleIds()
+              + " has "
+              + t.size()
+              + " rows, but summaries profile runs of "
+              + config.getRowsPerRun()
+              + " rows (rows_per_run): batch samples with ProfileBatch.group");
     }
     for (int r = 0; r < t.size(); r++) {
       if (!batch.filler(r) && Summaries.row(batch.rowIds().get(r), config) != r) {
-        throw new IllegalArgumentException("sample '" + batch.rowIds().get(r) + "' is in row "
-            + r + " of its run, but summaries profile it in row "
-            + Summaries.row(batch.rowIds().get(r), config) + " (of " + config.getRowsPerRun()
-            + "): batch samples with ProfileBatch.group");
+        throw new IllegalArgumentException(
+            "sample '"
+                + batch.rowIds().get(r)
+                + "' is in row "
+                + r
+                + " of its run, but summaries profile it in row "
+                + Summaries.row(batch.rowIds().get(r), config)
+                + " (of "
+                + config.getRowsPerRun()
+                + "): batch samples with ProfileBatch.group");
       }
     }
     if (batch.sampleIds().isEmpty()) {
-      throw new IllegalArgumentException("a run of " + t.size() + " rows has no sample, only"
-          + " filler");
+      throw new IllegalArgumentException(
+          "a run of " + t.size() + " rows has no sample, only" + " filler");
     }
     return lengths;
   }
 
-  private static FloatTensor output(Map<String, FloatTensor> profile, String name, long rows,
-      long cols) {
+  private static FloatTensor output(
+      Map<String, FloatTensor> profile, String name, long rows, long cols) {
     FloatTensor t = profile.get(name);
     if (t == null) {
-      throw new IllegalArgumentException("profile output '" + name + "' is missing (a model"
-          + " exported before per-sample sums? re-export it)");
+      throw new IllegalArgumentException(
+          "profile output '"
+              + name
+              + "' is missing (a model"
+              + " exported before per-sample sums? re-export it)");
     }
     if (t.rank() != 2 || t.dim(0) != rows || t.dim(1) != cols) {
-      throw new IllegalArgumentException("profile output '" + name + "' is " + t.shapeString()
-          + ", expected [" + rows + ", " + cols + "]");
+      throw new IllegalArgumentException(
+          "profile output '"
+              + name
+              + "' is "
+              + t.shapeString()
+              + ", expected ["
+              + rows
+              + ", "
+              + cols
+              + "]");
     }
     return t;
   }
 
   /**
-   * Adds per-sample sums [B, units * group] to {@code into}, a unit's group together; filler
-   * rows add nothing.
+   * Adds per-sample sums [B, units * group] to {@code into}, a unit's group together; filler rows
+   * add nothing.
    */
-  private static void sum(FloatTensor t, ExactSums into, int group, ProfileBatch batch,
-      String name) {
+  private static void sum(
+      FloatTensor t, ExactSums into, int group, ProfileBatch batch, String name) {
     int w = (int) t.dim(1);
     for (int r = 0; r < t.dim(0); r++) {
       if (batch.filler(r)) {
@@ -408,48 +476,73 @@ public final class SummaryBuilder {
       }
       int c = into.addFloats(t.data(), r * w, w, group, 0);
       if (c >= 0) {
-        throw new IllegalArgumentException("profile output '" + name + "' for sample '"
-            + batch.rowIds().get(r) + "' has " + t.data()[r * w + c] + " at column " + c
-            + " (a sum of |activation| must be finite and >= 0)");
+        throw new IllegalArgumentException(
+            "profile output '"
+                + name
+                + "' for sample '"
+                + batch.rowIds().get(r)
+                + "' has "
+                + t.data()[r * w + c]
+                + " at column "
+                + c
+                + " (a sum of |activation| must be finite and >= 0)");
       }
     }
   }
 
   /**
-   * Splits the batch's summary into records of at most maxBytes: chunk 0 holds the statistics
-   * and as many rows as fit (possibly none, then it has no key range), later chunks hold rows
-   * only. Sizes are counted with protobuf's own
-   * size functions, with room reserved for the largest chunk numbers and key range.
+   * Splits the batch's summary into records of at most maxBytes: chunk 0 holds the statistics and
+   * as many rows as fit (possibly none, then it has no key range), later chunks hold rows only.
+   * Sizes are counted with protobuf's own size functions, with room reserved for the largest chunk
+   * numbers and key range.
    */
-  private List<ActivationSummary> chunk(List<String> ids, Totals stats, List<TokenRow> rows,
-      Key threshold) {
+  private List<ActivationSummary> chunk(
+      List<String> ids, Totals stats, List<TokenRow> rows, Key threshold) {
     String longest = threshold == null ? "" : threshold.sampleId();
     for (String id : ids) {
       longest = id.length() > longest.length() ? id : longest;
     }
-    ActivationSummary.Builder base = ActivationSummary.newBuilder().setConfig(config)
-        .addAllSampleIds(ids).setChunk(Integer.MAX_VALUE).setChunks(Integer.MAX_VALUE)
-        .setCovers(KeyRange.newBuilder().setAfter(widestKey(longest))
-            .setThrough(widestKey(longest)));
+    ActivationSummary.Builder base =
+        ActivationSummary.newBuilder()
+            .setConfig(config)
+            .addAllSampleIds(ids)
+            .setChunk(Integer.MAX_VALUE)
+            .setChunks(Integer.MAX_VALUE)
+            .setCovers(
+                KeyRange.newBuilder().setAfter(widestKey(longest)).setThrough(widestKey(longest)));
     int restFixed = base.build().getSerializedSize();
     var statistics = stats.toProto();
     base.setStatistics(statistics);
     int headFixed = base.build().getSerializedSize();
     if (headFixed > maxBytes) {
-      throw new IllegalArgumentException("the statistics of one batch take " + headFixed
-          + " bytes in a summary record, more than the bound of " + maxBytes + " bytes (they"
-          + " grow with the model's units: raise the bound)");
+      throw new IllegalArgumentException(
+          "the statistics of one batch take "
+              + headFixed
+              + " bytes in a summary record, more than the bound of "
+              + maxBytes
+              + " bytes (they"
+              + " grow with the model's units: raise the bound)");
     }
     List<Integer> starts = new ArrayList<>(List.of(0));
     long size = headFixed;
     for (int i = 0; i < rows.size(); i++) {
       int s = CodedOutputStream.computeMessageSize(7, rows.get(i));
       if (restFixed + s > maxBytes) {
-        throw new IllegalArgumentException("one token row takes " + (restFixed + s) + " bytes in"
-            + " a summary record (row " + s + " bytes + " + restFixed + " bytes of header), more"
-            + " than the bound of " + maxBytes + " bytes: raise the bound"
-            + (config.getRowEncoding() == RowEncoding.ROW_ENCODING_FLOAT32
-                ? " or use float16 rows" : ""));
+        throw new IllegalArgumentException(
+            "one token row takes "
+                + (restFixed + s)
+                + " bytes in"
+                + " a summary record (row "
+                + s
+                + " bytes + "
+                + restFixed
+                + " bytes of header), more"
+                + " than the bound of "
+                + maxBytes
+                + " bytes: raise the bound"
+                + (config.getRowEncoding() == RowEncoding.ROW_ENCODING_FLOAT32
+                    ? " or use float16 rows"
+                    : ""));
       }
       if (size + s > maxBytes) {
         starts.add(i); // chunk 0 may stay empty: statistics only
@@ -464,8 +557,7 @@ public final class SummaryBuilder {
       int from = starts.get(c);
       int to = c + 1 < chunks ? starts.get(c + 1) : rows.size();
       boolean statisticsOnly = from == to && c + 1 < chunks;
-      Key through = c + 1 < chunks ? (statisticsOnly ? null : keyOf(rows.get(to - 1)))
-          : threshold;
+      Key through = c + 1 < chunks ? (statisticsOnly ? null : keyOf(rows.get(to - 1))) : threshold;
       KeyRange.Builder range = KeyRange.newBuilder();
       if (after != null) {
         range.setAfter(after.toProto());
@@ -473,9 +565,13 @@ public final class SummaryBuilder {
       if (through != null) {
         range.setThrough(through.toProto());
       }
-      ActivationSummary.Builder b = ActivationSummary.newBuilder().setConfig(config)
-          .addAllSampleIds(ids).setChunk(c).setChunks(chunks)
-          .addAllRows(rows.subList(from, to));
+      ActivationSummary.Builder b =
+          ActivationSummary.newBuilder()
+              .setConfig(config)
+              .addAllSampleIds(ids)
+              .setChunk(c)
+              .setChunks(chunks)
+              .addAllRows(rows.subList(from, to));
       if (!statisticsOnly) {
         b.setCovers(range);
       }
@@ -484,8 +580,14 @@ public final class SummaryBuilder {
       }
       ActivationSummary s = b.build();
       if (s.getSerializedSize() > maxBytes) {
-        throw new IllegalStateException("summary chunk " + c + " is " + s.getSerializedSize()
-            + " bytes, over the bound of " + maxBytes + ": size accounting is wrong");
+        throw new IllegalStateException(
+            "summary chunk "
+                + c
+                + " is "
+                + s.getSerializedSize()
+                + " bytes, over the bound of "
+                + maxBytes
+                + ": size accounting is wrong");
       }
       out.add(s);
       if (!statisticsOnly) {

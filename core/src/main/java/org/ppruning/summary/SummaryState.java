@@ -30,14 +30,14 @@ import org.ppruning.summary.proto.TokenRow;
  * serialises to the same bytes), because
  *
  * <ul>
- *   <li>token rows form a set (the same token twice is one token, and must carry the same
- *       values) of which the k smallest keys are kept;
+ *   <li>token rows form a set (the same token twice is one token, and must carry the same values)
+ *       of which the k smallest keys are kept;
  *   <li>salience sums are exact ({@code ExactSums}), so addition is associative;
  *   <li>statistics count once per batch, recognised by its sample ids: a batch's chunk 0 that
  *       arrives again is a redelivery and is not counted again, and a summary whose sample ids
  *       overlap another batch's without being that batch is refused (batches are atomic);
- *   <li>completeness is a property of the merged content: a batch is complete once it is
- *       counted and its chunks' key ranges cover every key up to the k-th smallest row.
+ *   <li>completeness is a property of the merged content: a batch is complete once it is counted
+ *       and its chunks' key ranges cover every key up to the k-th smallest row.
  * </ul>
  *
  * <p>Not thread safe.
@@ -103,8 +103,8 @@ public final class SummaryState {
   }
 
   /**
-   * The k-th smallest token key held, once k tokens are held: no token with a larger key can
-   * join, so profilers may skip them ({@link SummaryBuilder#tighten}).
+   * The k-th smallest token key held, once k tokens are held: no token with a larger key can join,
+   * so profilers may skip them ({@link SummaryBuilder#tighten}).
    */
   public Optional<TokenKey> kthKey() {
     return rows.size() < k ? Optional.empty() : Optional.of(rows.lastKey().toProto());
@@ -118,24 +118,28 @@ public final class SummaryState {
   /**
    * Merges one summary record. Either the whole record is merged or, on error, nothing.
    *
-   * @throws IllegalArgumentException if the record belongs to another stream (names the fields
-   *     that differ: task, model, seed, k, padding, encoding), overlaps another batch without
-   *     being it (names the samples and the batch), is malformed, or brings a token this state
-   *     holds with different values
+   * @throws IllegalArgumentException if the record belongs to another stream (names the fields that
+   *     differ: task, model, seed, k, padding, encoding), overlaps another batch without being it
+   *     (names the samples and the batch), is malformed, or brings a token this state holds with
+   *     different values
    */
   public MergeResult merge(ActivationSummary s) {
     String what = describe(s);
     if (!s.getConfig().equals(config)) {
-      throw new IllegalArgumentException(what + " does not belong to this stream: "
-          + Summaries.difference(config, s.getConfig()));
+      throw new IllegalArgumentException(
+          what + " does not belong to this stream: " + Summaries.difference(config, s.getConfig()));
     }
     List<String> ids = s.getSampleIdsList();
     checkIds(ids, what);
     int chunk = s.getChunk();
     int chunks = s.getChunks();
     if (chunks < 1 || chunk < 0 || chunk >= chunks) {
-      throw new IllegalArgumentException(what + ": chunk " + Integer.toUnsignedString(chunk)
-          + " of " + Integer.toUnsignedString(chunks));
+      throw new IllegalArgumentException(
+          what
+              + ": chunk "
+              + Integer.toUnsignedString(chunk)
+              + " of "
+              + Integer.toUnsignedString(chunks));
     }
     if ((chunk == 0) != s.hasStatistics()) {
       throw new IllegalArgumentException(what + ": statistics belong in chunk 0 and only there");
@@ -144,16 +148,22 @@ public final class SummaryState {
     if (chunk == 0) {
       stats = Totals.from(s.getStatistics(), model, what);
       if (stats.samples != ids.size()) {
-        throw new IllegalArgumentException(what + ": statistics count " + stats.samples
-            + " samples, the summary names " + ids.size());
+        throw new IllegalArgumentException(
+            what
+                + ": statistics count "
+                + stats.samples
+                + " samples, the summary names "
+                + ids.size());
       }
     }
     Range range = null; // null: a chunk 0 with statistics only
     if (s.hasCovers()) {
       range = range(s.getCovers(), what);
     } else if (chunk != 0 || chunks == 1 || s.getRowsCount() > 0) {
-      throw new IllegalArgumentException(what + ": no key range (covers); only a chunk 0 with"
-          + " statistics and no rows, followed by other chunks, has none");
+      throw new IllegalArgumentException(
+          what
+              + ": no key range (covers); only a chunk 0 with"
+              + " statistics and no rows, followed by other chunks, has none");
     }
     List<Key> keys = new ArrayList<>(s.getRowsCount());
     List<float[]> values = new ArrayList<>(s.getRowsCount());
@@ -166,20 +176,25 @@ public final class SummaryState {
         throw new IllegalArgumentException(what + ": rows are not in key order at token " + key);
       }
       if (!inside(key, range)) {
-        throw new IllegalArgumentException(what + ": token " + key + " lies outside the"
-            + " summary's key range");
+        throw new IllegalArgumentException(
+            what + ": token " + key + " lies outside the" + " summary's key range");
       }
       keys.add(key);
-      values.add(RowCodec.decode(r.getValues(), config.getRowEncoding(), rowValues,
-          what + " token " + key));
+      values.add(
+          RowCodec.decode(
+              r.getValues(), config.getRowEncoding(), rowValues, what + " token " + key));
     }
     Batch batch = batchFor(ids, what);
     for (int i = 0; i < keys.size(); i++) {
       float[] held = rows.get(keys.get(i));
       if (held != null && !Arrays.equals(held, values.get(i))) {
-        throw new IllegalArgumentException(what + ": token " + keys.get(i) + " arrives with"
-            + " activations that differ from the ones already merged (profiled with another"
-            + " padding, runtime or model?)");
+        throw new IllegalArgumentException(
+            what
+                + ": token "
+                + keys.get(i)
+                + " arrives with"
+                + " activations that differ from the ones already merged (profiled with another"
+                + " padding, runtime or model?)");
       }
     }
 
@@ -192,8 +207,8 @@ public final class SummaryState {
       batches.put(ids.get(0), batch);
       open.add(batch);
     }
-    boolean redelivered = chunk == 0 ? batch.counted
-        : batch.complete || alreadyCovered(batch.covered, range);
+    boolean redelivered =
+        chunk == 0 ? batch.counted : batch.complete || alreadyCovered(batch.covered, range);
     if (chunk == 0 && !batch.counted) {
       totals.add(stats);
       batch.counted = true;
@@ -214,17 +229,19 @@ public final class SummaryState {
     }
     refresh();
     int added = (int) fresh.stream().filter(rows::containsKey).count();
-    MergeResult.Outcome outcome = redelivered ? MergeResult.Outcome.REDELIVERED
-        : chunk == 0 ? MergeResult.Outcome.COUNTED : MergeResult.Outcome.ROWS;
+    MergeResult.Outcome outcome =
+        redelivered
+            ? MergeResult.Outcome.REDELIVERED
+            : chunk == 0 ? MergeResult.Outcome.COUNTED : MergeResult.Outcome.ROWS;
     return new MergeResult(outcome, ids, chunk, chunks, added);
   }
 
   /**
-   * The features of everything merged: the k sampled tokens' activations in key order, and
-   * mean |activation| per unit over all counted tokens (each sum rounded once, then divided).
+   * The features of everything merged: the k sampled tokens' activations in key order, and mean
+   * |activation| per unit over all counted tokens (each sum rounded once, then divided).
    *
-   * @throws IllegalStateException if nothing was merged, a batch is incomplete (names it and
-   *     what is missing), or the samples hold fewer than k tokens
+   * @throws IllegalStateException if nothing was merged, a batch is incomplete (names it and what
+   *     is missing), or the samples hold fewer than k tokens
    */
   public ActivationFeatures toFeatures() {
     if (batches.isEmpty()) {
@@ -238,18 +255,35 @@ public final class SummaryState {
           why.add("...");
           break;
         }
-        why.add(ids(b.ids) + (b.counted ? " has token rows only up to "
-            + (b.covered.isEmpty() || b.covered.get(0).after() != null ? "none"
-                : String.valueOf(b.covered.get(0).through()))
-            + ", the sampled tokens reach " + (kth == null ? "the last key" : kth)
-            : " has no statistics (chunk 0)"));
+        why.add(
+            ids(b.ids)
+                + (b.counted
+                    ? " has token rows only up to "
+                        + (b.covered.isEmpty() || b.covered.get(0).after() != null
+                            ? "none"
+                            : String.valueOf(b.covered.get(0).through()))
+                        + ", the sampled tokens reach "
+                        + (kth == null ? "the last key" : kth)
+                    : " has no statistics (chunk 0)"));
       }
-      throw new IllegalStateException(open.size() + " of " + batches.size() + " batches of task '"
-          + config.getTask() + "' are incomplete (chunks missing): " + String.join("; ", why));
+      throw new IllegalStateException(
+          open.size()
+              + " of "
+              + batches.size()
+              + " batches of task '"
+              + config.getTask()
+              + "' are incomplete (chunks missing): "
+              + String.join("; ", why));
     }
     if (rows.size() < k) {
-      throw new IllegalStateException("asked for " + k + " sampled tokens, but the "
-          + totals.samples + " samples hold only " + totals.tokens + " tokens");
+      throw new IllegalStateException(
+          "asked for "
+              + k
+              + " sampled tokens, but the "
+              + totals.samples
+              + " samples hold only "
+              + totals.tokens
+              + " tokens");
     }
     if (totals.samples > Integer.MAX_VALUE) {
       throw new IllegalStateException(totals.samples + " samples: more than features count");
@@ -277,19 +311,32 @@ public final class SummaryState {
       for (int n = 0; n < f; n++) {
         neuronSal[n] = totals.neurons[l].toDouble(n) / totals.tokens;
       }
-      layers.add(new LayerFeatures(new FloatTensor(new long[] {k, w}, heads),
-          new FloatTensor(new long[] {k, f}, neurons), headSal, neuronSal));
+      layers.add(
+          new LayerFeatures(
+              new FloatTensor(new long[] {k, w}, heads),
+              new FloatTensor(new long[] {k, f}, neurons),
+              headSal,
+              neuronSal));
     }
-    return new ActivationFeatures(layers, dh, (int) totals.samples, totals.tokens, k,
-        config.getSeed(), (double) totals.tokens / totals.samples);
+    return new ActivationFeatures(
+        layers,
+        dh,
+        (int) totals.samples,
+        totals.tokens,
+        k,
+        config.getSeed(),
+        (double) totals.tokens / totals.samples);
   }
 
   /** The state as a message: the same merged summaries give the same bytes. */
   public ActivationState toProto() {
     ActivationState.Builder b = ActivationState.newBuilder().setConfig(config);
     for (Batch x : batches.values()) {
-      BatchProgress.Builder p = BatchProgress.newBuilder().addAllSampleIds(x.ids)
-          .setCounted(x.counted).setComplete(x.complete);
+      BatchProgress.Builder p =
+          BatchProgress.newBuilder()
+              .addAllSampleIds(x.ids)
+              .setCounted(x.counted)
+              .setComplete(x.complete);
       for (Range r : x.covered) {
         p.addCovered(toProto(r));
       }
@@ -297,9 +344,11 @@ public final class SummaryState {
     }
     b.setStatistics(totals.toProto());
     for (Map.Entry<Key, float[]> e : rows.entrySet()) {
-      b.addRows(TokenRow.newBuilder().setKey(e.getKey().toProto())
-          .setValues(RowCodec.encode(e.getValue(), config.getRowEncoding(),
-              "token " + e.getKey())));
+      b.addRows(
+          TokenRow.newBuilder()
+              .setKey(e.getKey().toProto())
+              .setValues(
+                  RowCodec.encode(e.getValue(), config.getRowEncoding(), "token " + e.getKey())));
     }
     return b.build();
   }
@@ -323,8 +372,12 @@ public final class SummaryState {
       b.counted = bp.getCounted();
       b.complete = bp.getComplete();
       if (b.complete && (!b.counted || bp.getCoveredCount() > 0)) {
-        throw new IllegalArgumentException(what + ": batch " + ids(ids) + " is complete but"
-            + (b.counted ? " still lists key ranges" : " not counted"));
+        throw new IllegalArgumentException(
+            what
+                + ": batch "
+                + ids(ids)
+                + " is complete but"
+                + (b.counted ? " still lists key ranges" : " not counted"));
       }
       for (KeyRange r : bp.getCoveredList()) {
         cover(b.covered, st.range(r, what));
@@ -340,12 +393,16 @@ public final class SummaryState {
     }
     st.totals.add(Totals.from(p.getStatistics(), st.model, what));
     if (st.totals.samples != counted) {
-      throw new IllegalArgumentException(what + ": statistics count " + st.totals.samples
-          + " samples, its counted batches hold " + counted);
+      throw new IllegalArgumentException(
+          what
+              + ": statistics count "
+              + st.totals.samples
+              + " samples, its counted batches hold "
+              + counted);
     }
     if (p.getRowsCount() > st.k) {
-      throw new IllegalArgumentException(what + ": " + p.getRowsCount() + " token rows, k is "
-          + st.k);
+      throw new IllegalArgumentException(
+          what + ": " + p.getRowsCount() + " token rows, k is " + st.k);
     }
     Key prev = null;
     for (TokenRow r : p.getRowsList()) {
@@ -356,8 +413,10 @@ public final class SummaryState {
       if (!st.batchOf.containsKey(key.sampleId())) {
         throw new IllegalArgumentException(what + ": token " + key + " is of no batch");
       }
-      st.rows.put(key, RowCodec.decode(r.getValues(), st.config.getRowEncoding(), st.rowValues,
-          what + " token " + key));
+      st.rows.put(
+          key,
+          RowCodec.decode(
+              r.getValues(), st.config.getRowEncoding(), st.rowValues, what + " token " + key));
       prev = key;
     }
     st.refresh();
@@ -399,9 +458,15 @@ public final class SummaryState {
     for (List<String> o : others) {
       named.add(ids(o));
     }
-    throw new IllegalArgumentException(what + " overlaps batch" + (named.size() > 1 ? "es " : " ")
-        + String.join(", ", named) + " in samples " + ids(shared) + " without being the same"
-        + " batch: batches are atomic, a redelivery must bring the same samples");
+    throw new IllegalArgumentException(
+        what
+            + " overlaps batch"
+            + (named.size() > 1 ? "es " : " ")
+            + String.join(", ", named)
+            + " in samples "
+            + ids(shared)
+            + " without being the same"
+            + " batch: batches are atomic, a redelivery must bring the same samples");
   }
 
   /** Marks complete every counted batch whose ranges reach the k-th smallest key. */
@@ -409,7 +474,9 @@ public final class SummaryState {
     Key kth = rows.size() < k ? null : rows.lastKey();
     for (Iterator<Batch> it = open.iterator(); it.hasNext(); ) {
       Batch b = it.next();
-      if (b.counted && !b.covered.isEmpty() && b.covered.get(0).after() == null
+      if (b.counted
+          && !b.covered.isEmpty()
+          && b.covered.get(0).after() == null
           && Key.atMost(kth, b.covered.get(0).through())) {
         b.complete = true;
         b.covered.clear();
@@ -422,8 +489,8 @@ public final class SummaryState {
     Key after = r.hasAfter() ? Key.from(r.getAfter(), config.getSeed(), what) : null;
     Key through = r.hasThrough() ? Key.from(r.getThrough(), config.getSeed(), what) : null;
     if (after != null && through != null && after.compareTo(through) >= 0) {
-      throw new IllegalArgumentException(what + ": empty key range (" + after + ", " + through
-          + "]");
+      throw new IllegalArgumentException(
+          what + ": empty key range (" + after + ", " + through + "]");
     }
     return new Range(after, through);
   }
@@ -464,8 +531,9 @@ public final class SummaryState {
     for (Iterator<Range> it = covered.iterator(); it.hasNext(); ) {
       Range x = it.next();
       // (a1, b1] and (a2, b2] overlap or touch iff a1 <= b2 and a2 <= b1.
-      boolean joins = (x.after() == null || Key.atMost(x.after(), through))
-          && (after == null || Key.atMost(after, x.through()));
+      boolean joins =
+          (x.after() == null || Key.atMost(x.after(), through))
+              && (after == null || Key.atMost(after, x.through()));
       if (joins) {
         after = lowerAtMost(x.after(), after) ? x.after() : after;
         through = Key.atMost(through, x.through()) ? x.through() : through;
@@ -485,21 +553,36 @@ public final class SummaryState {
     }
     for (int i = 0; i < ids.size(); i++) {
       if (ids.get(i).isEmpty() || (i > 0 && ids.get(i - 1).compareTo(ids.get(i)) >= 0)) {
-        throw new IllegalArgumentException(what + ": sample ids must be non-empty, sorted and"
-            + " distinct; '" + ids.get(i) + "' at index " + i + " is not");
+        throw new IllegalArgumentException(
+            what
+                + ": sample ids must be non-empty, sorted and"
+                + " distinct; '"
+                + ids.get(i)
+                + "' at index "
+                + i
+                + " is not");
       }
     }
   }
 
   private static String describe(ActivationSummary s) {
-    return "summary of batch " + ids(s.getSampleIdsList()) + " (task '" + s.getConfig().getTask()
-        + "', chunk " + s.getChunk() + " of " + s.getChunks() + ")";
+    return "summary of batch "
+        + ids(s.getSampleIdsList())
+        + " (task '"
+        + s.getConfig().getTask()
+        + "', chunk "
+        + s.getChunk()
+        + " of "
+        + s.getChunks()
+        + ")";
   }
 
   /** Up to 5 ids and the count, for messages. */
   private static String ids(List<String> ids) {
     List<String> shown = ids.size() <= 5 ? ids : ids.subList(0, 5);
-    return "[" + String.join(", ", shown) + (ids.size() > 5 ? ", ... " + ids.size()
-        + " samples" : "") + "]";
+    return "["
+        + String.join(", ", shown)
+        + (ids.size() > 5 ? ", ... " + ids.size() + " samples" : "")
+        + "]";
   }
 }

@@ -25,13 +25,21 @@ final class Totals {
   static Totals from(Statistics s, ModelFingerprint m, String what) {
     Totals t = new Totals(m);
     if (s.getLayersCount() != t.heads.length) {
-      throw new IllegalArgumentException(what + ": statistics for " + s.getLayersCount()
-          + " layers, the model has " + t.heads.length);
+      throw new IllegalArgumentException(
+          what
+              + ": statistics for "
+              + s.getLayersCount()
+              + " layers, the model has "
+              + t.heads.length);
     }
     if (s.getSamples() < 0 || s.getTokens() < s.getSamples()) {
-      throw new IllegalArgumentException(what + ": " + Long.toUnsignedString(s.getSamples())
-          + " samples with " + Long.toUnsignedString(s.getTokens())
-          + " tokens (every sample has at least one)");
+      throw new IllegalArgumentException(
+          what
+              + ": "
+              + Long.toUnsignedString(s.getSamples())
+              + " samples with "
+              + Long.toUnsignedString(s.getTokens())
+              + " tokens (every sample has at least one)");
     }
     t.samples = s.getSamples();
     t.tokens = s.getTokens();
@@ -45,9 +53,17 @@ final class Totals {
 
   private static void read(org.ppruning.summary.proto.ExactSums p, ExactSums into, String what) {
     if (p.getLeadCount() != into.units() || p.getExtraUnitCount() != p.getExtraCount()) {
-      throw new IllegalArgumentException(what + ": " + p.getLeadCount() + " leading terms for "
-          + into.units() + " units, " + p.getExtraUnitCount() + " extra units for "
-          + p.getExtraCount() + " extra terms");
+      throw new IllegalArgumentException(
+          what
+              + ": "
+              + p.getLeadCount()
+              + " leading terms for "
+              + into.units()
+              + " units, "
+              + p.getExtraUnitCount()
+              + " extra units for "
+              + p.getExtraCount()
+              + " extra terms");
     }
     try {
       for (int u = 0; u < into.units(); u++) {
@@ -56,8 +72,13 @@ final class Totals {
       for (int j = 0; j < p.getExtraCount(); j++) {
         int u = p.getExtraUnit(j);
         if (u < 0 || u >= into.units()) {
-          throw new IllegalArgumentException("extra term " + j + " names unit "
-              + Integer.toUnsignedString(u) + " of " + into.units());
+          throw new IllegalArgumentException(
+              "extra term "
+                  + j
+                  + " names unit "
+                  + Integer.toUnsignedString(u)
+                  + " of "
+                  + into.units());
         }
         into.add(u, p.getExtra(j));
       }

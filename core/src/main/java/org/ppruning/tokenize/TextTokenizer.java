@@ -1,6 +1,5 @@
 package org.ppruning.tokenize;
 
-import org.ppruning.graph.TokenBatch;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.util.PairList;
@@ -13,12 +12,13 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.ppruning.graph.TokenBatch;
 
 /**
  * Encodes text into the int arrays a model graph is fed, with a Hugging Face {@code tokenizer.json}
- * run by DJL's native tokenizers library. Texts are never truncated: DJL's own default would cut
- * at 512 tokens without a word, so truncation and padding are switched off in DJL and padding is
- * done here, to the longest sequence of each batch.
+ * run by DJL's native tokenizers library. Texts are never truncated: DJL's own default would cut at
+ * 512 tokens without a word, so truncation and padding are switched off in DJL and padding is done
+ * here, to the longest sequence of each batch.
  *
  * <p>Usage:
  *
@@ -39,8 +39,8 @@ public final class TextTokenizer implements AutoCloseable {
   private final int vocabSize;
   private final int padId;
 
-  private TextTokenizer(Path source, HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab,
-      int padId) {
+  private TextTokenizer(
+      Path source, HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab, int padId) {
     this.source = source;
     this.tokenizer = tokenizer;
     this.vocab = vocab;
@@ -49,9 +49,9 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   /**
-   * Loads a {@code tokenizer.json} with a WordPiece or BPE model. The padding id is the file's
-   * own {@code padding.pad_id} if it has one, else {@code [PAD]} (WordPiece) or
-   * {@code <|endoftext|>} (BPE).
+   * Loads a {@code tokenizer.json} with a WordPiece or BPE model. The padding id is the file's own
+   * {@code padding.pad_id} if it has one, else {@code [PAD]} (WordPiece) or {@code <|endoftext|>}
+   * (BPE).
    *
    * @throws IllegalArgumentException naming the file if it has another model type or no pad token
    */
@@ -60,8 +60,8 @@ public final class TextTokenizer implements AutoCloseable {
     JsonNode model = root == null ? null : root.get("model");
     String type = model == null ? null : model.path("type").asText(null);
     if (!"WordPiece".equals(type) && !"BPE".equals(type)) {
-      throw new IllegalArgumentException(tokenizerJson + ": model type is " + type
-          + ", expected WordPiece or BPE");
+      throw new IllegalArgumentException(
+          tokenizerJson + ": model type is " + type + ", expected WordPiece or BPE");
     }
     Map<String, Integer> vocab = new HashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").fields(); it.hasNext(); ) {
@@ -82,13 +82,13 @@ public final class TextTokenizer implements AutoCloseable {
     } else if (vocab.containsKey(padToken)) {
       padId = vocab.get(padToken);
     } else {
-      throw new IllegalArgumentException(tokenizerJson + " has no padding id and no " + padToken
-          + " token to pad with");
+      throw new IllegalArgumentException(
+          tokenizerJson + " has no padding id and no " + padToken + " token to pad with");
     }
     DjlSettings.preferBundledNativeLibrary();
     // DJL reads these as strings; "false" switches truncation and padding off in the native side.
-    Map<String, String> options = Map.of(
-        "truncation", "false", "padding", "false", "addSpecialTokens", "true");
+    Map<String, String> options =
+        Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "true");
     HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(tokenizerJson, options);
     return new TextTokenizer(tokenizerJson, hf, Map.copyOf(vocab), padId);
   }
@@ -96,9 +96,9 @@ public final class TextTokenizer implements AutoCloseable {
   /**
    * Encodes texts (or text pairs) with special tokens and pads them to the longest one.
    *
-   * @param texts       at least one non-empty text
+   * @param texts at least one non-empty text
    * @param pairsOrNull second texts, one per text, or null
-   * @param maxLength   the most tokens (special tokens included) a row may have
+   * @param maxLength the most tokens (special tokens included) a row may have
    * @throws IllegalArgumentException naming the text's index if a text is null, empty, has no
    *     tokens besides special ones, or has more than {@code maxLength} tokens (nothing is ever
    *     truncated)
@@ -126,16 +126,28 @@ public final class TextTokenizer implements AutoCloseable {
     for (int i = 0; i < enc.length; i++) {
       int n = enc[i].getIds().length;
       if (tokensOfSequence(enc[i], 0) == 0) {
-        throw new IllegalArgumentException("text " + i + " (" + preview(texts.get(i))
-            + ") has no tokens besides special ones");
+        throw new IllegalArgumentException(
+            "text " + i + " (" + preview(texts.get(i)) + ") has no tokens besides special ones");
       }
       if (pairsOrNull != null && tokensOfSequence(enc[i], 1) == 0) {
-        throw new IllegalArgumentException("pair text " + i + " (" + preview(pairsOrNull.get(i))
-            + ") has no tokens besides special ones");
+        throw new IllegalArgumentException(
+            "pair text "
+                + i
+                + " ("
+                + preview(pairsOrNull.get(i))
+                + ") has no tokens besides special ones");
       }
       if (n > maxLength) {
-        throw new IllegalArgumentException("text " + i + " (" + preview(texts.get(i)) + ") has "
-            + n + " tokens, more than the limit of " + maxLength + " (texts are never truncated)");
+        throw new IllegalArgumentException(
+            "text "
+                + i
+                + " ("
+                + preview(texts.get(i))
+                + ") has "
+                + n
+                + " tokens, more than the limit of "
+                + maxLength
+                + " (texts are never truncated)");
       }
       seqLen = Math.max(seqLen, n);
     }
@@ -158,9 +170,9 @@ public final class TextTokenizer implements AutoCloseable {
   /**
    * One text (or pair) with special tokens, unpadded.
    *
-   * @param inputIds     token ids
+   * @param inputIds token ids
    * @param tokenTypeIds segment ids, same length
-   * @param fullLength   tokens before truncation (equal to {@code inputIds.length} unless cut)
+   * @param fullLength tokens before truncation (equal to {@code inputIds.length} unless cut)
    */
   public record Encoded(int[] inputIds, int[] tokenTypeIds, int fullLength) {
     /** Whether tokens were cut to fit the length limit. */
@@ -171,13 +183,13 @@ public final class TextTokenizer implements AutoCloseable {
 
   /**
    * Encodes one text (or pair) without padding. With {@code truncate}, a sequence longer than
-   * {@code maxLength} is cut longest-first (a token at a time from the end of the longer text,
-   * the second text on a tie; special tokens stay) and {@link Encoded#fullLength} tells by how
-   * much; without it, it is an error. The ids equal {@link #encode}'s row for the same input.
+   * {@code maxLength} is cut longest-first (a token at a time from the end of the longer text, the
+   * second text on a tie; special tokens stay) and {@link Encoded#fullLength} tells by how much;
+   * without it, it is an error. The ids equal {@link #encode}'s row for the same input.
    *
    * @throws IllegalArgumentException if a text is null or empty, has no tokens besides special
-   *     ones, is longer than {@code maxLength} without {@code truncate}, or cannot be cut to
-   *     {@code maxLength} while keeping one token of each text
+   *     ones, is longer than {@code maxLength} without {@code truncate}, or cannot be cut to {@code
+   *     maxLength} while keeping one token of each text
    */
   public Encoded encodeOne(String text, String pairOrNull, int maxLength, boolean truncate) {
     if (maxLength <= 0) {
@@ -194,25 +206,38 @@ public final class TextTokenizer implements AutoCloseable {
     int n0 = tokensOfSequence(e, 0);
     int n1 = tokensOfSequence(e, 1);
     if (n0 == 0) {
-      throw new IllegalArgumentException("text (" + preview(text) + ") has no tokens besides"
-          + " special ones");
+      throw new IllegalArgumentException(
+          "text (" + preview(text) + ") has no tokens besides" + " special ones");
     }
     if (pairOrNull != null && n1 == 0) {
-      throw new IllegalArgumentException("pair text (" + preview(pairOrNull) + ") has no tokens"
-          + " besides special ones");
+      throw new IllegalArgumentException(
+          "pair text (" + preview(pairOrNull) + ") has no tokens" + " besides special ones");
     }
     int n = ids.length;
     if (n > maxLength && !truncate) {
-      throw new IllegalArgumentException("text (" + preview(text) + ") has " + n + " tokens,"
-          + " more than the limit of " + maxLength + " (texts are never truncated)");
+      throw new IllegalArgumentException(
+          "text ("
+              + preview(text)
+              + ") has "
+              + n
+              + " tokens,"
+              + " more than the limit of "
+              + maxLength
+              + " (texts are never truncated)");
     }
     int keep0 = n0;
     int keep1 = n1;
     int budget = maxLength - (n - n0 - n1); // what special tokens leave for the texts
     if (n > maxLength) {
       if (budget < (pairOrNull == null ? 1 : 2)) {
-        throw new IllegalArgumentException("text (" + preview(text) + ") cannot be cut to "
-            + maxLength + " tokens: its " + (n - n0 - n1) + " special tokens leave no room");
+        throw new IllegalArgumentException(
+            "text ("
+                + preview(text)
+                + ") cannot be cut to "
+                + maxLength
+                + " tokens: its "
+                + (n - n0 - n1)
+                + " special tokens leave no room");
       }
       while (keep0 + keep1 > budget) {
         if (keep0 > keep1) {
@@ -266,23 +291,23 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   /**
-   * One question and context pair, encoded with special tokens, and where each token of the
-   * context came from.
+   * One question and context pair, encoded with special tokens, and where each token of the context
+   * came from.
    *
-   * @param batch     the pair as a batch of one
+   * @param batch the pair as a batch of one
    * @param inContext per token, whether it is a token of the context (second text)
    * @param charStart per context token, its first character in the context; -1 elsewhere
-   * @param charEnd   per context token, one past its last character in the context; -1 elsewhere
+   * @param charEnd per context token, one past its last character in the context; -1 elsewhere
    */
-  public record SpannedPair(TokenBatch batch, boolean[] inContext, int[] charStart,
-      int[] charEnd) {}
+  public record SpannedPair(
+      TokenBatch batch, boolean[] inContext, int[] charStart, int[] charEnd) {}
 
   /**
    * Encodes a (question, context) pair and records the context character span of every context
    * token, as extractive QA needs to map answers to tokens and back.
    *
-   * @throws IllegalArgumentException if the pair has more than {@code maxLength} tokens (nothing
-   *     is truncated)
+   * @throws IllegalArgumentException if the pair has more than {@code maxLength} tokens (nothing is
+   *     truncated)
    */
   public SpannedPair encodeWithSpans(String question, String context, int maxLength) {
     TokenBatch b = encode(List.of(question), List.of(context), maxLength);
@@ -329,8 +354,14 @@ public final class TextTokenizer implements AutoCloseable {
     long[] l = new long[ids.length];
     for (int i = 0; i < ids.length; i++) {
       if (ids[i] < 0 || ids[i] >= vocabSize) {
-        throw new IllegalArgumentException("id " + ids[i] + " at position " + i
-            + " is outside the vocabulary [0, " + vocabSize + ")");
+        throw new IllegalArgumentException(
+            "id "
+                + ids[i]
+                + " at position "
+                + i
+                + " is outside the vocabulary [0, "
+                + vocabSize
+                + ")");
       }
       l[i] = ids[i];
     }

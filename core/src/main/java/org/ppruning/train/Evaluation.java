@@ -58,8 +58,8 @@ public final class Evaluation {
   }
 
   /** Metrics of a spec and weights (builds the model). */
-  public static Map<String, Double> evaluate(ModelSpec spec, Weights w, Examples ex,
-      int batchSize) {
+  public static Map<String, Double> evaluate(
+      ModelSpec spec, Weights w, Examples ex, int batchSize) {
     if (ex instanceof Examples.Tokens t) {
       return languageModel(spec, w, t, batchSize);
     }
@@ -68,22 +68,25 @@ public final class Evaluation {
     }
   }
 
-  private static Map<String, Double> classification(TransformerModel m, Examples.Classified ex,
-      int batchSize) {
+  private static Map<String, Double> classification(
+      TransformerModel m, Examples.Classified ex, int batchSize) {
     int labels = m.spec().head().labels().size();
     int[] pred = new int[ex.size()];
-    forBatches(ex.size(), batchSize, idx -> {
-      float[] p = m.serve(ex.batch(idx), List.of("probabilities")).get("probabilities").data();
-      for (int i = 0; i < idx.length; i++) {
-        int arg = 0;
-        for (int k = 1; k < labels; k++) {
-          if (p[i * labels + k] > p[i * labels + arg]) {
-            arg = k;
+    forBatches(
+        ex.size(),
+        batchSize,
+        idx -> {
+          float[] p = m.serve(ex.batch(idx), List.of("probabilities")).get("probabilities").data();
+          for (int i = 0; i < idx.length; i++) {
+            int arg = 0;
+            for (int k = 1; k < labels; k++) {
+              if (p[i * labels + k] > p[i * labels + arg]) {
+                arg = k;
+              }
+            }
+            pred[idx[i]] = arg;
           }
-        }
-        pred[idx[i]] = arg;
-      }
-    });
+        });
     Map<String, Double> out = new LinkedHashMap<>();
     out.put("accuracy", Metrics.accuracy(ex.labels, pred));
     if (labels == 2) {
@@ -93,17 +96,20 @@ public final class Evaluation {
     return out;
   }
 
-  private static Map<String, Double> regression(TransformerModel m, Examples.Scored ex,
-      int batchSize) {
+  private static Map<String, Double> regression(
+      TransformerModel m, Examples.Scored ex, int batchSize) {
     double[] pred = new double[ex.size()];
     double[] gold = new double[ex.size()];
-    forBatches(ex.size(), batchSize, idx -> {
-      float[] s = m.serve(ex.batch(idx), List.of("score")).get("score").data();
-      for (int i = 0; i < idx.length; i++) {
-        pred[idx[i]] = s[i];
-        gold[idx[i]] = ex.scores[idx[i]];
-      }
-    });
+    forBatches(
+        ex.size(),
+        batchSize,
+        idx -> {
+          float[] s = m.serve(ex.batch(idx), List.of("score")).get("score").data();
+          for (int i = 0; i < idx.length; i++) {
+            pred[idx[i]] = s[i];
+            gold[idx[i]] = ex.scores[idx[i]];
+          }
+        });
     double mse = 0;
     for (int i = 0; i < pred.length; i++) {
       mse += (pred[i] - gold[i]) * (pred[i] - gold[i]) / pred.length;
@@ -117,16 +123,25 @@ public final class Evaluation {
 
   private static Map<String, Double> qa(TransformerModel m, Examples.Spans ex, int batchSize) {
     String[] answers = new String[ex.size()];
-    forBatches(ex.size(), batchSize, idx -> {
-      TokenBatch b = ex.batch(idx);
-      var out = m.serve(b, List.of("start_logits", "end_logits"));
-      float[] s = out.get("start_logits").data();
-      float[] e = out.get("end_logits").data();
-      for (int i = 0; i < idx.length; i++) {
-        answers[idx[i]] = decodeSpan(ex.pairs[idx[i]], ex.samples.get(idx[i]).context(), s, e,
-            i * b.seqLen(), ex.allowNoAnswer);
-      }
-    });
+    forBatches(
+        ex.size(),
+        batchSize,
+        idx -> {
+          TokenBatch b = ex.batch(idx);
+          var out = m.serve(b, List.of("start_logits", "end_logits"));
+          float[] s = out.get("start_logits").data();
+          float[] e = out.get("end_logits").data();
+          for (int i = 0; i < idx.length; i++) {
+            answers[idx[i]] =
+                decodeSpan(
+                    ex.pairs[idx[i]],
+                    ex.samples.get(idx[i]).context(),
+                    s,
+                    e,
+                    i * b.seqLen(),
+                    ex.allowNoAnswer);
+          }
+        });
     double em = 0;
     double f1 = 0;
     for (int i = 0; i < ex.size(); i++) {
@@ -143,12 +158,17 @@ public final class Evaluation {
   }
 
   /**
-   * The best span (start <= end, at most {@link #MAX_ANSWER_TOKENS} tokens, both in the
-   * context) by start + end logit, as context text. With {@code allowEmpty} (SQuAD 2.0) the first
-   * token's score stands for "no answer", and wins if it is higher.
+   * The best span (start <= end, at most {@link #MAX_ANSWER_TOKENS} tokens, both in the context) by
+   * start + end logit, as context text. With {@code allowEmpty} (SQuAD 2.0) the first token's score
+   * stands for "no answer", and wins if it is higher.
    */
-  static String decodeSpan(org.ppruning.tokenize.TextTokenizer.SpannedPair p, String context,
-      float[] start, float[] end, int offset, boolean allowEmpty) {
+  static String decodeSpan(
+      org.ppruning.tokenize.TextTokenizer.SpannedPair p,
+      String context,
+      float[] start,
+      float[] end,
+      int offset,
+      boolean allowEmpty) {
     int n = p.inContext().length;
     double best = Double.NEGATIVE_INFINITY;
     int bs = -1;
@@ -175,19 +195,22 @@ public final class Evaluation {
     return context.substring(p.charStart()[bs], p.charEnd()[be]);
   }
 
-  private static Map<String, Double> languageModel(ModelSpec spec, Weights w, Examples.Tokens ex,
-      int batchSize) {
+  private static Map<String, Double> languageModel(
+      ModelSpec spec, Weights w, Examples.Tokens ex, int batchSize) {
     double[] sums = new double[3]; // nll, hits, tokens
     try (TrainingGraph g = new TrainingGraph(spec, w, 0f, 0f, null)) {
-      forBatches(ex.size(), batchSize, idx -> {
-        TokenBatch b = ex.batch(idx);
-        float[][] r = g.tokenScores(b, ex.targets(idx, b));
-        for (int i = 0; i < r[0].length; i++) {
-          sums[0] += r[0][i];
-          sums[1] += r[1][i];
-        }
-        sums[2] += r[0].length;
-      });
+      forBatches(
+          ex.size(),
+          batchSize,
+          idx -> {
+            TokenBatch b = ex.batch(idx);
+            float[][] r = g.tokenScores(b, ex.targets(idx, b));
+            for (int i = 0; i < r[0].length; i++) {
+              sums[0] += r[0][i];
+              sums[1] += r[1][i];
+            }
+            sums[2] += r[0].length;
+          });
     }
     Map<String, Double> out = new LinkedHashMap<>();
     out.put("perplexity", Metrics.perplexity(sums[0], (long) sums[2]));
@@ -198,8 +221,8 @@ public final class Evaluation {
   }
 
   /**
-   * Perplexity of an add-one-smoothed unigram model of the training tokens on the held-out
-   * targets: the baseline a language model has to beat.
+   * Perplexity of an add-one-smoothed unigram model of the training tokens on the held-out targets:
+   * the baseline a language model has to beat.
    */
   public static double unigramPerplexity(int[] trainTokens, int[] heldOut, int vocabSize) {
     Map<Integer, Integer> counts = new HashMap<>();

@@ -12,8 +12,8 @@ import org.ppruning.tokenize.TextTokenizer;
 
 /**
  * A split tokenized once for one head kind: what a training step or an evaluation is fed. Rows are
- * right-padded to the longest row of each batch; nothing is ever truncated (a text longer than
- * the limit is an error naming the sample).
+ * right-padded to the longest row of each batch; nothing is ever truncated (a text longer than the
+ * limit is an error naming the sample).
  */
 public abstract class Examples {
   final int[][] ids;
@@ -56,8 +56,10 @@ public abstract class Examples {
   /** The same kind of examples with only the rows {@code rows}, in that order. */
   public abstract Examples select(int[] rows);
 
-  /** The first {@code n} rows (all if there are fewer): for language modelling, a contiguous
-   * stretch of the text. */
+  /**
+   * The first {@code n} rows (all if there are fewer): for language modelling, a contiguous stretch
+   * of the text.
+   */
   public Examples first(int n) {
     int[] rows = new int[Math.min(n, size())];
     java.util.Arrays.setAll(rows, i -> i);
@@ -83,8 +85,8 @@ public abstract class Examples {
   }
 
   /** Sequence classification: label ids from the head's label list. */
-  public static Classified classification(TextTokenizer tok, List<Sample> samples, TaskHead head,
-      int maxLength) {
+  public static Classified classification(
+      TextTokenizer tok, List<Sample> samples, TaskHead head, int maxLength) {
     int n = samples.size();
     int[][] ids = new int[n][];
     int[][] types = new int[n][];
@@ -93,8 +95,8 @@ public abstract class Examples {
       Sample s = samples.get(i);
       int l = head.labels().indexOf(s.label());
       if (l < 0) {
-        throw new IllegalArgumentException("sample '" + s.id() + "' has label '" + s.label()
-            + "', not one of " + head.labels());
+        throw new IllegalArgumentException(
+            "sample '" + s.id() + "' has label '" + s.label() + "', not one of " + head.labels());
       }
       TokenBatch b = encode(tok, s, maxLength);
       ids[i] = b.inputIds();
@@ -119,8 +121,12 @@ public abstract class Examples {
         v = Float.NaN;
       }
       if (!Float.isFinite(v)) {
-        throw new IllegalArgumentException("sample '" + s.id() + "' has label '" + s.label()
-            + "', not a number (a regression task needs a score)");
+        throw new IllegalArgumentException(
+            "sample '"
+                + s.id()
+                + "' has label '"
+                + s.label()
+                + "', not a number (a regression task needs a score)");
       }
       TokenBatch b = encode(tok, s, maxLength);
       ids[i] = b.inputIds();
@@ -131,14 +137,14 @@ public abstract class Examples {
   }
 
   /**
-   * Extractive QA: question and context as a pair; the target is the token span of the first
-   * gold answer, or the first token for unanswerable (SQuAD 2.0) questions.
+   * Extractive QA: question and context as a pair; the target is the token span of the first gold
+   * answer, or the first token for unanswerable (SQuAD 2.0) questions.
    *
-   * @param allowNoAnswer the task has unanswerable questions (SQuAD 2.0): decoding may predict
-   *                      "no answer"
+   * @param allowNoAnswer the task has unanswerable questions (SQuAD 2.0): decoding may predict "no
+   *     answer"
    */
-  public static Spans qa(TextTokenizer tok, List<QaSample> samples, int maxLength,
-      boolean allowNoAnswer) {
+  public static Spans qa(
+      TextTokenizer tok, List<QaSample> samples, int maxLength, boolean allowNoAnswer) {
     int n = samples.size();
     int[][] ids = new int[n][];
     int[][] types = new int[n][];
@@ -167,8 +173,14 @@ public abstract class Examples {
           }
         }
         if (s < 0) {
-          throw new IllegalArgumentException("question '" + q.id() + "': answer '" + a.text()
-              + "' at character " + a.start() + " covers no context token");
+          throw new IllegalArgumentException(
+              "question '"
+                  + q.id()
+                  + "': answer '"
+                  + a.text()
+                  + "' at character "
+                  + a.start()
+                  + " covers no context token");
         }
         starts[i] = s;
         ends[i] = e;
@@ -178,9 +190,9 @@ public abstract class Examples {
   }
 
   /**
-   * Causal language modelling: the documents' tokens joined (each document followed by
-   * {@code separatorId}) and cut into consecutive rows of {@code seqLen} tokens (the last one
-   * shorter). Every token but a row's first is predicted from the ones before it in its row.
+   * Causal language modelling: the documents' tokens joined (each document followed by {@code
+   * separatorId}) and cut into consecutive rows of {@code seqLen} tokens (the last one shorter).
+   * Every token but a row's first is predicted from the ones before it in its row.
    */
   public static Tokens causalLm(List<int[]> documents, int separatorId, int seqLen, int padId) {
     int[] all = join(documents, separatorId);
@@ -212,13 +224,20 @@ public abstract class Examples {
   }
 
   /**
-   * Masked language modelling (BERT): the documents' tokens joined and cut into rows of
-   * {@code seqLen - 2} tokens wrapped in {@code [CLS] ... [SEP]}. In each row 15% of the tokens
-   * (at least one) are chosen by a generator seeded from {@code seed} and the row number; of
-   * those 80% become {@code [MASK]}, 10% a random token, 10% stay. The chosen ones are predicted.
+   * Masked language modelling (BERT): the documents' tokens joined and cut into rows of {@code
+   * seqLen - 2} tokens wrapped in {@code [CLS] ... [SEP]}. In each row 15% of the tokens (at least
+   * one) are chosen by a generator seeded from {@code seed} and the row number; of those 80% become
+   * {@code [MASK]}, 10% a random token, 10% stay. The chosen ones are predicted.
    */
-  public static Tokens maskedLm(List<int[]> documents, int clsId, int sepId, int maskId,
-      int vocabSize, int seqLen, int padId, long seed) {
+  public static Tokens maskedLm(
+      List<int[]> documents,
+      int clsId,
+      int sepId,
+      int maskId,
+      int vocabSize,
+      int seqLen,
+      int padId,
+      long seed) {
     if (seqLen < 3) {
       throw new IllegalArgumentException("masked LM rows need at least 3 tokens, got " + seqLen);
     }
@@ -288,8 +307,8 @@ public abstract class Examples {
 
   private static TokenBatch encode(TextTokenizer tok, Sample s, int maxLength) {
     try {
-      return tok.encode(List.of(s.text()), s.textPair() == null ? null : List.of(s.textPair()),
-          maxLength);
+      return tok.encode(
+          List.of(s.text()), s.textPair() == null ? null : List.of(s.textPair()), maxLength);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("sample '" + s.id() + "': " + e.getMessage(), e);
     }
@@ -359,8 +378,15 @@ public abstract class Examples {
     final TextTokenizer.SpannedPair[] pairs;
     final boolean allowNoAnswer;
 
-    Spans(int[][] ids, int[][] types, int padId, int[] starts, int[] ends, List<QaSample> samples,
-        TextTokenizer.SpannedPair[] pairs, boolean allowNoAnswer) {
+    Spans(
+        int[][] ids,
+        int[][] types,
+        int padId,
+        int[] starts,
+        int[] ends,
+        List<QaSample> samples,
+        TextTokenizer.SpannedPair[] pairs,
+        boolean allowNoAnswer) {
       super(ids, types, padId);
       this.allowNoAnswer = allowNoAnswer;
       this.starts = starts;
@@ -402,7 +428,12 @@ public abstract class Examples {
     final int[][] targets;
     final int[][] original;
 
-    Tokens(int[][] ids, int[][] types, int padId, int[][] positions, int[][] targets,
+    Tokens(
+        int[][] ids,
+        int[][] types,
+        int padId,
+        int[][] positions,
+        int[][] targets,
         int[][] original) {
       super(ids, types, padId);
       this.positions = positions;
@@ -430,8 +461,13 @@ public abstract class Examples {
 
     @Override
     public Tokens select(int[] rows) {
-      return new Tokens(pick(ids, rows), pick(types, rows), padId, pick(positions, rows),
-          pick(targets, rows), pick(original, rows));
+      return new Tokens(
+          pick(ids, rows),
+          pick(types, rows),
+          padId,
+          pick(positions, rows),
+          pick(targets, rows),
+          pick(original, rows));
     }
 
     /** Predicted tokens over all rows. */

@@ -3,8 +3,8 @@ package org.ppruning.train;
 import java.util.Arrays;
 
 /**
- * Evaluation metrics, as GLUE and SQuAD report them. Every method checks that its inputs have
- * the same length and are not empty.
+ * Evaluation metrics, as GLUE and SQuAD report them. Every method checks that its inputs have the
+ * same length and are not empty.
  */
 public final class Metrics {
   private Metrics() {}

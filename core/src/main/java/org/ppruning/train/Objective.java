@@ -2,8 +2,8 @@ package org.ppruning.train;
 
 import java.util.Map;
 import org.ppruning.graph.Forward;
-import org.ppruning.graph.TokenBatch;
 import org.ppruning.graph.Tensors;
+import org.ppruning.graph.TokenBatch;
 import org.ppruning.model.Architecture;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TaskHead;
@@ -16,14 +16,14 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * One loss per head kind, on the outputs of the inference forward pass. Cross-entropies are
- * {@code -sum(oneHot * logSoftmax(logits))}: TensorFlow has no gradient for the sparse op.
+ * One loss per head kind, on the outputs of the inference forward pass. Cross-entropies are {@code
+ * -sum(oneHot * logSoftmax(logits))}: TensorFlow has no gradient for the sparse op.
  *
  * <ul>
  *   <li>classification: cross-entropy of the label, mean over the batch;
  *   <li>regression: squared error of {@code score}, mean over the batch;
- *   <li>extractive QA: mean of the start and end token cross-entropies, padding masked out of
- *       the softmax, mean over the batch;
+ *   <li>extractive QA: mean of the start and end token cross-entropies, padding masked out of the
+ *       softmax, mean over the batch;
  *   <li>causal / masked LM: cross-entropy of the target token at each scored position (gathered
  *       from the [B * T, V] logits), mean over the positions.
  * </ul>
@@ -31,6 +31,7 @@ import org.tensorflow.types.TInt32;
 abstract class Objective {
   private Operand<TFloat32> perItem;
   private Operand<TFloat32> loss;
+
   /** Set by the kinds that have a top-1 prediction. */
   Operand<TFloat32> hits;
 
@@ -58,25 +59,29 @@ abstract class Objective {
   /** Checks the targets against the batch and adds the target feeds. */
   abstract void feed(Targets t, TokenBatch b, Map<Placeholder<?>, Tensor> feeds);
 
-  static Objective build(Ops tf, ModelSpec spec, Forward fw, Operand<TInt32> ids,
-      Operand<TInt32> mask) {
+  static Objective build(
+      Ops tf, ModelSpec spec, Forward fw, Operand<TInt32> ids, Operand<TInt32> mask) {
     Ops o = tf.withSubScope("objective");
     return switch (spec.head().type()) {
       case TaskHead.CLASSIFICATION -> new Classification(o, fw, spec.head().labels().size());
       case TaskHead.REGRESSION -> new Regression(o, fw);
       case TaskHead.EXTRACTIVE_QA -> new Span(o, fw, mask);
-      case TaskHead.CAUSAL_LM, TaskHead.MASKED_LM -> new Tokens(o, fw,
-          spec.architecture() == Architecture.GPT2 ? "logits" : "mlm_logits", spec.vocabSize());
+      case TaskHead.CAUSAL_LM, TaskHead.MASKED_LM ->
+          new Tokens(
+              o,
+              fw,
+              spec.architecture() == Architecture.GPT2 ? "logits" : "mlm_logits",
+              spec.vocabSize());
       default -> throw new IllegalArgumentException("no objective for head " + spec.head().type());
     };
   }
 
   /** -sum(oneHot(target) * logSoftmax(logits)) over the last axis: [..., C] -> [...]. */
-  static Operand<TFloat32> crossEntropy(Ops tf, Operand<TFloat32> logits, Operand<TInt32> target,
-      Operand<TInt32> classes) {
+  static Operand<TFloat32> crossEntropy(
+      Ops tf, Operand<TFloat32> logits, Operand<TInt32> target, Operand<TInt32> classes) {
     var oneHot = tf.oneHot(target, classes, tf.constant(1f), tf.constant(0f));
-    return tf.math.neg(tf.reduceSum(tf.math.mul(oneHot, tf.nn.logSoftmax(logits)),
-        tf.constant(-1)));
+    return tf.math.neg(
+        tf.reduceSum(tf.math.mul(oneHot, tf.nn.logSoftmax(logits)), tf.constant(-1)));
   }
 
   private static void count(String what, int got, int want) {
@@ -87,8 +92,8 @@ abstract class Objective {
 
   private static void require(Object field, String kind, String what) {
     if (field == null) {
-      throw new IllegalArgumentException("a " + kind + " head trains on " + what
-          + "; the targets hold none");
+      throw new IllegalArgumentException(
+          "a " + kind + " head trains on " + what + "; the targets hold none");
     }
   }
 
@@ -146,8 +151,10 @@ abstract class Objective {
       ends = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
       var seq = tf.gather(tf.shape(mask), tf.constant(1), tf.constant(0)); // T
       // Padding can be neither start nor end: -10000 before the softmax.
-      var padBias = tf.math.mul(tf.math.sub(tf.constant(1f), tf.dtypes.cast(mask, TFloat32.class)),
-          tf.constant(-10000f)); // [B, T]
+      var padBias =
+          tf.math.mul(
+              tf.math.sub(tf.constant(1f), tf.dtypes.cast(mask, TFloat32.class)),
+              tf.constant(-10000f)); // [B, T]
       var s = crossEntropy(tf, tf.math.add(fw.outputs().get("start_logits"), padBias), starts, seq);
       var e = crossEntropy(tf, tf.math.add(fw.outputs().get("end_logits"), padBias), ends, seq);
       items(tf, tf.math.mul(tf.math.add(s, e), tf.constant(0.5f))); // [B]
@@ -162,8 +169,16 @@ abstract class Objective {
         int s = t.starts()[i];
         int e = t.ends()[i];
         if (s < 0 || e < s || e >= b.seqLen() || b.attentionMask()[i * b.seqLen() + e] == 0) {
-          throw new IllegalArgumentException("sample " + i + ": answer span " + s + ".." + e
-              + " is not inside its " + b.seqLen() + "-token sequence (padding excluded)");
+          throw new IllegalArgumentException(
+              "sample "
+                  + i
+                  + ": answer span "
+                  + s
+                  + ".."
+                  + e
+                  + " is not inside its "
+                  + b.seqLen()
+                  + "-token sequence (padding excluded)");
         }
       }
       feeds.put(starts, Tensors.ints(t.starts(), b.size()));
@@ -197,12 +212,12 @@ abstract class Objective {
       for (int i = 0; i < t.positions().length; i++) {
         int p = t.positions()[i];
         if (p < 0 || p >= n || b.attentionMask()[p] == 0) {
-          throw new IllegalArgumentException("scored position " + p + " is padding or outside the"
-              + " batch's " + n + " tokens");
+          throw new IllegalArgumentException(
+              "scored position " + p + " is padding or outside the" + " batch's " + n + " tokens");
         }
         if (t.tokens()[i] < 0 || t.tokens()[i] >= vocab) {
-          throw new IllegalArgumentException("target token " + t.tokens()[i]
-              + " outside the vocabulary [0, " + vocab + ")");
+          throw new IllegalArgumentException(
+              "target token " + t.tokens()[i] + " outside the vocabulary [0, " + vocab + ")");
         }
       }
       feeds.put(positions, Tensors.ints(t.positions(), t.positions().length));

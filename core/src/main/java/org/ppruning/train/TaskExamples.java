@@ -34,7 +34,7 @@ public final class TaskExamples {
    * {@link TaskHead#MEAN}; null: as {@link #headFor(Task, ModelSpec)} chooses).
    *
    * @throws IllegalArgumentException if the task's head has no sentence vector, or the pooling is
-   *                                  unknown
+   *     unknown
    */
   public static TaskHead headFor(Task task, ModelSpec spec, String pooling) {
     TaskHead h = headFor(task, spec);
@@ -42,9 +42,13 @@ public final class TaskExamples {
       return h;
     }
     if (!h.readsSentence()) {
-      throw new IllegalArgumentException("task '" + task.name() + "' trains a " + h.type()
-          + " head, which has no sentence vector to pool (--pooling is for classification and"
-          + " regression)");
+      throw new IllegalArgumentException(
+          "task '"
+              + task.name()
+              + "' trains a "
+              + h.type()
+              + " head, which has no sentence vector to pool (--pooling is for classification and"
+              + " regression)");
     }
     return h.withPooling(pooling);
   }
@@ -54,16 +58,22 @@ public final class TaskExamples {
     TaskKind k = task.kind();
     if (k.isClassification()) {
       if (gpt2) {
-        throw new IllegalArgumentException("task '" + task.name() + "' is classification, which"
-            + " needs a bert model (with a pooler); this model is gpt2");
+        throw new IllegalArgumentException(
+            "task '"
+                + task.name()
+                + "' is classification, which"
+                + " needs a bert model (with a pooler); this model is gpt2");
       }
       return new TaskHead(TaskHead.CLASSIFICATION, task.labels(), task.name());
     }
     return switch (k) {
       case REGRESSION -> {
         if (gpt2) {
-          throw new IllegalArgumentException("task '" + task.name() + "' is regression, which"
-              + " needs a bert model; this model is gpt2");
+          throw new IllegalArgumentException(
+              "task '"
+                  + task.name()
+                  + "' is regression, which"
+                  + " needs a bert model; this model is gpt2");
         }
         yield TaskHead.of(TaskHead.REGRESSION, task.name());
       }
@@ -81,16 +91,35 @@ public final class TaskExamples {
     TaskHead want = headFor(task, spec);
     TaskHead have = spec.head();
     if (have == null) {
-      throw new IllegalArgumentException(model + " has no task head (a pre-trained or pruned"
-          + " model); fine-tune it for '" + task.name() + "' first");
+      throw new IllegalArgumentException(
+          model
+              + " has no task head (a pre-trained or pruned"
+              + " model); fine-tune it for '"
+              + task.name()
+              + "' first");
     }
     if (!have.type().equals(want.type())) {
-      throw new IllegalArgumentException(model + " has a " + have.type() + " head (trained on '"
-          + have.task() + "'); task '" + task.name() + "' needs a " + want.type() + " head");
+      throw new IllegalArgumentException(
+          model
+              + " has a "
+              + have.type()
+              + " head (trained on '"
+              + have.task()
+              + "'); task '"
+              + task.name()
+              + "' needs a "
+              + want.type()
+              + " head");
     }
     if (!have.labels().equals(want.labels())) {
-      throw new IllegalArgumentException(model + " predicts labels " + have.labels() + ", task '"
-          + task.name() + "' has " + want.labels());
+      throw new IllegalArgumentException(
+          model
+              + " predicts labels "
+              + have.labels()
+              + ", task '"
+              + task.name()
+              + "' has "
+              + want.labels());
     }
   }
 
@@ -98,43 +127,54 @@ public final class TaskExamples {
    * One split encoded for {@code spec}'s head.
    *
    * @param maxLength longest row: texts longer than this are an error; language-modelling text is
-   *                  cut into rows of this many tokens
-   * @param seed      masked LM: which tokens are masked
+   *     cut into rows of this many tokens
+   * @param seed masked LM: which tokens are masked
    * @throws IllegalArgumentException if the split is empty
    */
-  public static Examples of(TaskData data, Split split, TextTokenizer tok, ModelSpec spec,
-      int maxLength, long seed) {
+  public static Examples of(
+      TaskData data, Split split, TextTokenizer tok, ModelSpec spec, int maxLength, long seed) {
     if (data.size(split) == 0) {
-      throw new IllegalArgumentException("the " + split.id() + " split of task '"
-          + data.task().name() + "' is empty");
+      throw new IllegalArgumentException(
+          "the " + split.id() + " split of task '" + data.task().name() + "' is empty");
     }
     if (maxLength > spec.maxPositions()) {
-      throw new IllegalArgumentException("--max-len " + maxLength + " exceeds the model's "
-          + spec.maxPositions() + " positions");
+      throw new IllegalArgumentException(
+          "--max-len " + maxLength + " exceeds the model's " + spec.maxPositions() + " positions");
     }
     TaskHead head = spec.head();
     return switch (head.type()) {
-      case TaskHead.CLASSIFICATION -> Examples.classification(tok, data.samples().get(split),
-          head, maxLength);
+      case TaskHead.CLASSIFICATION ->
+          Examples.classification(tok, data.samples().get(split), head, maxLength);
       case TaskHead.REGRESSION -> Examples.regression(tok, data.samples().get(split), maxLength);
-      case TaskHead.EXTRACTIVE_QA -> Examples.qa(tok, data.questions().get(split), maxLength,
-          data.task().name().equals(SquadJson.V2.name()));
+      case TaskHead.EXTRACTIVE_QA ->
+          Examples.qa(
+              tok,
+              data.questions().get(split),
+              maxLength,
+              data.task().name().equals(SquadJson.V2.name()));
       default -> language(tok, spec, data.documents().get(split), maxLength, seed);
     };
   }
 
   /** Documents as causal-LM rows (gpt2) or masked-LM rows (bert). */
-  public static Examples.Tokens language(TextTokenizer tok, ModelSpec spec,
-      List<TextDocument> docs, int seqLen, long seed) {
+  public static Examples.Tokens language(
+      TextTokenizer tok, ModelSpec spec, List<TextDocument> docs, int seqLen, long seed) {
     List<int[]> ids = new ArrayList<>();
     for (TextDocument d : docs) {
       ids.add(tok.contentIds(d.text()));
     }
     if (spec.architecture() == Architecture.GPT2) {
-      return Examples.causalLm(ids, tok.tokenId(TokenizerFiles.GPT2_END_OF_TEXT), seqLen,
-          tok.padId());
+      return Examples.causalLm(
+          ids, tok.tokenId(TokenizerFiles.GPT2_END_OF_TEXT), seqLen, tok.padId());
     }
-    return Examples.maskedLm(ids, tok.tokenId("[CLS]"), tok.tokenId("[SEP]"),
-        tok.tokenId("[MASK]"), spec.vocabSize(), seqLen, tok.padId(), seed);
+    return Examples.maskedLm(
+        ids,
+        tok.tokenId("[CLS]"),
+        tok.tokenId("[SEP]"),
+        tok.tokenId("[MASK]"),
+        spec.vocabSize(),
+        seqLen,
+        tok.padId(),
+        seed);
   }
 }

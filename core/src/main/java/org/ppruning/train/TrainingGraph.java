@@ -6,12 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.ppruning.graph.BertGraph;
-import org.ppruning.graph.Gpt2Graph;
 import org.ppruning.graph.Dropout;
 import org.ppruning.graph.Forward;
+import org.ppruning.graph.Gpt2Graph;
 import org.ppruning.graph.GraphInputs;
-import org.ppruning.graph.TokenBatch;
 import org.ppruning.graph.Tensors;
+import org.ppruning.graph.TokenBatch;
 import org.ppruning.graph.VariableSet;
 import org.ppruning.model.Architecture;
 import org.ppruning.model.BertLayout;
@@ -36,11 +36,11 @@ import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
- * The graph that fine-tunes a model for its task head: the same {@link BertGraph} or
- * {@link Gpt2Graph} as inference (no second model definition), with dropout, the head's
- * {@link Objective} (softmax cross-entropies on one-hot targets: TensorFlow has no gradient for the
- * sparse op), gradients of every weight on the loss path, clipping by global norm, and
- * {@link AdamW}. Pruned, variable-width layers train like any other.
+ * The graph that fine-tunes a model for its task head: the same {@link BertGraph} or {@link
+ * Gpt2Graph} as inference (no second model definition), with dropout, the head's {@link Objective}
+ * (softmax cross-entropies on one-hot targets: TensorFlow has no gradient for the sparse op),
+ * gradients of every weight on the loss path, clipping by global norm, and {@link AdamW}. Pruned,
+ * variable-width layers train like any other.
  */
 public final class TrainingGraph implements AutoCloseable {
   private final ModelSpec spec;
@@ -56,22 +56,24 @@ public final class TrainingGraph implements AutoCloseable {
   private final Placeholder<TFloat32> step;
   private final Placeholder<TInt64> seed;
   private final Operand<TFloat32> loss;
+
   /** Factor of the distillation weight for one step (default 1), or null without a teacher. */
   private final Operand<TFloat32> distillScale;
+
   private final Operand<TFloat32> gradNorm;
   private final List<Operand<TFloat32>> grads;
   private final Op train;
 
   /**
-   * @param spec      a spec with a task head ({@link TaskHead}): the objective follows its kind
-   * @param weights   initial weights (every tensor of the spec, head included)
-   * @param dropout   dropout rate during training
-   * @param clipNorm  clip gradients to this global norm (<= 0: no clipping)
-   * @param optimizer the update rule, or null for a graph that only computes losses (evaluation:
-   *                  no gradients, no optimiser state)
+   * @param spec a spec with a task head ({@link TaskHead}): the objective follows its kind
+   * @param weights initial weights (every tensor of the spec, head included)
+   * @param dropout dropout rate during training
+   * @param clipNorm clip gradients to this global norm (<= 0: no clipping)
+   * @param optimizer the update rule, or null for a graph that only computes losses (evaluation: no
+   *     gradients, no optimiser state)
    */
-  public TrainingGraph(ModelSpec spec, Weights weights, float dropout, float clipNorm,
-      AdamW optimizer) {
+  public TrainingGraph(
+      ModelSpec spec, Weights weights, float dropout, float clipNorm, AdamW optimizer) {
     this(spec, weights, dropout, clipNorm, optimizer, null);
   }
 
@@ -80,11 +82,17 @@ public final class TrainingGraph implements AutoCloseable {
    *
    * @param distill the teacher and the weight of its loss, or null for the task loss alone
    */
-  public TrainingGraph(ModelSpec spec, Weights weights, float dropout, float clipNorm,
-      AdamW optimizer, Distillation distill) {
+  public TrainingGraph(
+      ModelSpec spec,
+      Weights weights,
+      float dropout,
+      float clipNorm,
+      AdamW optimizer,
+      Distillation distill) {
     if (spec.head() == null) {
-      throw new IllegalArgumentException("the model has no task head to train (a pre-trained"
-          + " model: fine-tune it for a task, which adds one)");
+      throw new IllegalArgumentException(
+          "the model has no task head to train (a pre-trained"
+              + " model: fine-tune it for a task, which adds one)");
     }
     this.spec = spec;
     ModelLayout layout = ModelLayout.of(spec);
@@ -100,8 +108,10 @@ public final class TrainingGraph implements AutoCloseable {
         boolean empty = java.util.Arrays.stream(e.getValue()).anyMatch(x -> x == 0);
         boolean mlm = e.getKey().startsWith("cls/");
         boolean pooler = e.getKey().startsWith(BertLayout.POOLER);
-        if (!empty && (!mlm || spec.head().type().equals(TaskHead.MASKED_LM))
-            && (!pooler || spec.head().usesPooler()) && !unusedLayerNorm(spec, e.getKey())) {
+        if (!empty
+            && (!mlm || spec.head().type().equals(TaskHead.MASKED_LM))
+            && (!pooler || spec.head().usesPooler())
+            && !unusedLayerNorm(spec, e.getKey())) {
           names.add(e.getKey());
         }
       }
@@ -112,11 +122,16 @@ public final class TrainingGraph implements AutoCloseable {
       step = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
       seed = tf.placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
 
-      GraphInputs in = new GraphInputs(ids, mask,
-          spec.architecture() == Architecture.BERT ? types : null, new Dropout(dropout, seed));
-      Forward fw = spec.architecture() == Architecture.BERT
-          ? BertGraph.forward(tf, spec, vars::get, in)
-          : Gpt2Graph.forward(tf, spec, vars::get, in);
+      GraphInputs in =
+          new GraphInputs(
+              ids,
+              mask,
+              spec.architecture() == Architecture.BERT ? types : null,
+              new Dropout(dropout, seed));
+      Forward fw =
+          spec.architecture() == Architecture.BERT
+              ? BertGraph.forward(tf, spec, vars::get, in)
+              : Gpt2Graph.forward(tf, spec, vars::get, in);
       objective = Objective.build(tf, spec, fw, ids, mask);
       if (distill == null) {
         distillScale = null;
@@ -124,8 +139,12 @@ public final class TrainingGraph implements AutoCloseable {
       } else {
         distill.checkStudent(spec);
         distillScale = tf.placeholderWithDefault(tf.constant(1f), Shape.scalar());
-        loss = tf.math.add(objective.loss(), tf.math.mul(tf.math.mul(
-            tf.constant(distill.weight()), distillScale), distill.loss(tf, fw, in)));
+        loss =
+            tf.math.add(
+                objective.loss(),
+                tf.math.mul(
+                    tf.math.mul(tf.constant(distill.weight()), distillScale),
+                    distill.loss(tf, fw, in)));
       }
 
       if (optimizer == null) {
@@ -153,10 +172,11 @@ public final class TrainingGraph implements AutoCloseable {
       // Every update waits for the global norm, which needs every gradient: no parameter changes
       // while another gradient still reads it.
       Ops afterGrads = tf.withControlDependencies(List.<Op>of(norm));
-      Operand<TFloat32> scale = clipNorm > 0
-          ? afterGrads.math.div(tf.constant(clipNorm), tf.math.maximum(gradNorm,
-              tf.constant(clipNorm)))
-          : afterGrads.identity(tf.constant(1f));
+      Operand<TFloat32> scale =
+          clipNorm > 0
+              ? afterGrads.math.div(
+                  tf.constant(clipNorm), tf.math.maximum(gradNorm, tf.constant(clipNorm)))
+              : afterGrads.identity(tf.constant(1f));
       for (Operand<TFloat32> x : grads) {
         clipped.add(afterGrads.math.mul(x, scale));
       }
@@ -174,8 +194,12 @@ public final class TrainingGraph implements AutoCloseable {
           zeroInit.put(mv[k], slots.zeros(slots.constant(shapes.get(n)), TFloat32.class));
         }
         moments.add(mv);
-        decay.add(!(n.endsWith("/bias") || n.contains("LayerNorm") || n.endsWith("/output_bias")
-            || n.endsWith("/b") || n.endsWith("/g")));
+        decay.add(
+            !(n.endsWith("/bias")
+                || n.contains("LayerNorm")
+                || n.endsWith("/output_bias")
+                || n.endsWith("/b")
+                || n.endsWith("/g")));
       }
       train = optimizer.update(tf, params, clipped, decay, moments, lr, step);
       List<Op> inits = new ArrayList<>();
@@ -209,16 +233,18 @@ public final class TrainingGraph implements AutoCloseable {
     return tf.range(tf.constant(0), tf.rank(x), tf.constant(1));
   }
 
-  /** One optimiser step on a classification batch (label ids); see {@link #step(TokenBatch,
-   * Targets, float, long, long)}. */
-  public StepResult step(TokenBatch b, int[] labelIds, float learningRate, long stepNumber,
-      long dropoutSeed) {
+  /**
+   * One optimiser step on a classification batch (label ids); see {@link #step(TokenBatch, Targets,
+   * float, long, long)}.
+   */
+  public StepResult step(
+      TokenBatch b, int[] labelIds, float learningRate, long stepNumber, long dropoutSeed) {
     return step(b, Targets.classes(labelIds), learningRate, stepNumber, dropoutSeed);
   }
 
   /** One optimiser step; returns the loss and gradient norm before the update. */
-  public StepResult step(TokenBatch b, Targets t, float learningRate, long stepNumber,
-      long dropoutSeed) {
+  public StepResult step(
+      TokenBatch b, Targets t, float learningRate, long stepNumber, long dropoutSeed) {
     return step(b, t, learningRate, stepNumber, dropoutSeed, 1f);
   }
 
@@ -226,13 +252,26 @@ public final class TrainingGraph implements AutoCloseable {
    * One optimiser step with the teacher's weight multiplied by {@code distillScale} (a schedule;
    * ignored without a teacher); returns the loss and gradient norm before the update.
    */
-  public StepResult step(TokenBatch b, Targets t, float learningRate, long stepNumber,
-      long dropoutSeed, float distillScale) {
+  public StepResult step(
+      TokenBatch b,
+      Targets t,
+      float learningRate,
+      long stepNumber,
+      long dropoutSeed,
+      float distillScale) {
     if (train == null) {
       throw new IllegalStateException("this graph was built for evaluation (no optimiser)");
     }
-    try (Result r = run(b, t, learningRate, stepNumber, dropoutSeed, distillScale, true,
-        List.of(loss, gradNorm))) {
+    try (Result r =
+        run(
+            b,
+            t,
+            learningRate,
+            stepNumber,
+            dropoutSeed,
+            distillScale,
+            true,
+            List.of(loss, gradNorm))) {
       return new StepResult(scalar(r.get(0)), scalar(r.get(1)));
     }
   }
@@ -250,9 +289,9 @@ public final class TrainingGraph implements AutoCloseable {
   }
 
   /**
-   * The loss of every item without an update: per sample (classification, regression, QA) or
-   * per predicted token (language modelling, in the order of {@link Targets#positions}); their
-   * mean is {@link #loss}. For language models these are negative log-likelihoods in nats.
+   * The loss of every item without an update: per sample (classification, regression, QA) or per
+   * predicted token (language modelling, in the order of {@link Targets#positions}); their mean is
+   * {@link #loss}. For language models these are negative log-likelihoods in nats.
    */
   public float[] losses(TokenBatch b, Targets t, long dropoutSeed) {
     try (Result r = run(b, t, 0f, 1, dropoutSeed, 1f, false, List.of(objective.perItem()))) {
@@ -268,7 +307,8 @@ public final class TrainingGraph implements AutoCloseable {
     if (objective.hits() == null) {
       throw new IllegalStateException("a " + spec.head().type() + " head scores no tokens");
     }
-    try (Result r = run(b, t, 0f, 1, 0, 1f, false, List.of(objective.perItem(), objective.hits()))) {
+    try (Result r =
+        run(b, t, 0f, 1, 0, 1f, false, List.of(objective.perItem(), objective.hits()))) {
       return new float[][] {Tensors.copy(r.get(0)).data(), Tensors.copy(r.get(1)).data()};
     }
   }
@@ -305,11 +345,22 @@ public final class TrainingGraph implements AutoCloseable {
     return spec;
   }
 
-  private Result run(TokenBatch b, Targets t, float learningRate, long stepNumber,
-      long dropoutSeed, float scale, boolean update, List<? extends Operand<?>> fetches) {
+  private Result run(
+      TokenBatch b,
+      Targets t,
+      float learningRate,
+      long stepNumber,
+      long dropoutSeed,
+      float scale,
+      boolean update,
+      List<? extends Operand<?>> fetches) {
     if (b.seqLen() > spec.maxPositions()) {
-      throw new IllegalArgumentException("sequence length " + b.seqLen()
-          + " exceeds the model's " + spec.maxPositions() + " positions");
+      throw new IllegalArgumentException(
+          "sequence length "
+              + b.seqLen()
+              + " exceeds the model's "
+              + spec.maxPositions()
+              + " positions");
     }
     Map<Placeholder<?>, Tensor> feeds = new HashMap<>();
     TFloat32 scaleFeed = null;

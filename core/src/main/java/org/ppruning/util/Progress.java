@@ -26,8 +26,9 @@ public final class Progress {
       lastPrint = now;
       double secs = (now - start) / 1e9;
       double rate = done / Math.max(secs, 1e-9);
-      out.printf("%s: %d/%d %s, %.1f %s/s, %.0f s left%n", what, done, total, unit, rate, unit,
-          (total - done) / Math.max(rate, 1e-9));
+      out.printf(
+          "%s: %d/%d %s, %.1f %s/s, %.0f s left%n",
+          what, done, total, unit, rate, unit, (total - done) / Math.max(rate, 1e-9));
     }
   }
 

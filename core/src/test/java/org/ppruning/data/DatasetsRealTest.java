@@ -60,8 +60,14 @@ class DatasetsRealTest {
     assertEquals(Map.of("0", 140, "1", 150), labels(s.test()));
     // What pruning profiles by default: the train split.
     assertEquals(s.train(), Tasks.samples("sentiment", cache, System.err));
-    assertEquals(new Sample("imdb-0", "A very, very, very slow-moving, aimless movie about a "
-        + "distressed, drifting young man.", null, "0"), s.train().get(0));
+    assertEquals(
+        new Sample(
+            "imdb-0",
+            "A very, very, very slow-moving, aimless movie about a "
+                + "distressed, drifting young man.",
+            null,
+            "0"),
+        s.train().get(0));
   }
 
   @Test
@@ -78,10 +84,10 @@ class DatasetsRealTest {
     Map<String, Sample> byId = byId(s.all());
     assertEquals(21_860, byId.size());
     Sample oxford = byId.get("lt-f52ff6a85989");
-    assertEquals(new Sample("lt-f52ff6a85989", "Are you using the oxford comma?", null, "0"),
-        oxford);
-    long withMarkup = s.all().stream().filter(x -> x.text().contains("<")
-        && x.text().contains("marker")).count();
+    assertEquals(
+        new Sample("lt-f52ff6a85989", "Are you using the oxford comma?", null, "0"), oxford);
+    long withMarkup =
+        s.all().stream().filter(x -> x.text().contains("<") && x.text().contains("marker")).count();
     assertEquals(0, withMarkup, "marker tags are stripped");
   }
 
@@ -97,15 +103,28 @@ class DatasetsRealTest {
     assertEquals(62_190, s.all().size());
     Map<String, Sample> byId = byId(s.all());
     assertEquals(62_190, byId.size());
-    assertEquals(new Sample("Gen.1.1", "In the beginning God created the heaven and the earth.",
-        "In the beginning, God created the heavens and the earth.", "1"), byId.get("Gen.1.1"));
-    assertEquals(new Sample("John.11.35", "Jesus wept.", "Jesus wept.", "1"),
-        byId.get("John.11.35"));
-    assertEquals("Praise Yahweh, all you nations! Extol him, all you peoples!",
+    assertEquals(
+        new Sample(
+            "Gen.1.1",
+            "In the beginning God created the heaven and the earth.",
+            "In the beginning, God created the heavens and the earth.",
+            "1"),
+        byId.get("Gen.1.1"));
+    assertEquals(
+        new Sample("John.11.35", "Jesus wept.", "Jesus wept.", "1"), byId.get("John.11.35"));
+    assertEquals(
+        "Praise Yahweh, all you nations! Extol him, all you peoples!",
         byId.get("Ps.117.1").textPair());
     // The seven verses the WEB module leaves empty are not pairs.
-    for (String v : List.of("Luke.17.36", "Acts.8.37", "Acts.15.34", "Acts.24.7", "Rom.16.25",
-        "Rom.16.26", "Rom.16.27")) {
+    for (String v :
+        List.of(
+            "Luke.17.36",
+            "Acts.8.37",
+            "Acts.15.34",
+            "Acts.24.7",
+            "Rom.16.25",
+            "Rom.16.26",
+            "Rom.16.27")) {
       assertFalse(byId.containsKey(v), v);
     }
     // A whole chapter is in one split; negatives pair verses of the same chapter.
@@ -131,12 +150,12 @@ class DatasetsRealTest {
       if (x.label().equals("0")) {
         Sample pos = byId.get(x.id().split("~")[0]);
         pairs++;
-        positiveWins += jaccard(pos.text(), pos.textPair()) > jaccard(x.text(), x.textPair())
-            ? 1 : 0;
+        positiveWins +=
+            jaccard(pos.text(), pos.textPair()) > jaccard(x.text(), x.textPair()) ? 1 : 0;
       }
     }
-    System.err.printf("paraphrase: positive overlap beats its negative in %d of %d%n",
-        positiveWins, pairs);
+    System.err.printf(
+        "paraphrase: positive overlap beats its negative in %d of %d%n", positiveWins, pairs);
     assertTrue(positiveWins >= 0.998 * pairs, positiveWins + " of " + pairs);
   }
 
@@ -161,7 +180,8 @@ class DatasetsRealTest {
     assertEquals(Map.of("ham", 409, "spam", 187), labels(s.test()));
     Sample first = byId(all).get("spam-1/00001");
     assertEquals("spam", first.label());
-    assertTrue(first.text().startsWith("Life Insurance - Why Pay More?\n\n<!DOCTYPE HTML PUBLIC"),
+    assertTrue(
+        first.text().startsWith("Life Insurance - Why Pay More?\n\n<!DOCTYPE HTML PUBLIC"),
         first.text().substring(0, 80));
     assertEquals("ham", byId(all).get("hard-ham-1/00230").label());
   }
@@ -171,8 +191,13 @@ class DatasetsRealTest {
     List<TextDocument> all = SotuCorpus.load(cache, System.err);
     assertEquals(233, all.size());
     assertEquals(1_794_884, all.stream().mapToLong(TextDocument::wordCount).sum());
-    assertTrue(all.get(0).text().startsWith("Fellow-Citizens of the Senate and House of "
-        + "Representatives: In meeting you again"), all.get(0).text().substring(0, 80));
+    assertTrue(
+        all.get(0)
+            .text()
+            .startsWith(
+                "Fellow-Citizens of the Senate and House of "
+                    + "Representatives: In meeting you again"),
+        all.get(0).text().substring(0, 80));
     assertEquals("1790_george_washington_n", all.get(0).id());
     SplitData<TextDocument> s = Tasks.documents("sotu", cache, System.err);
     assertEquals("190/25/18", s.toString());
@@ -199,6 +224,7 @@ class DatasetsRealTest {
 
   static List<Long> words(SplitData<TextDocument> s) {
     return Arrays.stream(Split.values())
-        .map(sp -> s.get(sp).stream().mapToLong(TextDocument::wordCount).sum()).toList();
+        .map(sp -> s.get(sp).stream().mapToLong(TextDocument::wordCount).sum())
+        .toList();
   }
 }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GrammarDatasetTest {
   @TempDir Path tmp;
 
-  static final String GRAMMAR = """
+  static final String GRAMMAR =
+      """
       <?xml version="1.0" encoding="UTF-8"?>
       <!DOCTYPE rules [
           <!ENTITY apostrophe "['’`´‘]">
@@ -53,7 +54,8 @@ class GrammarDatasetTest {
       </rules>
       """;
 
-  static final String STYLE = """
+  static final String STYLE =
+      """
       <?xml version="1.0" encoding="UTF-8"?>
       <rules lang="en">
         <category id="STYLE" name="Style">
@@ -68,7 +70,8 @@ class GrammarDatasetTest {
       """;
 
   static Path jar(Path file, String grammar, String style) throws IOException {
-    try (OutputStream f = Files.newOutputStream(file); ZipOutputStream z = new ZipOutputStream(f)) {
+    try (OutputStream f = Files.newOutputStream(file);
+        ZipOutputStream z = new ZipOutputStream(f)) {
       z.putNextEntry(new ZipEntry("org/languagetool/rules/en/grammar.xml"));
       z.write(grammar.getBytes(StandardCharsets.UTF_8));
       z.putNextEntry(new ZipEntry("org/languagetool/rules/en/style.xml"));
@@ -79,15 +82,17 @@ class GrammarDatasetTest {
 
   @Test
   void readsRuleExamplesWithTheirLabels() throws IOException {
-    GrammarDataset.Loaded l = GrammarDataset.read(jar(tmp.resolve("language-en.jar"), GRAMMAR,
-        STYLE));
+    GrammarDataset.Loaded l =
+        GrammarDataset.read(jar(tmp.resolve("language-en.jar"), GRAMMAR, STYLE));
 
-    assertEquals(List.of(
-        new Sample(GrammarDataset.id("It was a apple."), "It was a apple.", null, "0"),
-        new Sample(GrammarDataset.id("It was an apple."), "It was an apple.", null, "1"),
-        new Sample(GrammarDataset.id("I lost there keys."), "I lost there keys.", null, "0"),
-        new Sample(GrammarDataset.id("I saw it in ['’`´‘]."), "I saw it in ['’`´‘].", null, "1"),
-        new Sample(GrammarDataset.id("It is very unique."), "It is very unique.", null, "0")),
+    assertEquals(
+        List.of(
+            new Sample(GrammarDataset.id("It was a apple."), "It was a apple.", null, "0"),
+            new Sample(GrammarDataset.id("It was an apple."), "It was an apple.", null, "1"),
+            new Sample(GrammarDataset.id("I lost there keys."), "I lost there keys.", null, "0"),
+            new Sample(
+                GrammarDataset.id("I saw it in ['’`´‘]."), "I saw it in ['’`´‘].", null, "1"),
+            new Sample(GrammarDataset.id("It is very unique."), "It is very unique.", null, "0")),
         l.samples());
     // 5 acceptable / 4 unacceptable examples in rules; one triggers_error and one antipattern
     // example skipped; "It was an apple." twice; "Both ways." both acceptable and unacceptable.
@@ -97,16 +102,23 @@ class GrammarDatasetTest {
 
   @Test
   void errorsNameTheFileAndLine() throws IOException {
-    Path bad = jar(tmp.resolve("bad.jar"), GRAMMAR.replace("type=\"triggers_error\"",
-        "type=\"incorrect\""), STYLE);
+    Path bad =
+        jar(
+            tmp.resolve("bad.jar"),
+            GRAMMAR.replace("type=\"triggers_error\"", "type=\"incorrect\""),
+            STYLE);
     IOException e = assertThrows(IOException.class, () -> GrammarDataset.read(bad));
-    assertEquals(bad + "!/org/languagetool/rules/en/grammar.xml line 19: <example "
-        + "type=\"incorrect\"> is not a type this reader knows (only triggers_error)",
+    assertEquals(
+        bad
+            + "!/org/languagetool/rules/en/grammar.xml line 19: <example "
+            + "type=\"incorrect\"> is not a type this reader knows (only triggers_error)",
         e.getMessage());
 
     Path broken = jar(tmp.resolve("broken.jar"), GRAMMAR, STYLE.replace("</rule>", "</rul>"));
     e = assertThrows(IOException.class, () -> GrammarDataset.read(broken));
-    assertTrue(e.getMessage().startsWith(broken + "!/org/languagetool/rules/en/style.xml line 9 "
-        + "column "), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .startsWith(broken + "!/org/languagetool/rules/en/style.xml line 9 " + "column "),
+        e.getMessage());
   }
 }

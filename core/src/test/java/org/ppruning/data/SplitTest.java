@@ -46,15 +46,16 @@ class SplitTest {
       assertTrue(after.get(s).containsAll(before.get(s)), s.id());
     }
     assertEquals(1000, after.all().size());
-    assertEquals(after.train().size() + "/" + after.dev().size() + "/" + after.test().size(),
+    assertEquals(
+        after.train().size() + "/" + after.dev().size() + "/" + after.test().size(),
         after.toString());
   }
 
   @Test
   void parse() {
     assertEquals(Split.DEV, Split.parse("dev"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Split.parse("valid"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Split.parse("valid"));
     assertEquals("unknown split 'valid'; expected train, dev or test", e.getMessage());
   }
 }

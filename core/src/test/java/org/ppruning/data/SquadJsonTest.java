@@ -16,10 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 class SquadJsonTest {
   @TempDir Path tmp;
 
-  static final String CONTEXT = "Super Bowl 50 was an American football game to determine the "
-      + "champion of the National Football League (NFL) for the 2015 season. The American Football "
-      + "Conference (AFC) champion Denver Broncos defeated the National Football Conference (NFC) "
-      + "champion Carolina Panthers 24\u201310 to earn their third Super Bowl title.";
+  static final String CONTEXT =
+      "Super Bowl 50 was an American football game to determine the "
+          + "champion of the National Football League (NFL) for the 2015 season. The American Football "
+          + "Conference (AFC) champion Denver Broncos defeated the National Football Conference (NFC) "
+          + "champion Carolina Panthers 24\u201310 to earn their third Super Bowl title.";
 
   private Path write(String name, String json) throws IOException {
     return Files.writeString(tmp.resolve(name), json);
@@ -37,7 +38,8 @@ class SquadJsonTest {
                    "question": "Which NFL team represented the NFC at Super Bowl 50?",
                    "id": "56be4db0acb8001400a502ed"}]}]}],
          "version": "1.1"}
-        """.formatted(CONTEXT.replace("\u2013", "\\u2013"));
+        """
+        .formatted(CONTEXT.replace("\u2013", "\\u2013"));
   }
 
   @Test
@@ -58,7 +60,8 @@ class SquadJsonTest {
 
   @Test
   void readsV20ImpossibleQuestions() throws IOException {
-    String json = """
+    String json =
+        """
         {"version": "v2.0", "data": [{"title": "Normans", "paragraphs": [{
           "context": "The Normans were the people who in the 10th and 11th centuries gave their name to Normandy, a region in France.",
           "qas": [{"question": "In what country is Normandy located?", "id": "56ddde6b9a695914005b9628",
@@ -76,42 +79,57 @@ class SquadJsonTest {
 
   @Test
   void errorsNameThePathAndTheQuestion() throws IOException {
-    Path off = write("bad-offset.json", v1().replace("\"answer_start\": 249",
-        "\"answer_start\": 250"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> SquadJson.read(off));
-    assertEquals(off + " data[0].paragraphs[0].qas[1] (id 56be4db0acb8001400a502ed).answers[0]"
-        + ".answer_start: 250 does not point at 'Carolina Panthers' in the context; found "
-        + "'arolina Panthers '", e.getMessage());
+    Path off =
+        write("bad-offset.json", v1().replace("\"answer_start\": 249", "\"answer_start\": 250"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> SquadJson.read(off));
+    assertEquals(
+        off
+            + " data[0].paragraphs[0].qas[1] (id 56be4db0acb8001400a502ed).answers[0]"
+            + ".answer_start: 250 does not point at 'Carolina Panthers' in the context; found "
+            + "'arolina Panthers '",
+        e.getMessage());
 
     Path syntax = write("broken.json", "{\"version\": \"1.1\",\n \"data\": [ {\"title\": }]}");
     e = assertThrows(IllegalArgumentException.class, () -> SquadJson.read(syntax));
-    assertTrue(e.getMessage().startsWith(syntax + " line 2 column 22: not JSON: Unexpected "
-        + "character ('}'"),
+    assertTrue(
+        e.getMessage()
+            .startsWith(syntax + " line 2 column 22: not JSON: Unexpected " + "character ('}'"),
         e.getMessage());
 
-    Path v1Impossible = write("v1-impossible.json", v1().replace(
-        "\"id\": \"56be4db0acb8001400a502ed\"}", "\"id\": \"56be4db0acb8001400a502ed\", "
-            + "\"is_impossible\": false}"));
+    Path v1Impossible =
+        write(
+            "v1-impossible.json",
+            v1().replace(
+                    "\"id\": \"56be4db0acb8001400a502ed\"}",
+                    "\"id\": \"56be4db0acb8001400a502ed\", " + "\"is_impossible\": false}"));
     e = assertThrows(IllegalArgumentException.class, () -> SquadJson.read(v1Impossible));
-    assertEquals(v1Impossible + " data[0].paragraphs[0].qas[1] (id 56be4db0acb8001400a502ed)"
-        + ".is_impossible: only SQuAD v2.0 has is_impossible; this file says version 1.1",
+    assertEquals(
+        v1Impossible
+            + " data[0].paragraphs[0].qas[1] (id 56be4db0acb8001400a502ed)"
+            + ".is_impossible: only SQuAD v2.0 has is_impossible; this file says version 1.1",
         e.getMessage());
 
-    Path noAnswer = write("no-answer.json", v1().replace(
-        "[{\"answer_start\": 249, \"text\": \"Carolina Panthers\"}]", "[]"));
+    Path noAnswer =
+        write(
+            "no-answer.json",
+            v1().replace("[{\"answer_start\": 249, \"text\": \"Carolina Panthers\"}]", "[]"));
     e = assertThrows(IllegalArgumentException.class, () -> SquadJson.read(noAnswer));
-    assertEquals(noAnswer + " data[0].paragraphs[0].qas[1] (id 56be4db0acb8001400a502ed)"
-        + ".answers: no answer", e.getMessage());
+    assertEquals(
+        noAnswer
+            + " data[0].paragraphs[0].qas[1] (id 56be4db0acb8001400a502ed)"
+            + ".answers: no answer",
+        e.getMessage());
 
     Path dupId = write("dup.json", v1().replace("502ed", "502ec"));
     e = assertThrows(IllegalArgumentException.class, () -> SquadJson.read(dupId));
-    assertEquals(dupId + " data[0].paragraphs[0].qas[1] (id 56be4db0acb8001400a502ec): duplicate "
-        + "id", e.getMessage());
+    assertEquals(
+        dupId + " data[0].paragraphs[0].qas[1] (id 56be4db0acb8001400a502ec): duplicate " + "id",
+        e.getMessage());
 
     Path version = write("v3.json", v1().replace("\"1.1\"", "\"v3\""));
     e = assertThrows(IllegalArgumentException.class, () -> SquadJson.read(version));
-    assertEquals(version + " field version: expected \"1.1\" or \"v2.0\", got \"v3\"",
-        e.getMessage());
+    assertEquals(
+        version + " field version: expected \"1.1\" or \"v2.0\", got \"v3\"", e.getMessage());
   }
 }

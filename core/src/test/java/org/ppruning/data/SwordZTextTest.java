@@ -26,9 +26,14 @@ class SwordZTextTest {
   @TempDir Path tmp;
 
   /** Genesis with chapters of 2 and 1 verses, Matthew with one chapter of 2 verses. */
-  static final Versification TINY = new Versification("TINY", List.of(
-      new Versification.Book("Gen", false, new int[] {2, 1}),
-      new Versification.Book("Matt", true, new int[] {2})), 8, 6);
+  static final Versification TINY =
+      new Versification(
+          "TINY",
+          List.of(
+              new Versification.Book("Gen", false, new int[] {2, 1}),
+              new Versification.Book("Matt", true, new int[] {2})),
+          8,
+          6);
 
   static final String LINK = "<<link>>";
 
@@ -81,10 +86,14 @@ class SwordZTextTest {
       throws IOException {
     Path data = Files.createDirectories(root.resolve("modules/texts/ztext/tiny"));
     Files.createDirectories(root.resolve("mods.d"));
-    Files.writeString(root.resolve("mods.d/tiny.conf"), "# test module\n[Tiny]\n"
-        + "DataPath=./modules/texts/ztext/tiny/\nModDrv=zText\nEncoding=UTF-8\n"
-        + "CompressType=ZIP\nBlockType=BOOK\nVersification=" + versification + "\n"
-        + "Feature=StrongsNumbers\nFeature=Other\n");
+    Files.writeString(
+        root.resolve("mods.d/tiny.conf"),
+        "# test module\n[Tiny]\n"
+            + "DataPath=./modules/texts/ztext/tiny/\nModDrv=zText\nEncoding=UTF-8\n"
+            + "CompressType=ZIP\nBlockType=BOOK\nVersification="
+            + versification
+            + "\n"
+            + "Feature=StrongsNumbers\nFeature=Other\n");
     writeTestament(data, "ot", ot, 3);
     writeTestament(data, "nt", nt, 4);
     return root.resolve("mods.d/tiny.conf");
@@ -96,10 +105,12 @@ class SwordZTextTest {
     s.add("<milestone type=\"x-importer\"/>"); // testament heading
     s.add("<div osisID=\"Gen\" type=\"book\"/>");
     s.add("<chapter n=\"1\" osisID=\"Gen.1\" sID=\"Gen.1\"/> ");
-    s.add("In the <w lemma=\"strong:H7225\">beginning</w> God created the heaven &amp; the "
-        + "earth.<note placement=\"foot\"><reference>1:1 </reference>A footnote.</note> ");
-    s.add("<title type=\"psalm\">A heading</title>\u00b6 And the earth was <transChange "
-        + "type=\"added\">without</transChange> form. <chapter eID=\"Gen.1\"/>");
+    s.add(
+        "In the <w lemma=\"strong:H7225\">beginning</w> God created the heaven &amp; the "
+            + "earth.<note placement=\"foot\"><reference>1:1 </reference>A footnote.</note> ");
+    s.add(
+        "<title type=\"psalm\">A heading</title>\u00b6 And the earth was <transChange "
+            + "type=\"added\">without</transChange> form. <chapter eID=\"Gen.1\"/>");
     s.add("<chapter n=\"2\" osisID=\"Gen.2\" sID=\"Gen.2\"/>");
     s.add("Thus the heavens \u2014 and the earth &#x2014; were finished.");
     return s;
@@ -123,14 +134,18 @@ class SwordZTextTest {
 
     Map<Versification.Ref, SwordZText.Entry> v = SwordZText.read(root, conf, TINY);
 
-    assertEquals(List.of("Gen.1.1", "Gen.1.2", "Gen.2.1", "Matt.1.1", "Matt.1.2"),
+    assertEquals(
+        List.of("Gen.1.1", "Gen.1.2", "Gen.2.1", "Matt.1.1", "Matt.1.2"),
         v.keySet().stream().map(Versification.Ref::toString).toList());
     SwordZText.Entry g11 = v.get(new Versification.Ref("Gen", 1, 1));
-    assertEquals("In the beginning God created the heaven & the earth.",
+    assertEquals(
+        "In the beginning God created the heaven & the earth.",
         SwordZText.plainText(g11.osis(), "Gen.1.1"));
-    assertEquals("And the earth was without form.", SwordZText.plainText(
-        v.get(new Versification.Ref("Gen", 1, 2)).osis(), "Gen.1.2"));
-    assertEquals("Thus the heavens \u2014 and the earth \u2014 were finished.",
+    assertEquals(
+        "And the earth was without form.",
+        SwordZText.plainText(v.get(new Versification.Ref("Gen", 1, 2)).osis(), "Gen.1.2"));
+    assertEquals(
+        "Thus the heavens \u2014 and the earth \u2014 were finished.",
         SwordZText.plainText(v.get(new Versification.Ref("Gen", 2, 1)).osis(), "Gen.2.1"));
     assertFalse(v.get(new Versification.Ref("Matt", 1, 1)).linked());
     assertTrue(v.get(new Versification.Ref("Matt", 1, 2)).linked(), "same record as 1:1");
@@ -144,8 +159,10 @@ class SwordZTextTest {
     Path root = tmp.resolve("shifted");
     Path conf = module(root, "TINY", shifted, nt());
     IOException e = assertThrows(IOException.class, () -> SwordZText.read(root, conf, TINY));
-    assertEquals("Tiny ot.bzv entry 6 (heading of Gen.2): expected the marker <chapter "
-        + "osisID=\"Gen.2\">, found none", e.getMessage());
+    assertEquals(
+        "Tiny ot.bzv entry 6 (heading of Gen.2): expected the marker <chapter "
+            + "osisID=\"Gen.2\">, found none",
+        e.getMessage());
   }
 
   @Test
@@ -159,8 +176,13 @@ class SwordZTextTest {
     List<String> shortOt = ot().subList(0, 7);
     Path conf2 = module(root2, "TINY", shortOt, nt());
     e = assertThrows(IOException.class, () -> SwordZText.read(root2, conf2, TINY));
-    assertTrue(e.getMessage().startsWith("Tiny " + root2.resolve(
-        "modules/texts/ztext/tiny/ot.bzv") + " has 70 bytes, expected 8 entries"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "Tiny "
+                    + root2.resolve("modules/texts/ztext/tiny/ot.bzv")
+                    + " has 70 bytes, expected 8 entries"),
+        e.getMessage());
   }
 
   @Test
@@ -177,8 +199,9 @@ class SwordZTextTest {
 
   @Test
   void plainTextRefusesBrokenMarkup() {
-    IOException e = assertThrows(IOException.class,
-        () -> SwordZText.plainText("a <w lemma=\"x\" b", "Gen.1.1"));
+    IOException e =
+        assertThrows(
+            IOException.class, () -> SwordZText.plainText("a <w lemma=\"x\" b", "Gen.1.1"));
     assertTrue(e.getMessage().startsWith("Gen.1.1: unbalanced markup"), e.getMessage());
   }
 
@@ -189,10 +212,12 @@ class SwordZTextTest {
     assertEquals(24_115, Versification.KJV.tabulatedSlots(false));
     assertEquals(8_246, Versification.KJV.tabulatedSlots(true));
     assertEquals(8_248, Versification.NRSVA.tabulatedSlots(true));
-    assertEquals(new Versification.Slot(false, 4),
+    assertEquals(
+        new Versification.Slot(false, 4),
         Versification.KJV.slot(new Versification.Ref("Gen", 1, 1)));
     // Revelation 22:21 is the last entry of the KJV New Testament index.
-    assertEquals(new Versification.Slot(true, 8_245),
+    assertEquals(
+        new Versification.Slot(true, 8_245),
         Versification.KJV.slot(new Versification.Ref("Rev", 22, 21)));
   }
 

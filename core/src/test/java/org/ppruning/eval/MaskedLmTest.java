@@ -64,7 +64,8 @@ class MaskedLmTest {
       }
       assertTrue(differs, "another seed masks other positions");
       assertThrows(IllegalArgumentException.class, () -> MaskedLm.mask(tok, texts, 0, 7, 64));
-      assertThrows(IllegalArgumentException.class,
+      assertThrows(
+          IllegalArgumentException.class,
           () -> MaskedLm.mask(tok, List.of("w1 ".repeat(70)), 0.15, 7, 64));
     }
   }
@@ -83,8 +84,10 @@ class MaskedLmTest {
         int[] in = set.inputs().get(s);
         int[] ones = new int[in.length];
         Arrays.fill(ones, 1);
-        float[] l = m.serve(new TokenBatch(1, in.length, in, ones, new int[in.length]))
-            .get("mlm_logits").data();
+        float[] l =
+            m.serve(new TokenBatch(1, in.length, in, ones, new int[in.length]))
+                .get("mlm_logits")
+                .data();
         for (int i = 0; i < set.positions().get(s).length; i++) {
           int base = set.positions().get(s)[i] * 50;
           int arg = 0;
@@ -97,21 +100,37 @@ class MaskedLmTest {
       MaskedLm.Accuracy a = MaskedLm.accuracy(m, set, 7, tok.padId());
       assertEquals(set.maskedTokens(), a.total());
       assertEquals(correct, a.correct());
-      assertTrue(a.correct() > 0 && a.correct() < a.total(), "a random model is neither"
-          + " always right nor always wrong: " + a);
+      assertTrue(
+          a.correct() > 0 && a.correct() < a.total(),
+          "a random model is neither" + " always right nor always wrong: " + a);
     }
   }
 
   @Test
   void modelWithoutMlmHeadIsRefused() throws Exception {
-    ModelSpec spec = ModelSpec.unpruned(Architecture.BERT, 50, 16, 1, 4, 32, 24, 2,
-        Activation.GELU_TANH, 1e-12, true, false, "no-mlm", null);
+    ModelSpec spec =
+        ModelSpec.unpruned(
+            Architecture.BERT,
+            50,
+            16,
+            1,
+            4,
+            32,
+            24,
+            2,
+            Activation.GELU_TANH,
+            1e-12,
+            true,
+            false,
+            "no-mlm",
+            null);
     try (TextTokenizer tok = tokenizer();
-        TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 1),
-            null)) {
+        TransformerModel m =
+            TransformerModel.build(spec, TinyModels.randomWeights(spec, 1), null)) {
       MaskedLm.Masked set = MaskedLm.mask(tok, List.of("w1 w2 w3"), 0.15, 1, 24);
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> MaskedLm.accuracy(m, set, 8, tok.padId()));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> MaskedLm.accuracy(m, set, 8, tok.padId()));
       assertTrue(e.getMessage().contains("mlm_logits"), e.getMessage());
     }
   }

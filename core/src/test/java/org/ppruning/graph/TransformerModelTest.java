@@ -55,8 +55,9 @@ class TransformerModelTest {
     try (TransformerModel m = TransformerModel.build(spec, w, null)) {
       Map<String, FloatTensor> out = m.serve(b);
       assertArrayEquals(new long[] {2, 6, 50}, out.get("logits").shape());
-      assertTrue(maxDiffMasked(out.get("logits"), ReferenceForward.run(spec, w, b).get("logits"), b)
-          < 1e-3);
+      assertTrue(
+          maxDiffMasked(out.get("logits"), ReferenceForward.run(spec, w, b).get("logits"), b)
+              < 1e-3);
     }
   }
 
@@ -105,10 +106,16 @@ class TransformerModelTest {
     }
     try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), "serve");
         TInt32 ids = TInt32.tensorOf(Shape.of(2, 4), DataBuffers.of(b.inputIds(), true, false));
-        TInt32 mask = TInt32.tensorOf(Shape.of(2, 4), DataBuffers.of(b.attentionMask(), true, false));
-        TInt32 types = TInt32.tensorOf(Shape.of(2, 4), DataBuffers.of(b.tokenTypeIds(), true, false));
-        Result r = bundle.function("serving_default").call(
-            Map.<String, Tensor>of("input_ids", ids, "attention_mask", mask, "token_type_ids", types))) {
+        TInt32 mask =
+            TInt32.tensorOf(Shape.of(2, 4), DataBuffers.of(b.attentionMask(), true, false));
+        TInt32 types =
+            TInt32.tensorOf(Shape.of(2, 4), DataBuffers.of(b.tokenTypeIds(), true, false));
+        Result r =
+            bundle
+                .function("serving_default")
+                .call(
+                    Map.<String, Tensor>of(
+                        "input_ids", ids, "attention_mask", mask, "token_type_ids", types))) {
       TFloat32 seq = (TFloat32) r.get("sequence_output").orElseThrow();
       float[] got = new float[(int) seq.shape().size()];
       seq.asRawTensor().data().asFloats().read(got);
@@ -116,7 +123,9 @@ class TransformerModelTest {
     }
   }
 
-  /** Profile captures equal the activations at the asked positions; per-sample sums skip padding. */
+  /**
+   * Profile captures equal the activations at the asked positions; per-sample sums skip padding.
+   */
   @Test
   void profileReturnsSampledActivationsAndSalience() {
     ModelSpec spec = bertSpec(2, 16, 4, 32);
@@ -184,9 +193,12 @@ class TransformerModelTest {
     ModelSpec spec = bertSpec(1, 8, 2, 16);
     Weights w = randomWeights(spec, 1);
     w.replace("bert/encoder/layer_0/intermediate/dense/kernel", FloatTensor.zeros(8, 15));
-    var e = assertThrows(IllegalArgumentException.class, () -> TransformerModel.build(spec, w, null));
-    assertTrue(e.getMessage().contains(
-        "tensor 'bert/encoder/layer_0/intermediate/dense/kernel' has shape [8, 15], spec needs [8, 16]"),
+    var e =
+        assertThrows(IllegalArgumentException.class, () -> TransformerModel.build(spec, w, null));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "tensor 'bert/encoder/layer_0/intermediate/dense/kernel' has shape [8, 15], spec needs [8, 16]"),
         e.getMessage());
   }
 

@@ -54,13 +54,39 @@ public final class TinyModels {
   }
 
   public static ModelSpec bertSpec(int layers, int d, int heads, int ffn) {
-    return ModelSpec.unpruned(Architecture.BERT, 50, d, layers, heads, ffn, 24, 2,
-        Activation.GELU_TANH, 1e-12, true, true, "tiny-random-bert", null);
+    return ModelSpec.unpruned(
+        Architecture.BERT,
+        50,
+        d,
+        layers,
+        heads,
+        ffn,
+        24,
+        2,
+        Activation.GELU_TANH,
+        1e-12,
+        true,
+        true,
+        "tiny-random-bert",
+        null);
   }
 
   public static ModelSpec gpt2Spec(int layers, int d, int heads, int ffn) {
-    return ModelSpec.unpruned(Architecture.GPT2, 50, d, layers, heads, ffn, 24, 0,
-        Activation.GELU_TANH, 1e-5, false, false, "tiny-random-gpt2", null);
+    return ModelSpec.unpruned(
+        Architecture.GPT2,
+        50,
+        d,
+        layers,
+        heads,
+        ffn,
+        24,
+        0,
+        Activation.GELU_TANH,
+        1e-5,
+        false,
+        false,
+        "tiny-random-gpt2",
+        null);
   }
 
   /** Random weights for every tensor the spec needs: N(0, 0.3), LayerNorm gains near 1. */

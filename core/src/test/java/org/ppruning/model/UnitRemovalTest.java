@@ -15,7 +15,8 @@ class UnitRemovalTest {
   @TempDir Path tmp;
 
   // Layer 0 loses heads 1 and 3 and some neurons; layer 1 loses every head; layer 2 every neuron.
-  static final List<int[]> DROP_HEADS = List.of(new int[] {1, 3}, new int[] {0, 1, 2, 3}, new int[] {2});
+  static final List<int[]> DROP_HEADS =
+      List.of(new int[] {1, 3}, new int[] {0, 1, 2, 3}, new int[] {2});
   static final List<int[]> DROP_NEURONS = List.of(new int[] {0, 5, 6, 31}, new int[] {}, range(32));
 
   @Test
@@ -49,7 +50,8 @@ class UnitRemovalTest {
       small.export(tmp.resolve("pruned"), false);
     }
     for (String k : want.keySet()) {
-      assertTrue(maxAbsDiff(want.get(k), got.get(k)) <= 1e-5f,
+      assertTrue(
+          maxAbsDiff(want.get(k), got.get(k)) <= 1e-5f,
           k + " differs by " + maxAbsDiff(want.get(k), got.get(k)));
     }
     // The pruned model survives export and reload, widths and lineage included.
@@ -61,12 +63,19 @@ class UnitRemovalTest {
       }
     }
     // Pruning the pruned model again maps indices through the lineage.
-    UnitRemoval.Pruned twice = UnitRemoval.remove(p.spec(), p.weights(),
-        List.of(new int[] {0}, new int[] {}, new int[] {}), List.of(new int[] {}, new int[] {}, new int[] {}));
+    UnitRemoval.Pruned twice =
+        UnitRemoval.remove(
+            p.spec(),
+            p.weights(),
+            List.of(new int[] {0}, new int[] {}, new int[] {}),
+            List.of(new int[] {}, new int[] {}, new int[] {}));
     assertArrayEquals(new int[] {2}, twice.spec().layers().get(0).keptHeads());
   }
 
-  /** The reference: zero the output-projection rows of dropped heads and FFN2 rows of dropped neurons. */
+  /**
+   * The reference: zero the output-projection rows of dropped heads and FFN2 rows of dropped
+   * neurons.
+   */
   static Weights mask(ModelSpec spec, Weights w, List<int[]> heads, List<int[]> neurons) {
     ModelLayout layout = ModelLayout.of(spec);
     Weights m = w.copy();
@@ -94,22 +103,29 @@ class UnitRemovalTest {
   void badDropListsAreRefused() {
     ModelSpec spec = bertSpec(1, 8, 2, 16);
     Weights w = randomWeights(spec, 1);
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> UnitRemoval.remove(spec, w, List.of(new int[] {2}), List.of(new int[] {})));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> UnitRemoval.remove(spec, w, List.of(new int[] {2}), List.of(new int[] {})));
     assertTrue(e.getMessage().contains("layer 0 heads: index 2 outside 0..1"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> UnitRemoval.remove(spec, w, List.of(new int[] {}), List.of(new int[] {3, 3})));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> UnitRemoval.remove(spec, w, List.of(new int[] {}), List.of(new int[] {3, 3})));
     assertTrue(e.getMessage().contains("listed twice"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> UnitRemoval.remove(spec, w, List.of(), List.of()));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> UnitRemoval.remove(spec, w, List.of(), List.of()));
     assertTrue(e.getMessage().contains("one drop list per layer"), e.getMessage());
   }
 
   @Test
   void slicingKeepsBlocksOfFusedProjections() {
     // [1, 3 blocks x 2 units x 2 wide]: keep unit 1 of each block.
-    FloatTensor t = new FloatTensor(new long[] {1, 12},
-        new float[] {0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23});
+    FloatTensor t =
+        new FloatTensor(
+            new long[] {1, 12}, new float[] {0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23});
     FloatTensor k = TensorSlicing.keepUnits(t, 1, 3, 2, new int[] {1});
     assertArrayEquals(new float[] {2, 3, 12, 13, 22, 23}, k.data());
     FloatTensor rows = TensorSlicing.keepUnits(t.reshape(12, 1), 0, 1, 4, new int[] {0, 2});
@@ -118,8 +134,22 @@ class UnitRemovalTest {
 
   @Test
   void costModelFollowsTheReferenceFormula() {
-    ModelSpec bert = ModelSpec.unpruned(Architecture.BERT, 30522, 768, 12, 12, 3072, 512, 2,
-        Activation.GELU_TANH, 1e-12, true, true, "bert-base", null);
+    ModelSpec bert =
+        ModelSpec.unpruned(
+            Architecture.BERT,
+            30522,
+            768,
+            12,
+            12,
+            3072,
+            512,
+            2,
+            Activation.GELU_TANH,
+            1e-12,
+            true,
+            true,
+            "bert-base",
+            null);
     long s = 128;
     long head = 3 * s * 768 * 64 + 2 * s * s * 64 + s * 64 * 768;
     assertEquals(head, CostModel.headFlops(bert, s));

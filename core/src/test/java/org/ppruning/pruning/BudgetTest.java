@@ -9,8 +9,22 @@ import org.ppruning.model.CostModel;
 import org.ppruning.model.ModelSpec;
 
 class BudgetTest {
-  static final ModelSpec BERT = ModelSpec.unpruned(Architecture.BERT, 30522, 768, 12, 12, 3072,
-      512, 2, Activation.GELU_TANH, 1e-12, true, true, "bert-base", null);
+  static final ModelSpec BERT =
+      ModelSpec.unpruned(
+          Architecture.BERT,
+          30522,
+          768,
+          12,
+          12,
+          3072,
+          512,
+          2,
+          Activation.GELU_TANH,
+          1e-12,
+          true,
+          true,
+          "bert-base",
+          null);
 
   /** The reference's split: removed cost, 1 part attention to lambda parts FFN. */
   @Test
@@ -40,14 +54,19 @@ class BudgetTest {
 
   @Test
   void impossibleBudgetsAreClearErrors() {
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> new Budget(Budget.Kind.FLOPS, 0, 5, null, null, 32));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new Budget(Budget.Kind.FLOPS, 0, 5, null, null, 32));
     assertTrue(e.getMessage().contains("(0, 1]"), e.getMessage());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new Budget(Budget.Kind.FLOPS, 1.5, 5, null, null, 32));
     // With lambda 5, keeping 10% would need the FFN below one neuron per layer.
-    e = assertThrows(IllegalArgumentException.class,
-        () -> new Budget(Budget.Kind.FLOPS, 0.1, 5, null, null, 32).targets(BERT));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new Budget(Budget.Kind.FLOPS, 0.1, 5, null, null, 32).targets(BERT));
     assertTrue(e.getMessage().contains("less than one unit per layer"), e.getMessage());
     assertTrue(e.getMessage().contains("lambda"), e.getMessage());
   }

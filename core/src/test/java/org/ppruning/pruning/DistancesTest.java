@@ -15,7 +15,8 @@ class DistancesTest {
     float[] x = {
       1, -2, 0, 0,
       2, -4, 1, 0,
-      0, 0, 0, 0};
+      0, 0, 0, 0
+    };
     // n0 = (1,2,0), n2 = (0,1,0): cos = 2/sqrt(5).
     try (Distances d = new Distances()) {
       DistanceMatrix m = d.neurons(new FloatTensor(new long[] {3, 4}, x));
@@ -59,7 +60,9 @@ class DistancesTest {
     }
   }
 
-  /** The greedy matching takes the largest entry, then the largest whose row and column are free. */
+  /**
+   * The greedy matching takes the largest entry, then the largest whose row and column are free.
+   */
   @Test
   void greedyMatchingIsNotTheOptimalAssignment() {
     // Greedy takes 0.9 (r0,c0), then the best free entry is 0.1 (r1,c1): mean 0.5.
@@ -73,12 +76,14 @@ class DistancesTest {
   @Test
   void rejectsMalformedFeatures() {
     try (Distances d = new Distances()) {
-      var e = assertThrows(IllegalArgumentException.class,
-          () -> d.heads(FloatTensor.zeros(5, 10), 4));
+      var e =
+          assertThrows(IllegalArgumentException.class, () -> d.heads(FloatTensor.zeros(5, 10), 4));
       assertTrue(e.getMessage().contains("not a multiple of the head size 4"), e.getMessage());
       float[] nan = {Float.NaN, 1, 2, 3};
-      e = assertThrows(IllegalArgumentException.class,
-          () -> d.neurons(new FloatTensor(new long[] {2, 2}, nan)));
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> d.neurons(new FloatTensor(new long[] {2, 2}, nan)));
       assertTrue(e.getMessage().contains("NaN"), e.getMessage());
     }
   }

@@ -26,20 +26,25 @@ class PruningPlanTest {
 
   @Test
   void planRejectsUnsortedIndicesAndUnitsTheModelLacks() {
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> new PruningPlan(List.of(new int[] {2, 1}), List.of(new int[] {0})));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new PruningPlan(List.of(new int[] {2, 1}), List.of(new int[] {0})));
     assertTrue(e.getMessage().contains("layer 0 keeps heads [2, 1]"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> new PruningPlan(List.of(new int[] {0}), List.of(new int[] {0, 0})));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new PruningPlan(List.of(new int[] {0}), List.of(new int[] {0, 0})));
     assertTrue(e.getMessage().contains("strictly ascending"), e.getMessage());
   }
 
   @Test
   void cutCopiesItsCountsInAndOut() {
     // Two layers of two units, merged at 0.5 and 0.75.
-    List<Dendrogram> trees = List.of(
-        new Dendrogram(2, new int[] {0}, new int[] {1}, new double[] {0.5}),
-        new Dendrogram(2, new int[] {0}, new int[] {1}, new double[] {0.75}));
+    List<Dendrogram> trees =
+        List.of(
+            new Dendrogram(2, new int[] {0}, new int[] {1}, new double[] {0.5}),
+            new Dendrogram(2, new int[] {0}, new int[] {1}, new double[] {0.75}));
     ThresholdSearch.Cut c = ThresholdSearch.search(trees, 10, 30);
     assertEquals(0.5, c.threshold());
     assertArrayEquals(new int[] {1, 2}, c.perLayer());
@@ -47,8 +52,9 @@ class PruningPlanTest {
     c.perLayer()[0] = 9;
     assertArrayEquals(new int[] {1, 2}, c.perLayer());
     assertEquals(new ThresholdSearch.Cut(0.5, new int[] {1, 2}, 30), c);
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> new ThresholdSearch.Cut(0.5, new int[] {-1}, 0));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new ThresholdSearch.Cut(0.5, new int[] {-1}, 0));
     assertTrue(e.getMessage().contains("layer 0 keeps -1 units"), e.getMessage());
   }
 }

@@ -12,7 +12,8 @@ class SelectionTest {
     double[] salience = {0.1, 0.5, 0.9, 0.2, 0.3};
     assertArrayEquals(new int[] {1, 2, 4}, Selection.keepMostSalient(labels, salience));
     // Ties go to the lower index.
-    assertArrayEquals(new int[] {0}, Selection.keepMostSalient(new int[] {0, 0}, new double[] {1, 1}));
+    assertArrayEquals(
+        new int[] {0}, Selection.keepMostSalient(new int[] {0, 0}, new double[] {1, 1}));
   }
 
   @Test

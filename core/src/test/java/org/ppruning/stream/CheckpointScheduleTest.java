@@ -41,11 +41,15 @@ class CheckpointScheduleTest {
 
   @Test
   void refusesSettingsThatNeverSave() {
-    var n = assertThrows(IllegalArgumentException.class,
-        () -> new CheckpointSchedule(0, Duration.ofSeconds(1), now::get));
+    var n =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new CheckpointSchedule(0, Duration.ofSeconds(1), now::get));
     assertEquals("checkpoint every-summaries must be >= 1, got 0", n.getMessage());
-    var t = assertThrows(IllegalArgumentException.class,
-        () -> new CheckpointSchedule(1, Duration.ZERO, now::get));
+    var t =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new CheckpointSchedule(1, Duration.ZERO, now::get));
     assertEquals("checkpoint interval must be > 0, got PT0S", t.getMessage());
   }
 }

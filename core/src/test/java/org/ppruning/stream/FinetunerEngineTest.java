@@ -26,9 +26,9 @@ import org.ppruning.serve.SwapResult;
 import org.ppruning.train.Trainer;
 
 /**
- * The finetuner's engine on a tiny random bert and a tiny labelled sentiment set: one job
- * writes the next version with its parent, test metrics and a finetuned event; the same parent
- * again trains nothing; events that are not pruned versions make no job.
+ * The finetuner's engine on a tiny random bert and a tiny labelled sentiment set: one job writes
+ * the next version with its parent, test metrics and a finetuned event; the same parent again
+ * trains nothing; events that are not pruned versions make no job.
  */
 class FinetunerEngineTest {
   @TempDir Path tmp;
@@ -41,33 +41,58 @@ class FinetunerEngineTest {
       List<Sample> s = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         boolean pos = i % 2 == 0;
-        s.add(new Sample(splits.size() + "-" + i, (pos ? "w0 " : "w1 ") + TinyModels.words(r, 4),
-            null, pos ? "1" : "0"));
+        s.add(
+            new Sample(
+                splits.size() + "-" + i,
+                (pos ? "w0 " : "w1 ") + TinyModels.words(r, 4),
+                null,
+                pos ? "1" : "0"));
       }
       splits.add(s);
     }
-    return new TaskData(Tasks.task("sentiment"),
-        new SplitData<>(splits.get(0), splits.get(1), splits.get(2)), null, null);
+    return new TaskData(
+        Tasks.task("sentiment"),
+        new SplitData<>(splits.get(0), splits.get(1), splits.get(2)),
+        null,
+        null);
   }
 
   /** A pruned version 1 of sentiment: a tiny bert with its tokenizer, and its event. */
   ModelEvent prunedVersion(ModelRepository pruned) throws Exception {
     TinyModels.tokenizer(tmp);
     ModelSpec spec = TinyModels.bertSpec(1, 16, 4, 32);
-    Path v1 = pruned.write("sentiment", 1, dir -> {
-      try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 7),
-          tmp.resolve("tokenizer.json"))) {
-        m.export(dir, false);
-      }
-    });
-    return new ModelEvent(ModelEvent.PRUNED, "sentiment", 1, v1.toUri().toString(),
-        "tiny-random-bert", List.of(new ModelEvent.Width(4, 32)), 0.5, 0.8, 100, "test", null,
+    Path v1 =
+        pruned.write(
+            "sentiment",
+            1,
+            dir -> {
+              try (TransformerModel m =
+                  TransformerModel.build(
+                      spec, TinyModels.randomWeights(spec, 7), tmp.resolve("tokenizer.json"))) {
+                m.export(dir, false);
+              }
+            });
+    return new ModelEvent(
+        ModelEvent.PRUNED,
+        "sentiment",
+        1,
+        v1.toUri().toString(),
+        "tiny-random-bert",
+        List.of(new ModelEvent.Width(4, 32)),
+        0.5,
+        0.8,
+        100,
+        "test",
+        null,
         Instant.now().toString());
   }
 
   FinetunerEngine engine(ModelRepository serving, List<Map<String, Double>> offered) {
-    return new FinetunerEngine(serving, new FinetunerEngine.Settings(null,
-        Trainer.Config.defaults(1, 1e-3f, 8, 16, 42)), name -> tinySentiment(), () -> null,
+    return new FinetunerEngine(
+        serving,
+        new FinetunerEngine.Settings(null, Trainer.Config.defaults(1, 1e-3f, 8, 16, 42)),
+        name -> tinySentiment(),
+        () -> null,
         (task, version, dir, metrics) -> {
           offered.add(metrics);
           return new SwapResult(task, version, dir, true, 0, "swapped in", 1, 1);
@@ -96,15 +121,22 @@ class FinetunerEngineTest {
     assertEquals(serving.path("sentiment", 1).toUri().toString(), e.path());
     assertNotNull(e.metrics().get("test_accuracy"), e.metrics().toString());
     assertNotNull(e.metrics().get("dev_accuracy"), e.metrics().toString());
-    assertTrue(e.reason().startsWith("fine-tuned pruned version 1 on sentiment (best epoch 1)"),
+    assertTrue(
+        e.reason().startsWith("fine-tuned pruned version 1 on sentiment (best epoch 1)"),
         e.reason());
     assertTrue(e.reason().endsWith("serving it"), e.reason());
     assertEquals(1, offered.size());
     offered.get(0).forEach((k, v) -> assertEquals(v, e.metrics().get("test_" + k), k));
-    assertEquals(offered.get(0).size() + 1, e.metrics().size(), "test_* and the dev metric: "
-        + e.metrics());
-    assertEquals(pruned.path(), Files.readString(serving.path("sentiment", 1).resolve("assets")
-        .resolve(FinetunerEngine.PARENT_ASSET)).strip());
+    assertEquals(
+        offered.get(0).size() + 1, e.metrics().size(), "test_* and the dev metric: " + e.metrics());
+    assertEquals(
+        pruned.path(),
+        Files.readString(
+                serving
+                    .path("sentiment", 1)
+                    .resolve("assets")
+                    .resolve(FinetunerEngine.PARENT_ASSET))
+            .strip());
     try (TransformerModel m = TransformerModel.load(serving.path("sentiment", 1))) {
       assertEquals("sentiment", m.spec().head().task());
     }
@@ -112,7 +144,8 @@ class FinetunerEngineTest {
     // The same parent again (a redelivered event): skipped, nothing written or offered.
     FinetunerEngine.Trained again = engine.train(engine.accept(pruned.toJson()).event());
     assertNull(again.event());
-    assertEquals(pruned.path() + " was already fine-tuned as version 1; not training it again",
+    assertEquals(
+        pruned.path() + " was already fine-tuned as version 1; not training it again",
         again.skipped());
     assertEquals(List.of(1L), serving.versions("sentiment"));
     assertEquals(1, offered.size());
@@ -121,37 +154,59 @@ class FinetunerEngineTest {
   @Test
   void aFinetunedEventIsIgnored() {
     FinetunerEngine engine = engine(new ModelRepository(tmp.resolve("serving")), List.of());
-    ModelEvent own = new ModelEvent(ModelEvent.FINETUNED, "sentiment", 3, "file:/x/3",
-        "file:/p/1", List.of(), 1, 1, 10, "fine-tuned", Map.of("test_accuracy", 0.9), "now");
+    ModelEvent own =
+        new ModelEvent(
+            ModelEvent.FINETUNED,
+            "sentiment",
+            3,
+            "file:/x/3",
+            "file:/p/1",
+            List.of(),
+            1,
+            1,
+            10,
+            "fine-tuned",
+            Map.of("test_accuracy", 0.9),
+            "now");
 
     FinetunerEngine.Accepted a = engine.accept(own.toJson());
 
     assertEquals(FinetunerEngine.Outcome.IGNORED, a.outcome());
     assertNull(a.event());
-    assertEquals("finetuned event of sentiment version 3: only pruned versions are fine-tuned",
-        a.reason());
+    assertEquals(
+        "finetuned event of sentiment version 3: only pruned versions are fine-tuned", a.reason());
   }
 
   @Test
   void aMalformedEventIsRefusedWithTheReason() {
     FinetunerEngine engine = engine(new ModelRepository(tmp.resolve("serving")), List.of());
 
-    FinetunerEngine.Accepted notJson = engine.accept("{\"stage\": ".getBytes(
-        StandardCharsets.UTF_8));
-    FinetunerEngine.Accepted badStage = engine.accept(("{\"stage\": \"merged\", \"task\":"
-        + " \"sentiment\", \"version\": 1}").getBytes(StandardCharsets.UTF_8));
-    FinetunerEngine.Accepted badVersion = engine.accept(("{\"stage\": \"pruned\", \"task\":"
-        + " \"sentiment\", \"version\": 0}").getBytes(StandardCharsets.UTF_8));
+    FinetunerEngine.Accepted notJson =
+        engine.accept("{\"stage\": ".getBytes(StandardCharsets.UTF_8));
+    FinetunerEngine.Accepted badStage =
+        engine.accept(
+            ("{\"stage\": \"merged\", \"task\":" + " \"sentiment\", \"version\": 1}")
+                .getBytes(StandardCharsets.UTF_8));
+    FinetunerEngine.Accepted badVersion =
+        engine.accept(
+            ("{\"stage\": \"pruned\", \"task\":" + " \"sentiment\", \"version\": 0}")
+                .getBytes(StandardCharsets.UTF_8));
 
     assertEquals(FinetunerEngine.Outcome.REFUSED, notJson.outcome());
     assertNull(notJson.event());
-    assertTrue(notJson.reason().startsWith("not a model event: ")
-        && notJson.reason().endsWith(" in {\"stage\": "), notJson.reason());
+    assertTrue(
+        notJson.reason().startsWith("not a model event: ")
+            && notJson.reason().endsWith(" in {\"stage\": "),
+        notJson.reason());
     assertEquals(FinetunerEngine.Outcome.REFUSED, badStage.outcome());
-    assertTrue(badStage.reason().contains("model event stage must be pruned or finetuned, got"
-        + " merged"), badStage.reason());
+    assertTrue(
+        badStage
+            .reason()
+            .contains("model event stage must be pruned or finetuned, got" + " merged"),
+        badStage.reason());
     assertEquals(FinetunerEngine.Outcome.REFUSED, badVersion.outcome());
-    assertTrue(badVersion.reason().contains("model event version must be >= 1, got 0"),
+    assertTrue(
+        badVersion.reason().contains("model event version must be >= 1, got 0"),
         badVersion.reason());
   }
 }

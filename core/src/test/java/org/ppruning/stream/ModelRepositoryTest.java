@@ -30,8 +30,9 @@ class ModelRepositoryTest {
     assertEquals(List.of(1L, 2L), repo.versions("sentiment"));
     assertEquals(3, repo.nextVersion("sentiment"));
     assertTrue(Files.isRegularFile(root.resolve("sentiment/2/saved_model.pb")));
-    IOException e = assertThrows(IOException.class,
-        () -> repo.write("sentiment", 2, ModelRepositoryTest::fakeModel));
+    IOException e =
+        assertThrows(
+            IOException.class, () -> repo.write("sentiment", 2, ModelRepositoryTest::fakeModel));
     assertTrue(e.getMessage().contains("already exists"), e.getMessage());
     assertEquals(List.of("sentiment"), repo.tasks());
   }
@@ -39,10 +40,16 @@ class ModelRepositoryTest {
   @Test
   void aFailedWriteLeavesNoVersionAndNoTemporaryFolder() throws IOException {
     ModelRepository repo = new ModelRepository(root);
-    assertThrows(IOException.class, () -> repo.write("t", 1, dir -> {
-      Files.createDirectories(dir);
-      throw new IOException("disk full");
-    }));
+    assertThrows(
+        IOException.class,
+        () ->
+            repo.write(
+                "t",
+                1,
+                dir -> {
+                  Files.createDirectories(dir);
+                  throw new IOException("disk full");
+                }));
     assertThrows(IOException.class, () -> repo.write("t", 1, Files::createDirectories));
     assertEquals(List.of(), repo.versions("t"));
     try (var s = Files.list(root.resolve("t"))) {
@@ -53,8 +60,8 @@ class ModelRepositoryTest {
   @Test
   void badTaskIdsAndVersionsAreRefusedByName() {
     ModelRepository repo = new ModelRepository(root);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> repo.path("../etc", 1));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> repo.path("../etc", 1));
     assertTrue(e.getMessage().contains("'../etc'"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> repo.path("t", 0));
     assertFalse(Files.exists(root.resolve("t")));
@@ -62,17 +69,40 @@ class ModelRepositoryTest {
 
   @Test
   void modelEventsRoundTripThroughJson() {
-    ModelEvent e = new ModelEvent(ModelEvent.PRUNED, "sentiment", 3, "file:/m/sentiment/3",
-        "all-minilm-l6-v2", List.of(new ModelEvent.Width(6, 700), new ModelEvent.Width(4, 512)),
-        0.4987, 0.61, 3000, "first pruning", null, "2026-11-28T00:00:00Z");
+    ModelEvent e =
+        new ModelEvent(
+            ModelEvent.PRUNED,
+            "sentiment",
+            3,
+            "file:/m/sentiment/3",
+            "all-minilm-l6-v2",
+            List.of(new ModelEvent.Width(6, 700), new ModelEvent.Width(4, 512)),
+            0.4987,
+            0.61,
+            3000,
+            "first pruning",
+            null,
+            "2026-11-28T00:00:00Z");
     ModelEvent back = ModelEvent.fromJson(e.toJson());
     assertEquals(e, back);
     assertFalse(new String(e.toJson()).contains("metrics"), "null fields are left out");
-    ModelEvent f = new ModelEvent(ModelEvent.FINETUNED, "sentiment", 1, "file:/s/1",
-        "file:/m/sentiment/3", List.of(), 0.5, 0.6, 2412, "fine-tuned",
-        Map.of("accuracy", 0.9), "2026-11-28T00:00:00Z");
+    ModelEvent f =
+        new ModelEvent(
+            ModelEvent.FINETUNED,
+            "sentiment",
+            1,
+            "file:/s/1",
+            "file:/m/sentiment/3",
+            List.of(),
+            0.5,
+            0.6,
+            2412,
+            "fine-tuned",
+            Map.of("accuracy", 0.9),
+            "2026-11-28T00:00:00Z");
     assertEquals(f, ModelEvent.fromJson(f.toJson()));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> ModelEvent.fromJson("{\"stage\":\"other\"}".getBytes()));
   }
 }

@@ -42,27 +42,36 @@ class ProfiledBatchTest {
   static Batch batch(String... values) {
     List<Polled> rs = new ArrayList<>();
     for (int i = 0; i < values.length; i++) {
-      rs.add(new Polled(0, 100 + i, "sst2".getBytes(StandardCharsets.UTF_8),
-          values[i].getBytes(StandardCharsets.UTF_8), 0, List.of(), 0));
+      rs.add(
+          new Polled(
+              0,
+              100 + i,
+              "sst2".getBytes(StandardCharsets.UTF_8),
+              values[i].getBytes(StandardCharsets.UTF_8),
+              0,
+              List.of(),
+              0));
     }
     return new Batch(0, rs, false, 0);
   }
 
   @Test
   void lettersComeInRecordOrderOfValidationThenOfTheEngineAndTruncationsNameTheirRecord() {
-    ProfilerEngine engine = new ProfilerEngine(
-        Map.of("sst2", new ProfilerEngine.TaskModel(model, tok)),
-        new ProfilerEngine.Settings(7, 60, 8, 100_000, ProfilerEngine.TooLong.TRUNCATE));
-    Batch b = batch(
-        "{\"id\":\"a\",\"text\":\"w1 w2\"}",
-        "{\"id\":\"a\",\"text\":\"w3\"}", // a duplicate: refused by the engine
-        "{\"id\":\"x\",\"text\":", // malformed: refused by validation
-        "{\"id\":\"long\",\"text\":\"" + "w4 ".repeat(30).strip() + "\"}");
+    ProfilerEngine engine =
+        new ProfilerEngine(
+            Map.of("sst2", new ProfilerEngine.TaskModel(model, tok)),
+            new ProfilerEngine.Settings(7, 60, 8, 100_000, ProfilerEngine.TooLong.TRUNCATE));
+    Batch b =
+        batch(
+            "{\"id\":\"a\",\"text\":\"w1 w2\"}",
+            "{\"id\":\"a\",\"text\":\"w3\"}", // a duplicate: refused by the engine
+            "{\"id\":\"x\",\"text\":", // malformed: refused by validation
+            "{\"id\":\"long\",\"text\":\"" + "w4 ".repeat(30).strip() + "\"}");
     ProfiledBatch p = ProfiledBatch.of(b, new SampleRecords(Set.of("sst2"), 65536), engine);
-    assertEquals(List.of(RejectReason.MALFORMED_JSON, RejectReason.DUPLICATE_ID),
+    assertEquals(
+        List.of(RejectReason.MALFORMED_JSON, RejectReason.DUPLICATE_ID),
         p.letters().stream().map(ProfiledBatch.Letter::reason).toList());
-    assertEquals(List.of(102L, 101L),
-        p.letters().stream().map(l -> l.record().offset()).toList());
+    assertEquals(List.of(102L, 101L), p.letters().stream().map(l -> l.record().offset()).toList());
     assertEquals(List.of("a", "long"), p.result().summaries().get(0).sampleIds());
     assertEquals(1, p.truncated().size());
     assertSame(b.records().get(3), p.truncated().get(0));

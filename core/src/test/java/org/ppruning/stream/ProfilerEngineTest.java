@@ -53,7 +53,8 @@ class ProfilerEngineTest {
   }
 
   static ProfilerEngine engine(int maxBytes, TooLong policy) {
-    return new ProfilerEngine(Map.of("sst2", new ProfilerEngine.TaskModel(model, tok)),
+    return new ProfilerEngine(
+        Map.of("sst2", new ProfilerEngine.TaskModel(model, tok)),
         new Settings(SEED, K, 8, maxBytes, policy));
   }
 
@@ -106,27 +107,36 @@ class ProfilerEngineTest {
     Random r = new Random(9);
     List<Item> batch = new ArrayList<>();
     batch.add(new Item("sst2", samples.get(0)));
-    batch.add(new Item("sst2", new Sample("long", TinyModels.words(r, 30), null, null))); // 32 tokens > 24
+    batch.add(
+        new Item(
+            "sst2", new Sample("long", TinyModels.words(r, 30), null, null))); // 32 tokens > 24
     batch.add(new Item("sst2", new Sample("s0", "w1 w2", null, null))); // repeats s0's id
     batch.add(new Item("sst2", new Sample("ctl", "\u0001\u0002", null, null)));
     batch.add(new Item("cola", samples.get(1)));
     batch.add(new Item("sst2", samples.get(2)));
     Result rejecting = engine(1 << 20, TooLong.REJECT).process(batch);
-    assertEquals(List.of(1, 2, 3, 4), rejecting.rejected().stream()
-        .map(ProfilerEngine.Rejection::index).toList());
-    assertEquals(List.of(RejectReason.TOO_LONG, RejectReason.DUPLICATE_ID, RejectReason.NO_TOKENS,
-        RejectReason.UNKNOWN_TASK), rejecting.rejected().stream()
-        .map(ProfilerEngine.Rejection::reason).toList());
-    assertTrue(rejecting.rejected().get(0).message()
-        .contains("sample 'long': text (\"w"), rejecting.rejected().get(0).message());
-    assertTrue(rejecting.rejected().get(0).message().contains("32 tokens, more than the limit of 24"),
+    assertEquals(
+        List.of(1, 2, 3, 4),
+        rejecting.rejected().stream().map(ProfilerEngine.Rejection::index).toList());
+    assertEquals(
+        List.of(
+            RejectReason.TOO_LONG,
+            RejectReason.DUPLICATE_ID,
+            RejectReason.NO_TOKENS,
+            RejectReason.UNKNOWN_TASK),
+        rejecting.rejected().stream().map(ProfilerEngine.Rejection::reason).toList());
+    assertTrue(
+        rejecting.rejected().get(0).message().contains("sample 'long': text (\"w"),
+        rejecting.rejected().get(0).message());
+    assertTrue(
+        rejecting.rejected().get(0).message().contains("32 tokens, more than the limit of 24"),
         rejecting.rejected().get(0).message());
     assertEquals(List.of("s0", "s2"), rejecting.summaries().get(0).sampleIds());
     assertEquals(2, rejecting.profiled());
 
     Result truncating = engine(1 << 20, TooLong.TRUNCATE).process(batch);
-    assertEquals(List.of(new ProfilerEngine.Truncation(1, "sst2", "long", 32, 24)),
-        truncating.truncated());
+    assertEquals(
+        List.of(new ProfilerEngine.Truncation(1, "sst2", "long", 32, 24)), truncating.truncated());
     assertEquals(List.of("long", "s0", "s2"), truncating.summaries().get(0).sampleIds());
     assertEquals(3, truncating.rejected().size());
   }

@@ -55,8 +55,15 @@ class PrunerEngineTest {
   static final int K = 60;
   static final long SEED = 7;
   static final Partition P0 = new Partition(Topics.SUMMARIES, 0);
-  static final PruneSettings SETTINGS = PruneSettings.builder().method(Method.P_PRUNING)
-      .linkage(LinkageMode.REFERENCE).flopsKeep(0.6).lambda(5).seed(SEED).tokens(K).build();
+  static final PruneSettings SETTINGS =
+      PruneSettings.builder()
+          .method(Method.P_PRUNING)
+          .linkage(LinkageMode.REFERENCE)
+          .flopsKeep(0.6)
+          .lambda(5)
+          .seed(SEED)
+          .tokens(K)
+          .build();
 
   static ModelSpec spec;
   static Weights weights;
@@ -65,6 +72,7 @@ class PrunerEngineTest {
   static TextTokenizer tok;
   static List<Sample> samples;
   static List<TokenizedSample> tokenized;
+
   /** What one streaming profiler publishes for the samples in a shuffled order, polls of 7. */
   static List<ActivationSummary> records;
 
@@ -72,8 +80,9 @@ class PrunerEngineTest {
   static void setUp() throws Exception {
     spec = TinyModels.bertSpec(2, 16, 4, 32);
     weights = TinyModels.randomWeights(spec, 5);
-    tokenizer = Files.writeString(shared.resolve("tokenizer.json"),
-        TokenizerFiles.wordPieceJson(TinyModels.VOCAB, true));
+    tokenizer =
+        Files.writeString(
+            shared.resolve("tokenizer.json"), TokenizerFiles.wordPieceJson(TinyModels.VOCAB, true));
     model = TransformerModel.build(spec, weights, tokenizer);
     tok = TextTokenizer.load(tokenizer);
     Random r = new Random(3);
@@ -99,8 +108,8 @@ class PrunerEngineTest {
   }
 
   /** One streaming builder: the samples shuffled, polls of {@code poll}, small chunks. */
-  static List<ActivationSummary> publish(SummaryConfig c, TransformerModel m, int poll,
-      long shuffle) {
+  static List<ActivationSummary> publish(
+      SummaryConfig c, TransformerModel m, int poll, long shuffle) {
     List<TokenizedSample> order = new ArrayList<>(tokenized);
     Collections.shuffle(order, new Random(shuffle));
     SummaryBuilder b = new SummaryBuilder(c, 3_000);
@@ -113,7 +122,8 @@ class PrunerEngineTest {
   }
 
   PrunerEngine engine(Path repo, long min, long every, double minChange) {
-    return new PrunerEngine(new ModelRepository(repo),
+    return new PrunerEngine(
+        new ModelRepository(repo),
         new PrunerEngine.Settings(SETTINGS, min, every, minChange),
         task -> new PrunerEngine.Base("tiny", spec, weights, tokenizer));
   }
@@ -150,14 +160,15 @@ class PrunerEngineTest {
     assertEquals(1, p.version());
     assertEquals(60, p.samples());
 
-    ActivationFeatures batch = FeatureCollector.collect(model, tok, samples, K, SEED, 8,
-        System.err);
+    ActivationFeatures batch =
+        FeatureCollector.collect(model, tok, samples, K, SEED, 8, System.err);
     PruneRun run = PruneRun.plan(spec, weights, batch, SETTINGS, "batch", Map.of());
     Path dir = e.repository().path(TASK, 1);
     try (TransformerModel m = TransformerModel.load(dir)) {
       assertSameUnits(run.kept(), m.spec().layers(), "streamed version vs batch");
-      assertTrue(m.spec().layers().stream().mapToInt(l -> l.heads() + l.ffn()).sum()
-          < 2 * (4 + 32), "something was pruned");
+      assertTrue(
+          m.spec().layers().stream().mapToInt(l -> l.heads() + l.ffn()).sum() < 2 * (4 + 32),
+          "something was pruned");
     }
     ModelEvent ev = p.event();
     assertNotNull(ev);
@@ -166,9 +177,11 @@ class PrunerEngineTest {
     assertEquals(dir.toUri().toString(), ev.path());
     assertEquals("tiny", ev.parent());
     assertEquals(60, ev.samples());
-    assertEquals(run.pruned().spec().headsPerLayer(),
+    assertEquals(
+        run.pruned().spec().headsPerLayer(),
         ev.layers().stream().map(ModelEvent.Width::heads).toList());
-    assertEquals(run.pruned().spec().ffnPerLayer(),
+    assertEquals(
+        run.pruned().spec().ffnPerLayer(),
         ev.layers().stream().map(ModelEvent.Width::ffn).toList());
     assertTrue(ev.flopsKept() > 0 && ev.flopsKept() <= 0.6 + 1e-9, "flops kept " + ev.flopsKept());
     assertTrue(ev.paramsKept() > 0 && ev.paramsKept() < 1, "params kept " + ev.paramsKept());
@@ -187,7 +200,9 @@ class PrunerEngineTest {
       assertEquals(PrunerEngine.Outcome.REDELIVERED, a.outcome(), "record " + i);
       assertEquals(60, a.samples());
     }
-    assertArrayEquals(before, e.checkpoint().tasks().get(TASK).state().toByteArray(),
+    assertArrayEquals(
+        before,
+        e.checkpoint().tasks().get(TASK).state().toByteArray(),
         "the state is unchanged, bit for bit");
     assertEquals(2L * records.size(), e.offsets().get(P0), "offsets still advance");
   }
@@ -205,15 +220,21 @@ class PrunerEngineTest {
     PrunerEngine b = engine(tmp.resolve("b"), 20, 10, 0);
     drive(b, 0, records.size() / 3);
     b.checkpoint().write(file);
-    PrunerEngine b2 = PrunerEngine.open(file, new ModelRepository(tmp.resolve("b")),
-        b.settings(), task -> new PrunerEngine.Base("tiny", spec, weights, tokenizer));
+    PrunerEngine b2 =
+        PrunerEngine.open(
+            file,
+            new ModelRepository(tmp.resolve("b")),
+            b.settings(),
+            task -> new PrunerEngine.Base("tiny", spec, weights, tokenizer));
     assertEquals(b.samples(TASK), b2.samples(TASK));
     int resume = Math.toIntExact(b2.offsets().get(P0));
     assertEquals(records.size() / 3, resume);
     drive(b2, resume, records.size());
     assertSameVersions(want, versions(tmp.resolve("b"), TASK));
-    assertArrayEquals(a.checkpoint().tasks().get(TASK).state().toByteArray(),
-        b2.checkpoint().tasks().get(TASK).state().toByteArray(), "final state");
+    assertArrayEquals(
+        a.checkpoint().tasks().get(TASK).state().toByteArray(),
+        b2.checkpoint().tasks().get(TASK).state().toByteArray(),
+        "final state");
     assertEquals(60, b2.samples(TASK), "nothing counted twice");
   }
 
@@ -238,8 +259,12 @@ class PrunerEngineTest {
     assertTrue(crashAt > 0, "a version was written");
     Path v1File = root.resolve(TASK).resolve("1").resolve("saved_model.pb");
     FileTime v1 = Files.getLastModifiedTime(v1File);
-    PrunerEngine c2 = PrunerEngine.open(file, new ModelRepository(root), c.settings(),
-        task -> new PrunerEngine.Base("tiny", spec, weights, tokenizer));
+    PrunerEngine c2 =
+        PrunerEngine.open(
+            file,
+            new ModelRepository(root),
+            c.settings(),
+            task -> new PrunerEngine.Base("tiny", spec, weights, tokenizer));
     assertEquals(crashAt, c2.offsets().get(P0), "resumes at the record that was lost");
     List<PrunerEngine.Pruned> replay = drive(c2, crashAt, records.size());
     PrunerEngine.Pruned first = replay.get(0);
@@ -283,7 +308,8 @@ class PrunerEngineTest {
     Path high = tmp.resolve("high");
     List<PrunerEngine.Pruned> coarse = drive(engine(high, 20, 10, 0.9), 0, records.size());
     assertEquals(List.of(1L), new ModelRepository(high).versions(TASK));
-    assertTrue(coarse.stream().skip(1).anyMatch(p -> p.change() > 0 && !p.written()),
+    assertTrue(
+        coarse.stream().skip(1).anyMatch(p -> p.change() > 0 && !p.written()),
         "some re-clustering changed the units but stayed under min-change");
   }
 
@@ -295,8 +321,8 @@ class PrunerEngineTest {
     assertTrue(samples > 0);
 
     ModelSpec other = TinyModels.bertSpec(2, 16, 4, 24);
-    try (TransformerModel m = TransformerModel.build(other, TinyModels.randomWeights(other, 1),
-        null)) {
+    try (TransformerModel m =
+        TransformerModel.build(other, TinyModels.randomWeights(other, 1), null)) {
       ActivationSummary foreign = publish(Summaries.config(TASK, other, SEED, K), m, 7, 11).get(2);
       PrunerEngine.Accepted a = e.accept(TASK, foreign, P0, 1);
       assertEquals(PrunerEngine.Outcome.REJECTED, a.outcome());
@@ -314,12 +340,26 @@ class PrunerEngineTest {
     // A checkpoint made with other settings is refused at start, naming the file.
     Path file = tmp.resolve("x.ckpt");
     e.checkpoint().write(file);
-    PruneSettings k50 = PruneSettings.builder().method(Method.P_PRUNING)
-        .linkage(LinkageMode.REFERENCE).flopsKeep(0.6).lambda(5).seed(SEED).tokens(50).build();
-    IOException x = assertThrows(IOException.class, () -> PrunerEngine.open(file,
-        new ModelRepository(tmp.resolve("repo")), new PrunerEngine.Settings(k50, 1, 1, 0),
-        task -> new PrunerEngine.Base("tiny", spec, weights, tokenizer)));
-    assertTrue(x.getMessage().contains("tokens 60") && x.getMessage().contains(file.toString()),
+    PruneSettings k50 =
+        PruneSettings.builder()
+            .method(Method.P_PRUNING)
+            .linkage(LinkageMode.REFERENCE)
+            .flopsKeep(0.6)
+            .lambda(5)
+            .seed(SEED)
+            .tokens(50)
+            .build();
+    IOException x =
+        assertThrows(
+            IOException.class,
+            () ->
+                PrunerEngine.open(
+                    file,
+                    new ModelRepository(tmp.resolve("repo")),
+                    new PrunerEngine.Settings(k50, 1, 1, 0),
+                    task -> new PrunerEngine.Base("tiny", spec, weights, tokenizer)));
+    assertTrue(
+        x.getMessage().contains("tokens 60") && x.getMessage().contains(file.toString()),
         x.getMessage());
   }
 

@@ -120,8 +120,11 @@ class PrunerLoopTest {
 
   PrunerLoop loop(Path root, long min, long every, int checkpointEvery) {
     PrunerEngine e = new PrunerEngineTest().engine(root, min, every, 0);
-    return new PrunerLoop(e, root.resolve("checkpoint.bin"),
-        new CheckpointSchedule(checkpointEvery, Duration.ofHours(1), System::nanoTime), pruning,
+    return new PrunerLoop(
+        e,
+        root.resolve("checkpoint.bin"),
+        new CheckpointSchedule(checkpointEvery, Duration.ofHours(1), System::nanoTime),
+        pruning,
         seen);
   }
 
@@ -199,23 +202,29 @@ class PrunerLoopTest {
     l.step(again);
     assertEquals(List.of("pause", "publish 1", "commit", "resume"), again.calls);
     assertFalse(l.busy());
-    assertEquals(1, PrunerCheckpoint.read(root.resolve("checkpoint.bin")).tasks().get(TASK)
-        .published());
+    assertEquals(
+        1, PrunerCheckpoint.read(root.resolve("checkpoint.bin")).tasks().get(TASK).published());
     assertEquals(1, seen.pruned.size(), "re-clustered once");
   }
 
   @Test
   void unreadableAndRejectedRecordsAreReportedAndNotReadAgain() throws Exception {
     PrunerLoop l = loop(tmp.resolve("repo"), 1_000, 1_000, 1_000);
-    l.received(List.of(new Input(TASK, new byte[] {1, 2, 3}, P0, 0),
-        new Input("other", records.get(0).toByteArray(), P0, 1), input(0, P0, 2)));
+    l.received(
+        List.of(
+            new Input(TASK, new byte[] {1, 2, 3}, P0, 0),
+            new Input("other", records.get(0).toByteArray(), P0, 1),
+            input(0, P0, 2)));
     l.step(new Fake());
     assertEquals(2, seen.rejected.size(), seen.rejected.toString());
-    assertTrue(seen.rejected.get(0).startsWith("unreadable: " + P0
-        + "@0 is not an ActivationSummary: "), seen.rejected.get(0));
-    assertEquals("key: " + P0 + "@1: record key 'other' is not the summary's task '" + TASK + "'",
+    assertTrue(
+        seen.rejected.get(0).startsWith("unreadable: " + P0 + "@0 is not an ActivationSummary: "),
+        seen.rejected.get(0));
+    assertEquals(
+        "key: " + P0 + "@1: record key 'other' is not the summary's task '" + TASK + "'",
         seen.rejected.get(1));
-    assertEquals(List.of(PrunerEngine.Outcome.REJECTED, PrunerEngine.Outcome.COUNTED),
+    assertEquals(
+        List.of(PrunerEngine.Outcome.REJECTED, PrunerEngine.Outcome.COUNTED),
         seen.merged.subList(0, 2));
     assertEquals(3L, l.positions().get(P0));
   }

@@ -21,8 +21,9 @@ public final class RepositoryAssertions {
     List<Long> vs = repo.versions(task);
     for (int i = 0; i < vs.size(); i++) {
       assertEquals(i + 1, vs.get(i), "versions are numbered 1, 2, ... " + vs);
-      out.add(ModelSpec.read(repo.path(task, vs.get(i)).resolve("assets")
-          .resolve(ModelSpec.ASSET_NAME)).layers());
+      out.add(
+          ModelSpec.read(repo.path(task, vs.get(i)).resolve("assets").resolve(ModelSpec.ASSET_NAME))
+              .layers());
     }
     return out;
   }
@@ -32,8 +33,7 @@ public final class RepositoryAssertions {
     assertEquals(want.size(), got.size(), what + ": layers");
     for (int l = 0; l < want.size(); l++) {
       assertArrayEquals(want.get(l).keptHeads(), got.get(l).keptHeads(), what + " layer " + l);
-      assertArrayEquals(want.get(l).keptNeurons(), got.get(l).keptNeurons(),
-          what + " layer " + l);
+      assertArrayEquals(want.get(l).keptNeurons(), got.get(l).keptNeurons(), what + " layer " + l);
     }
   }
 

@@ -28,14 +28,16 @@ class WorkQueueTest {
   @Test
   void pollWakesUpWhenAnItemArrives() throws Exception {
     LatestPerKey<String, Integer> q = new LatestPerKey<>();
-    Thread t = new Thread(() -> {
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      q.offer("x", 7);
-    });
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(50);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              q.offer("x", 7);
+            });
     t.start();
     assertEquals(7, q.poll(10, TimeUnit.SECONDS).orElseThrow().getValue());
     t.join();
@@ -60,7 +62,9 @@ class WorkQueueTest {
     assertEquals(OptionalLong.empty(), c.committable(0));
   }
 
-  /** A job in work when its partition was revoked ends without an error (its record is read again). */
+  /**
+   * A job in work when its partition was revoked ends without an error (its record is read again).
+   */
   @Test
   void releaseToleratesAForgottenPartition() {
     CommitTracker c = new CommitTracker();

@@ -16,12 +16,13 @@ class ExactSumsTest {
     Random r = new Random(seed);
     List<Float> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      out.add(switch (i % 4) {
-        case 0 -> r.nextFloat() * 1000;
-        case 1 -> Math.scalb(r.nextFloat(), -140); // subnormal and tiny
-        case 2 -> Math.scalb(r.nextFloat(), r.nextInt(100));
-        default -> (float) Math.abs(r.nextGaussian());
-      });
+      out.add(
+          switch (i % 4) {
+            case 0 -> r.nextFloat() * 1000;
+            case 1 -> Math.scalb(r.nextFloat(), -140); // subnormal and tiny
+            case 2 -> Math.scalb(r.nextFloat(), r.nextInt(100));
+            default -> (float) Math.abs(r.nextGaussian());
+          });
     }
     return out;
   }
@@ -38,8 +39,10 @@ class ExactSumsTest {
   void sumsAreExactAndOrderIndependent() {
     List<Float> xs = wideFloats(2_000, 1);
     BigInteger want = exact(xs);
-    double correctlyRounded = new BigDecimal(want)
-        .divide(new BigDecimal(BigInteger.TWO.pow(ExactSums.SCALE))).doubleValue();
+    double correctlyRounded =
+        new BigDecimal(want)
+            .divide(new BigDecimal(BigInteger.TWO.pow(ExactSums.SCALE)))
+            .doubleValue();
     java.util.Set<Double> naive = new java.util.HashSet<>();
     for (long seed = 0; seed < 5; seed++) {
       List<Float> ys = new ArrayList<>(xs);
@@ -109,10 +112,14 @@ class ExactSumsTest {
   void rowsOfValuesGoToTheirUnitsAndABadValueIsNamed() {
     float[] row = {0.5f, 0x1p-149f, -0f, 0f, 3e38f, 1.25f, 7f, Float.NaN};
     ExactSums s = new ExactSums(3);
-    assertEquals(-1, s.addFloats(row, 1, 6, 2, 0)); // units 0: [2^-149, -0], 1: [0, 3e38], 2: [1.25, 7]
+    assertEquals(
+        -1, s.addFloats(row, 1, 6, 2, 0)); // units 0: [2^-149, -0], 1: [0, 3e38], 2: [1.25, 7]
     assertEquals(BigInteger.ONE, s.value(0));
-    assertEquals(new BigDecimal(3e38f).multiply(new BigDecimal(BigInteger.TWO.pow(ExactSums.SCALE)))
-        .toBigIntegerExact(), s.value(1));
+    assertEquals(
+        new BigDecimal(3e38f)
+            .multiply(new BigDecimal(BigInteger.TWO.pow(ExactSums.SCALE)))
+            .toBigIntegerExact(),
+        s.value(1));
     assertEquals(8.25, s.toDouble(2));
     assertEquals(7, s.addFloats(row, 0, 8, 3, 0), "the NaN is column 7");
     assertEquals(1, new ExactSums(2).addFloats(new float[] {1f, -2f}, 0, 2, 1, 0));
@@ -126,8 +133,11 @@ class ExactSumsTest {
       s.addFloat(0, big);
       s.addFloat(1, 0x1p-149f);
     }
-    assertEquals(new BigDecimal(big).multiply(BigDecimal.valueOf(100_000))
-        .multiply(new BigDecimal(BigInteger.TWO.pow(ExactSums.SCALE))).toBigIntegerExact(),
+    assertEquals(
+        new BigDecimal(big)
+            .multiply(BigDecimal.valueOf(100_000))
+            .multiply(new BigDecimal(BigInteger.TWO.pow(ExactSums.SCALE)))
+            .toBigIntegerExact(),
         s.value(0));
     assertEquals(BigInteger.valueOf(100_000), s.value(1));
   }

@@ -34,24 +34,44 @@ class RowCodecTest {
 
   @Test
   void refusesValuesFloat16CannotHoldAndNamesThem() {
-    var e = assertThrows(IllegalArgumentException.class, () -> RowCodec.encode(
-        new float[] {1, 65520f}, RowEncoding.ROW_ENCODING_FLOAT16, "token 'a' position 3"));
-    assertEquals("token 'a' position 3: value 1 = 65520.0 is beyond float16's range"
-        + " (|x| < 65520); use float32 rows", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> RowCodec.encode(
-        new float[] {Float.NaN}, RowEncoding.ROW_ENCODING_FLOAT32, "token 'b' position 0"));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                RowCodec.encode(
+                    new float[] {1, 65520f},
+                    RowEncoding.ROW_ENCODING_FLOAT16,
+                    "token 'a' position 3"));
+    assertEquals(
+        "token 'a' position 3: value 1 = 65520.0 is beyond float16's range"
+            + " (|x| < 65520); use float32 rows",
+        e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                RowCodec.encode(
+                    new float[] {Float.NaN},
+                    RowEncoding.ROW_ENCODING_FLOAT32,
+                    "token 'b' position 0"));
     assertEquals("token 'b' position 0: value 0 is NaN", e.getMessage());
     var bytes = RowCodec.encode(new float[] {1, 2, 3}, RowEncoding.ROW_ENCODING_FLOAT32, "r");
-    e = assertThrows(IllegalArgumentException.class,
-        () -> RowCodec.decode(bytes, RowEncoding.ROW_ENCODING_FLOAT32, 4, "row x"));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> RowCodec.decode(bytes, RowEncoding.ROW_ENCODING_FLOAT32, 4, "row x"));
     assertEquals("row x holds 12 bytes, expected 4 values x 4 bytes = 16", e.getMessage());
   }
 
   @Test
   void float32IsExact() {
     float[] v = {0f, -0f, Float.MIN_VALUE, 1.1f, -3e38f};
-    float[] back = RowCodec.decode(RowCodec.encode(v, RowEncoding.ROW_ENCODING_FLOAT32, "r"),
-        RowEncoding.ROW_ENCODING_FLOAT32, v.length, "r");
+    float[] back =
+        RowCodec.decode(
+            RowCodec.encode(v, RowEncoding.ROW_ENCODING_FLOAT32, "r"),
+            RowEncoding.ROW_ENCODING_FLOAT32,
+            v.length,
+            "r");
     assertArrayEquals(v, back);
   }
 

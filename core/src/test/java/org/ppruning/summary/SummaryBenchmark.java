@@ -18,11 +18,10 @@ import org.ppruning.summary.proto.SummaryConfig;
 
 /**
  * Summary sizes and merge times at MiniLM and BERT-base layer sizes (random weights, a 50-word
- * vocabulary: the layers are real-sized, the embeddings are not). 512 samples of 8 to 64 tokens
- * in polls of 32 (one summary each, one profile run per padded length), k = 200, the default
- * 512 KiB bound, one streaming builder. Prints only:
- * tagged {@code bench}. Run with
- * {@code mvn -o -pl core test -Dtest=SummaryBenchmark -Dtest.excluded.groups=}.
+ * vocabulary: the layers are real-sized, the embeddings are not). 512 samples of 8 to 64 tokens in
+ * polls of 32 (one summary each, one profile run per padded length), k = 200, the default 512 KiB
+ * bound, one streaming builder. Prints only: tagged {@code bench}. Run with {@code mvn -o -pl core
+ * test -Dtest=SummaryBenchmark -Dtest.excluded.groups=}.
  */
 @Tag("bench")
 class SummaryBenchmark {
@@ -38,8 +37,22 @@ class SummaryBenchmark {
   }
 
   private static void run(String name, int layers, int d, int heads, int ffn) throws Exception {
-    ModelSpec spec = ModelSpec.unpruned(Architecture.BERT, 50, d, layers, heads, ffn, 128, 2,
-        Activation.GELU_TANH, 1e-12, true, false, "bench-random", null);
+    ModelSpec spec =
+        ModelSpec.unpruned(
+            Architecture.BERT,
+            50,
+            d,
+            layers,
+            heads,
+            ffn,
+            128,
+            2,
+            Activation.GELU_TANH,
+            1e-12,
+            true,
+            false,
+            "bench-random",
+            null);
     Random r = new Random(1);
     List<TokenizedSample> samples = new ArrayList<>();
     for (int i = 0; i < 512; i++) {
@@ -50,10 +63,10 @@ class SummaryBenchmark {
       }
       samples.add(new TokenizedSample("sample-" + i, ids, new int[len]));
     }
-    try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 2),
-        null)) {
-      for (RowEncoding enc : new RowEncoding[] {RowEncoding.ROW_ENCODING_FLOAT32,
-          RowEncoding.ROW_ENCODING_FLOAT16}) {
+    try (TransformerModel m =
+        TransformerModel.build(spec, TinyModels.randomWeights(spec, 2), null)) {
+      for (RowEncoding enc :
+          new RowEncoding[] {RowEncoding.ROW_ENCODING_FLOAT32, RowEncoding.ROW_ENCODING_FLOAT16}) {
         SummaryConfig c = Summaries.config("bench", spec, 42, 200, 8, enc);
         SummaryBuilder b = new SummaryBuilder(c, SummaryBuilder.DEFAULT_MAX_BYTES);
         List<ActivationSummary> records = new ArrayList<>();
@@ -68,8 +81,9 @@ class SummaryBenchmark {
           long t1 = System.nanoTime();
           List<SummaryBuilder.Run> done = new ArrayList<>();
           for (int i = 0; i < poll.size(); i++) {
-            done.add(new SummaryBuilder.Run(poll.get(i), pos.get(i),
-                m.profile(poll.get(i).tokens(), pos.get(i))));
+            done.add(
+                new SummaryBuilder.Run(
+                    poll.get(i), pos.get(i), m.profile(poll.get(i).tokens(), pos.get(i))));
           }
           long t2 = System.nanoTime();
           records.addAll(b.add(done));
@@ -112,19 +126,30 @@ class SummaryBenchmark {
         long t2 = System.nanoTime();
         st.toFeatures();
         long t3 = System.nanoTime();
-        System.out.printf("%s, %s, k=200, %d samples (%d tokens) in %d summaries (%d profile"
-            + " runs):%n", name, enc, st.samples(), st.tokens(), batches, runs);
-        System.out.printf("  records %d (max %,d bytes, bound %,d), total %,d bytes;"
-            + " %d token rows sent, %,d bytes per token row; statistics %,d bytes per summary%n",
-            records.size(), max, SummaryBuilder.DEFAULT_MAX_BYTES, bytes, rows, rowBytes / rows,
+        System.out.printf(
+            "%s, %s, k=200, %d samples (%d tokens) in %d summaries (%d profile" + " runs):%n",
+            name, enc, st.samples(), st.tokens(), batches, runs);
+        System.out.printf(
+            "  records %d (max %,d bytes, bound %,d), total %,d bytes;"
+                + " %d token rows sent, %,d bytes per token row; statistics %,d bytes per summary%n",
+            records.size(),
+            max,
+            SummaryBuilder.DEFAULT_MAX_BYTES,
+            bytes,
+            rows,
+            rowBytes / rows,
             statsBytes);
-        System.out.printf("  profile %.2f s, builder (hashing, sums, rows, chunks) %.3f s,"
-            + " merge of all records %.3f s (%.2f ms per record, %.0f MB/s)%n",
-            profileNs / 1e9, buildNs / 1e9, mergeNs / 1e9, mergeNs / 1e6 / records.size(),
+        System.out.printf(
+            "  profile %.2f s, builder (hashing, sums, rows, chunks) %.3f s,"
+                + " merge of all records %.3f s (%.2f ms per record, %.0f MB/s)%n",
+            profileNs / 1e9,
+            buildNs / 1e9,
+            mergeNs / 1e9,
+            mergeNs / 1e6 / records.size(),
             bytes / (mergeNs / 1e9) / 1e6);
-        System.out.printf("  state checkpoint %,d bytes: write %.3f s, read %.3f s;"
-            + " toFeatures %.3f s%n", saved.length, (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-            (t3 - t2) / 1e9);
+        System.out.printf(
+            "  state checkpoint %,d bytes: write %.3f s, read %.3f s;" + " toFeatures %.3f s%n",
+            saved.length, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
       }
     }
   }

@@ -24,10 +24,10 @@ import org.ppruning.testing.RealModels;
 import org.ppruning.tokenize.TextTokenizer;
 
 /**
- * MiniLM on the 3,000 sentiment sentences: the batch command's features, and the features of
- * three streaming builders that got the samples shuffled, in polls of 50 (one summary each,
- * profiled in runs of 8 rows per padded length), merged in a shuffled order, are the same bit
- * for bit, and so are the units P-pruning keeps.
+ * MiniLM on the 3,000 sentiment sentences: the batch command's features, and the features of three
+ * streaming builders that got the samples shuffled, in polls of 50 (one summary each, profiled in
+ * runs of 8 rows per padded length), merged in a shuffled order, are the same bit for bit, and so
+ * are the units P-pruning keeps.
  */
 @Tag("real")
 class SummaryRealTest {
@@ -35,11 +35,12 @@ class SummaryRealTest {
   void streamingAndBatchChooseIdenticalUnits() throws Exception {
     Imported imp = RealModels.source("all-minilm-l6-v2").load(System.err);
     List<Sample> samples = Tasks.allSamples("sentiment", ArtifactCache.defaultCache(), System.err);
-    try (TransformerModel m = TransformerModel.build(imp.spec(), imp.weights(),
-        imp.tokenizerJson());
+    try (TransformerModel m =
+            TransformerModel.build(imp.spec(), imp.weights(), imp.tokenizerJson());
         TextTokenizer tok = TextTokenizer.load(imp.tokenizerJson())) {
-      ActivationFeatures batch = FeatureCollector.collect(m, tok, samples, 200, 42,
-          Summaries.DEFAULT_ROWS_PER_RUN, System.err);
+      ActivationFeatures batch =
+          FeatureCollector.collect(
+              m, tok, samples, 200, 42, Summaries.DEFAULT_ROWS_PER_RUN, System.err);
 
       SummaryConfig c = Summaries.config("sentiment", m.spec(), 42, 200);
       List<TokenizedSample> tokenized = new ArrayList<>();
@@ -53,8 +54,9 @@ class SummaryRealTest {
         SummaryBuilder builder = new SummaryBuilder(c, SummaryBuilder.DEFAULT_MAX_BYTES);
         List<TokenizedSample> share = tokenized.subList(b * 1000, (b + 1) * 1000);
         for (int from = 0; from < share.size(); from += 50) { // "Kafka polls" of 50 samples
-          records.addAll(builder.profile(m,
-              ProfileBatch.group(share.subList(from, from + 50), c, tok.padId())));
+          records.addAll(
+              builder.profile(
+                  m, ProfileBatch.group(share.subList(from, from + 50), c, tok.padId())));
         }
       }
       Collections.shuffle(records, new Random(2));
@@ -65,35 +67,38 @@ class SummaryRealTest {
         bytes += r.getSerializedSize();
         state.merge(r);
       }
-      System.err.printf("MiniLM, 3,000 sentences: %d records, %,d bytes, %d batches%n",
+      System.err.printf(
+          "MiniLM, 3,000 sentences: %d records, %,d bytes, %d batches%n",
           records.size(), bytes, state.batches());
       ActivationFeatures streamed = state.toFeatures();
       SummaryTest.assertSameFeatures(batch, streamed);
 
       // The same three profilers taking turns, each told the pruner's k-th key after a merge.
       SummaryState fed = new SummaryState(c);
-      List<SummaryBuilder> builders = List.of(
-          new SummaryBuilder(c, SummaryBuilder.DEFAULT_MAX_BYTES),
-          new SummaryBuilder(c, SummaryBuilder.DEFAULT_MAX_BYTES),
-          new SummaryBuilder(c, SummaryBuilder.DEFAULT_MAX_BYTES));
+      List<SummaryBuilder> builders =
+          List.of(
+              new SummaryBuilder(c, SummaryBuilder.DEFAULT_MAX_BYTES),
+              new SummaryBuilder(c, SummaryBuilder.DEFAULT_MAX_BYTES),
+              new SummaryBuilder(c, SummaryBuilder.DEFAULT_MAX_BYTES));
       long fedBytes = 0;
       int fedRecords = 0;
       for (int from = 0; from < tokenized.size(); from += 50) {
         SummaryBuilder builder = builders.get(from / 50 % 3);
-        for (ActivationSummary r : builder.profile(m,
-            ProfileBatch.group(tokenized.subList(from, from + 50), c, tok.padId()))) {
+        for (ActivationSummary r :
+            builder.profile(
+                m, ProfileBatch.group(tokenized.subList(from, from + 50), c, tok.padId()))) {
           fedBytes += r.getSerializedSize();
           fedRecords++;
           fed.merge(r);
         }
         fed.kthKey().ifPresent(k -> builders.forEach(x -> x.tighten(k)));
       }
-      System.err.printf("with the k-th key fed back: %d records, %,d bytes%n", fedRecords,
-          fedBytes);
+      System.err.printf(
+          "with the k-th key fed back: %d records, %,d bytes%n", fedRecords, fedBytes);
       SummaryTest.assertSameFeatures(batch, fed.toFeatures());
 
-      Budget budget = new Budget(Budget.Kind.FLOPS, 0.5, 5, null, null,
-          (int) Math.round(batch.meanLength()));
+      Budget budget =
+          new Budget(Budget.Kind.FLOPS, 0.5, 5, null, null, (int) Math.round(batch.meanLength()));
       var config = new PPruning.Config(Method.P_PRUNING, LinkageMode.DIRECT, budget, 42);
       var weights = m.readWeights();
       PPruning.Result a = PPruning.plan(m.spec(), weights, batch, config);

@@ -14,18 +14,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ppruning.data.Sample;
+import org.ppruning.features.ActivationFeatures;
 import org.ppruning.graph.ProfileNames;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.FloatTensor;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
-import org.ppruning.features.ActivationFeatures;
-import org.ppruning.testing.FeatureAsserts;
 import org.ppruning.summary.proto.ActivationState;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.RowEncoding;
 import org.ppruning.summary.proto.SummaryConfig;
+import org.ppruning.testing.FeatureAsserts;
 import org.ppruning.tokenize.TextTokenizer;
 
 /** Summaries of a tiny random BERT: exact, order-independent merging and its failure modes. */
@@ -39,6 +39,7 @@ class SummaryTest {
 
   static final int K = 60;
   static final long SEED = 7;
+
   /** Tiny rows are 384 bytes: this bound makes summaries split into several chunks. */
   static final int SMALL_BOUND = 2_000;
 
@@ -63,9 +64,11 @@ class SummaryTest {
 
   /** n samples that share a padded length, and that length. */
   static List<TokenizedSample> sameLength(int n, int paddedLength) {
-    List<TokenizedSample> out = tokenized.stream()
-        .filter(t -> Summaries.paddedLength(t.length(), config()) == paddedLength).limit(n)
-        .toList();
+    List<TokenizedSample> out =
+        tokenized.stream()
+            .filter(t -> Summaries.paddedLength(t.length(), config()) == paddedLength)
+            .limit(n)
+            .toList();
     assertEquals(n, out.size(), n + " samples of padded length " + paddedLength);
     return out;
   }
@@ -75,13 +78,13 @@ class SummaryTest {
   }
 
   /**
-   * What a set of profiler instances publishes: the samples shuffled, dealt round-robin to
-   * {@code builders} streaming builders, each taking its share {@code batchSize} samples at a
-   * time and summarising those of each padded length as one batch (its runs of the
-   * configuration's rows) or, with {@code polls}, each "poll" of them as one batch.
+   * What a set of profiler instances publishes: the samples shuffled, dealt round-robin to {@code
+   * builders} streaming builders, each taking its share {@code batchSize} samples at a time and
+   * summarising those of each padded length as one batch (its runs of the configuration's rows) or,
+   * with {@code polls}, each "poll" of them as one batch.
    */
-  static List<ActivationSummary> stream(SummaryConfig c, int builders, int batchSize,
-      int maxBytes, long shuffle, boolean polls) {
+  static List<ActivationSummary> stream(
+      SummaryConfig c, int builders, int batchSize, int maxBytes, long shuffle, boolean polls) {
     List<TokenizedSample> order = new ArrayList<>(tokenized);
     Collections.shuffle(order, new Random(shuffle));
     List<List<TokenizedSample>> shares = new ArrayList<>();
@@ -117,8 +120,8 @@ class SummaryTest {
     return out;
   }
 
-  static List<ActivationSummary> stream(SummaryConfig c, int builders, int batchSize,
-      int maxBytes, long shuffle) {
+  static List<ActivationSummary> stream(
+      SummaryConfig c, int builders, int batchSize, int maxBytes, long shuffle) {
     return stream(c, builders, batchSize, maxBytes, shuffle, false);
   }
 
@@ -180,8 +183,8 @@ class SummaryTest {
   }
 
   /**
-   * Three profilers: with the pruner's k-th key fed back, each sends only tokens below the
-   * stream's k-th instead of below its own; the features stay the same.
+   * Three profilers: with the pruner's k-th key fed back, each sends only tokens below the stream's
+   * k-th instead of below its own; the features stay the same.
    */
   @Test
   void feedingBackTheStatesKthKeySendsFewerRowsAndChangesNothing() {
@@ -190,8 +193,11 @@ class SummaryTest {
     List<TokenizedSample> order = new ArrayList<>(tokenized);
     Collections.shuffle(order, new Random(8));
     SummaryState s = new SummaryState(c);
-    List<SummaryBuilder> builders = List.of(new SummaryBuilder(c, 1 << 20),
-        new SummaryBuilder(c, 1 << 20), new SummaryBuilder(c, 1 << 20));
+    List<SummaryBuilder> builders =
+        List.of(
+            new SummaryBuilder(c, 1 << 20),
+            new SummaryBuilder(c, 1 << 20),
+            new SummaryBuilder(c, 1 << 20));
     int rows = 0;
     int turn = 0;
     for (ProfileBatch batch : ProfileBatch.group(order, c, tok.padId())) {
@@ -235,8 +241,8 @@ class SummaryTest {
     }
     for (int n = 0; n < 32; n++) {
       // Unpadded profiling differs from padded in the last bits of each activation.
-      assertEquals(neuron[n] / tokens, f.layers().get(1).neuronSalience()[n],
-          1e-5 * neuron[n] / tokens);
+      assertEquals(
+          neuron[n] / tokens, f.layers().get(1).neuronSalience()[n], 1e-5 * neuron[n] / tokens);
     }
     for (int h = 0; h < 4; h++) {
       assertEquals(head[h] / tokens, f.layers().get(1).headSalience()[h], 1e-5 * head[h] / tokens);
@@ -285,12 +291,21 @@ class SummaryTest {
     s.merge(b.profile(model, ProfileBatch.group(first, c, tok.padId())).get(0));
     byte[] before = s.toProto().toByteArray();
     List<TokenizedSample> overlapping = List.of(three.get(1), three.get(2));
-    var e = assertThrows(IllegalArgumentException.class, () -> s.merge(
-        b.profile(model, ProfileBatch.group(overlapping, c, tok.padId())).get(0)));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                s.merge(b.profile(model, ProfileBatch.group(overlapping, c, tok.padId())).get(0)));
     List<String> ids = new ArrayList<>(List.of(three.get(0).id(), three.get(1).id()));
     ids.sort(null);
-    assertTrue(e.getMessage().contains("overlaps batch [" + String.join(", ", ids)
-        + "] in samples [" + three.get(1).id() + "] without being the same batch"),
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "overlaps batch ["
+                    + String.join(", ", ids)
+                    + "] in samples ["
+                    + three.get(1).id()
+                    + "] without being the same batch"),
         e.getMessage());
     assertArrayEquals(before, s.toProto().toByteArray());
   }
@@ -317,38 +332,54 @@ class SummaryTest {
     shuffled(parts, 1).forEach(b::merge);
     assertArrayEquals(content(a), content(b));
 
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> new SummaryBuilder(c, 300).profile(model, batch));
-    assertTrue(e.getMessage().matches("the statistics of one batch take \\d+ bytes in a summary"
-        + " record, more than the bound of 300 bytes.*"), e.getMessage());
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new SummaryBuilder(c, 300).profile(model, batch));
+    assertTrue(
+        e.getMessage()
+            .matches(
+                "the statistics of one batch take \\d+ bytes in a summary"
+                    + " record, more than the bound of 300 bytes.*"),
+        e.getMessage());
 
     // Wide heads, few neurons: a row (1,152 bytes of values) outweighs the statistics.
     ModelSpec wide = TinyModels.bertSpec(1, 256, 4, 32);
-    try (TransformerModel m = TransformerModel.build(wide, TinyModels.randomWeights(wide, 1),
-        null)) {
+    try (TransformerModel m =
+        TransformerModel.build(wide, TinyModels.randomWeights(wide, 1), null)) {
       SummaryConfig cw = Summaries.config("sst2", wide, SEED, K);
       ProfileBatch bw = ProfileBatch.group(tokenized, cw, tok.padId()).get(0);
       ActivationSummary one = new SummaryBuilder(cw, 1 << 20).profile(m, bw).get(0);
       int bound = one.toBuilder().clearRows().build().getSerializedSize() + 600;
-      e = assertThrows(IllegalArgumentException.class,
-          () -> new SummaryBuilder(cw, bound).profile(m, bw));
-      assertTrue(e.getMessage().matches("one token row takes \\d+ bytes in a summary record"
-          + " \\(row 11\\d\\d bytes \\+ \\d+ bytes of header\\), more than the bound of " + bound
-          + " bytes: raise the bound or use float16 rows"), e.getMessage());
+      e =
+          assertThrows(
+              IllegalArgumentException.class, () -> new SummaryBuilder(cw, bound).profile(m, bw));
+      assertTrue(
+          e.getMessage()
+              .matches(
+                  "one token row takes \\d+ bytes in a summary record"
+                      + " \\(row 11\\d\\d bytes \\+ \\d+ bytes of header\\), more than the bound of "
+                      + bound
+                      + " bytes: raise the bound or use float16 rows"),
+          e.getMessage());
     }
   }
 
   @Test
   void summariesOfAnotherModelOrSamplingAreRefused() {
     SummaryConfig c = config();
-    ModelSpec pruned = spec.withLayers(List.of(spec.layers().get(0),
-        new LayerSpec(new int[] {0, 1, 3}, spec.layers().get(1).keptNeurons())));
+    ModelSpec pruned =
+        spec.withLayers(
+            List.of(
+                spec.layers().get(0),
+                new LayerSpec(new int[] {0, 1, 3}, spec.layers().get(1).keptNeurons())));
     SummaryState s = new SummaryState(Summaries.config("sst2", pruned, SEED, K));
     ActivationSummary r = stream(c, 1, 40, 1 << 20, 0).get(0);
     var e = assertThrows(IllegalArgumentException.class, () -> s.merge(r));
-    assertTrue(e.getMessage().contains("does not belong to this stream: model 'tiny-random-bert'"),
+    assertTrue(
+        e.getMessage().contains("does not belong to this stream: model 'tiny-random-bert'"),
         e.getMessage());
-    assertTrue(e.getMessage().contains("heads [4, 4]") && e.getMessage().contains("heads [4, 3]"),
+    assertTrue(
+        e.getMessage().contains("heads [4, 4]") && e.getMessage().contains("heads [4, 3]"),
         e.getMessage());
     SummaryState otherSeed = new SummaryState(Summaries.config("sst2", spec, SEED + 1, K));
     e = assertThrows(IllegalArgumentException.class, () -> otherSeed.merge(r));
@@ -359,15 +390,14 @@ class SummaryTest {
     SummaryState otherRuns = new SummaryState(Summaries.config("sst2", spec, SEED, K, 4));
     e = assertThrows(IllegalArgumentException.class, () -> otherRuns.merge(r));
     assertTrue(e.getMessage().endsWith("rows_per_run 8, expected 4"), e.getMessage());
-    ActivationSummary older = r.toBuilder()
-        .setConfig(r.getConfig().toBuilder().clearRowsPerRun()).build();
+    ActivationSummary older =
+        r.toBuilder().setConfig(r.getConfig().toBuilder().clearRowsPerRun()).build();
     e = assertThrows(IllegalArgumentException.class, () -> new SummaryState(c).merge(older));
     assertTrue(e.getMessage().contains("rows_per_run 0, expected 8"), e.getMessage());
     var builder = new SummaryBuilder(Summaries.config("sst2", pruned, SEED, K), 1 << 20);
     ProfileBatch batch = ProfileBatch.group(tokenized, c, tok.padId()).get(0);
     e = assertThrows(IllegalArgumentException.class, () -> builder.profile(model, batch));
-    assertTrue(e.getMessage().contains("is not the model this builder summarises"),
-        e.getMessage());
+    assertTrue(e.getMessage().contains("is not the model this builder summarises"), e.getMessage());
   }
 
   @Test
@@ -399,8 +429,11 @@ class SummaryTest {
     var e = assertThrows(IllegalStateException.class, s::toFeatures);
     // Later batches cannot be proven complete either: without the lost rows the k-th smallest
     // key held is larger than the thresholds they were cut at.
-    assertTrue(e.getMessage().matches("\\d of 3 batches of task 'sst2' are incomplete \\(chunks"
-        + " missing\\): \\[.*\\] has token rows only up to .*, the sampled tokens reach .*"),
+    assertTrue(
+        e.getMessage()
+            .matches(
+                "\\d of 3 batches of task 'sst2' are incomplete \\(chunks"
+                    + " missing\\): \\[.*\\] has token rows only up to .*, the sampled tokens reach .*"),
         e.getMessage());
     SummaryState noStats = merge(c, records.subList(1, records.size()));
     e = assertThrows(IllegalStateException.class, noStats::toFeatures);
@@ -422,8 +455,11 @@ class SummaryTest {
       }
       assertArrayEquals(f32.layers().get(l).neuronSalience(), f16.layers().get(l).neuronSalience());
     }
-    long rows32 = stream(config(), 1, 40, 1 << 20, 0).stream()
-        .mapToLong(r -> r.getRows(0).getValues().size()).findFirst().orElseThrow();
+    long rows32 =
+        stream(config(), 1, 40, 1 << 20, 0).stream()
+            .mapToLong(r -> r.getRows(0).getValues().size())
+            .findFirst()
+            .orElseThrow();
     assertEquals(2 * (16 + 32) * 4, rows32);
     assertEquals(2 * (16 + 32) * 2, r16.get(0).getRows(0).getValues().size());
   }
@@ -431,37 +467,63 @@ class SummaryTest {
   @Test
   void batchesMustBePaddedToTheSamplesOwnLength() {
     SummaryConfig c = config();
-    TokenizedSample shortOne = tokenized.stream().filter(s -> s.length() <= 8).findFirst()
-        .orElseThrow();
+    TokenizedSample shortOne =
+        tokenized.stream().filter(s -> s.length() <= 8).findFirst().orElseThrow();
     ProfileBatch overPadded = ProfileBatch.of(List.of(shortOne), 16, tok.padId());
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> new SummaryBuilder(c, 1 << 20).positions(overPadded));
-    assertTrue(e.getMessage().contains("is padded to 16, but summaries pad it to 8"),
-        e.getMessage());
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new SummaryBuilder(c, 1 << 20).positions(overPadded));
+    assertTrue(
+        e.getMessage().contains("is padded to 16, but summaries pad it to 8"), e.getMessage());
     SummaryBuilder b = new SummaryBuilder(c, 1 << 20);
     // A run must have the configuration's rows, with every sample in its own row.
-    e = assertThrows(IllegalArgumentException.class, () -> new SummaryBuilder(c, 1 << 20)
-        .positions(ProfileBatch.of(List.of(shortOne), 8, tok.padId())));
-    assertTrue(e.getMessage().endsWith("has 1 rows, but summaries profile runs of 8 rows"
-        + " (rows_per_run): batch samples with ProfileBatch.group"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new SummaryBuilder(c, 1 << 20)
+                    .positions(ProfileBatch.of(List.of(shortOne), 8, tok.padId())));
+    assertTrue(
+        e.getMessage()
+            .endsWith(
+                "has 1 rows, but summaries profile runs of 8 rows"
+                    + " (rows_per_run): batch samples with ProfileBatch.group"),
+        e.getMessage());
     int row = Summaries.row(shortOne.id(), c);
     List<TokenizedSample> misplaced = new ArrayList<>(Collections.nCopies(8, null));
     misplaced.set((row + 1) % 8, shortOne);
-    e = assertThrows(IllegalArgumentException.class, () -> new SummaryBuilder(c, 1 << 20)
-        .positions(ProfileBatch.of(misplaced, 8, tok.padId())));
-    assertTrue(e.getMessage().contains("'" + shortOne.id() + "' is in row " + (row + 1) % 8
-        + " of its run, but summaries profile it in row " + row + " (of 8)"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new SummaryBuilder(c, 1 << 20)
+                    .positions(ProfileBatch.of(misplaced, 8, tok.padId())));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "'"
+                    + shortOne.id()
+                    + "' is in row "
+                    + (row + 1) % 8
+                    + " of its run, but summaries profile it in row "
+                    + row
+                    + " (of 8)"),
+        e.getMessage());
     ProfileBatch ok = ProfileBatch.group(List.of(shortOne), c, tok.padId()).get(0);
     assertEquals(8, ok.tokens().size());
     assertEquals(List.of(shortOne.id()), ok.sampleIds());
     int[] need = b.positions(ok);
     assertEquals(shortOne.length(), need.length, "the first k tokens are all needed");
     e = assertThrows(IllegalArgumentException.class, () -> b.positions(List.of(ok, ok)));
-    assertTrue(e.getMessage().contains("must be non-empty and distinct: '" + shortOne.id() + "'"),
+    assertTrue(
+        e.getMessage().contains("must be non-empty and distinct: '" + shortOne.id() + "'"),
         e.getMessage());
     int[] fewer = Arrays.copyOf(need, need.length - 1);
-    e = assertThrows(IllegalArgumentException.class,
-        () -> b.add(ok, fewer, model.profile(ok.tokens(), fewer)));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> b.add(ok, fewer, model.profile(ok.tokens(), fewer)));
     assertTrue(e.getMessage().contains("the profile was run without token"), e.getMessage());
   }
 }

@@ -18,12 +18,14 @@ public final class RealModels {
   private RealModels() {}
 
   public static ModelSource source(String catalogName) {
-    return SOURCES.computeIfAbsent(catalogName, n -> {
-      try {
-        return ModelSource.fetch(ModelCatalog.get(n), ArtifactCache.defaultCache(), System.err);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot fetch " + n, e);
-      }
-    });
+    return SOURCES.computeIfAbsent(
+        catalogName,
+        n -> {
+          try {
+            return ModelSource.fetch(ModelCatalog.get(n), ArtifactCache.defaultCache(), System.err);
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot fetch " + n, e);
+          }
+        });
   }
 }

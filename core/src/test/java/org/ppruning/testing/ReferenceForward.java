@@ -2,6 +2,7 @@ package org.ppruning.testing;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.ppruning.graph.TokenBatch;
 import org.ppruning.model.Activation;
 import org.ppruning.model.Architecture;
 import org.ppruning.model.BertLayout;
@@ -9,7 +10,6 @@ import org.ppruning.model.FloatTensor;
 import org.ppruning.model.Gpt2Layout;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.Weights;
-import org.ppruning.graph.TokenBatch;
 
 /**
  * An independent float64 implementation of both architectures with plain loops, written from the
@@ -34,11 +34,18 @@ public final class ReferenceForward {
         int id = b.inputIds()[n * t + j];
         int ty = b.tokenTypeIds()[n * t + j];
         for (int c = 0; c < d; c++) {
-          x[j][c] = at(w, BertLayout.WORD_EMBEDDINGS, id, c) + at(w, BertLayout.POSITION_EMBEDDINGS, j, c)
-              + at(w, BertLayout.TOKEN_TYPE_EMBEDDINGS, ty, c);
+          x[j][c] =
+              at(w, BertLayout.WORD_EMBEDDINGS, id, c)
+                  + at(w, BertLayout.POSITION_EMBEDDINGS, j, c)
+                  + at(w, BertLayout.TOKEN_TYPE_EMBEDDINGS, ty, c);
         }
-        x[j] = ln(x[j], w, BertLayout.EMBEDDINGS_LN + "/gamma", BertLayout.EMBEDDINGS_LN + "/beta",
-            s.layerNormEps());
+        x[j] =
+            ln(
+                x[j],
+                w,
+                BertLayout.EMBEDDINGS_LN + "/gamma",
+                BertLayout.EMBEDDINGS_LN + "/beta",
+                s.layerNormEps());
       }
       for (int i = 0; i < s.numLayers(); i++) {
         int h = s.layers().get(i).heads();
@@ -47,22 +54,46 @@ public final class ReferenceForward {
           attn[j] = vec(w, BertLayout.attentionOutput(i) + "/bias");
         }
         if (h > 0) {
-          double[][] q = dense(x, w, BertLayout.query(i) + "/kernel", BertLayout.query(i) + "/bias");
+          double[][] q =
+              dense(x, w, BertLayout.query(i) + "/kernel", BertLayout.query(i) + "/bias");
           double[][] k = dense(x, w, BertLayout.key(i) + "/kernel", BertLayout.key(i) + "/bias");
-          double[][] v = dense(x, w, BertLayout.value(i) + "/kernel", BertLayout.value(i) + "/bias");
+          double[][] v =
+              dense(x, w, BertLayout.value(i) + "/kernel", BertLayout.value(i) + "/bias");
           double[][] ctx = attention(q, k, v, h, s.headSize(), b, n, false);
-          attn = dense(ctx, w, BertLayout.attentionOutput(i) + "/kernel",
-              BertLayout.attentionOutput(i) + "/bias");
+          attn =
+              dense(
+                  ctx,
+                  w,
+                  BertLayout.attentionOutput(i) + "/kernel",
+                  BertLayout.attentionOutput(i) + "/bias");
         }
         for (int j = 0; j < t; j++) {
-          x[j] = ln(add(x[j], attn[j]), w, BertLayout.attentionLn(i) + "/gamma",
-              BertLayout.attentionLn(i) + "/beta", s.layerNormEps());
+          x[j] =
+              ln(
+                  add(x[j], attn[j]),
+                  w,
+                  BertLayout.attentionLn(i) + "/gamma",
+                  BertLayout.attentionLn(i) + "/beta",
+                  s.layerNormEps());
         }
-        double[][] ffn = ffn(x, w, BertLayout.intermediate(i), BertLayout.output(i), "/kernel",
-            "/bias", s.layers().get(i).ffn(), s.hiddenAct());
+        double[][] ffn =
+            ffn(
+                x,
+                w,
+                BertLayout.intermediate(i),
+                BertLayout.output(i),
+                "/kernel",
+                "/bias",
+                s.layers().get(i).ffn(),
+                s.hiddenAct());
         for (int j = 0; j < t; j++) {
-          x[j] = ln(add(x[j], ffn[j]), w, BertLayout.outputLn(i) + "/gamma",
-              BertLayout.outputLn(i) + "/beta", s.layerNormEps());
+          x[j] =
+              ln(
+                  add(x[j], ffn[j]),
+                  w,
+                  BertLayout.outputLn(i) + "/gamma",
+                  BertLayout.outputLn(i) + "/beta",
+                  s.layerNormEps());
         }
       }
       out[n] = x;
@@ -70,23 +101,33 @@ public final class ReferenceForward {
         continue;
       }
       if (s.pooler()) {
-      pooled[n][0] = dense(new double[][] {x[0]}, w, BertLayout.POOLER + "/kernel",
-          BertLayout.POOLER + "/bias")[0];
-      for (int c = 0; c < d; c++) {
-        pooled[n][0][c] = Math.tanh(pooled[n][0][c]);
-      }
+        pooled[n][0] =
+            dense(
+                new double[][] {x[0]},
+                w,
+                BertLayout.POOLER + "/kernel",
+                BertLayout.POOLER + "/bias")[0];
+        for (int c = 0; c < d; c++) {
+          pooled[n][0][c] = Math.tanh(pooled[n][0][c]);
+        }
       }
       if (!s.mlmHead()) {
         continue;
       }
-      double[][] tr = dense(x, w, BertLayout.MLM_TRANSFORM + "/kernel", BertLayout.MLM_TRANSFORM + "/bias");
+      double[][] tr =
+          dense(x, w, BertLayout.MLM_TRANSFORM + "/kernel", BertLayout.MLM_TRANSFORM + "/bias");
       mlm[n] = new double[t][];
       for (int j = 0; j < t; j++) {
         for (int c = 0; c < d; c++) {
           tr[j][c] = gelu(tr[j][c], s.hiddenAct());
         }
-        tr[j] = ln(tr[j], w, BertLayout.MLM_TRANSFORM_LN + "/gamma", BertLayout.MLM_TRANSFORM_LN + "/beta",
-            s.layerNormEps());
+        tr[j] =
+            ln(
+                tr[j],
+                w,
+                BertLayout.MLM_TRANSFORM_LN + "/gamma",
+                BertLayout.MLM_TRANSFORM_LN + "/beta",
+                s.layerNormEps());
         mlm[n][j] = tied(tr[j], w, BertLayout.WORD_EMBEDDINGS, s.vocabSize());
         double[] bias = vec(w, BertLayout.MLM_OUTPUT_BIAS);
         for (int c = 0; c < s.vocabSize(); c++) {
@@ -122,7 +163,8 @@ public final class ReferenceForward {
         if (h > 0) {
           double[][] a = new double[t][];
           for (int j = 0; j < t; j++) {
-            a[j] = ln(x[j], w, Gpt2Layout.ln1(i) + "/g", Gpt2Layout.ln1(i) + "/b", s.layerNormEps());
+            a[j] =
+                ln(x[j], w, Gpt2Layout.ln1(i) + "/g", Gpt2Layout.ln1(i) + "/b", s.layerNormEps());
           }
           double[][] qkv = dense(a, w, Gpt2Layout.cAttn(i) + "/w", Gpt2Layout.cAttn(i) + "/b");
           int hw = h * s.headSize();
@@ -144,23 +186,42 @@ public final class ReferenceForward {
         for (int j = 0; j < t; j++) {
           a2[j] = ln(x[j], w, Gpt2Layout.ln2(i) + "/g", Gpt2Layout.ln2(i) + "/b", s.layerNormEps());
         }
-        double[][] f = ffn(a2, w, Gpt2Layout.fc(i), Gpt2Layout.mlpProj(i), "/w", "/b",
-            s.layers().get(i).ffn(), s.hiddenAct());
+        double[][] f =
+            ffn(
+                a2,
+                w,
+                Gpt2Layout.fc(i),
+                Gpt2Layout.mlpProj(i),
+                "/w",
+                "/b",
+                s.layers().get(i).ffn(),
+                s.hiddenAct());
         for (int j = 0; j < t; j++) {
           x[j] = add(x[j], f[j]);
         }
       }
       logits[n] = new double[t][];
       for (int j = 0; j < t; j++) {
-        logits[n][j] = tied(ln(x[j], w, Gpt2Layout.LN_F + "/g", Gpt2Layout.LN_F + "/b",
-            s.layerNormEps()), w, Gpt2Layout.WTE, s.vocabSize());
+        logits[n][j] =
+            tied(
+                ln(x[j], w, Gpt2Layout.LN_F + "/g", Gpt2Layout.LN_F + "/b", s.layerNormEps()),
+                w,
+                Gpt2Layout.WTE,
+                s.vocabSize());
       }
     }
     return Map.of("logits", logits);
   }
 
-  static double[][] ffn(double[][] x, Weights w, String first, String second, String kw,
-      String bw, int width, Activation act) {
+  static double[][] ffn(
+      double[][] x,
+      Weights w,
+      String first,
+      String second,
+      String kw,
+      String bw,
+      int width,
+      Activation act) {
     if (width == 0) {
       double[][] o = new double[x.length][];
       for (int j = 0; j < x.length; j++) {
@@ -177,8 +238,15 @@ public final class ReferenceForward {
     return dense(h, w, second + kw, second + bw);
   }
 
-  static double[][] attention(double[][] q, double[][] k, double[][] v, int heads, int dh,
-      TokenBatch b, int n, boolean causal) {
+  static double[][] attention(
+      double[][] q,
+      double[][] k,
+      double[][] v,
+      int heads,
+      int dh,
+      TokenBatch b,
+      int n,
+      boolean causal) {
     int t = q.length;
     double[][] ctx = new double[t][heads * dh];
     for (int hh = 0; hh < heads; hh++) {

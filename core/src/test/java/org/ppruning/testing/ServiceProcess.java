@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * A packaged service ({@code target/quarkus-app/quarkus-run.jar} of the module whose integration
- * tests run, built in the package phase before failsafe) as a child process with its own HTTP
- * port, so a test can read its metrics and kill it for real (SIGKILL: no shutdown hook runs).
+ * tests run, built in the package phase before failsafe) as a child process with its own HTTP port,
+ * so a test can read its metrics and kill it for real (SIGKILL: no shutdown hook runs).
  */
 public final class ServiceProcess implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -37,30 +37,38 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   /**
-   * Starts the service (named in messages) with {@code heap} (a -Xmx option) and {@code props} as system properties,
-   * output appended to {@code log}, and waits up to {@code ready} for its readiness check.
+   * Starts the service (named in messages) with {@code heap} (a -Xmx option) and {@code props} as
+   * system properties, output appended to {@code log}, and waits up to {@code ready} for its
+   * readiness check.
    */
-  public static ServiceProcess start(String service, String heap, Map<String, String> props,
-      Path log, Duration ready) throws IOException {
+  public static ServiceProcess start(
+      String service, String heap, Map<String, String> props, Path log, Duration ready)
+      throws IOException {
     Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar + " is missing: run through `bin/mvn verify` (the"
-          + " package phase builds it)");
+      throw new IllegalStateException(
+          jar + " is missing: run through `bin/mvn verify` (the" + " package phase builds it)");
     }
     int port;
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
     }
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        heap, "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
-        "-Dquarkus.http.port=" + port,
-        "-Dkafka.bootstrap.servers=" + System.getProperty("kafka.bootstrap.servers")));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                heap,
+                "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
+                "-Dquarkus.http.port=" + port,
+                "-Dkafka.bootstrap.servers=" + System.getProperty("kafka.bootstrap.servers")));
     props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.addAll(List.of("-jar", jar.toString()));
     Files.createDirectories(log.getParent());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     ServiceProcess s = new ServiceProcess(service, p, port, log);
     s.awaitReady(ready);
     return s;
@@ -70,16 +78,16 @@ public final class ServiceProcess implements AutoCloseable {
     long end = System.nanoTime() + max.toNanos();
     while (System.nanoTime() < end) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(service + " exited with " + process.exitValue()
-            + "; log " + log + ":\n" + tail());
+        throw new IllegalStateException(
+            service + " exited with " + process.exitValue() + "; log " + log + ":\n" + tail());
       }
       if (ready()) {
         return;
       }
       sleep(250);
     }
-    throw new IllegalStateException(service + " not ready within " + max + "; log " + log
-        + ":\n" + tail());
+    throw new IllegalStateException(
+        service + " not ready within " + max + "; log " + log + ":\n" + tail());
   }
 
   private boolean ready() {
@@ -105,12 +113,13 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   /**
-   * The value of the first sample of {@code name} whose labels contain {@code labels} (for "":
-   * the unlabelled sample), or {@code absent} if there is none.
+   * The value of the first sample of {@code name} whose labels contain {@code labels} (for "": the
+   * unlabelled sample), or {@code absent} if there is none.
    */
   public double metric(String name, String labels, double absent) throws IOException {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{([^}]*)\\})? (\\S+)$")
-        .matcher(get("/q/metrics").body());
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{([^}]*)\\})? (\\S+)$")
+            .matcher(get("/q/metrics").body());
     while (m.find()) {
       String got = m.group(1);
       if (labels.isEmpty() ? got == null : got != null && got.contains(labels)) {
@@ -122,8 +131,11 @@ public final class ServiceProcess implements AutoCloseable {
 
   private HttpResponse<String> get(String path) throws IOException {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      return HTTP.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              .timeout(Duration.ofSeconds(10))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException(e);

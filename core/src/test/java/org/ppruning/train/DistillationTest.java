@@ -31,7 +31,8 @@ class DistillationTest {
   record Student(ModelSpec spec, Weights weights) {}
 
   static Student pruned() {
-    return student(List.of(new int[] {1}, new int[] {0, 2}),
+    return student(
+        List.of(new int[] {1}, new int[] {0, 2}),
         List.of(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, new int[] {}));
   }
 
@@ -44,10 +45,17 @@ class DistillationTest {
   @Test
   void gradientsMatchFiniteDifferences() {
     Student s = pruned();
-    TaskHeadsTest.gradientCheck(s.spec(), s.weights(), BATCH, LABELS,
-        new Distillation(TEACHER, TEACHER_WEIGHTS, 5f), BertLayout.query(1) + "/kernel",
-        BertLayout.intermediate(0) + "/kernel", BertLayout.outputLn(1) + "/gamma",
-        BertLayout.CLASSIFIER + "/kernel", BertLayout.WORD_EMBEDDINGS);
+    TaskHeadsTest.gradientCheck(
+        s.spec(),
+        s.weights(),
+        BATCH,
+        LABELS,
+        new Distillation(TEACHER, TEACHER_WEIGHTS, 5f),
+        BertLayout.query(1) + "/kernel",
+        BertLayout.intermediate(0) + "/kernel",
+        BertLayout.outputLn(1) + "/gamma",
+        BertLayout.CLASSIFIER + "/kernel",
+        BertLayout.WORD_EMBEDDINGS);
   }
 
   /**
@@ -56,10 +64,10 @@ class DistillationTest {
    */
   @Test
   void termIsZeroForTheTeacherItselfAndScalesWithTheWeight() {
-    Student same = student(List.of(new int[] {}, new int[] {}), List.of(new int[] {},
-        new int[] {}));
-    assertEquals(loss(same, null), loss(same, new Distillation(TEACHER, TEACHER_WEIGHTS, 3f)),
-        1e-6);
+    Student same =
+        student(List.of(new int[] {}, new int[] {}), List.of(new int[] {}, new int[] {}));
+    assertEquals(
+        loss(same, null), loss(same, new Distillation(TEACHER, TEACHER_WEIGHTS, 3f)), 1e-6);
     Student s = pruned();
     float task = loss(s, null);
     float one = loss(s, new Distillation(TEACHER, TEACHER_WEIGHTS, 1f)) - task;
@@ -78,8 +86,8 @@ class DistillationTest {
     float[] got = new float[2];
     float[] scales = {0f, 0.25f};
     for (int i = 0; i < 2; i++) {
-      try (TrainingGraph g = new TrainingGraph(s.spec(), s.weights(), 0f, 0f,
-          TaskHeadsTest.ADAM, d)) {
+      try (TrainingGraph g =
+          new TrainingGraph(s.spec(), s.weights(), 0f, 0f, TaskHeadsTest.ADAM, d)) {
         got[i] = g.step(BATCH, LABELS, 1e-3f, 1, 0, scales[i]).loss() - task;
       }
     }
@@ -97,8 +105,8 @@ class DistillationTest {
     Distillation d = new Distillation(TEACHER, TEACHER_WEIGHTS, 100f);
     float before = loss(s, d);
     Weights after;
-    try (TrainingGraph g = new TrainingGraph(s.spec(), s.weights(), 0f, 1f, TaskHeadsTest.ADAM,
-        d)) {
+    try (TrainingGraph g =
+        new TrainingGraph(s.spec(), s.weights(), 0f, 1f, TaskHeadsTest.ADAM, d)) {
       for (int step = 1; step <= 50; step++) {
         g.step(BATCH, LABELS, 3e-3f, step, step);
       }
@@ -114,16 +122,20 @@ class DistillationTest {
     Distillation d = new Distillation(deeper, TinyModels.randomWeights(deeper, 1), 1f);
     Student s = pruned();
     var e = assertThrows(IllegalArgumentException.class, () -> loss(s, d));
-    assertEquals("cannot distil tiny-random-bert (bert, vocabulary 50, 2 layers, hidden 16) from"
-        + " tiny-random-bert (bert, vocabulary 50, 3 layers, hidden 16): the architecture,"
-        + " vocabulary, hidden size and layer count must match", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> new Distillation(TEACHER, TEACHER_WEIGHTS, Float.NaN));
+    assertEquals(
+        "cannot distil tiny-random-bert (bert, vocabulary 50, 2 layers, hidden 16) from"
+            + " tiny-random-bert (bert, vocabulary 50, 3 layers, hidden 16): the architecture,"
+            + " vocabulary, hidden size and layer count must match",
+        e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new Distillation(TEACHER, TEACHER_WEIGHTS, Float.NaN));
     assertEquals("distillation weight must be a finite number > 0, got NaN", e.getMessage());
     Weights missing = new Weights();
-    TEACHER_WEIGHTS.names().stream().filter(n -> !n.equals(BertLayout.query(0) + "/kernel"))
+    TEACHER_WEIGHTS.names().stream()
+        .filter(n -> !n.equals(BertLayout.query(0) + "/kernel"))
         .forEach(n -> missing.put(n, TEACHER_WEIGHTS.get(n)));
-    assertThrows(IllegalArgumentException.class,
-        () -> new Distillation(TEACHER, missing, 1f));
+    assertThrows(IllegalArgumentException.class, () -> new Distillation(TEACHER, missing, 1f));
   }
 }

@@ -36,8 +36,10 @@ class MetricsTest {
   void perplexityAndBadInput() {
     assertEquals(Math.E, Metrics.perplexity(10, 10), 1e-12);
     assertThrows(IllegalArgumentException.class, () -> Metrics.accuracy(new int[0], new int[0]));
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> Metrics.accuracy(new int[] {1}, new int[] {1, 0}));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Metrics.accuracy(new int[] {1}, new int[] {1, 0}));
     assertTrue(e.getMessage().contains("1 vs 2"));
   }
 }

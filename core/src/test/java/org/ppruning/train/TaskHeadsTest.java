@@ -56,18 +56,17 @@ class TaskHeadsTest {
   }
 
   /**
-   * Worst relative error of analytic gradients against central differences over 4 random
-   * elements of each named weight. In float32 the difference quotient carries rounding error of
-   * about eps(loss) / h, so gradients below 0.1 are compared against 0.1 (as for classification).
+   * Worst relative error of analytic gradients against central differences over 4 random elements
+   * of each named weight. In float32 the difference quotient carries rounding error of about
+   * eps(loss) / h, so gradients below 0.1 are compared against 0.1 (as for classification).
    */
-  static double gradientCheck(ModelSpec spec, Weights w, TokenBatch b, Targets t,
-      String... names) {
+  static double gradientCheck(ModelSpec spec, Weights w, TokenBatch b, Targets t, String... names) {
     return gradientCheck(spec, w, b, t, null, names);
   }
 
   /** {@link #gradientCheck(ModelSpec, Weights, TokenBatch, Targets, String...)} with a teacher. */
-  static double gradientCheck(ModelSpec spec, Weights w, TokenBatch b, Targets t,
-      Distillation distill, String... names) {
+  static double gradientCheck(
+      ModelSpec spec, Weights w, TokenBatch b, Targets t, Distillation distill, String... names) {
     Random r = new Random(1);
     double worst = 0;
     try (TrainingGraph g = new TrainingGraph(spec, w, 0f, 0f, ADAM, distill)) {
@@ -77,9 +76,10 @@ class TaskHeadsTest {
         assertNotNull(gt, "no gradient for " + n + "; have " + grads.keySet());
         boolean embedding = n.equals(BertLayout.WORD_EMBEDDINGS) || n.equals(Gpt2Layout.WTE);
         for (int k = 0; k < 4; k++) {
-          int idx = embedding
-              ? b.inputIds()[k] * spec.hiddenSize() + r.nextInt(spec.hiddenSize())
-              : r.nextInt(gt.size());
+          int idx =
+              embedding
+                  ? b.inputIds()[k] * spec.hiddenSize() + r.nextInt(spec.hiddenSize())
+                  : r.nextInt(gt.size());
           float h = 1e-2f;
           g.load(TrainingGraphTest.with(w, n, idx, h));
           double up = g.loss(b, t, 0);
@@ -89,12 +89,22 @@ class TaskHeadsTest {
           double analytic = gt.data()[idx];
           double rel = Math.abs(numeric - analytic) / Math.max(Math.abs(analytic), 0.1);
           worst = Math.max(worst, rel);
-          assertTrue(rel <= 1e-3, spec.head().type() + " " + n + "[" + idx + "]: analytic "
-              + analytic + " numeric " + numeric);
+          assertTrue(
+              rel <= 1e-3,
+              spec.head().type()
+                  + " "
+                  + n
+                  + "["
+                  + idx
+                  + "]: analytic "
+                  + analytic
+                  + " numeric "
+                  + numeric);
         }
       }
     }
-    System.out.printf("gradient check %s/%s: worst relative error %.2e%n",
+    System.out.printf(
+        "gradient check %s/%s: worst relative error %.2e%n",
         spec.architecture().id(), spec.head().type(), worst);
     return worst;
   }
@@ -103,10 +113,17 @@ class TaskHeadsTest {
   void regressionGradients() {
     ModelSpec spec = bert(TaskHead.REGRESSION);
     TokenBatch b = TinyModels.batch(spec.vocabSize(), 4, 6, 4, 5);
-    gradientCheck(spec, weights(spec, 3), b, Targets.scores(new float[] {0.5f, 4f, 2.5f}),
-        BertLayout.CLASSIFIER + "/kernel", BertLayout.CLASSIFIER + "/bias",
-        BertLayout.POOLER + "/kernel", BertLayout.query(0) + "/kernel",
-        BertLayout.intermediate(1) + "/kernel", BertLayout.WORD_EMBEDDINGS);
+    gradientCheck(
+        spec,
+        weights(spec, 3),
+        b,
+        Targets.scores(new float[] {0.5f, 4f, 2.5f}),
+        BertLayout.CLASSIFIER + "/kernel",
+        BertLayout.CLASSIFIER + "/bias",
+        BertLayout.POOLER + "/kernel",
+        BertLayout.query(0) + "/kernel",
+        BertLayout.intermediate(1) + "/kernel",
+        BertLayout.WORD_EMBEDDINGS);
   }
 
   @Test
@@ -114,20 +131,42 @@ class TaskHeadsTest {
     ModelSpec spec = bert(TaskHead.EXTRACTIVE_QA);
     TokenBatch b = TinyModels.batch(spec.vocabSize(), 4, 6, 4, 5);
     Targets t = Targets.spans(new int[] {1, 0, 2}, new int[] {3, 2, 4});
-    gradientCheck(spec, weights(spec, 3), b, t, BertLayout.QA_OUTPUTS + "/kernel",
-        BertLayout.QA_OUTPUTS + "/bias", BertLayout.key(1) + "/kernel",
-        BertLayout.outputLn(0) + "/gamma", BertLayout.WORD_EMBEDDINGS);
+    gradientCheck(
+        spec,
+        weights(spec, 3),
+        b,
+        t,
+        BertLayout.QA_OUTPUTS + "/kernel",
+        BertLayout.QA_OUTPUTS + "/bias",
+        BertLayout.key(1) + "/kernel",
+        BertLayout.outputLn(0) + "/gamma",
+        BertLayout.WORD_EMBEDDINGS);
     ModelSpec g = gpt2(TaskHead.EXTRACTIVE_QA);
-    gradientCheck(g, weights(g, 3), b, t, Gpt2Layout.QA_OUTPUTS + "/w",
-        Gpt2Layout.cAttn(0) + "/w", Gpt2Layout.LN_F + "/g", Gpt2Layout.WTE);
+    gradientCheck(
+        g,
+        weights(g, 3),
+        b,
+        t,
+        Gpt2Layout.QA_OUTPUTS + "/w",
+        Gpt2Layout.cAttn(0) + "/w",
+        Gpt2Layout.LN_F + "/g",
+        Gpt2Layout.WTE);
   }
 
   @Test
   void causalLmGradients() {
     ModelSpec spec = gpt2(TaskHead.CAUSAL_LM);
     TokenBatch b = TinyModels.batch(spec.vocabSize(), 4, 6, 4, 5);
-    gradientCheck(spec, weights(spec, 3), b, nextTokens(b), Gpt2Layout.WTE, Gpt2Layout.WPE,
-        Gpt2Layout.cAttn(1) + "/w", Gpt2Layout.fc(0) + "/w", Gpt2Layout.mlpProj(1) + "/b",
+    gradientCheck(
+        spec,
+        weights(spec, 3),
+        b,
+        nextTokens(b),
+        Gpt2Layout.WTE,
+        Gpt2Layout.WPE,
+        Gpt2Layout.cAttn(1) + "/w",
+        Gpt2Layout.fc(0) + "/w",
+        Gpt2Layout.mlpProj(1) + "/b",
         Gpt2Layout.LN_F + "/g");
   }
 
@@ -136,9 +175,16 @@ class TaskHeadsTest {
     ModelSpec spec = bert(TaskHead.MASKED_LM);
     TokenBatch b = TinyModels.batch(spec.vocabSize(), 4, 6, 4, 5);
     Targets t = Targets.tokens(new int[] {1, 3, 6, 9, 13}, new int[] {7, 8, 9, 10, 11});
-    gradientCheck(spec, weights(spec, 3), b, t, BertLayout.WORD_EMBEDDINGS,
-        BertLayout.MLM_TRANSFORM + "/kernel", BertLayout.MLM_TRANSFORM_LN + "/gamma",
-        BertLayout.MLM_OUTPUT_BIAS, BertLayout.value(0) + "/kernel");
+    gradientCheck(
+        spec,
+        weights(spec, 3),
+        b,
+        t,
+        BertLayout.WORD_EMBEDDINGS,
+        BertLayout.MLM_TRANSFORM + "/kernel",
+        BertLayout.MLM_TRANSFORM_LN + "/gamma",
+        BertLayout.MLM_OUTPUT_BIAS,
+        BertLayout.value(0) + "/kernel");
   }
 
   /**
@@ -148,22 +194,42 @@ class TaskHeadsTest {
    */
   @Test
   void meanPoolingClassifiesTheMeanOfTheRealTokens() {
-    ModelSpec noPooler = ModelSpec.unpruned(org.ppruning.model.Architecture.BERT, 50, 16, 2, 4, 32,
-        24, 2, org.ppruning.model.Activation.GELU_TANH, 1e-12, false, false, "tiny-no-pooler",
-        null);
-    ModelSpec spec = noPooler.withHead(
-        new TaskHead(TaskHead.CLASSIFICATION, List.of("a", "b", "c"), "tiny", TaskHead.MEAN));
+    ModelSpec noPooler =
+        ModelSpec.unpruned(
+            org.ppruning.model.Architecture.BERT,
+            50,
+            16,
+            2,
+            4,
+            32,
+            24,
+            2,
+            org.ppruning.model.Activation.GELU_TANH,
+            1e-12,
+            false,
+            false,
+            "tiny-no-pooler",
+            null);
+    ModelSpec spec =
+        noPooler.withHead(
+            new TaskHead(TaskHead.CLASSIFICATION, List.of("a", "b", "c"), "tiny", TaskHead.MEAN));
     assertFalse(spec.pooler());
     Weights w = weights(spec, 3);
     assertFalse(w.names().contains(BertLayout.POOLER + "/kernel"));
     TokenBatch b = TinyModels.batch(spec.vocabSize(), 4, 6, 4, 5); // rows 2 and 3 padded
-    gradientCheck(spec, w, b, Targets.classes(new int[] {0, 2, 1}),
-        BertLayout.CLASSIFIER + "/kernel", BertLayout.CLASSIFIER + "/bias",
-        BertLayout.query(0) + "/kernel", BertLayout.outputLn(1) + "/gamma",
+    gradientCheck(
+        spec,
+        w,
+        b,
+        Targets.classes(new int[] {0, 2, 1}),
+        BertLayout.CLASSIFIER + "/kernel",
+        BertLayout.CLASSIFIER + "/bias",
+        BertLayout.query(0) + "/kernel",
+        BertLayout.outputLn(1) + "/gamma",
         BertLayout.WORD_EMBEDDINGS);
     try (TransformerModel m = TransformerModel.build(spec, w, null)) {
-      assertEquals(java.util.Set.of("sequence_output", "logits", "probabilities"),
-          m.servingOutputs());
+      assertEquals(
+          java.util.Set.of("sequence_output", "logits", "probabilities"), m.servingOutputs());
       var out = m.serve(b, List.of("sequence_output", "logits"));
       float[] seq = out.get("sequence_output").data();
       float[] logits = out.get("logits").data();
@@ -195,19 +261,24 @@ class TaskHeadsTest {
   /** The pooling is part of the stored spec; specs written before it existed read as the pooler. */
   @Test
   void poolingIsStoredWithTheHead() {
-    ModelSpec mean = bert(TaskHead.REGRESSION).withHead(
-        TaskHead.of(TaskHead.REGRESSION, "stsb").withPooling(TaskHead.MEAN));
+    ModelSpec mean =
+        bert(TaskHead.REGRESSION)
+            .withHead(TaskHead.of(TaskHead.REGRESSION, "stsb").withPooling(TaskHead.MEAN));
     assertEquals(TaskHead.MEAN, ModelSpec.fromJson(mean.toJson(), "test").head().pooling());
-    String old = bert(TaskHead.REGRESSION).toJson().replaceAll(",\\s*\"pooling\"\\s*:\\s*\"pooler\"",
-        "");
+    String old =
+        bert(TaskHead.REGRESSION).toJson().replaceAll(",\\s*\"pooling\"\\s*:\\s*\"pooler\"", "");
     assertFalse(old.contains("pooling"), old);
     assertEquals(TaskHead.POOLER, ModelSpec.fromJson(old, "test").head().pooling());
     assertFalse(bert(TaskHead.EXTRACTIVE_QA).toJson().contains("pooling"));
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> TaskHead.of(TaskHead.REGRESSION, "stsb").withPooling("max"));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TaskHead.of(TaskHead.REGRESSION, "stsb").withPooling("max"));
     assertEquals("unsupported pooling 'max' (supported: pooler, mean)", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> TaskHead.of(TaskHead.EXTRACTIVE_QA, "squad").withPooling(TaskHead.MEAN));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TaskHead.of(TaskHead.EXTRACTIVE_QA, "squad").withPooling(TaskHead.MEAN));
     assertEquals("a extractive_qa head has no pooling, got 'mean'", e.getMessage());
   }
 
@@ -226,8 +297,9 @@ class TaskHeadsTest {
       trained = g.readWeights();
     }
     try (TransformerModel m = TransformerModel.build(spec, trained, null)) {
-      assertEquals(java.util.Set.of("sequence_output", "pooled_output", "mlm_logits", "logits",
-          "score"), m.servingOutputs());
+      assertEquals(
+          java.util.Set.of("sequence_output", "pooled_output", "mlm_logits", "logits", "score"),
+          m.servingOutputs());
       float[] s = m.serve(b).get("score").data();
       for (int i = 0; i < gold.length; i++) {
         assertEquals(gold[i], s[i], 0.25, "sample " + i);
@@ -292,8 +364,8 @@ class TaskHeadsTest {
       tok[i] = ids[pos[i]];
       ids[pos[i]] = 3; // the tiny vocabulary's stand-in for [MASK]
     }
-    TokenBatch masked = new TokenBatch(b.size(), b.seqLen(), ids, b.attentionMask(),
-        b.tokenTypeIds());
+    TokenBatch masked =
+        new TokenBatch(b.size(), b.seqLen(), ids, b.attentionMask(), b.tokenTypeIds());
     Targets t = Targets.tokens(pos, tok);
     Weights trained;
     try (TrainingGraph g = new TrainingGraph(spec, weights(spec, 5), 0f, 1f, ADAM)) {
@@ -314,8 +386,12 @@ class TaskHeadsTest {
   @Test
   void prunedGpt2TrainsAsLanguageModel() {
     ModelSpec spec = gpt2(TaskHead.CAUSAL_LM);
-    var p = UnitRemoval.remove(spec, weights(spec, 9),
-        List.of(new int[] {0, 1, 2, 3}, new int[] {1}), List.of(new int[] {0, 1}, new int[] {}));
+    var p =
+        UnitRemoval.remove(
+            spec,
+            weights(spec, 9),
+            List.of(new int[] {0, 1, 2, 3}, new int[] {1}),
+            List.of(new int[] {0, 1}, new int[] {}));
     TokenBatch b = TinyModels.batch(spec.vocabSize(), 3, 5, 6, 4, 7);
     Targets t = nextTokens(b);
     try (TrainingGraph g = new TrainingGraph(p.spec(), p.weights(), 0f, 1f, ADAM)) {
@@ -331,23 +407,31 @@ class TaskHeadsTest {
 
   @Test
   void headsNeedTheirArchitectureAndTargets() {
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> TinyModels.gpt2Spec(1, 16, 4, 32).withHead(TaskHead.of(TaskHead.MASKED_LM, "x")));
-    assertTrue(e.getMessage().contains("masked_lm head needs the bert architecture"),
-        e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> TinyModels.bertSpec(1, 16, 4, 32).withHead(TaskHead.of(TaskHead.CAUSAL_LM, "x")));
-    assertTrue(e.getMessage().contains("causal_lm head needs the gpt2 architecture"),
-        e.getMessage());
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TinyModels.gpt2Spec(1, 16, 4, 32).withHead(TaskHead.of(TaskHead.MASKED_LM, "x")));
+    assertTrue(
+        e.getMessage().contains("masked_lm head needs the bert architecture"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TinyModels.bertSpec(1, 16, 4, 32).withHead(TaskHead.of(TaskHead.CAUSAL_LM, "x")));
+    assertTrue(
+        e.getMessage().contains("causal_lm head needs the gpt2 architecture"), e.getMessage());
     ModelSpec spec = gpt2(TaskHead.CAUSAL_LM);
     TokenBatch b = TinyModels.batch(spec.vocabSize(), 1, 3, 2);
     try (TrainingGraph g = new TrainingGraph(spec, weights(spec, 1), 0f, 1f, ADAM)) {
-      e = assertThrows(IllegalArgumentException.class,
-          () -> g.step(b, Targets.classes(new int[] {0, 1}), 1e-3f, 1, 1));
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> g.step(b, Targets.classes(new int[] {0, 1}), 1e-3f, 1, 1));
       assertTrue(e.getMessage().contains("trains on token positions"), e.getMessage());
       // Position 5 is padding (the second row has 2 of 3 tokens).
-      e = assertThrows(IllegalArgumentException.class,
-          () -> g.step(b, Targets.tokens(new int[] {5}, new int[] {1}), 1e-3f, 1, 1));
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> g.step(b, Targets.tokens(new int[] {5}, new int[] {1}), 1e-3f, 1, 1));
       assertTrue(e.getMessage().contains("scored position 5 is padding"), e.getMessage());
     }
   }

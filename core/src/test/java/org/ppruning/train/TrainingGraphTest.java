@@ -39,8 +39,8 @@ class TrainingGraphTest {
 
   /**
    * Analytic gradients against central differences. In float32 the difference quotient carries
-   * rounding error of about eps(loss) / h, so gradients below 0.1 are compared against 0.1;
-   * bound: relative error 1e-3 at h = 1e-2 (observed worst: 1.8e-4).
+   * rounding error of about eps(loss) / h, so gradients below 0.1 are compared against 0.1; bound:
+   * relative error 1e-3 at h = 1e-2 (observed worst: 1.8e-4).
    */
   @Test
   void gradientsMatchFiniteDifferences() {
@@ -48,10 +48,15 @@ class TrainingGraphTest {
     Weights w = init(spec, 3);
     TokenBatch b = TinyModels.batch(spec.vocabSize(), 4, 6, 4, 5);
     int[] labels = {0, 1, 1};
-    String[] names = {BertLayout.CLASSIFIER + "/kernel", BertLayout.query(0) + "/kernel",
-        BertLayout.value(1) + "/bias", BertLayout.intermediate(0) + "/kernel",
-        BertLayout.outputLn(0) + "/gamma", BertLayout.POOLER + "/kernel",
-        BertLayout.WORD_EMBEDDINGS};
+    String[] names = {
+      BertLayout.CLASSIFIER + "/kernel",
+      BertLayout.query(0) + "/kernel",
+      BertLayout.value(1) + "/bias",
+      BertLayout.intermediate(0) + "/kernel",
+      BertLayout.outputLn(0) + "/gamma",
+      BertLayout.POOLER + "/kernel",
+      BertLayout.WORD_EMBEDDINGS
+    };
     Random r = new Random(1);
     double worst = 0;
     try (TrainingGraph g = new TrainingGraph(spec, w, 0f, 0f, ADAM)) {
@@ -59,9 +64,10 @@ class TrainingGraphTest {
       for (String n : names) {
         FloatTensor gt = grads.get(n);
         for (int k = 0; k < 4; k++) {
-          int idx = n.equals(BertLayout.WORD_EMBEDDINGS)
-              ? b.inputIds()[k] * 16 + r.nextInt(16) // a row that the batch uses
-              : r.nextInt(gt.size());
+          int idx =
+              n.equals(BertLayout.WORD_EMBEDDINGS)
+                  ? b.inputIds()[k] * 16 + r.nextInt(16) // a row that the batch uses
+                  : r.nextInt(gt.size());
           float h = 1e-2f;
           g.load(with(w, n, idx, h));
           double up = g.loss(b, labels, 0);
@@ -72,8 +78,8 @@ class TrainingGraphTest {
           double err = Math.abs(numeric - analytic);
           double rel = err / Math.max(Math.abs(analytic), 0.1);
           worst = Math.max(worst, rel);
-          assertTrue(rel <= 1e-3,
-              n + "[" + idx + "]: analytic " + analytic + " numeric " + numeric);
+          assertTrue(
+              rel <= 1e-3, n + "[" + idx + "]: analytic " + analytic + " numeric " + numeric);
         }
       }
     }
@@ -130,8 +136,12 @@ class TrainingGraphTest {
   @Test
   void prunedModelsTrain() {
     ModelSpec spec = classifier(2);
-    var p = UnitRemoval.remove(spec, init(spec, 9), List.of(new int[] {0, 1, 2, 3}, new int[] {1}),
-        List.of(new int[] {0, 1}, new int[] {}));
+    var p =
+        UnitRemoval.remove(
+            spec,
+            init(spec, 9),
+            List.of(new int[] {0, 1, 2, 3}, new int[] {1}),
+            List.of(new int[] {0, 1}, new int[] {}));
     TokenBatch b = TinyModels.batch(spec.vocabSize(), 3, 5, 6, 4, 7);
     int[] labels = {1, 0, 1, 0};
     try (TrainingGraph g = new TrainingGraph(p.spec(), p.weights(), 0f, 1f, ADAM)) {
@@ -150,12 +160,21 @@ class TrainingGraphTest {
     ModelSpec spec = classifier(1);
     try (TrainingGraph g = new TrainingGraph(spec, init(spec, 1), 0f, 1f, ADAM)) {
       TokenBatch b = TinyModels.batch(spec.vocabSize(), 1, 3, 3);
-      var e = assertThrows(IllegalArgumentException.class, () -> g.step(b, new int[] {0, 2}, 1e-3f, 1, 1));
+      var e =
+          assertThrows(
+              IllegalArgumentException.class, () -> g.step(b, new int[] {0, 2}, 1e-3f, 1, 1));
       assertTrue(e.getMessage().contains("label id 2 outside 0..1"), e.getMessage());
     }
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> new TrainingGraph(TinyModels.bertSpec(1, 16, 4, 32),
-            TinyModels.randomWeights(TinyModels.bertSpec(1, 16, 4, 32), 1), 0f, 1f, ADAM));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new TrainingGraph(
+                    TinyModels.bertSpec(1, 16, 4, 32),
+                    TinyModels.randomWeights(TinyModels.bertSpec(1, 16, 4, 32), 1),
+                    0f,
+                    1f,
+                    ADAM));
     assertTrue(e.getMessage().contains("no task head"), e.getMessage());
   }
 }

@@ -12,20 +12,28 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dependency rules of {@link ModuleRules} over the main classes of every module (this
- * module's test classpath holds them all), and proof that a rule fails on a wrong import.
+ * The dependency rules of {@link ModuleRules} over the main classes of every module (this module's
+ * test classpath holds them all), and proof that a rule fails on a wrong import.
  */
 class ArchitectureTest {
   private static JavaClasses main;
 
   @BeforeAll
   static void importMainClasses() {
-    main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("org.ppruning");
+    main =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("org.ppruning");
     // Each module's main classes are there, or the rules below would pass on nothing.
-    for (String probe : new String[] {"org.ppruning.model.ModelSpec", "org.ppruning.cli.Main",
-        "org.ppruning.service.KafkaClients", "org.ppruning.profiler.ProfilerService",
-        "org.ppruning.pruner.PrunerService", "org.ppruning.finetuner.TrainingLoop"}) {
+    for (String probe :
+        new String[] {
+          "org.ppruning.model.ModelSpec",
+          "org.ppruning.cli.Main",
+          "org.ppruning.service.KafkaClients",
+          "org.ppruning.profiler.ProfilerService",
+          "org.ppruning.pruner.PrunerService",
+          "org.ppruning.finetuner.TrainingLoop"
+        }) {
       assertTrue(main.contain(probe), probe + " was not imported");
     }
   }
@@ -48,12 +56,14 @@ class ArchitectureTest {
   @Test
   void aLibraryClassThatImportsTheCommandLineFailsTheRule() {
     // The fixture package stands for a library package; its one class imports org.ppruning.cli.
-    JavaClasses fixture = new ClassFileImporter()
-        .importPackages("org.ppruning.architecture.fixture");
+    JavaClasses fixture =
+        new ClassFileImporter().importPackages("org.ppruning.architecture.fixture");
     assertFalse(fixture.isEmpty());
     ArchRule rule = ModuleRules.libraryStaysALibrary("org.ppruning.architecture.fixture..");
     AssertionError e = assertThrows(AssertionError.class, () -> rule.check(fixture));
-    assertTrue(e.getMessage().contains("WrongWayImport")
-        && e.getMessage().contains("org.ppruning.cli.Main"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("WrongWayImport")
+            && e.getMessage().contains("org.ppruning.cli.Main"),
+        e.getMessage());
   }
 }

@@ -8,69 +8,117 @@ import java.util.List;
 /**
  * Which way dependencies may point between the modules, by package (every module's classes share
  * the {@code org.ppruning} root, so a module is the set of packages it owns):
+ *
  * <pre>
  *   core  <-  service-common  <-  profiler, pruner, finetuner
  *   core  <-  app (command line, local runtime, demo, benchmarks)
  * </pre>
- * Maven already refuses a module that imports one it does not depend on; these rules also
- * catch a library class that reaches for a framework (picocli, Kafka, Quarkus, gRPC) and keep
- * the services from depending on each other or on the app.
+ *
+ * Maven already refuses a module that imports one it does not depend on; these rules also catch a
+ * library class that reaches for a framework (picocli, Kafka, Quarkus, gRPC) and keep the services
+ * from depending on each other or on the app.
  */
 final class ModuleRules {
   private ModuleRules() {}
 
   /** The library's packages (ppruning-core). */
-  static final String[] CORE = {"org.ppruning.model..", "org.ppruning.graph..",
-      "org.ppruning.importer..", "org.ppruning.pruning..", "org.ppruning.features..",
-      "org.ppruning.summary..", "org.ppruning.stream..", "org.ppruning.train..",
-      "org.ppruning.data..", "org.ppruning.tokenize..", "org.ppruning.fetch..",
-      "org.ppruning.serve..", "org.ppruning.catalog..", "org.ppruning.eval..",
-      "org.ppruning.util.."};
+  static final String[] CORE = {
+    "org.ppruning.model..",
+    "org.ppruning.graph..",
+    "org.ppruning.importer..",
+    "org.ppruning.pruning..",
+    "org.ppruning.features..",
+    "org.ppruning.summary..",
+    "org.ppruning.stream..",
+    "org.ppruning.train..",
+    "org.ppruning.data..",
+    "org.ppruning.tokenize..",
+    "org.ppruning.fetch..",
+    "org.ppruning.serve..",
+    "org.ppruning.catalog..",
+    "org.ppruning.eval..",
+    "org.ppruning.util.."
+  };
 
   /** ppruning-app. */
-  static final String[] APP = {"org.ppruning.cli..", "org.ppruning.local..",
-      "org.ppruning.bench..", "org.ppruning.demo.."};
+  static final String[] APP = {
+    "org.ppruning.cli..", "org.ppruning.local..", "org.ppruning.bench..", "org.ppruning.demo.."
+  };
 
   /** ppruning-service-common. */
   static final String[] SERVICE_COMMON = {"org.ppruning.service.."};
 
   /** The three services (their generated gRPC classes are in org.ppruning.serving). */
-  static final String[] SERVICES = {"org.ppruning.profiler..", "org.ppruning.pruner..",
-      "org.ppruning.finetuner..", "org.ppruning.serving.."};
+  static final String[] SERVICES = {
+    "org.ppruning.profiler..",
+    "org.ppruning.pruner..",
+    "org.ppruning.finetuner..",
+    "org.ppruning.serving.."
+  };
 
   /** What a library class may not use: the app, the services and their frameworks. */
   static ArchRule libraryStaysALibrary(String... library) {
-    return noClasses().that().resideInAnyPackage(library)
-        .should().dependOnClassesThat().resideInAnyPackage(concat(APP, SERVICE_COMMON, SERVICES,
-            new String[] {"picocli..", "org.apache.kafka..", "io.quarkus..", "io.grpc..",
-                "jakarta.enterprise..", "org.eclipse.microprofile.."}))
-        .because("the library holds the model and algorithm code and nothing of the command"
-            + " line or the services (docs/architecture.md)");
+    return noClasses()
+        .that()
+        .resideInAnyPackage(library)
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            concat(
+                APP,
+                SERVICE_COMMON,
+                SERVICES,
+                new String[] {
+                  "picocli..",
+                  "org.apache.kafka..",
+                  "io.quarkus..",
+                  "io.grpc..",
+                  "jakarta.enterprise..",
+                  "org.eclipse.microprofile.."
+                }))
+        .because(
+            "the library holds the model and algorithm code and nothing of the command"
+                + " line or the services (docs/architecture.md)");
   }
 
   /** service-common serves the services: it knows neither them nor the app. */
   static ArchRule serviceCommonIsShared() {
-    return noClasses().that().resideInAnyPackage(SERVICE_COMMON)
-        .should().dependOnClassesThat().resideInAnyPackage(concat(APP, SERVICES,
-            new String[] {"picocli.."}))
+    return noClasses()
+        .that()
+        .resideInAnyPackage(SERVICE_COMMON)
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(concat(APP, SERVICES, new String[] {"picocli.."}))
         .because("service-common is what the three services share");
   }
 
   /** A service depends on the library and service-common, never on the app or another service. */
   static List<ArchRule> servicesAreIndependent() {
-    String[][] own = {{"org.ppruning.profiler.."}, {"org.ppruning.pruner.."},
-        {"org.ppruning.finetuner..", "org.ppruning.serving.."}};
-    return java.util.Arrays.stream(own).map(mine -> (ArchRule) noClasses()
-        .that().resideInAnyPackage(mine)
-        .should().dependOnClassesThat().resideInAnyPackage(concat(APP, others(mine),
-            new String[] {"picocli.."}))
-        .because("services are adapters over the library; they share code through"
-            + " service-common")).toList();
+    String[][] own = {
+      {"org.ppruning.profiler.."},
+      {"org.ppruning.pruner.."},
+      {"org.ppruning.finetuner..", "org.ppruning.serving.."}
+    };
+    return java.util.Arrays.stream(own)
+        .map(
+            mine ->
+                (ArchRule)
+                    noClasses()
+                        .that()
+                        .resideInAnyPackage(mine)
+                        .should()
+                        .dependOnClassesThat()
+                        .resideInAnyPackage(concat(APP, others(mine), new String[] {"picocli.."}))
+                        .because(
+                            "services are adapters over the library; they share code through"
+                                + " service-common"))
+        .toList();
   }
 
   private static String[] others(String[] mine) {
     List<String> mineList = List.of(mine);
-    return java.util.Arrays.stream(SERVICES).filter(s -> !mineList.contains(s))
+    return java.util.Arrays.stream(SERVICES)
+        .filter(s -> !mineList.contains(s))
         .toArray(String[]::new);
   }
 

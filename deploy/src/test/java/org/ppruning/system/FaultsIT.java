@@ -37,8 +37,8 @@ import org.ppruning.stream.Topics;
  * Issue 4's faults over a real broker, all in one run of the 3,000 sentiment sentences: the
  * profiler {@code kill -9}'d mid-stream and restarted, the pruner {@code kill -9}'d mid-stream
  * (after some checkpoints, before others) and restarted, and an activation-summary batch
- * redelivered byte for byte. The version written equals the fault-free reference (the batch path
- * on the same samples, which StreamingIT shows equal to a fault-free streamed run), exactly once.
+ * redelivered byte for byte. The version written equals the fault-free reference (the batch path on
+ * the same samples, which StreamingIT shows equal to a fault-free streamed run), exactly once.
  */
 @Tag("system")
 class FaultsIT {
@@ -51,35 +51,59 @@ class FaultsIT {
 
     // Checkpoints every 5 summary records, so the pruner's kill -9 loses work it must replay.
     // (The finetuner's training is off, as in StreamingIT.)
-    try (LocalSystem sys = LocalSystem.start(null, List.of(
-        "-Dppruning.pruner.checkpoint.every-summaries=5", SystemFixtures.NO_TRAINING));
-         ModelEventWatcher events = new ModelEventWatcher(sys.bootstrap());
-         SampleProducer producer = new SampleProducer(sys.bootstrap())) {
+    try (LocalSystem sys =
+            LocalSystem.start(
+                null,
+                List.of(
+                    "-Dppruning.pruner.checkpoint.every-summaries=5", SystemFixtures.NO_TRAINING));
+        ModelEventWatcher events = new ModelEventWatcher(sys.bootstrap());
+        SampleProducer producer = new SampleProducer(sys.bootstrap())) {
       producer.ensureTopic();
-      producer.send(TASK, samples.subList(0, 1500), n -> { });
+      producer.send(TASK, samples.subList(0, 1500), n -> {});
 
-      SystemFixtures.awaitMetric(sys, Service.PROFILER, "ppruning_profiler_samples_total", TASK_LABEL,
-          v -> v >= 300, Duration.ofMinutes(10));
+      SystemFixtures.awaitMetric(
+          sys,
+          Service.PROFILER,
+          "ppruning_profiler_samples_total",
+          TASK_LABEL,
+          v -> v >= 300,
+          Duration.ofMinutes(10));
       kill9AndRestart(sys, Service.PROFILER);
 
-      SystemFixtures.awaitMetric(sys, Service.PRUNER, "ppruning_pruner_samples", TASK_LABEL, v -> v >= 700,
+      SystemFixtures.awaitMetric(
+          sys,
+          Service.PRUNER,
+          "ppruning_pruner_samples",
+          TASK_LABEL,
+          v -> v >= 700,
           Duration.ofMinutes(10));
       kill9AndRestart(sys, Service.PRUNER);
 
       redeliverFirstSummary(sys.bootstrap());
-      producer.send(TASK, samples.subList(1500, 3000), n -> { });
+      producer.send(TASK, samples.subList(1500, 3000), n -> {});
 
-      ModelEvent v1 = events.await("pruned version after the faults", e -> e.stage().equals(ModelEvent.PRUNED)
-          && e.task().equals(TASK), Duration.ofMinutes(20), e -> { }, () -> { });
+      ModelEvent v1 =
+          events.await(
+              "pruned version after the faults",
+              e -> e.stage().equals(ModelEvent.PRUNED) && e.task().equals(TASK),
+              Duration.ofMinutes(20),
+              e -> {},
+              () -> {});
       assertEquals(1, v1.version());
       assertEquals(3000, v1.samples(), "every sample counted once");
-      SystemFixtures.assertSameUnits(reference, SystemFixtures.versionKept(SystemFixtures.folder(v1.path())),
+      SystemFixtures.assertSameUnits(
+          reference,
+          SystemFixtures.versionKept(SystemFixtures.folder(v1.path())),
           "version 1 after the faults vs the fault-free reference");
-      assertTrue(SystemFixtures.metric(sys, Service.PRUNER, "ppruning_pruner_summaries_total",
-          "outcome=\"redelivered\"") >= 1, "the redelivered batch was recognised");
+      assertTrue(
+          SystemFixtures.metric(
+                  sys, Service.PRUNER, "ppruning_pruner_summaries_total", "outcome=\"redelivered\"")
+              >= 1,
+          "the redelivered batch was recognised");
       List<ModelEvent> pruned = StreamingIT.awaitQuiet(events);
       assertEquals(1, pruned.size(), "one version, one event: " + pruned);
-      ModelRepository repo = new ModelRepository(SystemFixtures.folder(v1.path()).getParent().getParent());
+      ModelRepository repo =
+          new ModelRepository(SystemFixtures.folder(v1.path()).getParent().getParent());
       assertEquals(List.of(1L), repo.versions(TASK));
     }
   }
@@ -89,7 +113,8 @@ class FaultsIT {
     assertEquals(0, new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor());
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (Processes.commandLine(pid).isPresent()) {
-      assertTrue(System.nanoTime() < deadline, s.id() + " pid " + pid + " still runs 10 s after kill -9");
+      assertTrue(
+          System.nanoTime() < deadline, s.id() + " pid " + pid + " still runs 10 s after kill -9");
       Thread.sleep(100);
     }
     System.err.println("FaultsIT: killed " + s.id() + " (pid " + pid + "); restarting it");
@@ -106,9 +131,11 @@ class FaultsIT {
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
     ConsumerRecord<byte[], byte[]> first = null;
     try (KafkaConsumer<byte[], byte[]> consumer =
-             new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = consumer.partitionsFor(Topics.SUMMARIES).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts =
+          consumer.partitionsFor(Topics.SUMMARIES).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       long deadline = System.nanoTime() + 30_000_000_000L;
@@ -127,11 +154,15 @@ class FaultsIT {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     try (KafkaProducer<byte[], byte[]> producer =
-             new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(Topics.SUMMARIES, first.partition(), first.key(), first.value())).get();
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      producer
+          .send(
+              new ProducerRecord<>(Topics.SUMMARIES, first.partition(), first.key(), first.value()))
+          .get();
     } catch (Exception e) {
       throw new AssertionError("cannot redeliver the summary record: " + e.getMessage(), e);
     }
-    System.err.println("FaultsIT: redelivered " + Topics.SUMMARIES + "-" + first.partition() + "@0");
+    System.err.println(
+        "FaultsIT: redelivered " + Topics.SUMMARIES + "-" + first.partition() + "@0");
   }
 }

@@ -41,7 +41,8 @@ class LocalRuntimeIT {
   @Test
   void upStatusKillDownAgainstTheTestBroker() throws Exception {
     String testBroker = System.getProperty("kafka.bootstrap.servers");
-    assertNotNull(testBroker, "kafka.bootstrap.servers is not set: run through failsafe (bin/mvn verify)");
+    assertNotNull(
+        testBroker, "kafka.bootstrap.servers is not set: run through failsafe (bin/mvn verify)");
     LocalSystem sys = LocalSystem.start(testBroker, List.of());
     String runDirMarker = "-Dppruning.local.run-dir=" + sys.runDir();
     try {
@@ -62,13 +63,17 @@ class LocalRuntimeIT {
         assertTrue(cmd.containsAll(sys.runtime().markers(s)), cmd.toString());
         assertTrue(cmd.contains("-Dquarkus.http.port=" + sys.httpPort(s)), cmd.toString());
         assertTrue(cmd.contains("-Dkafka.bootstrap.servers=" + testBroker), cmd.toString());
-        assertTrue(cmd.contains("-D" + s.workDirKey() + "=" + sys.runtime().workDir(s)), cmd.toString());
+        assertTrue(
+            cmd.contains("-D" + s.workDirKey() + "=" + sys.runtime().workDir(s)), cmd.toString());
         assertEquals(200, get(sys.http(s).resolve("/q/health/live")), s.id() + " liveness");
         assertEquals(200, get(sys.http(s).resolve("/q/metrics")), s.id() + " metrics");
         // Readiness checks the work dir: the service created it under the run dir.
-        assertTrue(Files.isDirectory(sys.runtime().workDir(s)), sys.runtime().workDir(s).toString());
+        assertTrue(
+            Files.isDirectory(sys.runtime().workDir(s)), sys.runtime().workDir(s).toString());
       }
-      assertTrue(Ports.answers("127.0.0.1", sys.grpcPort(), 2000), "finetuner gRPC port " + sys.grpcPort());
+      assertTrue(
+          Ports.answers("127.0.0.1", sys.grpcPort(), 2000),
+          "finetuner gRPC port " + sys.grpcPort());
       assertEquals(3, Processes.withArgument(runDirMarker).size());
 
       // A second up with the same options starts nothing.
@@ -81,7 +86,10 @@ class LocalRuntimeIT {
       long prunerPid = st.services().get(Service.PRUNER).pid();
       assertEquals(0, new ProcessBuilder("kill", "-9", Long.toString(prunerPid)).start().waitFor());
       RuntimeStatus afterKill = awaitNotRunning(sys, Service.PRUNER);
-      assertEquals(prunerPid, afterKill.services().get(Service.PRUNER).pid(), "the pid file is kept for status");
+      assertEquals(
+          prunerPid,
+          afterKill.services().get(Service.PRUNER).pid(),
+          "the pid file is kept for status");
       assertEquals(Health.UNREACHABLE, afterKill.services().get(Service.PRUNER).health());
       assertFalse(afterKill.allUp());
       assertTrue(afterKill.services().get(Service.PROFILER).running());
@@ -93,21 +101,34 @@ class LocalRuntimeIT {
       assertTrue(List.of("terminated", "killed").contains(down.get("profiler")), down.toString());
       assertTrue(List.of("terminated", "killed").contains(down.get("finetuner")), down.toString());
       assertEquals("external (not touched)", down.get("broker"));
-      assertEquals(List.of(), Processes.withArgument(runDirMarker), "stray processes of " + sys.runDir());
+      assertEquals(
+          List.of(), Processes.withArgument(runDirMarker), "stray processes of " + sys.runDir());
       for (Service s : Service.values()) {
         assertFalse(Files.exists(PidFile.path(sys.runDir(), s)), s.id() + " pid file left");
-        assertFalse(Processes.commandLine(st.services().get(s).pid()).isPresent(), s.id() + " still runs");
+        assertFalse(
+            Processes.commandLine(st.services().get(s).pid()).isPresent(), s.id() + " still runs");
         assertFalse(Ports.answers("127.0.0.1", sys.httpPort(s), 500), s.id() + " port still open");
       }
-      assertTrue(Ports.answers("127.0.0.1", Integer.parseInt(testBroker.split(":")[1]), 2000),
+      assertTrue(
+          Ports.answers("127.0.0.1", Integer.parseInt(testBroker.split(":")[1]), 2000),
           "down must leave the test broker alone");
       RuntimeStatus afterDown = sys.status();
-      assertTrue(afterDown.services().values().stream().noneMatch(RuntimeStatus.ServiceStatus::running));
+      assertTrue(
+          afterDown.services().values().stream().noneMatch(RuntimeStatus.ServiceStatus::running));
 
       // A second down is a no-op (the first one removed the broker record too).
       Map<String, String> second = sys.down();
-      assertEquals(Map.of("profiler", "not running", "pruner", "not running", "finetuner", "not running",
-          "broker", "not running"), second);
+      assertEquals(
+          Map.of(
+              "profiler",
+              "not running",
+              "pruner",
+              "not running",
+              "finetuner",
+              "not running",
+              "broker",
+              "not running"),
+          second);
     } finally {
       sys.close();
     }
@@ -126,14 +147,18 @@ class LocalRuntimeIT {
       assertTrue(Processes.commandLine(brokerPid).orElseThrow().contains("kafka.Kafka"));
       assertTrue(Files.size(sys.runDir().resolve("kafka/kafka.log")) > 0);
       for (Service s : Service.values()) {
-        assertTrue(Processes.commandLine(st.services().get(s).pid()).orElseThrow().contains("-Xmx1g"), s.id());
+        assertTrue(
+            Processes.commandLine(st.services().get(s).pid()).orElseThrow().contains("-Xmx1g"),
+            s.id());
       }
 
       Map<String, String> down = sys.down();
       assertEquals("stopped", down.get("broker"), down.toString());
-      assertFalse(Processes.commandLine(brokerPid).isPresent(), "broker pid " + brokerPid + " still runs");
+      assertFalse(
+          Processes.commandLine(brokerPid).isPresent(), "broker pid " + brokerPid + " still runs");
       assertEquals(List.of(), Processes.withArgument("-Dppruning.local.run-dir=" + sys.runDir()));
-      assertFalse(Ports.answers("127.0.0.1", sys.options().kafkaPort(), 500), "broker port still open");
+      assertFalse(
+          Ports.answers("127.0.0.1", sys.options().kafkaPort(), 500), "broker port still open");
       RuntimeStatus after = sys.status();
       assertFalse(after.broker().running());
       assertEquals("not running", sys.down().get("broker"));
@@ -153,7 +178,8 @@ class LocalRuntimeIT {
       UpOptions o = free.withPorts(free.kafkaPort(), http, free.grpcPort());
       Path runDir = LocalSystem.newRunDir();
       LocalRuntime rt = new LocalRuntime(LocalSystem.projectDir(), runDir);
-      IllegalStateException e = assertThrows(IllegalStateException.class, () -> rt.up(o, System.err));
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> rt.up(o, System.err));
       assertTrue(e.getMessage().contains("port " + taken + " (pruner HTTP"), e.getMessage());
       for (Service s : Service.values()) {
         assertFalse(Files.exists(PidFile.path(runDir, s)), s.id() + " was started");
@@ -169,14 +195,16 @@ class LocalRuntimeIT {
     UpOptions o = LocalSystem.freePortOptions(testBroker).withTimeout(Duration.ofSeconds(1));
     LocalRuntime rt = new LocalRuntime(LocalSystem.projectDir(), LocalSystem.newRunDir());
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> rt.up(o, new PrintStream(progress, true)));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> rt.up(o, new PrintStream(progress, true)));
     assertTrue(e.getMessage().startsWith("profiler not ready after 1 s (health: "), e.getMessage());
-    assertTrue(progress.toString().contains("stopping what this call started"), progress.toString());
+    assertTrue(
+        progress.toString().contains("stopping what this call started"), progress.toString());
     assertEquals(List.of(), Processes.withArgument("-Dppruning.local.run-dir=" + rt.runDir()));
     for (Service s : Service.values()) {
       assertFalse(Files.exists(PidFile.path(rt.runDir(), s)), s.id() + " pid file left");
-      assertFalse(Ports.answers("127.0.0.1", o.httpPorts().get(s), 500), s.id() + " port still open");
+      assertFalse(
+          Ports.answers("127.0.0.1", o.httpPorts().get(s), 500), s.id() + " port still open");
     }
   }
 
@@ -187,13 +215,16 @@ class LocalRuntimeIT {
       if (!st.services().get(s).running()) {
         return st;
       }
-      assertTrue(System.nanoTime() < deadline, s.id() + " still running 10 s after kill -9: " + st.toText());
+      assertTrue(
+          System.nanoTime() < deadline,
+          s.id() + " still running 10 s after kill -9: " + st.toText());
       Thread.sleep(100);
     }
   }
 
   private static int get(URI uri) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.discarding())
+    return HTTP.send(
+            HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.discarding())
         .statusCode();
   }
 }

@@ -17,9 +17,9 @@ import org.ppruning.local.Service;
 import org.ppruning.local.UpOptions;
 
 /**
- * The harness of the system tests: the whole local runtime (broker + profiler, pruner, finetuner
- * as real processes) started and stopped through {@link LocalRuntime}, the code behind
- * {@code bin/ppruning up/down}, on free ports in a fresh run directory.
+ * The harness of the system tests: the whole local runtime (broker + profiler, pruner, finetuner as
+ * real processes) started and stopped through {@link LocalRuntime}, the code behind {@code
+ * bin/ppruning up/down}, on free ports in a fresh run directory.
  *
  * <pre>
  *   try (LocalSystem sys = LocalSystem.start()) {
@@ -29,10 +29,10 @@ import org.ppruning.local.UpOptions;
  *   }                                                // down: every process of the run directory stopped
  * </pre>
  *
- * <p>The broker is the build's test broker (system property {@code kafka.bootstrap.servers}, set
- * by failsafe) when there is one, else one of its own started by kafka.sh in the run directory.
- * Run directories go under {@code ppruning.system.run-root} (the deploy module's
- * target/system-runs) and are kept, with the services' logs, after the test.
+ * <p>The broker is the build's test broker (system property {@code kafka.bootstrap.servers}, set by
+ * failsafe) when there is one, else one of its own started by kafka.sh in the run directory. Run
+ * directories go under {@code ppruning.system.run-root} (the deploy module's target/system-runs)
+ * and are kept, with the services' logs, after the test.
  */
 public final class LocalSystem implements AutoCloseable {
   /** Quarkus + TensorFlow start in ~5 s alone, but 2 cores are shared with other builds. */
@@ -47,7 +47,9 @@ public final class LocalSystem implements AutoCloseable {
     this.options = options;
   }
 
-  /** Starts everything against the build's test broker (or a broker of its own if there is none). */
+  /**
+   * Starts everything against the build's test broker (or a broker of its own if there is none).
+   */
   public static LocalSystem start() throws IOException {
     return start(System.getProperty("kafka.bootstrap.servers"), List.of());
   }
@@ -55,7 +57,7 @@ public final class LocalSystem implements AutoCloseable {
   /**
    * Starts everything on free ports in a new run directory.
    *
-   * @param bootstrap  an existing broker, or null to start one with kafka.sh
+   * @param bootstrap an existing broker, or null to start one with kafka.sh
    * @param jvmOptions extra options for every service JVM
    */
   public static LocalSystem start(String bootstrap, List<String> jvmOptions) throws IOException {
@@ -64,13 +66,17 @@ public final class LocalSystem implements AutoCloseable {
     return sys;
   }
 
-  /** A harness with a new run directory and free ports, nothing started yet ({@link #up()} starts). */
+  /**
+   * A harness with a new run directory and free ports, nothing started yet ({@link #up()} starts).
+   */
   public static LocalSystem prepare(String bootstrap, List<String> jvmOptions) throws IOException {
     LocalRuntime rt = new LocalRuntime(projectDir(), newRunDir());
     return new LocalSystem(rt, freePortOptions(bootstrap).withJvmOptions(jvmOptions));
   }
 
-  /** Options with distinct free ports, a test-sized timeout and no build (Maven built the services). */
+  /**
+   * Options with distinct free ports, a test-sized timeout and no build (Maven built the services).
+   */
   public static UpOptions freePortOptions(String bootstrap) {
     Set<Integer> taken = new HashSet<>();
     Map<Service, Integer> http = new EnumMap<>(Service.class);
@@ -82,8 +88,11 @@ public final class LocalSystem implements AutoCloseable {
     do {
       kafka = distinctFreePort(taken);
     } while (kafka == 65535 || !Ports.isFree(kafka + 1) || !taken.add(kafka + 1));
-    return UpOptions.defaults().withPorts(kafka, http, grpc).withBootstrap(bootstrap)
-        .withTimeout(READY_TIMEOUT).withBuild(false);
+    return UpOptions.defaults()
+        .withPorts(kafka, http, grpc)
+        .withBootstrap(bootstrap)
+        .withTimeout(READY_TIMEOUT)
+        .withBuild(false);
   }
 
   private static int distinctFreePort(Set<Integer> taken) {

@@ -47,28 +47,46 @@ class ServingIT {
   void samplesInPrunedFineTunedServedScoresEqualTheSavedModels() throws Exception {
     SplitData<Sample> splits = Tasks.splits(TASK, ArtifactCache.defaultCache(), System.err);
     List<Sample> train = splits.train();
-    List<String> jvm = List.of("-Dppruning.pruner.min-samples=" + train.size(),
-        "-Dppruning.finetuner.training.epochs=1", "-Dppruning.finetuner.serving.scan-interval=1s");
+    List<String> jvm =
+        List.of(
+            "-Dppruning.pruner.min-samples=" + train.size(),
+            "-Dppruning.finetuner.training.epochs=1",
+            "-Dppruning.finetuner.serving.scan-interval=1s");
     try (LocalSystem sys = LocalSystem.start(null, jvm);
-         ModelEventWatcher events = new ModelEventWatcher(sys.bootstrap());
-         InferenceClient client = new InferenceClient("127.0.0.1", sys.grpcPort())) {
+        ModelEventWatcher events = new ModelEventWatcher(sys.bootstrap());
+        InferenceClient client = new InferenceClient("127.0.0.1", sys.grpcPort())) {
       try (SampleProducer producer = new SampleProducer(sys.bootstrap())) {
         producer.ensureTopic();
-        producer.send(TASK, train, n -> { });
+        producer.send(TASK, train, n -> {});
       }
-      ModelEvent pruned = events.await("pruned version", e -> e.stage().equals(ModelEvent.PRUNED)
-          && e.task().equals(TASK), Duration.ofMinutes(20), e -> { }, () -> { });
+      ModelEvent pruned =
+          events.await(
+              "pruned version",
+              e -> e.stage().equals(ModelEvent.PRUNED) && e.task().equals(TASK),
+              Duration.ofMinutes(20),
+              e -> {},
+              () -> {});
       assertEquals(train.size(), pruned.samples());
-      ModelEvent tuned = events.await("fine-tuned version", e -> e.stage().equals(ModelEvent.FINETUNED)
-          && e.task().equals(TASK) && pruned.path().equals(e.parent()), Duration.ofMinutes(30), e -> { }, () -> { });
+      ModelEvent tuned =
+          events.await(
+              "fine-tuned version",
+              e ->
+                  e.stage().equals(ModelEvent.FINETUNED)
+                      && e.task().equals(TASK)
+                      && pruned.path().equals(e.parent()),
+              Duration.ofMinutes(30),
+              e -> {},
+              () -> {});
       assertEquals(pruned.layers(), tuned.layers(), "fine-tuning keeps the pruned widths");
-      assertTrue(tuned.metrics().get("test_accuracy") > 0.6, "1 epoch learns something: " + tuned.metrics());
+      assertTrue(
+          tuned.metrics().get("test_accuracy") > 0.6,
+          "1 epoch learns something: " + tuned.metrics());
       client.awaitServed(TASK, tuned.version(), Duration.ofSeconds(120));
 
       Path dir = SystemFixtures.folder(tuned.path());
       List<Sample> texts = splits.test().subList(0, 8);
       try (TransformerModel m = TransformerModel.load(dir);
-           TextTokenizer tok = TextTokenizer.load(m.tokenizerJson())) {
+          TextTokenizer tok = TextTokenizer.load(m.tokenizerJson())) {
         List<String> labels = m.spec().head().labels();
         for (Sample s : texts) {
           TokenBatch b = tok.encode(List.of(s.text()), null, m.spec().maxPositions());
@@ -78,15 +96,27 @@ class ServingIT {
           assertEquals(labels.size(), probs.length);
 
           // TF Serving Predict with the same tensors: the same graph on the same inputs.
-          PredictResponse p = client.predict(PredictRequest.newBuilder()
-              .setModelSpec(ModelSpec.newBuilder().setName(TASK).setVersion(Int64Value.of(tuned.version())))
-              .putInputs("input_ids", ints(b.inputIds(), b.size(), b.seqLen()))
-              .putInputs("attention_mask", ints(b.attentionMask(), b.size(), b.seqLen()))
-              .putInputs("token_type_ids", ints(b.tokenTypeIds(), b.size(), b.seqLen()))
-              .addOutputFilter("probabilities").addOutputFilter("logits").build());
+          PredictResponse p =
+              client.predict(
+                  PredictRequest.newBuilder()
+                      .setModelSpec(
+                          ModelSpec.newBuilder()
+                              .setName(TASK)
+                              .setVersion(Int64Value.of(tuned.version())))
+                      .putInputs("input_ids", ints(b.inputIds(), b.size(), b.seqLen()))
+                      .putInputs("attention_mask", ints(b.attentionMask(), b.size(), b.seqLen()))
+                      .putInputs("token_type_ids", ints(b.tokenTypeIds(), b.size(), b.seqLen()))
+                      .addOutputFilter("probabilities")
+                      .addOutputFilter("logits")
+                      .build());
           assertEquals(tuned.version(), p.getModelSpec().getVersion().getValue());
-          assertClose(probs, floats(p.getOutputsOrThrow("probabilities")), 1e-6, "Predict probabilities: " + s.id());
-          assertClose(logits, floats(p.getOutputsOrThrow("logits")), 1e-6, "Predict logits: " + s.id());
+          assertClose(
+              probs,
+              floats(p.getOutputsOrThrow("probabilities")),
+              1e-6,
+              "Predict probabilities: " + s.id());
+          assertClose(
+              logits, floats(p.getOutputsOrThrow("logits")), 1e-6, "Predict logits: " + s.id());
 
           // ppruning.v1 Classify of the text: tokenized on the server.
           ClassifyResponse c = client.classify(TASK, tuned.version(), s.text(), null);
@@ -106,10 +136,13 @@ class ServingIT {
   }
 
   private static TensorProto ints(int[] values, int rows, int cols) {
-    TensorProto.Builder t = TensorProto.newBuilder().setDtype(DataType.DT_INT32)
-        .setTensorShape(TensorShapeProto.newBuilder()
-            .addDim(TensorShapeProto.Dim.newBuilder().setSize(rows))
-            .addDim(TensorShapeProto.Dim.newBuilder().setSize(cols)));
+    TensorProto.Builder t =
+        TensorProto.newBuilder()
+            .setDtype(DataType.DT_INT32)
+            .setTensorShape(
+                TensorShapeProto.newBuilder()
+                    .addDim(TensorShapeProto.Dim.newBuilder().setSize(rows))
+                    .addDim(TensorShapeProto.Dim.newBuilder().setSize(cols)));
     for (int v : values) {
       t.addIntVal(v);
     }

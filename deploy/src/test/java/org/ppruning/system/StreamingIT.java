@@ -41,8 +41,9 @@ class StreamingIT {
     ArtifactCache cache = ArtifactCache.defaultCache();
     List<Sample> first = Tasks.allSamples(TASK, cache, System.err);
     assertEquals(3000, first.size());
-    List<Sample> more = SystemFixtures.renamed(Tasks.samples("grammar", cache, System.err).subList(0, 1000),
-        "grammar:");
+    List<Sample> more =
+        SystemFixtures.renamed(
+            Tasks.samples("grammar", cache, System.err).subList(0, 1000), "grammar:");
     List<Sample> all = new ArrayList<>(first);
     all.addAll(more);
     // Computed first, so that the services are not slowed down by it while the benchmark runs.
@@ -53,32 +54,57 @@ class StreamingIT {
     // The finetuner's training is off: this test is about profiler and pruner, and a fine-tune
     // of version 1 would take the 2 cores from them.
     try (LocalSystem sys = LocalSystem.start(null, List.of(SystemFixtures.NO_TRAINING));
-         ModelEventWatcher events = new ModelEventWatcher(sys.bootstrap());
-         SampleProducer producer = new SampleProducer(sys.bootstrap())) {
+        ModelEventWatcher events = new ModelEventWatcher(sys.bootstrap());
+        SampleProducer producer = new SampleProducer(sys.bootstrap())) {
       producer.ensureTopic();
-      producer.send(TASK, first, n -> { });
+      producer.send(TASK, first, n -> {});
       long lastAcked = System.nanoTime();
-      ModelEvent v1 = events.await("first pruned version", e -> e.stage().equals(ModelEvent.PRUNED)
-          && e.task().equals(TASK), Duration.ofMinutes(20), e -> { }, () -> { });
+      ModelEvent v1 =
+          events.await(
+              "first pruned version",
+              e -> e.stage().equals(ModelEvent.PRUNED) && e.task().equals(TASK),
+              Duration.ofMinutes(20),
+              e -> {},
+              () -> {});
       double latency = (System.nanoTime() - lastAcked) / 1e9;
-      System.err.printf("StreamingIT: last of 3,000 samples acknowledged -> model event: %.1f s%n", latency);
+      System.err.printf(
+          "StreamingIT: last of 3,000 samples acknowledged -> model event: %.1f s%n", latency);
       assertEquals(1, v1.version());
       assertEquals(3000, v1.samples());
       Path v1dir = SystemFixtures.folder(v1.path());
-      assertEquals(sys.runtime().workDir(Service.PRUNER).toRealPath().resolve("models").resolve(TASK).resolve("1"),
-          v1dir.toRealPath(), "version 1 in the pruner's repository");
-      List<LayerSpec> streamed = SystemFixtures.versionKept(v1dir); // the folder loads as a SavedModel
+      assertEquals(
+          sys.runtime()
+              .workDir(Service.PRUNER)
+              .toRealPath()
+              .resolve("models")
+              .resolve(TASK)
+              .resolve("1"),
+          v1dir.toRealPath(),
+          "version 1 in the pruner's repository");
+      List<LayerSpec> streamed =
+          SystemFixtures.versionKept(v1dir); // the folder loads as a SavedModel
       SystemFixtures.assertSameUnits(batch3000, streamed, "streamed version 1 vs batch on 3,000");
       byte[] v1Graph = Files.readAllBytes(v1dir.resolve("saved_model.pb"));
       FileTime v1Time = Files.getLastModifiedTime(v1dir.resolve("variables/variables.index"));
 
-      producer.send(TASK, more, n -> { });
-      SystemFixtures.awaitMetric(sys, Service.PRUNER, "ppruning_pruner_samples", TASK_LABEL, v -> v >= 4000,
+      producer.send(TASK, more, n -> {});
+      SystemFixtures.awaitMetric(
+          sys,
+          Service.PRUNER,
+          "ppruning_pruner_samples",
+          TASK_LABEL,
+          v -> v >= 4000,
           Duration.ofMinutes(15));
-      SystemFixtures.awaitMetric(sys, Service.PRUNER, "ppruning_pruner_recluster_seconds_count", TASK_LABEL,
-          v -> v >= 2, Duration.ofMinutes(5));
+      SystemFixtures.awaitMetric(
+          sys,
+          Service.PRUNER,
+          "ppruning_pruner_recluster_seconds_count",
+          TASK_LABEL,
+          v -> v >= 2,
+          Duration.ofMinutes(5));
       double change = KeptUnits.change(streamed, batch4000);
-      System.err.printf("StreamingIT: change of the selection from 3,000 to 4,000 samples: %.4f%n", change);
+      System.err.printf(
+          "StreamingIT: change of the selection from 3,000 to 4,000 samples: %.4f%n", change);
       ModelRepository repo = new ModelRepository(v1dir.getParent().getParent());
       List<ModelEvent> pruned = awaitQuiet(events);
       if (change > 0.05) {
@@ -87,14 +113,18 @@ class StreamingIT {
         assertEquals(2, v2.version());
         assertEquals(4000, v2.samples());
         assertTrue(v2.reason().startsWith("selection changed"), v2.reason());
-        SystemFixtures.assertSameUnits(batch4000, SystemFixtures.versionKept(SystemFixtures.folder(v2.path())),
+        SystemFixtures.assertSameUnits(
+            batch4000,
+            SystemFixtures.versionKept(SystemFixtures.folder(v2.path())),
             "streamed version 2 vs batch on 4,000");
         assertEquals(List.of(1L, 2L), repo.versions(TASK));
       } else {
-        assertEquals(1, pruned.size(), "no version when the change is within min-change: " + pruned);
+        assertEquals(
+            1, pruned.size(), "no version when the change is within min-change: " + pruned);
         assertEquals(List.of(1L), repo.versions(TASK));
       }
-      assertArrayEquals(v1Graph, Files.readAllBytes(v1dir.resolve("saved_model.pb")), "version 1 overwritten");
+      assertArrayEquals(
+          v1Graph, Files.readAllBytes(v1dir.resolve("saved_model.pb")), "version 1 overwritten");
       assertEquals(v1Time, Files.getLastModifiedTime(v1dir.resolve("variables/variables.index")));
     }
   }
@@ -103,11 +133,12 @@ class StreamingIT {
   static List<ModelEvent> awaitQuiet(ModelEventWatcher events) throws InterruptedException {
     long quietSince = System.nanoTime();
     while (System.nanoTime() - quietSince < 10_000_000_000L) {
-      if (!events.poll(Duration.ofSeconds(1), e -> { }).isEmpty()) {
+      if (!events.poll(Duration.ofSeconds(1), e -> {}).isEmpty()) {
         quietSince = System.nanoTime();
       }
     }
-    return events.seen().stream().filter(e -> e.stage().equals(ModelEvent.PRUNED) && e.task().equals(TASK))
+    return events.seen().stream()
+        .filter(e -> e.stage().equals(ModelEvent.PRUNED) && e.task().equals(TASK))
         .toList();
   }
 }

@@ -12,12 +12,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoublePredicate;
-import org.ppruning.importer.ModelLoader;
 import org.ppruning.data.Sample;
 import org.ppruning.demo.ServiceMetrics;
 import org.ppruning.features.ActivationFeatures;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
+import org.ppruning.importer.ModelLoader;
 import org.ppruning.local.Service;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.pruning.run.PruneRun;
@@ -34,7 +34,9 @@ final class SystemFixtures {
   static final String MODEL = "all-minilm-l6-v2";
   static final String TASK = "sentiment";
 
-  /** Batch results by sample-list identity (ids in order): the same list is profiled once per JVM. */
+  /**
+   * Batch results by sample-list identity (ids in order): the same list is profiled once per JVM.
+   */
   private static final Map<List<String>, List<LayerSpec>> BATCH = new HashMap<>();
 
   private SystemFixtures() {}
@@ -52,11 +54,18 @@ final class SystemFixtures {
     }
     PruneSettings settings = PruneSettings.defaults();
     try (TransformerModel m = ModelLoader.open(MODEL, ArtifactCache.defaultCache());
-         TextTokenizer tok = TextTokenizer.load(m.tokenizerJson())) {
-      ActivationFeatures f = FeatureCollector.collect(m, tok, samples, settings.tokens(), settings.seed(),
-          Summaries.DEFAULT_ROWS_PER_RUN,
-          System.err);
-      List<LayerSpec> kept = PruneRun.plan(m.spec(), m.readWeights(), f, settings, "batch", Map.of()).kept();
+        TextTokenizer tok = TextTokenizer.load(m.tokenizerJson())) {
+      ActivationFeatures f =
+          FeatureCollector.collect(
+              m,
+              tok,
+              samples,
+              settings.tokens(),
+              settings.seed(),
+              Summaries.DEFAULT_ROWS_PER_RUN,
+              System.err);
+      List<LayerSpec> kept =
+          PruneRun.plan(m.spec(), m.readWeights(), f, settings, "batch", Map.of()).kept();
       BATCH.put(ids, kept);
       return kept;
     }
@@ -72,8 +81,11 @@ final class SystemFixtures {
   static void assertSameUnits(List<LayerSpec> expected, List<LayerSpec> actual, String what) {
     assertEquals(expected.size(), actual.size(), what + ": layers");
     for (int i = 0; i < expected.size(); i++) {
-      assertArrayEquals(expected.get(i).keptHeads(), actual.get(i).keptHeads(), what + ": layer " + i + " heads");
-      assertArrayEquals(expected.get(i).keptNeurons(), actual.get(i).keptNeurons(),
+      assertArrayEquals(
+          expected.get(i).keptHeads(), actual.get(i).keptHeads(), what + ": layer " + i + " heads");
+      assertArrayEquals(
+          expected.get(i).keptNeurons(),
+          actual.get(i).keptNeurons(),
           what + ": layer " + i + " neurons");
     }
   }
@@ -87,9 +99,13 @@ final class SystemFixtures {
     return out;
   }
 
-  /** Waits until a service's metric (summed over series containing {@code label}) satisfies {@code ok}. */
-  static double awaitMetric(LocalSystem sys, Service s, String metric, String label, DoublePredicate ok,
-      Duration timeout) throws InterruptedException {
+  /**
+   * Waits until a service's metric (summed over series containing {@code label}) satisfies {@code
+   * ok}.
+   */
+  static double awaitMetric(
+      LocalSystem sys, Service s, String metric, String label, DoublePredicate ok, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     double last = Double.NaN;
     while (System.nanoTime() < deadline) {
@@ -102,8 +118,18 @@ final class SystemFixtures {
       }
       Thread.sleep(250);
     }
-    throw new AssertionError(s.id() + " " + metric + "{" + label + "} is " + last + " after "
-        + timeout.toSeconds() + " s; log " + sys.runtime().log(s));
+    throw new AssertionError(
+        s.id()
+            + " "
+            + metric
+            + "{"
+            + label
+            + "} is "
+            + last
+            + " after "
+            + timeout.toSeconds()
+            + " s; log "
+            + sys.runtime().log(s));
   }
 
   static double metric(LocalSystem sys, Service s, String metric, String label) {

@@ -11,84 +11,86 @@ import org.ppruning.service.KafkaSettings;
 @ConfigMapping(prefix = "ppruning.finetuner")
 public interface FinetunerConfig {
 
-    /** Directory for fine-tuned SavedModels; created if missing, must be writable for readiness. */
-    Path workDir();
+  /** Directory for fine-tuned SavedModels; created if missing, must be writable for readiness. */
+  Path workDir();
 
-    /** gRPC serving of the fine-tuned versions ({@code ppruning.finetuner.serving.*}). */
-    Serving serving();
+  /** gRPC serving of the fine-tuned versions ({@code ppruning.finetuner.serving.*}). */
+  Serving serving();
 
-    /** Fine-tuning of each new pruned version ({@code ppruning.finetuner.training.*}). */
-    Training training();
+  /** Fine-tuning of each new pruned version ({@code ppruning.finetuner.training.*}). */
+  Training training();
+
+  /**
+   * Kafka ({@code ppruning.finetuner.kafka.*}): the models topic ({@code topics.models}) the pruned
+   * versions come from and the fine-tuned ones go to; group default {@code ppruning-finetuner}.
+   * Training needs both this and {@code training.enabled}.
+   */
+  KafkaSettings kafka();
+
+  /** Defaults are the {@code finetune} command's. */
+  interface Training {
+    /** Off: no consumer of model events (the service only serves). */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Built-in task whose labelled train/dev/test splits are used; default: the event's task. */
+    Optional<String> dataset();
+
+    @WithDefault("3")
+    int epochs();
+
+    @WithDefault("5e-5")
+    float lr();
+
+    @WithDefault("32")
+    int batch();
+
+    @WithDefault("128")
+    int maxLen();
+
+    @WithDefault("42")
+    long seed();
 
     /**
-     * Kafka ({@code ppruning.finetuner.kafka.*}): the models topic ({@code topics.models}) the
-     * pruned versions come from and the fine-tuned ones go to; group default {@code
-     * ppruning-finetuner}. Training needs both this and {@code training.enabled}.
+     * Pre-trained model (catalog name or folder) each pruned version is distilled from while it
+     * fine-tunes ({@code finetune --teacher}); unset: the task loss alone.
      */
-    KafkaSettings kafka();
+    Optional<String> teacher();
 
-    /** Defaults are the {@code finetune} command's. */
-    interface Training {
-        /** Off: no consumer of model events (the service only serves). */
-        @WithDefault("true")
-        boolean enabled();
+    /** Weight of the teacher's loss ({@code finetune --distill-weight}). */
+    @WithDefault("10")
+    float distillWeight();
 
-        /** Built-in task whose labelled train/dev/test splits are used; default: the event's task. */
-        Optional<String> dataset();
+    /**
+     * Whether the teacher's weight falls linearly to zero over training, else stays constant
+     * ({@code finetune --distill-decay}).
+     */
+    @WithDefault("true")
+    boolean distillDecay();
+  }
 
-        @WithDefault("3")
-        int epochs();
+  interface Serving {
+    /**
+     * The serving repository, {@code <root>/<task>/<version>/}: scanned at start and periodically.
+     */
+    Path repository();
 
-        @WithDefault("5e-5")
-        float lr();
+    /** Time between repository scans; 0 scans only at start. */
+    @WithDefault("30s")
+    Duration scanInterval();
 
-        @WithDefault("32")
-        int batch();
+    /** Most tokens per input (special tokens included); 0 means each model's positions. */
+    @WithDefault("0")
+    int maxLength();
 
-        @WithDefault("128")
-        int maxLen();
+    /**
+     * Refuse a new version whose recorded value of this metric (e.g. accuracy) is worse than the
+     * served version's; unset swaps in every version that loads and warms up.
+     */
+    Optional<String> refuseWorseMetric();
 
-        @WithDefault("42")
-        long seed();
-
-        /**
-         * Pre-trained model (catalog name or folder) each pruned version is distilled from while it
-         * fine-tunes ({@code finetune --teacher}); unset: the task loss alone.
-         */
-        Optional<String> teacher();
-
-        /** Weight of the teacher's loss ({@code finetune --distill-weight}). */
-        @WithDefault("10")
-        float distillWeight();
-
-        /**
-         * Whether the teacher's weight falls linearly to zero over training, else stays constant
-         * ({@code finetune --distill-decay}).
-         */
-        @WithDefault("true")
-        boolean distillDecay();
-    }
-
-    interface Serving {
-        /** The serving repository, {@code <root>/<task>/<version>/}: scanned at start and periodically. */
-        Path repository();
-
-        /** Time between repository scans; 0 scans only at start. */
-        @WithDefault("30s")
-        Duration scanInterval();
-
-        /** Most tokens per input (special tokens included); 0 means each model's positions. */
-        @WithDefault("0")
-        int maxLength();
-
-        /**
-         * Refuse a new version whose recorded value of this metric (e.g. accuracy) is worse than the
-         * served version's; unset swaps in every version that loads and warms up.
-         */
-        Optional<String> refuseWorseMetric();
-
-        /** How much worse (absolute) the metric may be and still be swapped in. */
-        @WithDefault("0")
-        double metricTolerance();
-    }
+    /** How much worse (absolute) the metric may be and still be swapped in. */
+    @WithDefault("0")
+    double metricTolerance();
+  }
 }

@@ -56,13 +56,17 @@ final class TrainingJobs {
 
   /** The engine over the serving repository, with the configured data set and teacher. */
   static FinetunerEngine engine(FinetunerConfig.Training c, ServingRegistry serving) {
-    Trainer.Config tc = Trainer.Config.defaults(c.epochs(), c.lr(), c.batch(), c.maxLen(),
-        c.seed());
-    FinetunerEngine.Datasets data = name -> TaskData.load(name, null,
-        ArtifactCache.defaultCache(), System.err);
+    Trainer.Config tc =
+        Trainer.Config.defaults(c.epochs(), c.lr(), c.batch(), c.maxLen(), c.seed());
+    FinetunerEngine.Datasets data =
+        name -> TaskData.load(name, null, ArtifactCache.defaultCache(), System.err);
     FinetunerEngine.Teacher teacher = c.teacher().isEmpty() ? () -> null : () -> teacher(c);
-    return new FinetunerEngine(serving.repository(), new FinetunerEngine.Settings(
-        c.dataset().orElse(null), tc), data, teacher, serving::offer);
+    return new FinetunerEngine(
+        serving.repository(),
+        new FinetunerEngine.Settings(c.dataset().orElse(null), tc),
+        data,
+        teacher,
+        serving::offer);
   }
 
   private static Distillation teacher(FinetunerConfig.Training c) throws IOException {
@@ -70,8 +74,12 @@ final class TrainingJobs {
     try (TransformerModel t = ModelLoader.open(name, ArtifactCache.defaultCache())) {
       return new Distillation(t.spec(), t.readWeights(), c.distillWeight(), c.distillDecay());
     } catch (Exception e) { // any failure names the setting it came from
-      throw new IOException("cannot load the teacher " + name
-          + " (ppruning.finetuner.training.teacher): " + e.getMessage(), e);
+      throw new IOException(
+          "cannot load the teacher "
+              + name
+              + " (ppruning.finetuner.training.teacher): "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -86,12 +94,16 @@ final class TrainingJobs {
       return;
     }
     Job job = new Job(a.event(), partition, offset);
-    queue.offer(job.event().task(), job).ifPresent(old -> {
-      LOG.infof("%s version %d superseded by version %d before training", old.event().task(),
-          old.event().version(), job.event().version());
-      superseded.increment();
-      commits.release(old.partition(), old.offset());
-    });
+    queue
+        .offer(job.event().task(), job)
+        .ifPresent(
+            old -> {
+              LOG.infof(
+                  "%s version %d superseded by version %d before training",
+                  old.event().task(), old.event().version(), job.event().version());
+              superseded.increment();
+              commits.release(old.partition(), old.offset());
+            });
   }
 
   /** Starts the worker thread; each fine-tuned event goes to {@code publish}. */
@@ -138,8 +150,13 @@ final class TrainingJobs {
         done.increment();
       } catch (Exception ex) {
         failed.increment();
-        LOG.errorf(ex, "fine-tuning %s version %d (%s) failed: %s", e.task(), e.version(),
-            e.path(), ex.getMessage());
+        LOG.errorf(
+            ex,
+            "fine-tuning %s version %d (%s) failed: %s",
+            e.task(),
+            e.version(),
+            e.path(),
+            ex.getMessage());
       } finally {
         running.decrementAndGet();
         current.set("");

@@ -7,7 +7,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -40,18 +39,19 @@ import org.ppruning.stream.ModelRepository;
  * Fine-tunes every new pruned version announced on the models topic ({@code
  * ppruning.finetuner.kafka.topics.models}) through {@link TrainingJobs}, and announces each
  * fine-tuned version there. The event poller runs in a {@link RestartLoop}: a failed commit or a
- * broker outage starts it again. An event's offset is committed only once its job finished or
- * was superseded, so a restart or a crash re-reads a job in flight instead of losing it.
+ * broker outage starts it again. An event's offset is committed only once its job finished or was
+ * superseded, so a restart or a crash re-reads a job in flight instead of losing it.
  */
 @ApplicationScoped
 public class TrainingLoop {
   private static final Logger LOG = Logger.getLogger(TrainingLoop.class);
   static final String GROUP = "ppruning-finetuner";
-  private static final Map<String, Object> CONSUMER = Map.of(
-      ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-      ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-  private static final Map<String, Object> PRODUCER = Map.of(
-      ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.ACKS_CONFIG, "all");
+  private static final Map<String, Object> CONSUMER =
+      Map.of(
+          ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+          ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+  private static final Map<String, Object> PRODUCER =
+      Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.ACKS_CONFIG, "all");
 
   private final FinetunerConfig config;
   private final ServingRegistry serving;
@@ -84,24 +84,33 @@ public class TrainingLoop {
     FinetunerConfig.Training c = config.training();
     jobs = new TrainingJobs(TrainingJobs.engine(c, serving), commits, metrics);
     if (!c.enabled() || !config.kafka().enabled()) {
-      LOG.info("training disabled (ppruning.finetuner.training.enabled or"
-          + " ppruning.finetuner.kafka.enabled is false): serving only");
+      LOG.info(
+          "training disabled (ppruning.finetuner.training.enabled or"
+              + " ppruning.finetuner.kafka.enabled is false): serving only");
       return;
     }
     float weight = c.distillWeight();
     if (c.teacher().isPresent() && !(weight > 0 && Float.isFinite(weight))) {
-      throw new IllegalArgumentException("ppruning.finetuner.training.distill-weight must be a"
-          + " finite number > 0 when a teacher is set, got " + weight);
+      throw new IllegalArgumentException(
+          "ppruning.finetuner.training.distill-weight must be a"
+              + " finite number > 0 when a teacher is set, got "
+              + weight);
     }
-    clients = new KafkaClients(KafkaClients.sharedKeys(ConfigProvider.getConfig()),
-        config.kafka(), GROUP);
+    clients =
+        new KafkaClients(
+            KafkaClients.sharedKeys(ConfigProvider.getConfig()), config.kafka(), GROUP);
     producer = clients.producer(new StringSerializer(), new ByteArraySerializer(), PRODUCER);
     jobs.start(this::publish);
-    loop = new RestartLoop("finetuner-events", Duration.ofSeconds(5), this::poll,
-        metrics.counter("ppruning.finetuner.events.restarts")::increment);
+    loop =
+        new RestartLoop(
+            "finetuner-events",
+            Duration.ofSeconds(5),
+            this::poll,
+            metrics.counter("ppruning.finetuner.events.restarts")::increment);
     loop.start();
-    LOG.infof("fine-tuning new pruned versions from %s on %s into %s", topic(),
-        clients.bootstrap(), repository().root());
+    LOG.infof(
+        "fine-tuning new pruned versions from %s on %s into %s",
+        topic(), clients.bootstrap(), repository().root());
   }
 
   void stop(@Observes ShutdownEvent ev) throws InterruptedException {
@@ -130,27 +139,32 @@ public class TrainingLoop {
   private void poll(RestartLoop run) throws Exception {
     // The broker does not create topics on first use (deploy/kafka): create ours if missing.
     clients.ensureTopics(List.of(clients.newTopic(topic())), Duration.ofSeconds(60));
-    try (KafkaConsumer<String, byte[]> c = clients.consumer(new StringDeserializer(),
-        new ByteArrayDeserializer(), CONSUMER)) {
-      c.subscribe(List.of(topic()), new ConsumerRebalanceListener() {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> parts) {
-          try {
-            commit(c);
-          } catch (RuntimeException e) { // not committed: those records are read again
-            LOG.warnf("cannot commit %s on revocation: %s", parts, e);
-          }
-          parts.forEach(tp -> commits.forget(tp.partition()));
-        }
+    try (KafkaConsumer<String, byte[]> c =
+        clients.consumer(new StringDeserializer(), new ByteArrayDeserializer(), CONSUMER)) {
+      c.subscribe(
+          List.of(topic()),
+          new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> parts) {
+              try {
+                commit(c);
+              } catch (RuntimeException e) { // not committed: those records are read again
+                LOG.warnf("cannot commit %s on revocation: %s", parts, e);
+              }
+              parts.forEach(tp -> commits.forget(tp.partition()));
+            }
 
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> parts) {}
-      });
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> parts) {}
+          });
       run.running();
       while (!run.stopping()) {
         for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
           commits.started(r.partition(), r.offset());
-          jobs.accept(r.value(), r.partition(), r.offset(),
+          jobs.accept(
+              r.value(),
+              r.partition(),
+              r.offset(),
               r.topic() + "-" + r.partition() + "@" + r.offset());
         }
         commit(c);
@@ -162,8 +176,7 @@ public class TrainingLoop {
   private void commit(KafkaConsumer<String, byte[]> c) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (TopicPartition tp : c.assignment()) {
-      commits.committable(tp.partition())
-          .ifPresent(o -> offsets.put(tp, new OffsetAndMetadata(o)));
+      commits.committable(tp.partition()).ifPresent(o -> offsets.put(tp, new OffsetAndMetadata(o)));
     }
     if (!offsets.isEmpty()) {
       c.commitSync(offsets);
@@ -173,11 +186,20 @@ public class TrainingLoop {
   private void publish(ModelEvent e) {
     try {
       producer.send(new ProducerRecord<>(topic(), e.task(), e.toJson())).get();
-      LOG.infof("%s: fine-tuned version %d written to %s: %s", e.task(), e.version(), e.path(),
-          e.metrics());
+      LOG.infof(
+          "%s: fine-tuned version %d written to %s: %s",
+          e.task(), e.version(), e.path(), e.metrics());
     } catch (Exception ex) {
-      throw new IllegalStateException("cannot publish " + e.task() + " version " + e.version()
-          + " to " + topic() + ": " + ex.getMessage(), ex);
+      throw new IllegalStateException(
+          "cannot publish "
+              + e.task()
+              + " version "
+              + e.version()
+              + " to "
+              + topic()
+              + ": "
+              + ex.getMessage(),
+          ex);
     }
   }
 }

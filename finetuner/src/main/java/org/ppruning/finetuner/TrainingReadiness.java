@@ -7,8 +7,8 @@ import org.eclipse.microprofile.health.Readiness;
 import org.ppruning.service.RestartLoop;
 
 /**
- * {@code finetuner-training}: the event poller's phase and last problem. Down only when it gave
- * up (FAILED): a broker outage (RESTARTING) must not take the served models out of traffic.
+ * {@code finetuner-training}: the event poller's phase and last problem. Down only when it gave up
+ * (FAILED): a broker outage (RESTARTING) must not take the served models out of traffic.
  */
 @Readiness
 @ApplicationScoped

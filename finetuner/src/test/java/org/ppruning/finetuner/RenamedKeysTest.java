@@ -16,30 +16,59 @@ class RenamedKeysTest {
 
   @Test
   void theOldGroupKeyIsRefusedWithItsNewName() {
-    var e = assertThrows(IllegalArgumentException.class, () -> RenamedKeys.check(
-        new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(
-            Map.of("ppruning.finetuner.training.group-id", "g"), "test", 100)).build(),
-        RenamedKeys.SERVICES));
-    assertEquals("renamed configuration keys: ppruning.finetuner.training.group-id is now"
-        + " ppruning.finetuner.kafka.group (see docs/operations.md)", e.getMessage());
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                RenamedKeys.check(
+                    new SmallRyeConfigBuilder()
+                        .withSources(
+                            new PropertiesConfigSource(
+                                Map.of("ppruning.finetuner.training.group-id", "g"), "test", 100))
+                        .build(),
+                    RenamedKeys.SERVICES));
+    assertEquals(
+        "renamed configuration keys: ppruning.finetuner.training.group-id is now"
+            + " ppruning.finetuner.kafka.group (see docs/operations.md)",
+        e.getMessage());
   }
 
   @Test
   void theOldGroupEnvironmentVariableIsRefusedToo() {
-    var e = assertThrows(IllegalArgumentException.class, () -> RenamedKeys.check(
-        new SmallRyeConfigBuilder().withSources(new EnvConfigSource(
-            Map.of("PPRUNING_FINETUNER_TRAINING_GROUP_ID", "g"), 300)).build(),
-        RenamedKeys.SERVICES));
-    assertEquals("renamed configuration keys: PPRUNING_FINETUNER_TRAINING_GROUP_ID"
-        + " (ppruning.finetuner.training.group-id) is now PPRUNING_FINETUNER_KAFKA_GROUP"
-        + " (ppruning.finetuner.kafka.group) (see docs/operations.md)", e.getMessage());
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                RenamedKeys.check(
+                    new SmallRyeConfigBuilder()
+                        .withSources(
+                            new EnvConfigSource(
+                                Map.of("PPRUNING_FINETUNER_TRAINING_GROUP_ID", "g"), 300))
+                        .build(),
+                    RenamedKeys.SERVICES));
+    assertEquals(
+        "renamed configuration keys: PPRUNING_FINETUNER_TRAINING_GROUP_ID"
+            + " (ppruning.finetuner.training.group-id) is now PPRUNING_FINETUNER_KAFKA_GROUP"
+            + " (ppruning.finetuner.kafka.group) (see docs/operations.md)",
+        e.getMessage());
   }
 
   @Test
   void theNewKeyAndTheKeptTrainingKeysPass() {
-    assertDoesNotThrow(() -> RenamedKeys.check(new SmallRyeConfigBuilder().withSources(
-        new PropertiesConfigSource(Map.of("ppruning.finetuner.kafka.group", "g",
-            "ppruning.finetuner.training.enabled", "true"), "test", 100)).build(),
-        RenamedKeys.SERVICES));
+    assertDoesNotThrow(
+        () ->
+            RenamedKeys.check(
+                new SmallRyeConfigBuilder()
+                    .withSources(
+                        new PropertiesConfigSource(
+                            Map.of(
+                                "ppruning.finetuner.kafka.group",
+                                "g",
+                                "ppruning.finetuner.training.enabled",
+                                "true"),
+                            "test",
+                            100))
+                    .build(),
+                RenamedKeys.SERVICES));
   }
 }

@@ -54,12 +54,19 @@ class TrainingLoopIT {
   public static class Training implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("ppruning.finetuner.training.enabled", "true",
-          "ppruning.finetuner.serving.repository", ROOT.resolve("serving").toString(),
-          "ppruning.finetuner.training.epochs", "1",
-          "ppruning.finetuner.training.lr", "1e-4",
-          "ppruning.finetuner.training.teacher", "all-minilm-l6-v2",
-          "ppruning.finetuner.kafka.group", "it-" + UUID.randomUUID());
+      return Map.of(
+          "ppruning.finetuner.training.enabled",
+          "true",
+          "ppruning.finetuner.serving.repository",
+          ROOT.resolve("serving").toString(),
+          "ppruning.finetuner.training.epochs",
+          "1",
+          "ppruning.finetuner.training.lr",
+          "1e-4",
+          "ppruning.finetuner.training.teacher",
+          "all-minilm-l6-v2",
+          "ppruning.finetuner.kafka.group",
+          "it-" + UUID.randomUUID());
     }
   }
 
@@ -79,18 +86,34 @@ class TrainingLoopIT {
       neurons.add(range(l.ffn() / 2, l.ffn()));
     }
     UnitRemoval.Pruned half = UnitRemoval.remove(mini.spec(), mini.weights(), heads, neurons);
-    Path v1 = pruned.write(task, 1, dir -> {
-      try (TransformerModel m = TransformerModel.build(half.spec(), half.weights(),
-          mini.tokenizerJson())) {
-        m.export(dir, false);
-      }
-    });
-    ModelEvent event = new ModelEvent(ModelEvent.PRUNED, task, 1, v1.toUri().toString(),
-        "all-minilm-l6-v2", List.of(), 0.5, 0.8, 2412, "test", null, Instant.now().toString());
+    Path v1 =
+        pruned.write(
+            task,
+            1,
+            dir -> {
+              try (TransformerModel m =
+                  TransformerModel.build(half.spec(), half.weights(), mini.tokenizerJson())) {
+                m.export(dir, false);
+              }
+            });
+    ModelEvent event =
+        new ModelEvent(
+            ModelEvent.PRUNED,
+            task,
+            1,
+            v1.toUri().toString(),
+            "all-minilm-l6-v2",
+            List.of(),
+            0.5,
+            0.8,
+            2412,
+            "test",
+            null,
+            Instant.now().toString());
 
     long before = loop.repository().versions(task).size();
     try (KafkaProducer<String, byte[]> p = producer(bootstrap);
-         KafkaConsumer<String, byte[]> c = consumer(bootstrap)) {
+        KafkaConsumer<String, byte[]> c = consumer(bootstrap)) {
       c.subscribe(List.of(Topics.MODELS));
       p.send(new ProducerRecord<>(Topics.MODELS, task, event.toJson())).get();
       ModelEvent tuned = awaitFinetuned(c, event.path(), Duration.ofMinutes(8));
@@ -132,8 +155,8 @@ class TrainingLoopIT {
     return r;
   }
 
-  private static ModelEvent awaitFinetuned(KafkaConsumer<String, byte[]> c, String parent,
-      Duration timeout) {
+  private static ModelEvent awaitFinetuned(
+      KafkaConsumer<String, byte[]> c, String parent, Duration timeout) {
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
       for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {

@@ -10,74 +10,76 @@ import org.ppruning.service.KafkaSettings;
 
 /**
  * Settings of the profiler service, read from {@code ppruning.profiler.*} (defaults: the batch
- * {@code prune} command's; docs/streaming.md lists them). The broker is the standard
- * {@code kafka.bootstrap.servers}.
+ * {@code prune} command's; docs/streaming.md lists them). The broker is the standard {@code
+ * kafka.bootstrap.servers}.
  */
 @ConfigMapping(prefix = "ppruning.profiler")
 public interface ProfilerConfig {
 
-    /** Directory for scratch files; created if missing, must be writable for readiness. */
-    Path workDir();
+  /** Directory for scratch files; created if missing, must be writable for readiness. */
+  Path workDir();
 
-    /** The model of every task not in {@link #models}: a catalog name or a SavedModel folder. */
-    @WithDefault("all-minilm-l6-v2")
-    String defaultModel();
+  /** The model of every task not in {@link #models}: a catalog name or a SavedModel folder. */
+  @WithDefault("all-minilm-l6-v2")
+  String defaultModel();
 
-    /** Per-task models ({@code ppruning.profiler.models.TASK=NAME|DIR}). */
-    Map<String, String> models();
+  /** Per-task models ({@code ppruning.profiler.models.TASK=NAME|DIR}). */
+  Map<String, String> models();
 
-    /** The tasks this profiler serves; records of other tasks go to the dead-letter topic. */
-    @WithDefault("sentiment,grammar,paraphrase,spam,sotu,moby-dick")
-    List<String> knownTasks();
+  /** The tasks this profiler serves; records of other tasks go to the dead-letter topic. */
+  @WithDefault("sentiment,grammar,paraphrase,spam,sotu,moby-dick")
+  List<String> knownTasks();
 
-    /** Token sampling seed (the prune command's {@code --seed}). */
-    @WithDefault("42")
-    long seed();
+  /** Token sampling seed (the prune command's {@code --seed}). */
+  @WithDefault("42")
+  long seed();
 
-    /** k, the sampled tokens per summary stream (the prune command's {@code --tokens}). */
-    @WithDefault("200")
-    int tokens();
+  /** k, the sampled tokens per summary stream (the prune command's {@code --tokens}). */
+  @WithDefault("200")
+  int tokens();
 
-    /**
-     * Records per batch (per partition): a batch is one summary and one offset commit. Larger
-     * batches send fewer token rows that a later batch displaces from the bottom-k (about
-     * k (1 + ln(N / batch)) rows for N samples), at the cost of latency.
-     */
-    @WithDefault("256")
-    int batchSize();
+  /**
+   * Records per batch (per partition): a batch is one summary and one offset commit. Larger batches
+   * send fewer token rows that a later batch displaces from the bottom-k (about k (1 + ln(N /
+   * batch)) rows for N samples), at the cost of latency.
+   */
+  @WithDefault("256")
+  int batchSize();
 
-    /**
-     * Rows of every {@code profile} run (a batch's samples grouped by padded length, each in its
-     * own row): the summaries' {@code rows_per_run}. The pruner expects 8 and refuses others.
-     */
-    @WithDefault("8")
-    int runSize();
+  /**
+   * Rows of every {@code profile} run (a batch's samples grouped by padded length, each in its own
+   * row): the summaries' {@code rows_per_run}. The pruner expects 8 and refuses others.
+   */
+  @WithDefault("8")
+  int runSize();
 
-    /** How long a partial batch waits for more records after its first one arrived. */
-    @WithDefault("200ms")
-    Duration linger();
+  /** How long a partial batch waits for more records after its first one arrived. */
+  @WithDefault("200ms")
+  Duration linger();
 
-    /** The largest sample record value accepted, in bytes (larger: TOO_LARGE). */
-    @WithDefault("65536")
-    int maxRecordBytes();
+  /** The largest sample record value accepted, in bytes (larger: TOO_LARGE). */
+  @WithDefault("65536")
+  int maxRecordBytes();
 
-    /** The largest summary record, in bytes; summaries are split into chunks below it. */
-    @WithDefault("524288")
-    int maxSummaryBytes();
+  /** The largest summary record, in bytes; summaries are split into chunks below it. */
+  @WithDefault("524288")
+  int maxSummaryBytes();
 
-    /** {@code reject} (TOO_LONG) or {@code truncate} (counted) for samples over the model's positions. */
-    @WithDefault("reject")
-    String tooLong();
+  /**
+   * {@code reject} (TOO_LONG) or {@code truncate} (counted) for samples over the model's positions.
+   */
+  @WithDefault("reject")
+  String tooLong();
 
-    /**
-     * Kafka: {@code kafka.group} (default {@code ppruning-profiler}; instances of one group share
-     * the sample partitions), {@code kafka.topics.samples|dlq|summaries}, {@code
-     * kafka.partitions} and {@code kafka.replication-factor} of the topics it creates, per-client
-     * overrides {@code kafka.consumer|producer|admin.*}. The broker: {@code kafka.bootstrap.servers}.
-     */
-    KafkaSettings kafka();
+  /**
+   * Kafka: {@code kafka.group} (default {@code ppruning-profiler}; instances of one group share the
+   * sample partitions), {@code kafka.topics.samples|dlq|summaries}, {@code kafka.partitions} and
+   * {@code kafka.replication-factor} of the topics it creates, per-client overrides {@code
+   * kafka.consumer|producer|admin.*}. The broker: {@code kafka.bootstrap.servers}.
+   */
+  KafkaSettings kafka();
 
-    /** Wait before the consumer loop starts again after a Kafka failure. */
-    @WithDefault("2s")
-    Duration restartBackoff();
+  /** Wait before the consumer loop starts again after a Kafka failure. */
+  @WithDefault("2s")
+  Duration restartBackoff();
 }

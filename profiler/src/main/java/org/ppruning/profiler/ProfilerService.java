@@ -7,7 +7,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,127 +23,142 @@ import org.ppruning.stream.ProfilerEngine;
 import org.ppruning.stream.SampleRecords;
 
 /**
- * Runs the profiler in a {@link RestartLoop}: the first run loads the task models (readiness
- * stays DOWN until they are; a model that cannot load, or an invalid setting, ends the loop for
- * good), every run creates missing topics and then consumes with {@link SampleLoop}. All
- * profiling and batching logic is in core ({@link ProfilerEngine}, {@link
- * org.ppruning.stream.BatchPlanner}).
+ * Runs the profiler in a {@link RestartLoop}: the first run loads the task models (readiness stays
+ * DOWN until they are; a model that cannot load, or an invalid setting, ends the loop for good),
+ * every run creates missing topics and then consumes with {@link SampleLoop}. All profiling and
+ * batching logic is in core ({@link ProfilerEngine}, {@link org.ppruning.stream.BatchPlanner}).
  */
 @ApplicationScoped
 public class ProfilerService {
-    private static final Logger LOG = Logger.getLogger(ProfilerService.class);
+  private static final Logger LOG = Logger.getLogger(ProfilerService.class);
 
-    private final ProfilerConfig config;
-    private final MeterRegistry registry;
-    private final TaskModels models = new TaskModels();
-    private ProfilerMetrics metrics;
-    private volatile RestartLoop loop;
-    // Set by the first run, kept across restarts (the engine carries each task's running state).
-    private KafkaClients clients;
-    private SampleLoop.Settings settings;
-    private SampleRecords records;
-    private ProfilerEngine engine;
+  private final ProfilerConfig config;
+  private final MeterRegistry registry;
+  private final TaskModels models = new TaskModels();
+  private ProfilerMetrics metrics;
+  private volatile RestartLoop loop;
+  // Set by the first run, kept across restarts (the engine carries each task's running state).
+  private KafkaClients clients;
+  private SampleLoop.Settings settings;
+  private SampleRecords records;
+  private ProfilerEngine engine;
 
-    ProfilerService(ProfilerConfig config, MeterRegistry registry) {
-        this.config = config;
-        this.registry = registry;
+  ProfilerService(ProfilerConfig config, MeterRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+  }
+
+  void onStart(@Observes StartupEvent e) {
+    metrics = new ProfilerMetrics(registry);
+    loop =
+        new RestartLoop(
+            "ppruning-profiler", config.restartBackoff(), this::run, metrics::restarted);
+    loop.start();
+  }
+
+  void onStop(@Observes ShutdownEvent e) throws InterruptedException {
+    RestartLoop l = loop;
+    if (l != null) {
+      l.stop(Duration.ofSeconds(60)); // a batch in hand is finished, not interrupted
     }
+    models.close();
+  }
 
-    void onStart(@Observes StartupEvent e) {
-        metrics = new ProfilerMetrics(registry);
-        loop = new RestartLoop("ppruning-profiler", config.restartBackoff(), this::run,
-                metrics::restarted);
-        loop.start();
-    }
+  /** Who this service is, for the shared runtime readiness check. */
+  @Produces
+  @Singleton
+  ServiceIdentity identity() {
+    return new ServiceIdentity("profiler", config.workDir());
+  }
 
-    void onStop(@Observes ShutdownEvent e) throws InterruptedException {
-        RestartLoop l = loop;
-        if (l != null) {
-            l.stop(Duration.ofSeconds(60)); // a batch in hand is finished, not interrupted
-        }
-        models.close();
-    }
+  /** Where the consumer loop is. */
+  public RestartLoop.Phase phase() {
+    RestartLoop l = loop;
+    return l == null ? RestartLoop.Phase.STARTING : l.phase();
+  }
 
-    /** Who this service is, for the shared runtime readiness check. */
-    @Produces
-    @Singleton
-    ServiceIdentity identity() {
-        return new ServiceIdentity("profiler", config.workDir());
-    }
+  /** Why the loop is not consuming (a model that failed to load, the last Kafka error). */
+  public String problem() {
+    RestartLoop l = loop;
+    return l == null ? null : l.problem();
+  }
 
-    /** Where the consumer loop is. */
-    public RestartLoop.Phase phase() {
-        RestartLoop l = loop;
-        return l == null ? RestartLoop.Phase.STARTING : l.phase();
-    }
+  /** Task -> model, once loaded. */
+  public Map<String, String> models() {
+    return models.loaded();
+  }
 
-    /** Why the loop is not consuming (a model that failed to load, the last Kafka error). */
-    public String problem() {
-        RestartLoop l = loop;
-        return l == null ? null : l.problem();
-    }
+  /** Models loaded and the consumer subscribed and polling. */
+  public boolean ready() {
+    return phase() == RestartLoop.Phase.RUNNING;
+  }
 
-    /** Task -> model, once loaded. */
-    public Map<String, String> models() {
-        return models.loaded();
+  /** One run of the loop. */
+  private void run(RestartLoop l) throws Exception {
+    if (engine == null) {
+      setUp();
     }
+    List<String> created = clients.ensureTopics(topics(), Duration.ofSeconds(30));
+    if (!created.isEmpty()) {
+      LOG.infof("created topics %s", created);
+    }
+    new SampleLoop(clients, settings, records, engine, metrics).run(l);
+  }
 
-    /** Models loaded and the consumer subscribed and polling. */
-    public boolean ready() {
-        return phase() == RestartLoop.Phase.RUNNING;
+  /** Settings and models, once; what cannot work is {@link RestartLoop.Fatal}. */
+  private void setUp() throws RestartLoop.Fatal {
+    ProfilerEngine.Settings s;
+    try {
+      s =
+          new ProfilerEngine.Settings(
+              config.seed(),
+              config.tokens(),
+              config.runSize(),
+              config.maxSummaryBytes(),
+              ProfilerEngine.TooLong.parse(config.tooLong()));
+      KafkaSettings.TopicNames t = config.kafka().topics();
+      settings =
+          new SampleLoop.Settings(
+              t.samples(),
+              t.dlq(),
+              t.summaries(),
+              config.batchSize(),
+              config.linger(),
+              producerBytes());
+      records = new SampleRecords(new HashSet<>(config.knownTasks()), config.maxRecordBytes());
+      if (!config.kafka().enabled()) {
+        throw new IllegalArgumentException(
+            "ppruning.profiler.kafka.enabled=false: the"
+                + " profiler reads its samples from Kafka and cannot run without it");
+      }
+      clients =
+          new KafkaClients(
+              KafkaClients.sharedKeys(ConfigProvider.getConfig()),
+              config.kafka(),
+              "ppruning-profiler");
+      clients.consumerConfig(settings.consumerDefaults()); // refuses contradictions now
+    } catch (IllegalArgumentException ex) {
+      throw new RestartLoop.Fatal("invalid ppruning.profiler settings: " + ex.getMessage(), ex);
     }
+    try {
+      engine = new ProfilerEngine(models.open(config), s);
+    } catch (Exception ex) {
+      throw new RestartLoop.Fatal("cannot load the task models: " + ex.getMessage(), ex);
+    }
+  }
 
-    /** One run of the loop. */
-    private void run(RestartLoop l) throws Exception {
-        if (engine == null) {
-            setUp();
-        }
-        List<String> created = clients.ensureTopics(topics(), Duration.ofSeconds(30));
-        if (!created.isEmpty()) {
-            LOG.infof("created topics %s", created);
-        }
-        new SampleLoop(clients, settings, records, engine, metrics).run(l);
-    }
+  /** Room for the largest summary or dead letter plus headers. */
+  private int producerBytes() {
+    return Math.max(config.maxSummaryBytes(), config.maxRecordBytes()) + (64 << 10);
+  }
 
-    /** Settings and models, once; what cannot work is {@link RestartLoop.Fatal}. */
-    private void setUp() throws RestartLoop.Fatal {
-        ProfilerEngine.Settings s;
-        try {
-            s = new ProfilerEngine.Settings(config.seed(), config.tokens(), config.runSize(),
-                    config.maxSummaryBytes(), ProfilerEngine.TooLong.parse(config.tooLong()));
-            KafkaSettings.TopicNames t = config.kafka().topics();
-            settings = new SampleLoop.Settings(t.samples(), t.dlq(), t.summaries(),
-                    config.batchSize(), config.linger(), producerBytes());
-            records = new SampleRecords(new HashSet<>(config.knownTasks()), config.maxRecordBytes());
-            if (!config.kafka().enabled()) {
-                throw new IllegalArgumentException("ppruning.profiler.kafka.enabled=false: the"
-                        + " profiler reads its samples from Kafka and cannot run without it");
-            }
-            clients = new KafkaClients(KafkaClients.sharedKeys(ConfigProvider.getConfig()),
-                    config.kafka(), "ppruning-profiler");
-            clients.consumerConfig(settings.consumerDefaults()); // refuses contradictions now
-        } catch (IllegalArgumentException ex) {
-            throw new RestartLoop.Fatal("invalid ppruning.profiler settings: " + ex.getMessage(), ex);
-        }
-        try {
-            engine = new ProfilerEngine(models.open(config), s);
-        } catch (Exception ex) {
-            throw new RestartLoop.Fatal("cannot load the task models: " + ex.getMessage(), ex);
-        }
+  /** The samples topic, and the DLQ and summaries topics with room for their records. */
+  private List<NewTopic> topics() {
+    List<NewTopic> out = new ArrayList<>(List.of(clients.newTopic(settings.samplesTopic())));
+    Map<String, String> limit = Map.of("max.message.bytes", Integer.toString(producerBytes()));
+    for (String t : List.of(settings.dlqTopic(), settings.summariesTopic())) {
+      out.add(clients.newTopic(t).configs(limit));
     }
-
-    /** Room for the largest summary or dead letter plus headers. */
-    private int producerBytes() {
-        return Math.max(config.maxSummaryBytes(), config.maxRecordBytes()) + (64 << 10);
-    }
-
-    /** The samples topic, and the DLQ and summaries topics with room for their records. */
-    private List<NewTopic> topics() {
-        List<NewTopic> out = new ArrayList<>(List.of(clients.newTopic(settings.samplesTopic())));
-        Map<String, String> limit = Map.of("max.message.bytes", Integer.toString(producerBytes()));
-        for (String t : List.of(settings.dlqTopic(), settings.summariesTopic())) {
-            out.add(clients.newTopic(t).configs(limit));
-        }
-        return out;
-    }
+    return out;
+  }
 }

@@ -29,172 +29,204 @@ import org.ppruning.stream.ProfilerEngine;
 import org.ppruning.stream.SampleRecords;
 
 /**
- * The Kafka adapter of the profiler: polls sample records into a {@link BatchPlanner} (which
- * forms the atomic per-partition batches and decides every commit, see its protocol), gives it
- * the consumer's positions, commits and pauses, and forwards rebalances to it; {@link
- * BatchSender} profiles and sends the batches. One run of the {@link RestartLoop}: returns when
- * the loop is stopping (within a poll interval, 100 ms, after the batch in hand), throws on a
- * Kafka failure with nothing of the batch in hand committed, so the next run redoes it.
+ * The Kafka adapter of the profiler: polls sample records into a {@link BatchPlanner} (which forms
+ * the atomic per-partition batches and decides every commit, see its protocol), gives it the
+ * consumer's positions, commits and pauses, and forwards rebalances to it; {@link BatchSender}
+ * profiles and sends the batches. One run of the {@link RestartLoop}: returns when the loop is
+ * stopping (within a poll interval, 100 ms, after the batch in hand), throws on a Kafka failure
+ * with nothing of the batch in hand committed, so the next run redoes it.
  */
 final class SampleLoop implements BatchPlanner.Source, ConsumerRebalanceListener {
-    private static final Logger LOG = Logger.getLogger(SampleLoop.class);
+  private static final Logger LOG = Logger.getLogger(SampleLoop.class);
 
-    /** What the loop reads and writes, and its batches. */
-    record Settings(String samplesTopic, String dlqTopic, String summariesTopic, int batchSize,
-            Duration linger, int maxProducerBytes) {
-        Settings {
-            BatchPlanner.checkSettings(batchSize, linger);
+  /** What the loop reads and writes, and its batches. */
+  record Settings(
+      String samplesTopic,
+      String dlqTopic,
+      String summariesTopic,
+      int batchSize,
+      Duration linger,
+      int maxProducerBytes) {
+    Settings {
+      BatchPlanner.checkSettings(batchSize, linger);
+    }
+
+    /** The consumer's service defaults ({@code kafka.*} and per-client keys override them). */
+    Map<String, Object> consumerDefaults() {
+      return Map.of(
+          ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+          "earliest",
+          ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+          "read_committed",
+          ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+          Math.max(4 * batchSize, 100));
+    }
+
+    /** The producer's service defaults: idempotent, room for the largest record. */
+    Map<String, Object> producerDefaults() {
+      return Map.of(
+          ProducerConfig.ACKS_CONFIG,
+          "all",
+          ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+          true,
+          ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+          maxProducerBytes,
+          ProducerConfig.LINGER_MS_CONFIG,
+          5);
+    }
+  }
+
+  private final KafkaClients clients;
+  private final Settings settings;
+  private final SampleRecords records;
+  private final ProfilerEngine engine;
+  private final ProfilerMetrics metrics;
+  private KafkaConsumer<byte[], byte[]> consumer;
+  private BatchPlanner planner;
+  private RestartLoop loop;
+  private volatile BatchSender sender;
+  private volatile long firstRecordNanos; // 0 until a record arrived (for the benchmark)
+
+  SampleLoop(
+      KafkaClients clients,
+      Settings settings,
+      SampleRecords records,
+      ProfilerEngine engine,
+      ProfilerMetrics metrics) {
+    this.clients = clients;
+    this.settings = settings;
+    this.records = records;
+    this.engine = engine;
+    this.metrics = metrics;
+  }
+
+  /** {@link System#nanoTime} when the first record arrived, 0 before. */
+  long firstRecordNanos() {
+    return firstRecordNanos;
+  }
+
+  /** {@link System#nanoTime} of the last offset commit, 0 before. */
+  long lastCommitNanos() {
+    BatchSender s = sender;
+    return s == null ? 0 : s.lastCommitNanos();
+  }
+
+  /** Consumes until {@code loop} is stopping ({@link RestartLoop.Body}). */
+  void run(RestartLoop loop) throws InterruptedException, ExecutionException {
+    try (KafkaConsumer<byte[], byte[]> c =
+            clients.consumer(
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer(),
+                settings.consumerDefaults());
+        KafkaProducer<byte[], byte[]> producer =
+            clients.producer(
+                new ByteArraySerializer(),
+                new ByteArraySerializer(),
+                settings.producerDefaults())) {
+      if (loop.stopping()) {
+        return;
+      }
+      this.loop = loop;
+      consumer = c;
+      planner = new BatchPlanner(settings.batchSize(), settings.linger(), this, System::nanoTime);
+      sender = new BatchSender(producer, settings, records, engine, metrics, loop::stopping);
+      c.subscribe(List.of(settings.samplesTopic()), this);
+      while (!loop.stopping()) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+          long now = System.nanoTime();
+          if (firstRecordNanos == 0) {
+            firstRecordNanos = now;
+          }
+          List<BatchPlanner.Header> headers = new ArrayList<>();
+          for (Header h : r.headers()) {
+            headers.add(new BatchPlanner.Header(h.key(), h.value()));
+          }
+          planner.add(
+              new BatchPlanner.Polled(
+                  r.partition(), r.offset(), r.key(), r.value(), r.timestamp(), headers, now));
         }
-
-        /** The consumer's service defaults ({@code kafka.*} and per-client keys override them). */
-        Map<String, Object> consumerDefaults() {
-            return Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(4 * batchSize, 100));
-        }
-
-        /** The producer's service defaults: idempotent, room for the largest record. */
-        Map<String, Object> producerDefaults() {
-            return Map.of(ProducerConfig.ACKS_CONFIG, "all",
-                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxProducerBytes,
-                    ProducerConfig.LINGER_MS_CONFIG, 5);
-        }
+        planner.drainAll(sender);
+        planner.flowControl();
+        metrics.lag(planner.lag());
+      }
     }
+  }
 
-    private final KafkaClients clients;
-    private final Settings settings;
-    private final SampleRecords records;
-    private final ProfilerEngine engine;
-    private final ProfilerMetrics metrics;
-    private KafkaConsumer<byte[], byte[]> consumer;
-    private BatchPlanner planner;
-    private RestartLoop loop;
-    private volatile BatchSender sender;
-    private volatile long firstRecordNanos; // 0 until a record arrived (for the benchmark)
+  @Override
+  public void onPartitionsAssigned(Collection<TopicPartition> parts) {
+    loop.running(); // joined the group (an instance may get no partition and be healthy)
+    planner
+        .assigned(partitions(parts))
+        .forEach(
+            (p, plan) ->
+                LOG.infof(
+                    "partition %s-%d: a batch [%d, %d) was started and not committed; it will be"
+                        + " redone as it was",
+                    settings.samplesTopic(), p, plan.start(), plan.end()));
+  }
 
-    SampleLoop(KafkaClients clients, Settings settings, SampleRecords records,
-            ProfilerEngine engine, ProfilerMetrics metrics) {
-        this.clients = clients;
-        this.settings = settings;
-        this.records = records;
-        this.engine = engine;
-        this.metrics = metrics;
-    }
+  @Override
+  public void onPartitionsRevoked(Collection<TopicPartition> parts) {
+    planner.forget(partitions(parts));
+  }
 
-    /** {@link System#nanoTime} when the first record arrived, 0 before. */
-    long firstRecordNanos() {
-        return firstRecordNanos;
-    }
+  @Override
+  public void onPartitionsLost(Collection<TopicPartition> parts) {
+    planner.forget(partitions(parts));
+  }
 
-    /** {@link System#nanoTime} of the last offset commit, 0 before. */
-    long lastCommitNanos() {
-        BatchSender s = sender;
-        return s == null ? 0 : s.lastCommitNanos();
-    }
+  @Override
+  public long position(int partition) {
+    return consumer.position(tp(partition));
+  }
 
-    /** Consumes until {@code loop} is stopping ({@link RestartLoop.Body}). */
-    void run(RestartLoop loop) throws InterruptedException, ExecutionException {
-        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer(), settings.consumerDefaults());
-                KafkaProducer<byte[], byte[]> producer = clients.producer(
-                    new ByteArraySerializer(), new ByteArraySerializer(),
-                    settings.producerDefaults())) {
-            if (loop.stopping()) {
-                return;
-            }
-            this.loop = loop;
-            consumer = c;
-            planner = new BatchPlanner(settings.batchSize(), settings.linger(), this,
-                    System::nanoTime);
-            sender = new BatchSender(producer, settings, records, engine, metrics, loop::stopping);
-            c.subscribe(List.of(settings.samplesTopic()), this);
-            while (!loop.stopping()) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
-                    long now = System.nanoTime();
-                    if (firstRecordNanos == 0) {
-                        firstRecordNanos = now;
-                    }
-                    List<BatchPlanner.Header> headers = new ArrayList<>();
-                    for (Header h : r.headers()) {
-                        headers.add(new BatchPlanner.Header(h.key(), h.value()));
-                    }
-                    planner.add(new BatchPlanner.Polled(r.partition(), r.offset(), r.key(),
-                            r.value(), r.timestamp(), headers, now));
-                }
-                planner.drainAll(sender);
-                planner.flowControl();
-                metrics.lag(planner.lag());
-            }
-        }
-    }
+  @Override
+  public OptionalLong lag(int partition) {
+    return consumer.currentLag(tp(partition));
+  }
 
-    @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> parts) {
-        loop.running(); // joined the group (an instance may get no partition and be healthy)
-        planner.assigned(partitions(parts)).forEach((p, plan) -> LOG.infof(
-                "partition %s-%d: a batch [%d, %d) was started and not committed; it will be"
-                        + " redone as it was", settings.samplesTopic(), p, plan.start(), plan.end()));
-    }
+  @Override
+  public Map<Integer, BatchPlanner.Committed> committed(Set<Integer> partitions) {
+    Map<Integer, BatchPlanner.Committed> out = new HashMap<>();
+    consumer
+        .committed(partitions.stream().map(this::tp).collect(Collectors.toSet()))
+        .forEach(
+            (tp, m) -> {
+              if (m != null) {
+                out.put(
+                    tp.partition(),
+                    new BatchPlanner.Committed(
+                        m.offset(), m.metadata() == null ? "" : m.metadata()));
+              }
+            });
+    return out;
+  }
 
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> parts) {
-        planner.forget(partitions(parts));
-    }
+  @Override
+  public Set<Integer> assignment() {
+    return Set.copyOf(partitions(consumer.assignment()));
+  }
 
-    @Override
-    public void onPartitionsLost(Collection<TopicPartition> parts) {
-        planner.forget(partitions(parts));
-    }
+  @Override
+  public void pause(Collection<Integer> partitions) {
+    consumer.pause(partitions.stream().map(this::tp).toList());
+  }
 
-    @Override
-    public long position(int partition) {
-        return consumer.position(tp(partition));
-    }
+  @Override
+  public void resume(Collection<Integer> partitions) {
+    consumer.resume(partitions.stream().map(this::tp).toList());
+  }
 
-    @Override
-    public OptionalLong lag(int partition) {
-        return consumer.currentLag(tp(partition));
-    }
+  @Override
+  public void commit(int partition, long offset, String metadata) {
+    consumer.commitSync(Map.of(tp(partition), new OffsetAndMetadata(offset, metadata)));
+  }
 
-    @Override
-    public Map<Integer, BatchPlanner.Committed> committed(Set<Integer> partitions) {
-        Map<Integer, BatchPlanner.Committed> out = new HashMap<>();
-        consumer.committed(partitions.stream().map(this::tp).collect(Collectors.toSet()))
-                .forEach((tp, m) -> {
-                    if (m != null) {
-                        out.put(tp.partition(), new BatchPlanner.Committed(m.offset(),
-                                m.metadata() == null ? "" : m.metadata()));
-                    }
-                });
-        return out;
-    }
+  private TopicPartition tp(int partition) {
+    return new TopicPartition(settings.samplesTopic(), partition);
+  }
 
-    @Override
-    public Set<Integer> assignment() {
-        return Set.copyOf(partitions(consumer.assignment()));
-    }
-
-    @Override
-    public void pause(Collection<Integer> partitions) {
-        consumer.pause(partitions.stream().map(this::tp).toList());
-    }
-
-    @Override
-    public void resume(Collection<Integer> partitions) {
-        consumer.resume(partitions.stream().map(this::tp).toList());
-    }
-
-    @Override
-    public void commit(int partition, long offset, String metadata) {
-        consumer.commitSync(Map.of(tp(partition), new OffsetAndMetadata(offset, metadata)));
-    }
-
-    private TopicPartition tp(int partition) {
-        return new TopicPartition(settings.samplesTopic(), partition);
-    }
-
-    private static List<Integer> partitions(Collection<TopicPartition> parts) {
-        return parts.stream().map(TopicPartition::partition).toList();
-    }
+  private static List<Integer> partitions(Collection<TopicPartition> parts) {
+    return parts.stream().map(TopicPartition::partition).toList();
+  }
 }

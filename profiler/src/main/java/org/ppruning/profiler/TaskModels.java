@@ -17,69 +17,71 @@ import org.ppruning.tokenize.TextTokenizer;
  * each distinct model opened once with its tokenizer; closed with the service.
  */
 final class TaskModels implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(TaskModels.class);
+  private static final Logger LOG = Logger.getLogger(TaskModels.class);
 
-    private final List<AutoCloseable> owned = new ArrayList<>();
-    private volatile Map<String, String> loaded = Map.of();
+  private final List<AutoCloseable> owned = new ArrayList<>();
+  private volatile Map<String, String> loaded = Map.of();
 
-    /** Task -> model name, once loaded. */
-    Map<String, String> loaded() {
-        return loaded;
+  /** Task -> model name, once loaded. */
+  Map<String, String> loaded() {
+    return loaded;
+  }
+
+  /** Opens the models of {@code config}'s known tasks. */
+  Map<String, ProfilerEngine.TaskModel> open(ProfilerConfig config) throws Exception {
+    Map<String, String> byTask = new LinkedHashMap<>();
+    for (String task : config.knownTasks()) {
+      byTask.put(task, config.models().getOrDefault(task, config.defaultModel()));
     }
-
-    /** Opens the models of {@code config}'s known tasks. */
-    Map<String, ProfilerEngine.TaskModel> open(ProfilerConfig config) throws Exception {
-        Map<String, String> byTask = new LinkedHashMap<>();
-        for (String task : config.knownTasks()) {
-            byTask.put(task, config.models().getOrDefault(task, config.defaultModel()));
-        }
-        for (String task : config.models().keySet()) {
-            if (!byTask.containsKey(task)) {
-                throw new IllegalArgumentException("ppruning.profiler.models." + task
-                        + " names a task that is not in ppruning.profiler.known-tasks "
-                        + config.knownTasks());
-            }
-        }
-        Map<String, ProfilerEngine.TaskModel> open = new HashMap<>();
-        Map<String, ProfilerEngine.TaskModel> out = new HashMap<>();
-        ArtifactCache cache = ArtifactCache.defaultCache();
-        for (var e : byTask.entrySet()) {
-            ProfilerEngine.TaskModel m = open.get(e.getValue());
-            if (m == null) {
-                LOG.infof("loading model %s", e.getValue());
-                TransformerModel model = own(ModelLoader.open(e.getValue(), cache));
-                if (model.tokenizerJson() == null) {
-                    throw new IllegalArgumentException("model " + e.getValue()
-                            + " has no tokenizer; import it with one");
-                }
-                m = new ProfilerEngine.TaskModel(model, own(TextTokenizer.load(model.tokenizerJson())));
-                open.put(e.getValue(), m);
-            }
-            out.put(e.getKey(), m);
-        }
-        loaded = Map.copyOf(byTask);
-        LOG.infof("models loaded: %s", byTask);
-        return out;
+    for (String task : config.models().keySet()) {
+      if (!byTask.containsKey(task)) {
+        throw new IllegalArgumentException(
+            "ppruning.profiler.models."
+                + task
+                + " names a task that is not in ppruning.profiler.known-tasks "
+                + config.knownTasks());
+      }
     }
-
-    private <T extends AutoCloseable> T own(T c) {
-        synchronized (owned) {
-            owned.add(c);
+    Map<String, ProfilerEngine.TaskModel> open = new HashMap<>();
+    Map<String, ProfilerEngine.TaskModel> out = new HashMap<>();
+    ArtifactCache cache = ArtifactCache.defaultCache();
+    for (var e : byTask.entrySet()) {
+      ProfilerEngine.TaskModel m = open.get(e.getValue());
+      if (m == null) {
+        LOG.infof("loading model %s", e.getValue());
+        TransformerModel model = own(ModelLoader.open(e.getValue(), cache));
+        if (model.tokenizerJson() == null) {
+          throw new IllegalArgumentException(
+              "model " + e.getValue() + " has no tokenizer; import it with one");
         }
-        return c;
+        m = new ProfilerEngine.TaskModel(model, own(TextTokenizer.load(model.tokenizerJson())));
+        open.put(e.getValue(), m);
+      }
+      out.put(e.getKey(), m);
     }
+    loaded = Map.copyOf(byTask);
+    LOG.infof("models loaded: %s", byTask);
+    return out;
+  }
 
-    @Override
-    public void close() {
-        synchronized (owned) {
-            for (AutoCloseable c : owned) {
-                try {
-                    c.close();
-                } catch (Exception ex) {
-                    LOG.warn("closing " + c, ex);
-                }
-            }
-            owned.clear();
-        }
+  private <T extends AutoCloseable> T own(T c) {
+    synchronized (owned) {
+      owned.add(c);
     }
+    return c;
+  }
+
+  @Override
+  public void close() {
+    synchronized (owned) {
+      for (AutoCloseable c : owned) {
+        try {
+          c.close();
+        } catch (Exception ex) {
+          LOG.warn("closing " + c, ex);
+        }
+      }
+      owned.clear();
+    }
+  }
 }

@@ -9,16 +9,16 @@ import org.junit.jupiter.api.Test;
 
 /** Bad loop settings are refused up front, naming the setting. */
 class SampleLoopSettingsTest {
-    static SampleLoop.Settings settings(int batchSize, Duration linger) {
-        return new SampleLoop.Settings("s", "s.dlq", "s.summaries", batchSize, linger, 1 << 20);
-    }
+  static SampleLoop.Settings settings(int batchSize, Duration linger) {
+    return new SampleLoop.Settings("s", "s.dlq", "s.summaries", batchSize, linger, 1 << 20);
+  }
 
-    @Test
-    void aBatchSizeBelowOneOrANegativeLingerIsRefused() {
-        var e = assertThrows(IllegalArgumentException.class, () -> settings(0, Duration.ZERO));
-        assertTrue(e.getMessage().contains("batch-size must be > 0 (got 0)"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> settings(8, Duration.ofMillis(-1)));
-        assertTrue(e.getMessage().contains("linger >= 0 (got PT-0.001S)"), e.getMessage());
-        assertEquals(256, settings(256, Duration.ofMillis(200)).batchSize());
-    }
+  @Test
+  void aBatchSizeBelowOneOrANegativeLingerIsRefused() {
+    var e = assertThrows(IllegalArgumentException.class, () -> settings(0, Duration.ZERO));
+    assertTrue(e.getMessage().contains("batch-size must be > 0 (got 0)"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> settings(8, Duration.ofMillis(-1)));
+    assertTrue(e.getMessage().contains("linger >= 0 (got PT-0.001S)"), e.getMessage());
+    assertEquals(256, settings(256, Duration.ofMillis(200)).batchSize());
+  }
 }

@@ -60,8 +60,8 @@ public interface PrunerConfig {
   long everySamples();
 
   /**
-   * A re-clustering writes a version only if more than this fraction of the kept units (heads
-   * and neurons by original index; Jaccard distance) differs from the latest version.
+   * A re-clustering writes a version only if more than this fraction of the kept units (heads and
+   * neurons by original index; Jaccard distance) differs from the latest version.
    */
   @WithDefault("0.05")
   double minChange();

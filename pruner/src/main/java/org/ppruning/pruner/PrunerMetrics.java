@@ -37,15 +37,16 @@ final class PrunerMetrics implements PrunerLoop.Observer {
 
   @Override
   public void merged(PrunerEngine.Accepted a, Partition from, long offset) {
-    meters.counter("ppruning.pruner.summaries", "outcome",
-        a.outcome().name().toLowerCase()).increment();
+    meters
+        .counter("ppruning.pruner.summaries", "outcome", a.outcome().name().toLowerCase())
+        .increment();
     if (a.outcome() == PrunerEngine.Outcome.REJECTED) {
       return;
     }
     meter(a.task());
     if (a.outcome() == PrunerEngine.Outcome.REDELIVERED) {
-      LOG.infof("pruner: %s@%d redelivers a batch of task %s: not counted again", from, offset,
-          a.task());
+      LOG.infof(
+          "pruner: %s@%d redelivers a batch of task %s: not counted again", from, offset, a.task());
     }
   }
 
@@ -58,10 +59,17 @@ final class PrunerMetrics implements PrunerLoop.Observer {
   @Override
   public void pruned(PrunerEngine.Pruned p) {
     String task = p.task();
-    meters.timer("ppruning.pruner.recluster", "task", task)
+    meters
+        .timer("ppruning.pruner.recluster", "task", task)
         .record(Duration.ofNanos((long) (p.seconds() * 1e9)));
-    LOG.infof("pruner: re-clustered %s at %d samples in %.1f s: change %.4f, %s", task,
-        p.samples(), p.seconds(), p.change(), p.written() ? "wrote version " + p.version()
+    LOG.infof(
+        "pruner: re-clustered %s at %d samples in %.1f s: change %.4f, %s",
+        task,
+        p.samples(),
+        p.seconds(),
+        p.change(),
+        p.written()
+            ? "wrote version " + p.version()
             : "no new version (latest " + p.version() + ")");
     if (p.written()) {
       meters.counter("ppruning.pruner.versions.written", "task", task).increment();
@@ -79,15 +87,25 @@ final class PrunerMetrics implements PrunerLoop.Observer {
     if (task == null || !metered.add(task)) {
       return;
     }
-    Gauge.builder("ppruning.pruner.samples", () -> engine.samples(task)).tag("task", task)
-        .description("samples merged").register(meters);
-    Gauge.builder("ppruning.pruner.recluster.last.timestamp", () -> engine.lastPruneMillis(task)
-        / 1000.0).tag("task", task).baseUnit("seconds")
-        .description("when the task was last re-clustered (0: not since start)").register(meters);
+    Gauge.builder("ppruning.pruner.samples", () -> engine.samples(task))
+        .tag("task", task)
+        .description("samples merged")
+        .register(meters);
+    Gauge.builder(
+            "ppruning.pruner.recluster.last.timestamp", () -> engine.lastPruneMillis(task) / 1000.0)
+        .tag("task", task)
+        .baseUnit("seconds")
+        .description("when the task was last re-clustered (0: not since start)")
+        .register(meters);
     Gauge.builder("ppruning.pruner.recluster.last.duration", () -> engine.lastPruneSeconds(task))
-        .tag("task", task).baseUnit("seconds").description("how long it took").register(meters);
-    Gauge.builder("ppruning.pruner.versions", () -> latest(task)).tag("task", task)
-        .description("latest version in the repository").register(meters);
+        .tag("task", task)
+        .baseUnit("seconds")
+        .description("how long it took")
+        .register(meters);
+    Gauge.builder("ppruning.pruner.versions", () -> latest(task))
+        .tag("task", task)
+        .description("latest version in the repository")
+        .register(meters);
   }
 
   private double latest(String task) {

@@ -6,9 +6,9 @@ import org.eclipse.microprofile.health.Readiness;
 import org.ppruning.stream.PrunerEngine;
 
 /**
- * Ready once the base model is loaded, the checkpoint restored and the consumer polling (or
- * when Kafka is switched off); DOWN with the problem while the consumer starts again after a
- * failure. Reports samples merged per task.
+ * Ready once the base model is loaded, the checkpoint restored and the consumer polling (or when
+ * Kafka is switched off); DOWN with the problem while the consumer starts again after a failure.
+ * Reports samples merged per task.
  */
 @Readiness
 public class PrunerReadiness implements HealthCheck {

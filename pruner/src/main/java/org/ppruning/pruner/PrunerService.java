@@ -39,11 +39,13 @@ public class PrunerService {
 
   private final PrunerConfig config;
   private final PrunerMetrics metrics;
-  private final ExecutorService pruning = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "pruner-recluster");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService pruning =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "pruner-recluster");
+            t.setDaemon(true);
+            return t;
+          });
   private volatile RestartLoop loop;
   private volatile PrunerLoop steps; // loaded by the first run, kept by every restart
 
@@ -56,8 +58,8 @@ public class PrunerService {
     if (!config.kafka().enabled()) {
       return;
     }
-    loop = new RestartLoop("pruner-consumer", config.restartBackoff(), this::run,
-        metrics::restarted);
+    loop =
+        new RestartLoop("pruner-consumer", config.restartBackoff(), this::run, metrics::restarted);
     loop.start();
   }
 
@@ -87,8 +89,7 @@ public class PrunerService {
       return "disabled";
     }
     RestartLoop.Phase p = l.phase();
-    return p == RestartLoop.Phase.STARTING && steps == null ? "loading"
-        : p.name().toLowerCase();
+    return p == RestartLoop.Phase.STARTING && steps == null ? "loading" : p.name().toLowerCase();
   }
 
   /** Why the pruner is not running, null when it is. */
@@ -106,8 +107,11 @@ public class PrunerService {
     PrunerLoop s = prepared();
     KafkaClients kafka;
     try {
-      kafka = new KafkaClients(KafkaClients.sharedKeys(ConfigProvider.getConfig()),
-          config.kafka(), "ppruning-pruner");
+      kafka =
+          new KafkaClients(
+              KafkaClients.sharedKeys(ConfigProvider.getConfig()),
+              config.kafka(),
+              "ppruning-pruner");
       kafka.consumerConfig(SummaryConsumer.CONSUMER); // refuses what the loop cannot work with
     } catch (IllegalArgumentException e) {
       throw new RestartLoop.Fatal(e.getMessage(), e);
@@ -121,19 +125,27 @@ public class PrunerService {
       return steps;
     }
     try {
-      BaseModels bases = new BaseModels(config.defaultModel(), config.models(),
-          ArtifactCache.defaultCache(), m -> LOG.infof("pruner: loading base model %s", m));
-      PrunerEngine.Settings settings = new PrunerEngine.Settings(pruneSettings(),
-          config.minSamples(), config.everySamples(), config.minChange());
-      CheckpointSchedule schedule = new CheckpointSchedule(config.checkpoint().everySummaries(),
-          config.checkpoint().interval(), System::nanoTime);
+      BaseModels bases =
+          new BaseModels(
+              config.defaultModel(),
+              config.models(),
+              ArtifactCache.defaultCache(),
+              m -> LOG.infof("pruner: loading base model %s", m));
+      PrunerEngine.Settings settings =
+          new PrunerEngine.Settings(
+              pruneSettings(), config.minSamples(), config.everySamples(), config.minChange());
+      CheckpointSchedule schedule =
+          new CheckpointSchedule(
+              config.checkpoint().everySummaries(),
+              config.checkpoint().interval(),
+              System::nanoTime);
       bases.defaultBase(); // the default model is loaded before anything is read
       Path file = config.stateDir().resolve(CHECKPOINT);
-      PrunerEngine engine = PrunerEngine.open(file, new ModelRepository(config.repository()),
-          settings, bases);
+      PrunerEngine engine =
+          PrunerEngine.open(file, new ModelRepository(config.repository()), settings, bases);
       metrics.watch(engine);
-      LOG.infof("pruner: state restored from %s: %s, offsets %s", file, engine.tasks(),
-          engine.offsets());
+      LOG.infof(
+          "pruner: state restored from %s: %s, offsets %s", file, engine.tasks(), engine.offsets());
       steps = new PrunerLoop(engine, file, schedule, pruning, metrics);
       return steps;
     } catch (IOException | RuntimeException | LinkageError e) {
@@ -143,8 +155,13 @@ public class PrunerService {
 
   /** The pruning settings of {@code ppruning.pruner.*} (the defaults are the prune command's). */
   private PruneSettings pruneSettings() {
-    return PruneSettings.builder().method(Method.of(config.method()))
-        .linkage(PruneSettings.linkage(config.linkage())).flopsKeep(config.flopsKeep())
-        .lambda(config.lambda()).seed(config.seed()).tokens(config.tokens()).build();
+    return PruneSettings.builder()
+        .method(Method.of(config.method()))
+        .linkage(PruneSettings.linkage(config.linkage()))
+        .flopsKeep(config.flopsKeep())
+        .lambda(config.lambda())
+        .seed(config.seed())
+        .tokens(config.tokens())
+        .build();
   }
 }

@@ -32,19 +32,19 @@ import org.ppruning.stream.PrunerLoop;
 /**
  * The Kafka side of one run of the pruner's {@link PrunerLoop}: polls the summaries topic (group
  * {@code ppruning-pruner}), seeks each assigned partition to the offset the checkpoint covers,
- * pauses and resumes the input around re-clusterings, sends model events on an idempotent
- * producer and commits the checkpointed offsets. Any Kafka failure ends the run (a failed commit
- * at the next poll); the {@link RestartLoop} starts another.
+ * pauses and resumes the input around re-clusterings, sends model events on an idempotent producer
+ * and commits the checkpointed offsets. Any Kafka failure ends the run (a failed commit at the next
+ * poll); the {@link RestartLoop} starts another.
  */
 final class SummaryConsumer implements PrunerLoop.Transport, ConsumerRebalanceListener {
   private static final Logger LOG = Logger.getLogger(SummaryConsumer.class);
-  static final Map<String, Object> CONSUMER = Map.of(
-      ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-      ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-      ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
-  static final Map<String, Object> PRODUCER = Map.of(
-      ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-      ProducerConfig.ACKS_CONFIG, "all");
+  static final Map<String, Object> CONSUMER =
+      Map.of(
+          ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+          ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+          ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+  static final Map<String, Object> PRODUCER =
+      Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all");
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
   private final KafkaConsumer<String, byte[]> consumer;
@@ -53,8 +53,11 @@ final class SummaryConsumer implements PrunerLoop.Transport, ConsumerRebalanceLi
   private final PrunerLoop loop;
   private Exception commitFailure;
 
-  private SummaryConsumer(KafkaConsumer<String, byte[]> consumer,
-      KafkaProducer<String, byte[]> producer, String models, PrunerLoop loop) {
+  private SummaryConsumer(
+      KafkaConsumer<String, byte[]> consumer,
+      KafkaProducer<String, byte[]> producer,
+      String models,
+      PrunerLoop loop) {
     this.consumer = consumer;
     this.producer = producer;
     this.models = models;
@@ -65,19 +68,27 @@ final class SummaryConsumer implements PrunerLoop.Transport, ConsumerRebalanceLi
   static void run(KafkaClients kafka, PrunerLoop loop, RestartLoop restart) throws Exception {
     KafkaSettings.TopicNames topics = kafka.settings().topics();
     try {
-      kafka.ensureTopics(List.of(kafka.newTopic(topics.summaries()),
-          kafka.newTopic(topics.models())), ADMIN_TIMEOUT)
+      kafka
+          .ensureTopics(
+              List.of(kafka.newTopic(topics.summaries()), kafka.newTopic(topics.models())),
+              ADMIN_TIMEOUT)
           .forEach(t -> LOG.infof("pruner: created topic %s", t));
     } catch (TimeoutException e) {
-      throw new TimeoutException("no answer from the Kafka broker " + kafka.bootstrap()
-          + " within " + ADMIN_TIMEOUT.toSeconds() + " s while checking topics "
-          + topics.summaries() + " and " + topics.models());
+      throw new TimeoutException(
+          "no answer from the Kafka broker "
+              + kafka.bootstrap()
+              + " within "
+              + ADMIN_TIMEOUT.toSeconds()
+              + " s while checking topics "
+              + topics.summaries()
+              + " and "
+              + topics.models());
     }
     loop.restarted();
-    try (KafkaConsumer<String, byte[]> c = kafka.consumer(new StringDeserializer(),
-            new ByteArrayDeserializer(), CONSUMER);
-        KafkaProducer<String, byte[]> p = kafka.producer(new StringSerializer(),
-            new ByteArraySerializer(), PRODUCER)) {
+    try (KafkaConsumer<String, byte[]> c =
+            kafka.consumer(new StringDeserializer(), new ByteArrayDeserializer(), CONSUMER);
+        KafkaProducer<String, byte[]> p =
+            kafka.producer(new StringSerializer(), new ByteArraySerializer(), PRODUCER)) {
       SummaryConsumer s = new SummaryConsumer(c, p, topics.models(), loop);
       c.subscribe(List.of(topics.summaries()), s);
       restart.running();
@@ -90,13 +101,14 @@ final class SummaryConsumer implements PrunerLoop.Transport, ConsumerRebalanceLi
 
   private void poll() throws Exception {
     if (commitFailure != null) {
-      throw new IllegalStateException("pruner: committing offsets failed: " + commitFailure,
-          commitFailure);
+      throw new IllegalStateException(
+          "pruner: committing offsets failed: " + commitFailure, commitFailure);
     }
     List<PrunerLoop.Input> in = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-      in.add(new PrunerLoop.Input(r.key(), r.value(), new Partition(r.topic(), r.partition()),
-          r.offset()));
+      in.add(
+          new PrunerLoop.Input(
+              r.key(), r.value(), new Partition(r.topic(), r.partition()), r.offset()));
     }
     loop.received(in);
     loop.step(this);
@@ -130,13 +142,16 @@ final class SummaryConsumer implements PrunerLoop.Transport, ConsumerRebalanceLi
       return;
     }
     // Asynchronous: the checkpoint is what counts, the group's offsets show the lag.
-    consumer.commitAsync(commit, (offsets, e) -> {
-      if (e instanceof RetriableCommitFailedException) {
-        LOG.warnf("pruner: commit of %s failed, the next checkpoint commits again: %s", offsets, e);
-      } else if (e != null) {
-        commitFailure = e;
-      }
-    });
+    consumer.commitAsync(
+        commit,
+        (offsets, e) -> {
+          if (e instanceof RetriableCommitFailedException) {
+            LOG.warnf(
+                "pruner: commit of %s failed, the next checkpoint commits again: %s", offsets, e);
+          } else if (e != null) {
+            commitFailure = e;
+          }
+        });
   }
 
   @Override
@@ -159,8 +174,8 @@ final class SummaryConsumer implements PrunerLoop.Transport, ConsumerRebalanceLi
   @Override
   public void onPartitionsRevoked(Collection<TopicPartition> parts) {
     try {
-      loop.revoked(parts.stream().map(tp -> new Partition(tp.topic(), tp.partition())).toList(),
-          this);
+      loop.revoked(
+          parts.stream().map(tp -> new Partition(tp.topic(), tp.partition())).toList(), this);
     } catch (IOException e) {
       LOG.error("pruner: checkpoint on revocation failed", e);
     }

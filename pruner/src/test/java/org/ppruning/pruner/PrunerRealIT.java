@@ -64,12 +64,12 @@ class PrunerRealIT {
     Map<String, String> early = settings(tmp.resolve("b"), topic, "b");
     early.put("min-samples", "2000");
     early.put("every-samples", "500");
-    try (TransformerModel m = TransformerModel.build(imp.spec(), imp.weights(),
-        imp.tokenizerJson());
+    try (TransformerModel m =
+            TransformerModel.build(imp.spec(), imp.weights(), imp.tokenizerJson());
         TextTokenizer tok = TextTokenizer.load(imp.tokenizerJson());
         ServiceProcess app = PrunerServiceIT.start(s, Path.of("target/it-logs/" + topic + ".log"));
-        ServiceProcess b = PrunerServiceIT.start(early,
-            Path.of("target/it-logs/" + topic + "-b.log"))) {
+        ServiceProcess b =
+            PrunerServiceIT.start(early, Path.of("target/it-logs/" + topic + "-b.log"))) {
       PruneSettings defaults = PruneSettings.defaults();
       SummaryConfig c = Summaries.config(TASK, m.spec(), defaults.seed(), defaults.tokens());
       SummaryBuilder builder = new SummaryBuilder(c, SummaryBuilder.DEFAULT_MAX_BYTES);
@@ -82,48 +82,59 @@ class PrunerRealIT {
       long bytes = 0;
       int records = 0;
       for (int from = 0; from < tokenized.size(); from += 50) { // profiler polls of 50
-        List<ActivationSummary> poll = builder.profile(m, ProfileBatch.group(
-            tokenized.subList(from, from + 50), c, tok.padId()));
+        List<ActivationSummary> poll =
+            builder.profile(
+                m, ProfileBatch.group(tokenized.subList(from, from + 50), c, tok.padId()));
         PrunerServiceIT.produce(topic, poll, TASK);
         records += poll.size();
         bytes += poll.stream().mapToLong(ActivationSummary::getSerializedSize).sum();
       }
-      System.err.printf("streamed %d summaries (%,d bytes) in %.1f s%n", records, bytes,
-          (System.nanoTime() - t0) / 1e9);
-      List<ModelEvent> events = PrunerServiceIT.awaitEvents(topic + ".models", 1, app,
-          Duration.ofMinutes(20), TASK);
+      System.err.printf(
+          "streamed %d summaries (%,d bytes) in %.1f s%n",
+          records, bytes, (System.nanoTime() - t0) / 1e9);
+      List<ModelEvent> events =
+          PrunerServiceIT.awaitEvents(topic + ".models", 1, app, Duration.ofMinutes(20), TASK);
       ModelEvent v1 = events.get(0);
       System.err.println("event: " + new String(v1.toJson()));
       assertEquals(1, v1.version());
       assertEquals(3000, v1.samples());
-      double secs = app.metric("ppruning_pruner_recluster_last_duration_seconds",
-          "task=\"" + TASK + "\"");
+      double secs =
+          app.metric("ppruning_pruner_recluster_last_duration_seconds", "task=\"" + TASK + "\"");
       Path dir = Path.of(URI.create(v1.path()));
       assertEquals(tmp.resolve("a").resolve("models").resolve(TASK).resolve("1"), dir);
       long size;
       try (Stream<Path> files = Files.walk(dir)) {
         size = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
       }
-      System.err.printf("re-clustering + writing version 1 took %.1f s; version 1 is %,d bytes,"
-          + " FLOPs kept %.4f, params kept %.4f, widths %s%n", secs, size, v1.flopsKept(),
-          v1.paramsKept(), v1.layers());
+      System.err.printf(
+          "re-clustering + writing version 1 took %.1f s; version 1 is %,d bytes,"
+              + " FLOPs kept %.4f, params kept %.4f, widths %s%n",
+          secs, size, v1.flopsKept(), v1.paramsKept(), v1.layers());
 
       // The batch command's path on the same samples, seed and settings.
       t0 = System.nanoTime();
-      ActivationFeatures batch = FeatureCollector.collect(m, tok, samples, defaults.tokens(),
-          defaults.seed(), Summaries.DEFAULT_ROWS_PER_RUN, System.err);
-      PruneRun run = PruneRun.plan(m.spec(), m.readWeights(), batch, defaults,
-          "task:sentiment/all", Map.of());
-      System.err.printf("batch path: %.1f s, plan stages %s%n", (System.nanoTime() - t0) / 1e9,
-          run.seconds());
+      ActivationFeatures batch =
+          FeatureCollector.collect(
+              m,
+              tok,
+              samples,
+              defaults.tokens(),
+              defaults.seed(),
+              Summaries.DEFAULT_ROWS_PER_RUN,
+              System.err);
+      PruneRun run =
+          PruneRun.plan(m.spec(), m.readWeights(), batch, defaults, "task:sentiment/all", Map.of());
+      System.err.printf(
+          "batch path: %.1f s, plan stages %s%n", (System.nanoTime() - t0) / 1e9, run.seconds());
       try (TransformerModel loaded = TransformerModel.load(dir)) {
-        RepositoryAssertions.assertSameUnits(run.kept(), loaded.spec().layers(),
-            "streamed version 1 vs batch");
-        assertTrue(loaded.spec().layers().stream().mapToInt(l -> l.ffn()).sum() < 6 * 1536,
+        RepositoryAssertions.assertSameUnits(
+            run.kept(), loaded.spec().layers(), "streamed version 1 vs batch");
+        assertTrue(
+            loaded.spec().layers().stream().mapToInt(l -> l.ffn()).sum() < 6 * 1536,
             "neurons were pruned");
       }
-      assertEquals(3000,
-          PrunerServiceIT.awaitSamples(app, TASK, n -> n >= 3000, Duration.ofSeconds(10)));
+      assertEquals(
+          3000, PrunerServiceIT.awaitSamples(app, TASK, n -> n >= 3000, Duration.ofSeconds(10)));
 
       // The early pruner: re-clustered at 2000, 2500 and 3000 samples; a version whenever more
       // than 5% of the kept units changed; at 3000 the same units as the batch path.
@@ -132,8 +143,11 @@ class PrunerRealIT {
           && System.nanoTime() < end) {
         ServiceProcess.sleep(1000);
       }
-      Matcher mt = Pattern.compile("re-clustered sentiment at (\\d+) samples in ([0-9.]+) s:"
-          + " change ([0-9.]+), (wrote version|no new version)").matcher(Files.readString(b.log()));
+      Matcher mt =
+          Pattern.compile(
+                  "re-clustered sentiment at (\\d+) samples in ([0-9.]+) s:"
+                      + " change ([0-9.]+), (wrote version|no new version)")
+              .matcher(Files.readString(b.log()));
       List<String> at = new ArrayList<>();
       int written = 0;
       double lastChange = -1;
@@ -142,8 +156,8 @@ class PrunerRealIT {
         lastChange = Double.parseDouble(mt.group(3));
         boolean wrote = mt.group(4).equals("wrote version");
         written += wrote ? 1 : 0;
-        assertEquals(at.size() == 1 || lastChange > 0.05, wrote, "written iff changed > 5%: "
-            + mt.group());
+        assertEquals(
+            at.size() == 1 || lastChange > 0.05, wrote, "written iff changed > 5%: " + mt.group());
         System.err.println("early pruner: " + mt.group());
       }
       assertEquals(List.of("2000", "2500", "3000"), at, "re-clusterings");
@@ -151,10 +165,13 @@ class PrunerRealIT {
       assertEquals(written, PrunerServiceIT.events(topic + ".b.models", TASK).size());
       try (TransformerModel latest = TransformerModel.load(bRepo.resolve("" + written))) {
         if (lastChange > 0.05) {
-          RepositoryAssertions.assertSameUnits(run.kept(), latest.spec().layers(),
+          RepositoryAssertions.assertSameUnits(
+              run.kept(),
+              latest.spec().layers(),
               "early pruner's version at 3000 samples vs batch");
         } else {
-          assertTrue(KeptUnits.change(latest.spec().layers(), run.kept()) <= 0.05,
+          assertTrue(
+              KeptUnits.change(latest.spec().layers(), run.kept()) <= 0.05,
               "the batch units are within min-change of the early pruner's latest version");
         }
       }

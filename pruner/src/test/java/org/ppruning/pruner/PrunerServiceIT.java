@@ -1,6 +1,5 @@
 package org.ppruning.pruner;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,16 +69,23 @@ import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.tokenize.TokenizerFiles;
 
 /**
- * The packaged pruner against the real broker, on summaries of a tiny random BERT made
- * in-process: versions equal the batch path and the core engine fed the same records;
- * redelivered batches and a kill -9 count nothing twice.
+ * The packaged pruner against the real broker, on summaries of a tiny random BERT made in-process:
+ * versions equal the batch path and the core engine fed the same records; redelivered batches and a
+ * kill -9 count nothing twice.
  */
 class PrunerServiceIT {
   static final String TASK = "sst2";
   static final int K = 60;
   static final long SEED = 7;
-  static final PruneSettings SETTINGS = PruneSettings.builder().method(Method.P_PRUNING)
-      .linkage(LinkageMode.REFERENCE).flopsKeep(0.6).lambda(5).seed(SEED).tokens(K).build();
+  static final PruneSettings SETTINGS =
+      PruneSettings.builder()
+          .method(Method.P_PRUNING)
+          .linkage(LinkageMode.REFERENCE)
+          .flopsKeep(0.6)
+          .lambda(5)
+          .seed(SEED)
+          .tokens(K)
+          .build();
 
   @TempDir static Path tmp;
   static Path modelDir;
@@ -90,13 +96,14 @@ class PrunerServiceIT {
 
   @BeforeAll
   static void setUp() throws Exception {
-    Path tokFile = Files.writeString(tmp.resolve("tokenizer.json"),
-        TokenizerFiles.wordPieceJson(TinyModels.VOCAB, true));
-    ModelSpec spec = TinyModels.bertSpec(2, 16, 4, 32)
-        .withTokenizer(new TokenizerSpec("wordpiece", true));
+    Path tokFile =
+        Files.writeString(
+            tmp.resolve("tokenizer.json"), TokenizerFiles.wordPieceJson(TinyModels.VOCAB, true));
+    ModelSpec spec =
+        TinyModels.bertSpec(2, 16, 4, 32).withTokenizer(new TokenizerSpec("wordpiece", true));
     modelDir = tmp.resolve("tiny");
-    try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 5),
-        tokFile)) {
+    try (TransformerModel m =
+        TransformerModel.build(spec, TinyModels.randomWeights(spec, 5), tokFile)) {
       m.export(modelDir, false);
     }
     model = TransformerModel.load(modelDir);
@@ -132,8 +139,11 @@ class PrunerServiceIT {
   static List<ActivationSummary> summaries(SummaryBuilder b, int from, int to) {
     List<ActivationSummary> out = new ArrayList<>();
     for (int i = from; i < to; i += 7) {
-      out.addAll(b.profile(model, ProfileBatch.group(tokenized.subList(i, Math.min(to, i + 7)),
-          b.config(), tok.padId())));
+      out.addAll(
+          b.profile(
+              model,
+              ProfileBatch.group(
+                  tokenized.subList(i, Math.min(to, i + 7)), b.config(), tok.padId())));
     }
     return out;
   }
@@ -169,8 +179,7 @@ class PrunerServiceIT {
     produce(topic, records, TASK);
   }
 
-  static void produce(String topic, List<ActivationSummary> records, String key)
-      throws Exception {
+  static void produce(String topic, List<ActivationSummary> records, String key) throws Exception {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -204,16 +213,20 @@ class PrunerServiceIT {
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     List<ModelEvent> out = new ArrayList<>();
     try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p)) {
-      List<TopicPartition> parts = c.partitionsFor(topic).stream()
-          .map(i -> new TopicPartition(topic, i.partition())).toList();
+      List<TopicPartition> parts =
+          c.partitionsFor(topic).stream()
+              .map(i -> new TopicPartition(topic, i.partition()))
+              .toList();
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts);
       while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        c.poll(Duration.ofMillis(200)).forEach(r -> {
-          assertEquals(task, r.key(), "event key is the task");
-          out.add(ModelEvent.fromJson(r.value()));
-        });
+        c.poll(Duration.ofMillis(200))
+            .forEach(
+                r -> {
+                  assertEquals(task, r.key(), "event key is the task");
+                  out.add(ModelEvent.fromJson(r.value()));
+                });
       }
     }
     return out;
@@ -249,8 +262,8 @@ class PrunerServiceIT {
     return awaitEvents(topic, n, app, Duration.ofMinutes(2), TASK);
   }
 
-  static List<ModelEvent> awaitEvents(String topic, int n, ServiceProcess app, Duration max,
-      String task) throws Exception {
+  static List<ModelEvent> awaitEvents(
+      String topic, int n, ServiceProcess app, Duration max, String task) throws Exception {
     long end = System.nanoTime() + max.toNanos();
     while (System.nanoTime() < end) {
       List<ModelEvent> e = events(topic, task);
@@ -269,9 +282,11 @@ class PrunerServiceIT {
     Path root = Files.createTempDirectory(tmp, "expected");
     ModelSpec spec = model.spec();
     var weights = model.readWeights();
-    PrunerEngine e = new PrunerEngine(new ModelRepository(root),
-        new PrunerEngine.Settings(SETTINGS, min, every, 0),
-        task -> new PrunerEngine.Base("tiny", spec, weights, model.tokenizerJson()));
+    PrunerEngine e =
+        new PrunerEngine(
+            new ModelRepository(root),
+            new PrunerEngine.Settings(SETTINGS, min, every, 0),
+            task -> new PrunerEngine.Base("tiny", spec, weights, model.tokenizerJson()));
     for (int i = 0; i < records.size(); i++) {
       e.accept(TASK, records.get(i), new Partition("t", 0), i);
       if (e.due(TASK)) {
@@ -290,8 +305,8 @@ class PrunerServiceIT {
     List<ActivationSummary> first = summaries(b, 0, 60);
     List<ActivationSummary> all = new ArrayList<>(first);
     produce(topic, first);
-    try (ServiceProcess app = start(settings(work, topic, 60, 15),
-        Path.of("target/it-logs/" + topic + ".log"))) {
+    try (ServiceProcess app =
+        start(settings(work, topic, 60, 15), Path.of("target/it-logs/" + topic + ".log"))) {
       // First pruning once the 60 samples are in: the batch command's units.
       ModelEvent v1 = awaitEvents(topic + ".models", 1, app).get(0);
       assertEquals(1, v1.version());
@@ -300,20 +315,23 @@ class PrunerServiceIT {
       assertTrue(v1.reason().startsWith("first pruning"), v1.reason());
       Path dir = Path.of(URI.create(v1.path()));
       assertEquals(work.resolve("models").resolve(TASK).resolve("1").toAbsolutePath(), dir);
-      ActivationFeatures batch = FeatureCollector.collect(model, tok, samples.subList(0, 60), K,
-          SEED, 8, System.err);
-      PruneRun run = PruneRun.plan(model.spec(), model.readWeights(), batch, SETTINGS, "batch",
-          Map.of());
+      ActivationFeatures batch =
+          FeatureCollector.collect(model, tok, samples.subList(0, 60), K, SEED, 8, System.err);
+      PruneRun run =
+          PruneRun.plan(model.spec(), model.readWeights(), batch, SETTINGS, "batch", Map.of());
       try (TransformerModel loaded = TransformerModel.load(dir)) {
         assertSameUnits(run.kept(), loaded.spec().layers(), "version 1 vs batch");
-        assertEquals(loaded.spec().headsPerLayer(),
+        assertEquals(
+            loaded.spec().headsPerLayer(),
             v1.layers().stream().map(ModelEvent.Width::heads).toList());
       }
       FileTime v1Time = Files.getLastModifiedTime(dir.resolve("saved_model.pb"));
 
       // A batch redelivered (the first poll's records again), then 40 new samples.
-      List<ActivationSummary> again = first.stream()
-          .filter(s -> s.getSampleIdsList().equals(first.get(0).getSampleIdsList())).toList();
+      List<ActivationSummary> again =
+          first.stream()
+              .filter(s -> s.getSampleIdsList().equals(first.get(0).getSampleIdsList()))
+              .toList();
       List<ActivationSummary> more = new ArrayList<>(again);
       more.addAll(summaries(b, 60, 100));
       all.addAll(more);
@@ -323,22 +341,30 @@ class PrunerServiceIT {
       assertTrue(want.size() >= 2, "the selection changed at a re-clustering: " + want.size());
       List<ModelEvent> events = awaitEvents(topic + ".models", want.size(), app);
       ServiceProcess.sleep(1500);
-      assertEquals(100, (long) app.metric("ppruning_pruner_samples", "task=\"" + TASK + "\""),
+      assertEquals(
+          100,
+          (long) app.metric("ppruning_pruner_samples", "task=\"" + TASK + "\""),
           "the redelivered batch was not counted again");
-      assertEquals(again.size(), (long) app.metric("ppruning_pruner_summaries_total",
-          "outcome=\"redelivered\""), "redelivered records seen");
+      assertEquals(
+          again.size(),
+          (long) app.metric("ppruning_pruner_summaries_total", "outcome=\"redelivered\""),
+          "redelivered records seen");
       Path repo = work.resolve("models");
       assertSameVersions(want, versions(repo, TASK));
       assertEquals(want.size(), events(topic + ".models").size(), "one event per version");
       for (int v = 0; v < events.size(); v++) {
         assertEquals(v + 1, events.get(v).version());
       }
-      assertEquals(v1Time, Files.getLastModifiedTime(dir.resolve("saved_model.pb")),
+      assertEquals(
+          v1Time,
+          Files.getLastModifiedTime(dir.resolve("saved_model.pb")),
           "version 1 was never overwritten");
-      assertEquals(want.size(), (long) app.metric("ppruning_pruner_versions_written_total",
-          "task=\"" + TASK + "\""));
-      assertTrue(app.metric("ppruning_pruner_recluster_last_duration_seconds",
-          "task=\"" + TASK + "\"") > 0);
+      assertEquals(
+          want.size(),
+          (long) app.metric("ppruning_pruner_versions_written_total", "task=\"" + TASK + "\""));
+      assertTrue(
+          app.metric("ppruning_pruner_recluster_last_duration_seconds", "task=\"" + TASK + "\"")
+              > 0);
     }
   }
 
@@ -371,21 +397,28 @@ class PrunerServiceIT {
       assertEquals(100, awaitSamples(again, TASK, n -> n >= 100, Duration.ofMinutes(1)));
       awaitEvents(topic + ".models", want.size(), again);
       ServiceProcess.sleep(1500);
-      assertEquals(100, (long) again.metric("ppruning_pruner_samples", "task=\"" + TASK + "\""),
+      assertEquals(
+          100,
+          (long) again.metric("ppruning_pruner_samples", "task=\"" + TASK + "\""),
           "nothing counted twice");
       assertSameVersions(want, versions(work.resolve("models"), TASK));
       // The restart resumed from the checkpoint, not from the start: records after it (if the kill
       // came between checkpoints) were merged once before the kill and once after, counted once.
-      Matcher m = Pattern.compile("state restored from .*offsets \\{" + Pattern.quote(topic)
-          + "-0=(\\d+)\\}").matcher(Files.readString(again.log()));
+      Matcher m =
+          Pattern.compile(
+                  "state restored from .*offsets \\{" + Pattern.quote(topic) + "-0=(\\d+)\\}")
+              .matcher(Files.readString(again.log()));
       assertTrue(m.find(), "restart log names the checkpointed offset:\n" + again.tail());
       long resumed = Long.parseLong(m.group(1));
-      assertTrue(resumed > 0 && resumed <= head.size(), "resumed at " + resumed + " of "
-          + head.size() + " head records");
-      List<Long> published = events(topic + ".models").stream().map(ModelEvent::version)
-          .distinct().toList();
-      assertEquals(LongStream.rangeClosed(1, want.size()).boxed().toList(),
-          published, "every version's event was published");
+      assertTrue(
+          resumed > 0 && resumed <= head.size(),
+          "resumed at " + resumed + " of " + head.size() + " head records");
+      List<Long> published =
+          events(topic + ".models").stream().map(ModelEvent::version).distinct().toList();
+      assertEquals(
+          LongStream.rangeClosed(1, want.size()).boxed().toList(),
+          published,
+          "every version's event was published");
     }
   }
 }

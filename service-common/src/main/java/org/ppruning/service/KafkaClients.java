@@ -21,12 +21,12 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.eclipse.microprofile.config.Config;
 
 /**
- * The one place a service's Kafka clients are configured. Every consumer, producer and admin
- * client gets, in this order (later wins): the service's defaults for that client, the shared
- * {@code kafka.*} keys (broker, security, SASL, SSL, timeouts, client ids: every key passes
- * through), and the per-client overrides {@code ppruning.<service>.kafka.consumer|producer|admin.*}.
- * The few settings a service's correctness rests on (its consumer group, manual commits) are set
- * last, and a configuration that contradicts them is refused by name.
+ * The one place a service's Kafka clients are configured. Every consumer, producer and admin client
+ * gets, in this order (later wins): the service's defaults for that client, the shared {@code
+ * kafka.*} keys (broker, security, SASL, SSL, timeouts, client ids: every key passes through), and
+ * the per-client overrides {@code ppruning.<service>.kafka.consumer|producer|admin.*}. The few
+ * settings a service's correctness rests on (its consumer group, manual commits) are set last, and
+ * a configuration that contradicts them is refused by name.
  */
 public final class KafkaClients {
   private static final String PREFIX = "kafka.";
@@ -36,8 +36,8 @@ public final class KafkaClients {
   private final String group;
 
   /**
-   * @param shared       the {@code kafka.*} keys without the prefix ({@link #sharedKeys})
-   * @param settings     the service's {@code ppruning.<service>.kafka} settings
+   * @param shared the {@code kafka.*} keys without the prefix ({@link #sharedKeys})
+   * @param settings the service's {@code ppruning.<service>.kafka} settings
    * @param defaultGroup the consumer group when {@link KafkaSettings#group()} is unset
    */
   public KafkaClients(Map<String, String> shared, KafkaSettings settings, String defaultGroup) {
@@ -45,15 +45,16 @@ public final class KafkaClients {
     this.settings = settings;
     this.group = settings.group().orElse(defaultGroup);
     if (bootstrap().isBlank()) {
-      throw new IllegalArgumentException("kafka.bootstrap.servers is not set (the broker's"
-          + " host:port list; env KAFKA_BOOTSTRAP_SERVERS)");
+      throw new IllegalArgumentException(
+          "kafka.bootstrap.servers is not set (the broker's"
+              + " host:port list; env KAFKA_BOOTSTRAP_SERVERS)");
     }
   }
 
   /**
-   * The shared client keys of a configuration, prefix stripped: every {@code kafka.X} property
-   * and every {@code KAFKA_X} environment variable (Kafka's keys are lower case and dotted, so
-   * {@code KAFKA_SASL_JAAS_CONFIG} is {@code sasl.jaas.config}).
+   * The shared client keys of a configuration, prefix stripped: every {@code kafka.X} property and
+   * every {@code KAFKA_X} environment variable (Kafka's keys are lower case and dotted, so {@code
+   * KAFKA_SASL_JAAS_CONFIG} is {@code sasl.jaas.config}).
    */
   public static Map<String, String> sharedKeys(Config config) {
     Map<String, String> out = new TreeMap<>();
@@ -90,7 +91,12 @@ public final class KafkaClients {
   /** A consumer's configuration: in its group, offsets committed by the service only. */
   public Map<String, Object> consumerConfig(Map<String, ?> defaults) {
     Map<String, Object> c = layered(defaults, settings.consumer());
-    require(c, settings.consumer(), "consumer", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+    require(
+        c,
+        settings.consumer(),
+        "consumer",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        "false",
         "the service commits offsets only after a record's results are acknowledged");
     c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
     return c;
@@ -107,14 +113,14 @@ public final class KafkaClients {
   }
 
   /** A consumer with {@link #consumerConfig}. */
-  public <K, V> KafkaConsumer<K, V> consumer(Deserializer<K> keys, Deserializer<V> values,
-      Map<String, ?> defaults) {
+  public <K, V> KafkaConsumer<K, V> consumer(
+      Deserializer<K> keys, Deserializer<V> values, Map<String, ?> defaults) {
     return new KafkaConsumer<>(consumerConfig(defaults), keys, values);
   }
 
   /** A producer with {@link #producerConfig}. */
-  public <K, V> KafkaProducer<K, V> producer(Serializer<K> keys, Serializer<V> values,
-      Map<String, ?> defaults) {
+  public <K, V> KafkaProducer<K, V> producer(
+      Serializer<K> keys, Serializer<V> values, Map<String, ?> defaults) {
     return new KafkaProducer<>(producerConfig(defaults), keys, values);
   }
 
@@ -124,8 +130,8 @@ public final class KafkaClients {
   }
 
   /**
-   * Creates the topics that do not exist yet (the broker does not create them on first use);
-   * one created meanwhile by another service is fine.
+   * Creates the topics that do not exist yet (the broker does not create them on first use); one
+   * created meanwhile by another service is fine.
    *
    * @return the names of the topics this call created
    */
@@ -164,14 +170,21 @@ public final class KafkaClients {
   }
 
   /** Sets {@code key} to {@code value}, refusing a configuration that asked for another value. */
-  private void require(Map<String, Object> c, Map<String, String> overrides, String client,
-      String key, String value, String why) {
+  private void require(
+      Map<String, Object> c,
+      Map<String, String> overrides,
+      String client,
+      String key,
+      String value,
+      String why) {
     Object asked = c.get(key);
     if (asked != null && !asked.toString().equalsIgnoreCase(value)) {
-      String source = overrides.containsKey(key)
-          ? "ppruning.<service>.kafka." + client + "." + key : PREFIX + key;
-      throw new IllegalArgumentException(source + "=" + asked + " is not supported: it must be "
-          + value + " (" + why + ")");
+      String source =
+          overrides.containsKey(key)
+              ? "ppruning.<service>.kafka." + client + "." + key
+              : PREFIX + key;
+      throw new IllegalArgumentException(
+          source + "=" + asked + " is not supported: it must be " + value + " (" + why + ")");
     }
     c.put(key, value);
   }

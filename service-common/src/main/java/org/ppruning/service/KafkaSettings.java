@@ -6,11 +6,11 @@ import java.util.Optional;
 import org.ppruning.stream.Topics;
 
 /**
- * The Kafka side of a service, the same shape in every service: {@code
- * ppruning.<service>.kafka.*}. The broker and every client setting the clients share (security,
- * SASL, SSL, timeouts) are the standard {@code kafka.*} keys ({@code kafka.bootstrap.servers},
- * {@code kafka.security.protocol}, ...); {@link #consumer}, {@link #producer} and {@link #admin}
- * override them for one kind of client.
+ * The Kafka side of a service, the same shape in every service: {@code ppruning.<service>.kafka.*}.
+ * The broker and every client setting the clients share (security, SASL, SSL, timeouts) are the
+ * standard {@code kafka.*} keys ({@code kafka.bootstrap.servers}, {@code kafka.security.protocol},
+ * ...); {@link #consumer}, {@link #producer} and {@link #admin} override them for one kind of
+ * client.
  */
 public interface KafkaSettings {
 

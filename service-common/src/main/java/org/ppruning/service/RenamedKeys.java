@@ -6,53 +6,57 @@ import org.eclipse.microprofile.config.Config;
 
 /**
  * Refuses configuration keys that were renamed, by name, instead of ignoring them (an unknown
- * environment variable would otherwise be dropped without a word). A key ending in {@code .}
- * stands for every key under it.
+ * environment variable would otherwise be dropped without a word). A key ending in {@code .} stands
+ * for every key under it.
  */
 public final class RenamedKeys {
   private RenamedKeys() {}
 
   /**
-   * Every renamed key of the three services, old -> new (docs/operations.md, "Renamed keys"):
-   * the Kafka settings moved to the one {@code ppruning.<service>.kafka.*} shape.
+   * Every renamed key of the three services, old -> new (docs/operations.md, "Renamed keys"): the
+   * Kafka settings moved to the one {@code ppruning.<service>.kafka.*} shape.
    */
-  public static final Map<String, String> SERVICES = Map.of(
-      "ppruning.profiler.group", "ppruning.profiler.kafka.group",
-      "ppruning.profiler.topics.", "ppruning.profiler.kafka.topics.",
-      "ppruning.profiler.partitions", "ppruning.profiler.kafka.partitions",
-      "ppruning.profiler.replication-factor", "ppruning.profiler.kafka.replication-factor",
-      "ppruning.pruner.kafka.summaries-topic", "ppruning.pruner.kafka.topics.summaries",
-      "ppruning.pruner.kafka.models-topic", "ppruning.pruner.kafka.topics.models",
-      "ppruning.pruner.kafka.bootstrap-servers", "kafka.bootstrap.servers",
-      "ppruning.finetuner.training.group-id", "ppruning.finetuner.kafka.group");
+  public static final Map<String, String> SERVICES =
+      Map.of(
+          "ppruning.profiler.group", "ppruning.profiler.kafka.group",
+          "ppruning.profiler.topics.", "ppruning.profiler.kafka.topics.",
+          "ppruning.profiler.partitions", "ppruning.profiler.kafka.partitions",
+          "ppruning.profiler.replication-factor", "ppruning.profiler.kafka.replication-factor",
+          "ppruning.pruner.kafka.summaries-topic", "ppruning.pruner.kafka.topics.summaries",
+          "ppruning.pruner.kafka.models-topic", "ppruning.pruner.kafka.topics.models",
+          "ppruning.pruner.kafka.bootstrap-servers", "kafka.bootstrap.servers",
+          "ppruning.finetuner.training.group-id", "ppruning.finetuner.kafka.group");
 
   /**
-   * Throws if {@code config} sets any old key of {@code renamed} (old -> new), as a property or
-   * as its environment variable.
+   * Throws if {@code config} sets any old key of {@code renamed} (old -> new), as a property or as
+   * its environment variable.
    */
   public static void check(Config config, Map<String, String> renamed) {
     check(config.getPropertyNames(), renamed);
   }
 
   /**
-   * The same over property names, for a check that runs before the configuration is complete
-   * (a config interceptor: SmallRye refuses an unknown key under a mapping's prefix first,
-   * without naming the new key).
+   * The same over property names, for a check that runs before the configuration is complete (a
+   * config interceptor: SmallRye refuses an unknown key under a mapping's prefix first, without
+   * naming the new key).
    */
   public static void check(Iterable<String> names, Map<String, String> renamed) {
     // One message per setting: an environment variable is listed under both of its names.
     Map<String, String> found = new TreeMap<>();
     for (String name : names) {
-      renamed.forEach((old, now) -> {
-        String hit = match(name, old, now);
-        if (hit != null && (name.equals(envName(name)) || !found.containsKey(envName(name)))) {
-          found.put(envName(name), hit);
-        }
-      });
+      renamed.forEach(
+          (old, now) -> {
+            String hit = match(name, old, now);
+            if (hit != null && (name.equals(envName(name)) || !found.containsKey(envName(name)))) {
+              found.put(envName(name), hit);
+            }
+          });
     }
     if (!found.isEmpty()) {
-      throw new IllegalArgumentException("renamed configuration keys: "
-          + String.join("; ", found.values()) + " (see docs/operations.md)");
+      throw new IllegalArgumentException(
+          "renamed configuration keys: "
+              + String.join("; ", found.values())
+              + " (see docs/operations.md)");
     }
   }
 
@@ -64,8 +68,17 @@ public final class RenamedKeys {
     }
     String env = envName(old);
     if (prefix ? name.startsWith(env) : name.equals(env)) {
-      return name + " (" + old + (prefix ? "*" : "") + ") is now " + envName(now)
-          + (prefix ? "*" : "") + " (" + now + (prefix ? "*" : "") + ")";
+      return name
+          + " ("
+          + old
+          + (prefix ? "*" : "")
+          + ") is now "
+          + envName(now)
+          + (prefix ? "*" : "")
+          + " ("
+          + now
+          + (prefix ? "*" : "")
+          + ")";
     }
     return null;
   }

@@ -8,10 +8,10 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Refuses the services' renamed keys by name ({@link RenamedKeys#SERVICES}) as the configuration
- * is read: a check at startup would come too late, as SmallRye first refuses an unknown key under
- * a mapping's prefix with "does not map to any root", without the new name, and ignores an
- * unknown environment variable. Registered in META-INF/services, so every service has it.
+ * Refuses the services' renamed keys by name ({@link RenamedKeys#SERVICES}) as the configuration is
+ * read: a check at startup would come too late, as SmallRye first refuses an unknown key under a
+ * mapping's prefix with "does not map to any root", without the new name, and ignores an unknown
+ * environment variable. Registered in META-INF/services, so every service has it.
  */
 public class RenamedKeysInterceptor implements ConfigSourceInterceptor {
 

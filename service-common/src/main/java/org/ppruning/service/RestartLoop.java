@@ -12,7 +12,13 @@ public final class RestartLoop {
   private static final Logger LOG = Logger.getLogger(RestartLoop.class);
 
   /** Where the loop is. */
-  public enum Phase { STARTING, RUNNING, RESTARTING, FAILED, STOPPED }
+  public enum Phase {
+    STARTING,
+    RUNNING,
+    RESTARTING,
+    FAILED,
+    STOPPED
+  }
 
   /** One run of the loop; returns when {@link #stopping()}, throws on a failure. */
   @FunctionalInterface
@@ -37,9 +43,9 @@ public final class RestartLoop {
   private Thread thread;
 
   /**
-   * @param name      the thread's name, also in log lines
-   * @param backoff   the wait before the next attempt after a failure
-   * @param body      one attempt
+   * @param name the thread's name, also in log lines
+   * @param backoff the wait before the next attempt after a failure
+   * @param body one attempt
    * @param onRestart called once per failure that is retried (a restart counter)
    */
   public RestartLoop(String name, Duration backoff, Body body, Runnable onRestart) {
@@ -59,8 +65,8 @@ public final class RestartLoop {
   }
 
   /**
-   * Asks the loop to end and waits up to {@code wait} for it: a back-off in progress is cut
-   * short; a run in progress ends when it sees {@link #stopping()}.
+   * Asks the loop to end and waits up to {@code wait} for it: a back-off in progress is cut short;
+   * a run in progress ends when it sees {@link #stopping()}.
    */
   public void stop(Duration wait) throws InterruptedException {
     stopping = true;

@@ -8,11 +8,11 @@ import java.util.Map;
 import org.tensorflow.TensorFlow;
 
 /**
- * What every ppruning service needs before it can work: the TensorFlow native runtime loads and
- * its work directory is writable. The services' readiness probes report this result.
+ * What every ppruning service needs before it can work: the TensorFlow native runtime loads and its
+ * work directory is writable. The services' readiness probes report this result.
  *
  * @param problem null when ready, else what is wrong
- * @param data    details for the probe (work dir, TensorFlow version)
+ * @param data details for the probe (work dir, TensorFlow version)
  */
 public record RuntimeCheck(String problem, Map<String, String> data) {
 

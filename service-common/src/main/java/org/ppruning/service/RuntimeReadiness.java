@@ -6,8 +6,8 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready when the TensorFlow native runtime loads and the work directory is writable: the two
- * things every job of every service needs before it can start ({@code <name>-runtime}).
+ * Ready when the TensorFlow native runtime loads and the work directory is writable: the two things
+ * every job of every service needs before it can start ({@code <name>-runtime}).
  */
 @Readiness
 @ApplicationScoped

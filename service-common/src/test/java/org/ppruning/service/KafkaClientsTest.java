@@ -24,18 +24,22 @@ class KafkaClientsTest {
 
   static KafkaClients clients(Map<String, String> props) {
     SmallRyeConfig c = config(props);
-    return new KafkaClients(KafkaClients.sharedKeys(c),
-        c.getConfigMapping(KafkaSettings.class, "svc.kafka"), "ppruning-svc");
+    return new KafkaClients(
+        KafkaClients.sharedKeys(c),
+        c.getConfigMapping(KafkaSettings.class, "svc.kafka"),
+        "ppruning-svc");
   }
 
   @Test
   void sharedKeysReachEveryClientAndPerClientOverridesWin() {
-    KafkaClients k = clients(Map.of(
-        "kafka.bootstrap.servers", "b:9093",
-        "kafka.security.protocol", "SASL_SSL",
-        "kafka.sasl.mechanism", "SCRAM-SHA-512",
-        "svc.kafka.producer.sasl.mechanism", "PLAIN",
-        "svc.kafka.consumer.session.timeout.ms", "9000"));
+    KafkaClients k =
+        clients(
+            Map.of(
+                "kafka.bootstrap.servers", "b:9093",
+                "kafka.security.protocol", "SASL_SSL",
+                "kafka.sasl.mechanism", "SCRAM-SHA-512",
+                "svc.kafka.producer.sasl.mechanism", "PLAIN",
+                "svc.kafka.consumer.session.timeout.ms", "9000"));
     Map<String, Object> consumer = k.consumerConfig(Map.of("max.poll.records", 50));
     Map<String, Object> producer = k.producerConfig(Map.of("acks", "all"));
     Map<String, Object> admin = k.adminConfig(Map.of());
@@ -62,9 +66,17 @@ class KafkaClientsTest {
 
   @Test
   void environmentVariablesAreSharedKeys() {
-    SmallRyeConfig c = new SmallRyeConfigBuilder().withSources(new EnvConfigSource(Map.of(
-        "KAFKA_BOOTSTRAP_SERVERS", "env:9092", "KAFKA_SASL_JAAS_CONFIG", "x required;"), 300))
-        .build();
+    SmallRyeConfig c =
+        new SmallRyeConfigBuilder()
+            .withSources(
+                new EnvConfigSource(
+                    Map.of(
+                        "KAFKA_BOOTSTRAP_SERVERS",
+                        "env:9092",
+                        "KAFKA_SASL_JAAS_CONFIG",
+                        "x required;"),
+                    300))
+            .build();
     Map<String, String> shared = KafkaClients.sharedKeys(c);
     assertEquals("env:9092", shared.get("bootstrap.servers"));
     assertEquals("x required;", shared.get("sasl.jaas.config"));
@@ -80,16 +92,30 @@ class KafkaClientsTest {
 
   @Test
   void autoCommitIsRefusedByName() {
-    var e = assertThrows(IllegalArgumentException.class, () -> clients(Map.of(
-        "kafka.bootstrap.servers", "b:1", "svc.kafka.consumer.enable.auto.commit", "true"))
-        .consumerConfig(Map.of()));
-    assertTrue(e.getMessage().contains("ppruning.<service>.kafka.consumer.enable.auto.commit=true"),
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                clients(
+                        Map.of(
+                            "kafka.bootstrap.servers",
+                            "b:1",
+                            "svc.kafka.consumer.enable.auto.commit",
+                            "true"))
+                    .consumerConfig(Map.of()));
+    assertTrue(
+        e.getMessage().contains("ppruning.<service>.kafka.consumer.enable.auto.commit=true"),
         e.getMessage());
-    var shared = assertThrows(IllegalArgumentException.class, () -> clients(Map.of(
-        "kafka.bootstrap.servers", "b:1", "kafka.enable.auto.commit", "true"))
-        .consumerConfig(Map.of()));
-    assertTrue(shared.getMessage().startsWith("kafka.enable.auto.commit=true"),
-        shared.getMessage());
+    var shared =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                clients(
+                        Map.of(
+                            "kafka.bootstrap.servers", "b:1", "kafka.enable.auto.commit", "true"))
+                    .consumerConfig(Map.of()));
+    assertTrue(
+        shared.getMessage().startsWith("kafka.enable.auto.commit=true"), shared.getMessage());
   }
 
   @Test
@@ -100,8 +126,15 @@ class KafkaClientsTest {
 
   @Test
   void topicsHaveSharedDefaultsAndAreConfigurable() {
-    KafkaClients k = clients(Map.of("kafka.bootstrap.servers", "b:1",
-        "svc.kafka.topics.models", "team.models", "svc.kafka.partitions", "6"));
+    KafkaClients k =
+        clients(
+            Map.of(
+                "kafka.bootstrap.servers",
+                "b:1",
+                "svc.kafka.topics.models",
+                "team.models",
+                "svc.kafka.partitions",
+                "6"));
     KafkaSettings.TopicNames t = k.settings().topics();
     assertEquals("ppruning.samples", t.samples());
     assertEquals("ppruning.samples.dlq", t.dlq());

@@ -16,16 +16,21 @@ class RestartLoopTest {
     AtomicInteger attempts = new AtomicInteger();
     AtomicInteger restarts = new AtomicInteger();
     CountDownLatch third = new CountDownLatch(1);
-    RestartLoop loop = new RestartLoop("test-loop", Duration.ofMillis(10), l -> {
-      if (attempts.incrementAndGet() < 3) {
-        throw new IllegalStateException("broker gone " + attempts.get());
-      }
-      l.running();
-      third.countDown();
-      while (!l.stopping()) {
-        Thread.sleep(5);
-      }
-    }, restarts::incrementAndGet);
+    RestartLoop loop =
+        new RestartLoop(
+            "test-loop",
+            Duration.ofMillis(10),
+            l -> {
+              if (attempts.incrementAndGet() < 3) {
+                throw new IllegalStateException("broker gone " + attempts.get());
+              }
+              l.running();
+              third.countDown();
+              while (!l.stopping()) {
+                Thread.sleep(5);
+              }
+            },
+            restarts::incrementAndGet);
     loop.start();
     assertTrue(third.await(10, TimeUnit.SECONDS));
     assertEquals(RestartLoop.Phase.RUNNING, loop.phase());
@@ -38,9 +43,14 @@ class RestartLoopTest {
   @Test
   void aFatalFailureEndsTheLoopWithItsMessage() throws Exception {
     AtomicInteger restarts = new AtomicInteger();
-    RestartLoop loop = new RestartLoop("test-loop", Duration.ofMillis(10), l -> {
-      throw new RestartLoop.Fatal("model x does not load", null);
-    }, restarts::incrementAndGet);
+    RestartLoop loop =
+        new RestartLoop(
+            "test-loop",
+            Duration.ofMillis(10),
+            l -> {
+              throw new RestartLoop.Fatal("model x does not load", null);
+            },
+            restarts::incrementAndGet);
     loop.start();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (loop.phase() != RestartLoop.Phase.FAILED && System.nanoTime() < end) {
@@ -54,9 +64,14 @@ class RestartLoopTest {
   @Test
   void stopCutsALongBackOffShort() throws Exception {
     CountDownLatch failed = new CountDownLatch(1);
-    RestartLoop loop = new RestartLoop("test-loop", Duration.ofHours(1), l -> {
-      throw new IllegalStateException("down");
-    }, failed::countDown);
+    RestartLoop loop =
+        new RestartLoop(
+            "test-loop",
+            Duration.ofHours(1),
+            l -> {
+              throw new IllegalStateException("down");
+            },
+            failed::countDown);
     loop.start();
     assertTrue(failed.await(10, TimeUnit.SECONDS));
     while (loop.phase() != RestartLoop.Phase.RESTARTING) {

@@ -3,21 +3,27 @@ package org.ppruning.importer.onnx;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One parsed ONNX {@code AttributeProto}. Only the field its {@code type} names is set; graph
- * and sparse-tensor attributes are recognised by type but not parsed.
+ * One parsed ONNX {@code AttributeProto}. Only the field its {@code type} names is set; graph and
+ * sparse-tensor attributes are recognised by type but not parsed.
  *
- * @param name   attribute name
- * @param type   the {@code AttributeProto.AttributeType} code (1 FLOAT, 2 INT, 3 STRING,
- *               4 TENSOR, 6 FLOATS, 7 INTS, ...)
- * @param f      value of a FLOAT attribute
- * @param i      value of an INT attribute
- * @param s      value of a STRING attribute (raw bytes)
- * @param t      value of a TENSOR attribute
+ * @param name attribute name
+ * @param type the {@code AttributeProto.AttributeType} code (1 FLOAT, 2 INT, 3 STRING, 4 TENSOR, 6
+ *     FLOATS, 7 INTS, ...)
+ * @param f value of a FLOAT attribute
+ * @param i value of an INT attribute
+ * @param s value of a STRING attribute (raw bytes)
+ * @param t value of a TENSOR attribute
  * @param floats values of a FLOATS attribute
- * @param ints   values of an INTS attribute
+ * @param ints values of an INTS attribute
  */
 public record OnnxAttribute(
-    String name, int type, float f, long i, byte[] s, OnnxTensorProto t, float[] floats,
+    String name,
+    int type,
+    float f,
+    long i,
+    byte[] s,
+    OnnxTensorProto t,
+    float[] floats,
     long[] ints) {
 
   public static final int FLOAT = 1;

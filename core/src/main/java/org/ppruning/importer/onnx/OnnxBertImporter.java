@@ -24,13 +24,13 @@ import org.ppruning.model.Weights;
  * Imports a BERT-family encoder exported to ONNX by PyTorch / Hugging Face (MiniLM, bge, e5, BERT)
  * into Google BERT weight names ({@link BertLayout}).
  *
- * <p>Hugging Face exports name most initializers after the PyTorch parameter
- * ({@code encoder.layer.0.attention.self.query.bias}), but the dense weights are anonymous
- * ({@code onnx::MatMul_787}) and some tensors are {@code Constant} nodes. Those are named through
- * the node that reads them: weight input 1 of {@code /encoder/layer.0/attention/self/query/MatMul}
- * is {@code encoder.layer.0.attention.self.query.weight}. A dense weight read by {@code MatMul} is
- * already [in, out]; one read by {@code Gemm} with {@code transB=1} or through a {@code Transpose}
- * is [out, in] and is transposed.
+ * <p>Hugging Face exports name most initializers after the PyTorch parameter ({@code
+ * encoder.layer.0.attention.self.query.bias}), but the dense weights are anonymous ({@code
+ * onnx::MatMul_787}) and some tensors are {@code Constant} nodes. Those are named through the node
+ * that reads them: weight input 1 of {@code /encoder/layer.0/attention/self/query/MatMul} is {@code
+ * encoder.layer.0.attention.self.query.weight}. A dense weight read by {@code MatMul} is already
+ * [in, out]; one read by {@code Gemm} with {@code transB=1} or through a {@code Transpose} is [out,
+ * in] and is transposed.
  *
  * <p>Every initializer and every non-scalar float constant is either mapped or known to be unused:
  * integer tensors (shapes, axes, indices; the position-id buffer, which must be 0..n-1) and float
@@ -50,28 +50,31 @@ public final class OnnxBertImporter {
   /**
    * An imported model.
    *
-   * @param spec    the unpruned spec read from the graph (no tokenizer, no MLM head)
+   * @param spec the unpruned spec read from the graph (no tokenizer, no MLM head)
    * @param weights the weights under {@link BertLayout} names, checked against {@code spec}
    */
   public record Imported(ModelSpec spec, Weights weights) {}
 
   // Hugging Face BertModel parameter names, optionally under a "bert." prefix (task models).
-  private static final Pattern HF_NAME = Pattern.compile(
-      "^(?:bert\\.)?(embeddings\\.(?:word_embeddings|position_embeddings|token_type_embeddings"
-          + "|LayerNorm)|encoder\\.layer\\.\\d+\\.(?:attention\\.self\\.(?:query|key|value)"
-          + "|attention\\.output\\.(?:dense|LayerNorm)|intermediate\\.dense|output\\.(?:dense"
-          + "|LayerNorm))|pooler\\.dense)\\.(weight|bias)$");
+  private static final Pattern HF_NAME =
+      Pattern.compile(
+          "^(?:bert\\.)?(embeddings\\.(?:word_embeddings|position_embeddings|token_type_embeddings"
+              + "|LayerNorm)|encoder\\.layer\\.\\d+\\.(?:attention\\.self\\.(?:query|key|value)"
+              + "|attention\\.output\\.(?:dense|LayerNorm)|intermediate\\.dense|output\\.(?:dense"
+              + "|LayerNorm))|pooler\\.dense)\\.(weight|bias)$");
   private static final Pattern LAYER = Pattern.compile("^encoder\\.layer\\.(\\d+)\\.(.+)$");
+
   /** Sub-module of a layer -> its Google BERT scope below {@code bert/encoder/layer_i/}. */
-  private static final Map<String, String> LAYER_MODULES = Map.of(
-      "attention.self.query", "attention/self/query",
-      "attention.self.key", "attention/self/key",
-      "attention.self.value", "attention/self/value",
-      "attention.output.dense", "attention/output/dense",
-      "attention.output.LayerNorm", "attention/output/LayerNorm",
-      "intermediate.dense", "intermediate/dense",
-      "output.dense", "output/dense",
-      "output.LayerNorm", "output/LayerNorm");
+  private static final Map<String, String> LAYER_MODULES =
+      Map.of(
+          "attention.self.query", "attention/self/query",
+          "attention.self.key", "attention/self/key",
+          "attention.self.value", "attention/self/value",
+          "attention.output.dense", "attention/output/dense",
+          "attention.output.LayerNorm", "attention/output/LayerNorm",
+          "intermediate.dense", "intermediate/dense",
+          "output.dense", "output/dense",
+          "output.LayerNorm", "output/LayerNorm");
 
   private OnnxBertImporter() {}
 
@@ -80,11 +83,11 @@ public final class OnnxBertImporter {
    *
    * @param onnxFile the {@code .onnx} file, weights inside (no external data)
    * @param numHeads attention heads per layer (not stored in the weights: MiniLM, bge-small and
-   *                 e5-small have 12)
-   * @param source   provenance recorded in the spec (catalog name or Maven coordinates)
-   * @throws UncheckedIOException     if the file cannot be read
+   *     e5-small have 12)
+   * @param source provenance recorded in the spec (catalog name or Maven coordinates)
+   * @throws UncheckedIOException if the file cannot be read
    * @throws IllegalArgumentException if the file is not a BERT encoder this importer understands;
-   *                                  the message names the file and the offending tensors or nodes
+   *     the message names the file and the offending tensors or nodes
    */
   public static Imported importBert(Path onnxFile, int numHeads, String source) {
     OnnxModel model;
@@ -127,8 +130,9 @@ public final class OnnxBertImporter {
         }
       }
       if (!unknown.isEmpty()) {
-        problems.add("unknown tensors (neither BERT weights nor graph constants): "
-            + String.join("; ", unknown));
+        problems.add(
+            "unknown tensors (neither BERT weights nor graph constants): "
+                + String.join("; ", unknown));
       }
       fail();
 
@@ -139,18 +143,30 @@ public final class OnnxBertImporter {
       fail();
       int hidden = (int) words.dim(1);
       if (numHeads <= 0 || hidden % numHeads != 0) {
-        throw new IllegalArgumentException(where + ": hidden size " + hidden
-            + " is not a multiple of the head count " + numHeads);
+        throw new IllegalArgumentException(
+            where + ": hidden size " + hidden + " is not a multiple of the head count " + numHeads);
       }
       checkAttentionScale(hidden / numHeads, numHeads);
       Activation act = activation();
       double eps = layerNormEpsilon();
       fail();
 
-      ModelSpec spec = ModelSpec.unpruned(Architecture.BERT, (int) words.dim(0), hidden,
-          countLayers(), numHeads, (int) ffnKernel.dim(1), (int) positions.dim(0),
-          (int) types.dim(0), act, eps, weights.contains(BertLayout.POOLER + "/kernel"), false,
-          source, null);
+      ModelSpec spec =
+          ModelSpec.unpruned(
+              Architecture.BERT,
+              (int) words.dim(0),
+              hidden,
+              countLayers(),
+              numHeads,
+              (int) ffnKernel.dim(1),
+              (int) positions.dim(0),
+              (int) types.dim(0),
+              act,
+              eps,
+              weights.contains(BertLayout.POOLER + "/kernel"),
+              false,
+              source,
+              null);
       // Names, count and shapes of every tensor against what the spec needs.
       ModelLayout.of(spec).check(weights, where);
       return new Imported(spec, weights);
@@ -178,8 +194,12 @@ public final class OnnxBertImporter {
       for (String hf : hfNames) {
         String bert = bertName(hf);
         if (bert == null) {
-          problems.add(describe(t) + " was named '" + hf + "' from its consumer, which is no"
-              + " BERT weight");
+          problems.add(
+              describe(t)
+                  + " was named '"
+                  + hf
+                  + "' from its consumer, which is no"
+                  + " BERT weight");
           continue;
         }
         FloatTensor value = t.toFloatTensor();
@@ -209,16 +229,17 @@ public final class OnnxBertImporter {
       }
       int input = n.inputIndex(t.name());
       boolean layerNorm = module.endsWith("LayerNorm");
-      String kind = switch (n.opType()) {
-        case "MatMul" -> input == 1 ? "weight" : null;
-        case "Gemm" -> input == 1 ? "weight" : input == 2 ? "bias" : null;
-        case "Gather" -> input == 0 ? "weight" : null;
-        case "LayerNormalization" -> input == 1 ? "weight" : input == 2 ? "bias" : null;
-        case "Mul" -> layerNorm ? "weight" : null;
-        case "Add" -> "bias";
-        case "Transpose" -> transposeFeedsDense(n) ? "weight" : null;
-        default -> null;
-      };
+      String kind =
+          switch (n.opType()) {
+            case "MatMul" -> input == 1 ? "weight" : null;
+            case "Gemm" -> input == 1 ? "weight" : input == 2 ? "bias" : null;
+            case "Gather" -> input == 0 ? "weight" : null;
+            case "LayerNormalization" -> input == 1 ? "weight" : input == 2 ? "bias" : null;
+            case "Mul" -> layerNorm ? "weight" : null;
+            case "Add" -> "bias";
+            case "Transpose" -> transposeFeedsDense(n) ? "weight" : null;
+            default -> null;
+          };
       return kind == null ? null : module + "." + kind;
     }
 
@@ -233,9 +254,9 @@ public final class OnnxBertImporter {
     }
 
     /**
-     * Whether a dense weight is stored [out, in], judged by every node that reads it: MatMul
-     * input 1 and Gemm without transB read [in, out]; Gemm with transB=1 and a 2-D Transpose read
-     * [out, in]. Square matrices make this the only evidence, so disagreement is an error.
+     * Whether a dense weight is stored [out, in], judged by every node that reads it: MatMul input
+     * 1 and Gemm without transB read [in, out]; Gemm with transB=1 and a 2-D Transpose read [out,
+     * in]. Square matrices make this the only evidence, so disagreement is an error.
      */
     boolean transposedKernel(OnnxTensorProto t) {
       Set<Boolean> seen = new TreeSet<>();
@@ -259,13 +280,18 @@ public final class OnnxBertImporter {
               seen.add(true);
             }
           }
-          default -> { }
+          default -> {}
         }
       }
       if (seen.size() != 1) {
-        problems.add("cannot tell whether dense weight " + describe(t) + " is [in, out] or"
-            + " [out, in]: " + (seen.isEmpty() ? "no MatMul, Gemm or Transpose reads it"
-            : "its readers disagree"));
+        problems.add(
+            "cannot tell whether dense weight "
+                + describe(t)
+                + " is [in, out] or"
+                + " [out, in]: "
+                + (seen.isEmpty()
+                    ? "no MatMul, Gemm or Transpose reads it"
+                    : "its readers disagree"));
         return false;
       }
       return seen.contains(true);
@@ -281,8 +307,14 @@ public final class OnnxBertImporter {
           long[] v = t.longs();
           for (int i = 0; i < v.length; i++) {
             if (v[i] != i) {
-              problems.add("position ids " + describe(t) + " hold " + v[i] + " at index " + i
-                  + "; the BERT graph uses positions 0..n-1");
+              problems.add(
+                  "position ids "
+                      + describe(t)
+                      + " hold "
+                      + v[i]
+                      + " at index "
+                      + i
+                      + "; the BERT graph uses positions 0..n-1");
               break;
             }
           }
@@ -303,8 +335,8 @@ public final class OnnxBertImporter {
       for (OnnxNode n : model.consumers(t.name())) {
         if ("Slice".equals(n.opType()) && n.inputIndex(t.name()) == 0) {
           for (OnnxNode g : model.consumers(n.outputs().get(0))) {
-            if ("Gather".equals(g.opType()) && "embeddings.position_embeddings".equals(
-                moduleOf(g.name()))) {
+            if ("Gather".equals(g.opType())
+                && "embeddings.position_embeddings".equals(moduleOf(g.name()))) {
               return true;
             }
           }
@@ -320,22 +352,36 @@ public final class OnnxBertImporter {
       float scale = 0;
       for (OnnxNode n : model.nodes()) {
         String module = moduleOf(n.name());
-        if (!"Div".equals(n.opType()) || module == null || n.inputs().size() != 2
+        if (!"Div".equals(n.opType())
+            || module == null
+            || n.inputs().size() != 2
             || !module.matches("encoder\\.layer\\.\\d+\\.attention\\.self")) {
           continue;
         }
         OnnxTensorProto divisor = candidates.get(n.inputs().get(1));
-        if (divisor != null && divisor.isFloat() && divisor.elementCount() == 1
+        if (divisor != null
+            && divisor.isFloat()
+            && divisor.elementCount() == 1
             && Math.abs(divisor.floats()[0] - expected) > 1e-4 * expected) {
           scale = divisor.floats()[0];
           wrong.add("'" + n.name() + "'");
         }
       }
       if (!wrong.isEmpty()) {
-        problems.add(numHeads + " heads give head size " + headSize + ", but " + wrong.get(0)
-            + (wrong.size() > 1 ? " and " + (wrong.size() - 1) + " more nodes divide" : " divides")
-            + " attention scores by " + scale + " = sqrt(" + Math.round((double) scale * scale)
-            + "): wrong head count?");
+        problems.add(
+            numHeads
+                + " heads give head size "
+                + headSize
+                + ", but "
+                + wrong.get(0)
+                + (wrong.size() > 1
+                    ? " and " + (wrong.size() - 1) + " more nodes divide"
+                    : " divides")
+                + " attention scores by "
+                + scale
+                + " = sqrt("
+                + Math.round((double) scale * scale)
+                + "): wrong head count?");
       }
     }
 
@@ -349,8 +395,10 @@ public final class OnnxBertImporter {
           String op = n.opType();
           if (op.equals("Gelu") || op.equals("FastGelu") || op.equals("BiasGelu")) {
             OnnxAttribute approx = n.attribute("approximate");
-            op = op.equals("FastGelu") || (approx != null && "tanh".equals(approx.string()))
-                ? "Tanh" : "Erf";
+            op =
+                op.equals("FastGelu") || (approx != null && "tanh".equals(approx.string()))
+                    ? "Tanh"
+                    : "Erf";
           }
           opsByLayer.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new TreeSet<>()).add(op);
         }
@@ -359,15 +407,20 @@ public final class OnnxBertImporter {
       for (Map.Entry<Integer, Set<String>> e : opsByLayer.entrySet()) {
         Set<String> ops = e.getValue();
         if (ops.contains("Erf") == ops.contains("Tanh")) {
-          problems.add("cannot tell the FFN activation of layer " + e.getKey() + " from its ops "
-              + ops + " (expected Erf for exact GELU or Tanh for the tanh approximation)");
+          problems.add(
+              "cannot tell the FFN activation of layer "
+                  + e.getKey()
+                  + " from its ops "
+                  + ops
+                  + " (expected Erf for exact GELU or Tanh for the tanh approximation)");
         } else {
           found.add(ops.contains("Erf") ? Activation.GELU : Activation.GELU_TANH);
         }
       }
       if (opsByLayer.isEmpty()) {
-        problems.add("no nodes under an encoder.layer.N.intermediate scope: cannot tell the FFN"
-            + " activation (node names must keep the PyTorch module scopes)");
+        problems.add(
+            "no nodes under an encoder.layer.N.intermediate scope: cannot tell the FFN"
+                + " activation (node names must keep the PyTorch module scopes)");
       } else if (found.size() > 1) {
         problems.add("layers use different FFN activations " + found);
       }
@@ -398,8 +451,9 @@ public final class OnnxBertImporter {
         }
       }
       if (seen.isEmpty()) {
-        problems.add("found no LayerNorm epsilon (no LayerNormalization node and no scalar Add"
-            + " before Sqrt under a LayerNorm scope)");
+        problems.add(
+            "found no LayerNorm epsilon (no LayerNormalization node and no scalar Add"
+                + " before Sqrt under a LayerNorm scope)");
         return 1e-12;
       }
       if (seen.size() > 1) {
@@ -449,7 +503,11 @@ public final class OnnxBertImporter {
       for (OnnxNode n : model.consumers(t.name())) {
         readers.add(n.toString());
       }
-      return "'" + t.name() + "' " + t.typeName() + t.shapeString()
+      return "'"
+          + t.name()
+          + "' "
+          + t.typeName()
+          + t.shapeString()
           + (readers.isEmpty() ? " (read by no node)" : " read by " + readers);
     }
   }
@@ -475,8 +533,8 @@ public final class OnnxBertImporter {
   }
 
   /**
-   * The Google BERT name of a Hugging Face parameter name (without {@code bert.}), or null if it
-   * is none: {@code encoder.layer.3.output.LayerNorm.weight} gives {@code
+   * The Google BERT name of a Hugging Face parameter name (without {@code bert.}), or null if it is
+   * none: {@code encoder.layer.3.output.LayerNorm.weight} gives {@code
    * bert/encoder/layer_3/output/LayerNorm/gamma}.
    */
   static String bertName(String hf) {
@@ -492,14 +550,15 @@ public final class OnnxBertImporter {
       String sub = LAYER_MODULES.get(m.group(2));
       scope = sub == null ? null : BertLayout.layer(Integer.parseInt(m.group(1))) + "/" + sub;
     } else {
-      scope = switch (module) {
-        case "embeddings.word_embeddings" -> BertLayout.WORD_EMBEDDINGS;
-        case "embeddings.position_embeddings" -> BertLayout.POSITION_EMBEDDINGS;
-        case "embeddings.token_type_embeddings" -> BertLayout.TOKEN_TYPE_EMBEDDINGS;
-        case "embeddings.LayerNorm" -> BertLayout.EMBEDDINGS_LN;
-        case "pooler.dense" -> BertLayout.POOLER;
-        default -> null;
-      };
+      scope =
+          switch (module) {
+            case "embeddings.word_embeddings" -> BertLayout.WORD_EMBEDDINGS;
+            case "embeddings.position_embeddings" -> BertLayout.POSITION_EMBEDDINGS;
+            case "embeddings.token_type_embeddings" -> BertLayout.TOKEN_TYPE_EMBEDDINGS;
+            case "embeddings.LayerNorm" -> BertLayout.EMBEDDINGS_LN;
+            case "pooler.dense" -> BertLayout.POOLER;
+            default -> null;
+          };
     }
     if (scope == null) {
       return null;

@@ -24,17 +24,23 @@ public final class OnnxModel {
   private final Map<String, OnnxNode> producers;
 
   /**
-   * @param where        the file (or other origin) the model was read from, for messages
-   * @param irVersion    the ONNX IR version
-   * @param producer     producer name and version, e.g. {@code pytorch 2.1.0}
-   * @param opsets       operator set version by domain ({@code ""} is the default ONNX domain)
-   * @param nodes        the graph's nodes in file (topological) order
+   * @param where the file (or other origin) the model was read from, for messages
+   * @param irVersion the ONNX IR version
+   * @param producer producer name and version, e.g. {@code pytorch 2.1.0}
+   * @param opsets operator set version by domain ({@code ""} is the default ONNX domain)
+   * @param nodes the graph's nodes in file (topological) order
    * @param initializers the graph's initializers by name, in file order
-   * @param inputs       the graph's inputs that are not initializers
-   * @param outputs      the graph's outputs
+   * @param inputs the graph's inputs that are not initializers
+   * @param outputs the graph's outputs
    */
-  public OnnxModel(String where, long irVersion, String producer, Map<String, Long> opsets,
-      List<OnnxNode> nodes, Map<String, OnnxTensorProto> initializers, List<OnnxValueInfo> inputs,
+  public OnnxModel(
+      String where,
+      long irVersion,
+      String producer,
+      Map<String, Long> opsets,
+      List<OnnxNode> nodes,
+      Map<String, OnnxTensorProto> initializers,
+      List<OnnxValueInfo> inputs,
       List<OnnxValueInfo> outputs) {
     this.where = where;
     this.irVersion = irVersion;
@@ -123,15 +129,18 @@ public final class OnnxModel {
   }
 
   /**
-   * The tensors of the graph's {@code Constant} nodes ({@code value} attribute), keyed and named
-   * by the node's output: some exporters store weights this way instead of as initializers.
+   * The tensors of the graph's {@code Constant} nodes ({@code value} attribute), keyed and named by
+   * the node's output: some exporters store weights this way instead of as initializers.
    */
   public Map<String, OnnxTensorProto> constants() {
     Map<String, OnnxTensorProto> m = new LinkedHashMap<>();
     for (OnnxNode n : nodes) {
       OnnxAttribute value = n.attribute("value");
-      if ("Constant".equals(n.opType()) && n.domain().isEmpty() && value != null
-          && value.t() != null && n.outputs().size() == 1) {
+      if ("Constant".equals(n.opType())
+          && n.domain().isEmpty()
+          && value != null
+          && value.t() != null
+          && n.outputs().size() == 1) {
         OnnxTensorProto t = value.t();
         String out = n.outputs().get(0);
         m.put(out, new OnnxTensorProto(out, t.dataType(), t.dims(), t.floats(), t.ints()));
@@ -142,7 +151,14 @@ public final class OnnxModel {
 
   @Override
   public String toString() {
-    return "OnnxModel[" + where + ": " + nodes.size() + " nodes, " + initializers.size()
-        + " initializers, producer " + producer + "]";
+    return "OnnxModel["
+        + where
+        + ": "
+        + nodes.size()
+        + " nodes, "
+        + initializers.size()
+        + " initializers, producer "
+        + producer
+        + "]";
   }
 }

@@ -22,8 +22,8 @@ import java.util.Map;
  * (with their number, string and tensor attributes), initializers, inputs and outputs; skips
  * everything else (doc strings, value_info, functions, training info).
  *
- * <p>Refused with an {@link IllegalArgumentException} naming the file and the tensor: truncated
- * or non-ONNX input, tensors whose data lives in external files, segmented and sparse tensors, and
+ * <p>Refused with an {@link IllegalArgumentException} naming the file and the tensor: truncated or
+ * non-ONNX input, tensors whose data lives in external files, segmented and sparse tensors, and
  * tensors whose data does not fill their shape. Raw tensor data is little-endian, as ONNX
  * specifies. Subgraph attributes (If/Loop bodies) are not parsed.
  *
@@ -109,16 +109,19 @@ public final class OnnxModelReader {
   /**
    * Reads an ONNX model file.
    *
-   * @throws IOException              if the file cannot be read
+   * @throws IOException if the file cannot be read
    * @throws IllegalArgumentException if it is not a complete ONNX model or holds data this reader
-   *                                  refuses (see the class comment); the message names the file
+   *     refuses (see the class comment); the message names the file
    */
   public static OnnxModel read(Path file) throws IOException {
     long n = Files.size(file);
     if (n > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(file + " has " + n
-          + " bytes; an ONNX protobuf holds at most 2 GiB (larger models use external data,"
-          + " which is not supported)");
+      throw new IllegalArgumentException(
+          file
+              + " has "
+              + n
+              + " bytes; an ONNX protobuf holds at most 2 GiB (larger models use external data,"
+              + " which is not supported)");
     }
     return read(Files.readAllBytes(file), file.toString());
   }
@@ -134,8 +137,15 @@ public final class OnnxModelReader {
     try {
       return r.model();
     } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException(where + " is not a complete ONNX model (byte "
-          + r.in.getTotalBytesRead() + " of " + bytes.length + "): " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          where
+              + " is not a complete ONNX model (byte "
+              + r.in.getTotalBytesRead()
+              + " of "
+              + bytes.length
+              + "): "
+              + e.getMessage(),
+          e);
     } catch (IOException e) {
       // A CodedInputStream over a byte array does no I/O; anything else is a decoding error.
       throw new IllegalArgumentException(where + ": cannot decode ONNX model: " + e, e);
@@ -183,14 +193,16 @@ public final class OnnxModelReader {
       }
     }
     if (graph == null) {
-      throw new IllegalArgumentException(where + " has no graph (ModelProto.graph): not an ONNX"
-          + " model, or truncated before its graph");
+      throw new IllegalArgumentException(
+          where
+              + " has no graph (ModelProto.graph): not an ONNX"
+              + " model, or truncated before its graph");
     }
     // Every valid model imports an operator set, and exporters write opset_import after the
     // graph: its absence catches a file cut off right after the graph.
     if (opsets.isEmpty()) {
-      throw new IllegalArgumentException(where + " has no opset_import: truncated or not a valid"
-          + " ONNX model");
+      throw new IllegalArgumentException(
+          where + " has no opset_import: truncated or not a valid" + " ONNX model");
     }
     List<OnnxValueInfo> inputs = new ArrayList<>();
     for (OnnxValueInfo v : graph.inputs) {
@@ -199,8 +211,8 @@ public final class OnnxModelReader {
       }
     }
     String producer = (producerName + " " + producerVersion).trim();
-    return new OnnxModel(where, irVersion, producer, opsets, graph.nodes, graph.initializers,
-        inputs, graph.outputs);
+    return new OnnxModel(
+        where, irVersion, producer, opsets, graph.nodes, graph.initializers, inputs, graph.outputs);
   }
 
   private static final class Graph {
@@ -224,16 +236,22 @@ public final class OnnxModelReader {
           OnnxTensorProto t = tensor("initializer");
           leave(limit);
           if (t.name().isEmpty()) {
-            throw new IllegalArgumentException(where + ": initializer #"
-                + (g.initializers.size() + 1) + " " + t.shapeString() + " has no name");
+            throw new IllegalArgumentException(
+                where
+                    + ": initializer #"
+                    + (g.initializers.size() + 1)
+                    + " "
+                    + t.shapeString()
+                    + " has no name");
           }
           if (g.initializers.put(t.name(), t) != null) {
             throw new IllegalArgumentException(
                 where + ": initializer '" + t.name() + "' appears twice");
           }
         }
-        case GRAPH_SPARSE_INITIALIZER -> throw new IllegalArgumentException(where
-            + ": the graph has sparse initializers, which are not supported");
+        case GRAPH_SPARSE_INITIALIZER ->
+            throw new IllegalArgumentException(
+                where + ": the graph has sparse initializers, which are not supported");
         case GRAPH_INPUT -> {
           int limit = enter(tag, "GraphProto.input");
           g.inputs.add(valueInfo());
@@ -311,7 +329,13 @@ public final class OnnxModelReader {
         default -> in.skipField(tag);
       }
     }
-    return new OnnxAttribute(name, type, f, i, s, t,
+    return new OnnxAttribute(
+        name,
+        type,
+        f,
+        i,
+        s,
+        t,
         type == OnnxAttribute.FLOATS ? floats.toArray() : null,
         type == OnnxAttribute.INTS ? ints.toArray() : null);
   }
@@ -370,15 +394,25 @@ public final class OnnxModelReader {
       }
     }
     long[] shape = dims.toArray();
-    String what = where + ": " + role + " '" + name + "' " + OnnxTensorProto.typeName(dataType)
-        + Arrays.toString(shape);
+    String what =
+        where
+            + ": "
+            + role
+            + " '"
+            + name
+            + "' "
+            + OnnxTensorProto.typeName(dataType)
+            + Arrays.toString(shape);
     if (dataLocation == DATA_LOCATION_EXTERNAL || !external.isEmpty()) {
-      throw new IllegalArgumentException(what + " keeps its data in an external file " + external
-          + "; external data is not supported: save the model with its weights inside the file");
+      throw new IllegalArgumentException(
+          what
+              + " keeps its data in an external file "
+              + external
+              + "; external data is not supported: save the model with its weights inside the file");
     }
     if (segmented) {
-      throw new IllegalArgumentException(what + " is a segment of a larger tensor; segmented"
-          + " tensors are not supported");
+      throw new IllegalArgumentException(
+          what + " is a segment of a larger tensor; segmented" + " tensors are not supported");
     }
     long count = 1;
     for (long d : shape) {
@@ -403,22 +437,24 @@ public final class OnnxModelReader {
         checkCount(what, "float_data", floats.length, n);
       }
     } else if (OnnxTensorProto.isIntegerType(dataType)) {
-      int width = switch (dataType) {
-        case OnnxTensorProto.INT64, OnnxTensorProto.UINT64 -> 8;
-        case OnnxTensorProto.INT32, OnnxTensorProto.UINT32 -> 4;
-        case OnnxTensorProto.INT16, OnnxTensorProto.UINT16 -> 2;
-        default -> 1;
-      };
+      int width =
+          switch (dataType) {
+            case OnnxTensorProto.INT64, OnnxTensorProto.UINT64 -> 8;
+            case OnnxTensorProto.INT32, OnnxTensorProto.UINT32 -> 4;
+            case OnnxTensorProto.INT16, OnnxTensorProto.UINT16 -> 2;
+            default -> 1;
+          };
       if (raw != null) {
         checkRaw(what, raw, n, width, floatData.size + int32Data.size + int64Data.size);
         ints = decodeInts(raw.order(ByteOrder.LITTLE_ENDIAN), n, dataType);
       } else {
         // onnx.proto: INT64 in int64_data, UINT32/UINT64 in uint64_data, the rest in int32_data.
-        LongList src = switch (dataType) {
-          case OnnxTensorProto.INT64 -> int64Data;
-          case OnnxTensorProto.UINT32, OnnxTensorProto.UINT64 -> uint64Data;
-          default -> int32Data;
-        };
+        LongList src =
+            switch (dataType) {
+              case OnnxTensorProto.INT64 -> int64Data;
+              case OnnxTensorProto.UINT32, OnnxTensorProto.UINT64 -> uint64Data;
+              default -> int32Data;
+            };
         ints = src.toArray();
         checkCount(what, "typed data", ints.length, n);
       }
@@ -436,30 +472,43 @@ public final class OnnxModelReader {
       throw new IllegalArgumentException(what + " has both raw_data and typed data fields");
     }
     if (raw.remaining() != (long) n * width) {
-      throw new IllegalArgumentException(what + " has " + raw.remaining() + " bytes of raw_data,"
-          + " its shape needs " + n + " x " + width + " = " + ((long) n * width));
+      throw new IllegalArgumentException(
+          what
+              + " has "
+              + raw.remaining()
+              + " bytes of raw_data,"
+              + " its shape needs "
+              + n
+              + " x "
+              + width
+              + " = "
+              + ((long) n * width));
     }
   }
 
   private static void checkCount(String what, String field, int got, int n) {
     if (got != n) {
-      throw new IllegalArgumentException(what + (got == 0 ? " has no data" : " has " + got
-          + " values in " + field) + ", its shape needs " + n);
+      throw new IllegalArgumentException(
+          what
+              + (got == 0 ? " has no data" : " has " + got + " values in " + field)
+              + ", its shape needs "
+              + n);
     }
   }
 
   private static long[] decodeInts(ByteBuffer b, int n, int dataType) {
     long[] out = new long[n];
     for (int k = 0; k < n; k++) {
-      out[k] = switch (dataType) {
-        case OnnxTensorProto.INT64, OnnxTensorProto.UINT64 -> b.getLong();
-        case OnnxTensorProto.INT32 -> b.getInt();
-        case OnnxTensorProto.UINT32 -> Integer.toUnsignedLong(b.getInt());
-        case OnnxTensorProto.INT16 -> b.getShort();
-        case OnnxTensorProto.UINT16 -> Short.toUnsignedInt(b.getShort());
-        case OnnxTensorProto.INT8 -> b.get();
-        default -> Byte.toUnsignedInt(b.get()); // UINT8, BOOL
-      };
+      out[k] =
+          switch (dataType) {
+            case OnnxTensorProto.INT64, OnnxTensorProto.UINT64 -> b.getLong();
+            case OnnxTensorProto.INT32 -> b.getInt();
+            case OnnxTensorProto.UINT32 -> Integer.toUnsignedLong(b.getInt());
+            case OnnxTensorProto.INT16 -> b.getShort();
+            case OnnxTensorProto.UINT16 -> Short.toUnsignedInt(b.getShort());
+            case OnnxTensorProto.INT8 -> b.get();
+            default -> Byte.toUnsignedInt(b.get()); // UINT8, BOOL
+          };
     }
     return out;
   }
@@ -528,9 +577,17 @@ public final class OnnxModelReader {
     expectWire(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, field);
     int length = in.readRawVarint32();
     if (length < 0 || length > size - in.getTotalBytesRead()) {
-      throw new IllegalArgumentException(where + " is truncated or corrupt: " + field + " at byte "
-          + in.getTotalBytesRead() + " claims " + length + " bytes, the file has "
-          + (size - in.getTotalBytesRead()) + " left");
+      throw new IllegalArgumentException(
+          where
+              + " is truncated or corrupt: "
+              + field
+              + " at byte "
+              + in.getTotalBytesRead()
+              + " claims "
+              + length
+              + " bytes, the file has "
+              + (size - in.getTotalBytesRead())
+              + " left");
     }
     return in.pushLimit(length);
   }
@@ -542,9 +599,17 @@ public final class OnnxModelReader {
 
   private void expectWire(int tag, int wireType, String field) {
     if (WireFormat.getTagWireType(tag) != wireType) {
-      throw new IllegalArgumentException(where + ": " + field + " at byte " + in.getTotalBytesRead()
-          + " has protobuf wire type " + WireFormat.getTagWireType(tag) + ", expected " + wireType
-          + ": not an ONNX model, or corrupt");
+      throw new IllegalArgumentException(
+          where
+              + ": "
+              + field
+              + " at byte "
+              + in.getTotalBytesRead()
+              + " has protobuf wire type "
+              + WireFormat.getTagWireType(tag)
+              + ", expected "
+              + wireType
+              + ": not an ONNX model, or corrupt");
     }
   }
 
@@ -576,9 +641,15 @@ public final class OnnxModelReader {
     if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
       int limit = enter(tag, field);
       if (in.getBytesUntilLimit() % 4 != 0) {
-        throw new IllegalArgumentException(where + ": packed " + field + " at byte "
-            + in.getTotalBytesRead() + " has " + in.getBytesUntilLimit()
-            + " bytes, not a multiple of 4");
+        throw new IllegalArgumentException(
+            where
+                + ": packed "
+                + field
+                + " at byte "
+                + in.getTotalBytesRead()
+                + " has "
+                + in.getBytesUntilLimit()
+                + " bytes, not a multiple of 4");
       }
       while (in.getBytesUntilLimit() > 0) {
         out.add(in.readFloat());

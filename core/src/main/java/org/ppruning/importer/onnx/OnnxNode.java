@@ -7,12 +7,12 @@ import java.util.Map;
  * One parsed ONNX {@code NodeProto}. Empty strings in {@code inputs} are omitted optional inputs,
  * as in ONNX.
  *
- * @param name       the node name (PyTorch exports scope it, e.g.
- *                   {@code /encoder/layer.0/attention/self/query/MatMul}); may be empty
- * @param opType     the operator, e.g. {@code MatMul}
- * @param domain     the operator set domain; empty for the default ONNX domain
- * @param inputs     names of the values the node reads, in order
- * @param outputs    names of the values the node writes, in order
+ * @param name the node name (PyTorch exports scope it, e.g. {@code
+ *     /encoder/layer.0/attention/self/query/MatMul}); may be empty
+ * @param opType the operator, e.g. {@code MatMul}
+ * @param domain the operator set domain; empty for the default ONNX domain
+ * @param inputs names of the values the node reads, in order
+ * @param outputs names of the values the node writes, in order
  * @param attributes the attributes the reader understands (numbers, strings, tensors), by name
  */
 public record OnnxNode(

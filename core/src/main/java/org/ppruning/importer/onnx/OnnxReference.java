@@ -23,9 +23,9 @@ import java.util.Set;
  * Runs an original ONNX encoder through onnxruntime, as the reference that rebuilt graphs are
  * compared against. Input roles are found by name ({@code input_ids}, {@code attention_mask},
  * {@code token_type_ids} or their Google names {@code input_mask}, {@code segment_ids}), and int64
- * or int32 inputs are fed as the model declares them. The hidden-state output is
- * {@code last_hidden_state} (or the only rank-3 float output); a pooled output
- * ({@code pooler_output}, or the only rank-2 float output) is fetched when the model has one.
+ * or int32 inputs are fed as the model declares them. The hidden-state output is {@code
+ * last_hidden_state} (or the only rank-3 float output); a pooled output ({@code pooler_output}, or
+ * the only rank-2 float output) is fetched when the model has one.
  *
  * <pre>{@code
  * try (OnnxReference ref = new OnnxReference(Path.of("all-minilm-l6-v2.onnx"))) {
@@ -42,13 +42,13 @@ public final class OnnxReference implements AutoCloseable {
    * One run's outputs, row-major.
    *
    * @param lastHiddenState [batch, seqLen, hidden]
-   * @param pooled          [batch, hidden], or null if the model has no pooled output
-   * @param batch           sequences in the batch
-   * @param seqLen          tokens per sequence
-   * @param hidden          hidden size
+   * @param pooled [batch, hidden], or null if the model has no pooled output
+   * @param batch sequences in the batch
+   * @param seqLen tokens per sequence
+   * @param hidden hidden size
    */
-  public record Output(float[] lastHiddenState, float[] pooled, int batch, int seqLen,
-      int hidden) {}
+  public record Output(
+      float[] lastHiddenState, float[] pooled, int batch, int seqLen, int hidden) {}
 
   private final Path file;
   private final OrtEnvironment env;
@@ -70,7 +70,7 @@ public final class OnnxReference implements AutoCloseable {
    *
    * @param intraOpThreads threads per operator; 0 leaves onnxruntime's default (all cores)
    * @throws IllegalArgumentException if onnxruntime cannot load the file, or its inputs or outputs
-   *                                  are not those of an encoder (the message lists them)
+   *     are not those of an encoder (the message lists them)
    */
   public OnnxReference(Path onnxFile, int intraOpThreads) {
     this.file = onnxFile;
@@ -81,8 +81,8 @@ public final class OnnxReference implements AutoCloseable {
       }
       this.session = env.createSession(onnxFile.toString(), options);
     } catch (OrtException e) {
-      throw new IllegalArgumentException("onnxruntime cannot load " + onnxFile + ": "
-          + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "onnxruntime cannot load " + onnxFile + ": " + e.getMessage(), e);
     }
     try {
       String ids = null;
@@ -108,16 +108,22 @@ public final class OnnxReference implements AutoCloseable {
         }
       }
       if (ids == null || !unknown.isEmpty()) {
-        throw new IllegalArgumentException(onnxFile + ": expected inputs input_ids and optionally"
-            + " attention_mask and token_type_ids, found " + session.getInputInfo().values());
+        throw new IllegalArgumentException(
+            onnxFile
+                + ": expected inputs input_ids and optionally"
+                + " attention_mask and token_type_ids, found "
+                + session.getInputInfo().values());
       }
       this.idsInput = ids;
       this.maskInput = mask;
       this.typesInput = types;
       this.hiddenOutput = findOutput("last_hidden_state", 3);
       if (hiddenOutput == null) {
-        throw new IllegalArgumentException(onnxFile + ": no last_hidden_state output (nor a single"
-            + " rank-3 float output) among " + session.getOutputInfo().values());
+        throw new IllegalArgumentException(
+            onnxFile
+                + ": no last_hidden_state output (nor a single"
+                + " rank-3 float output) among "
+                + session.getOutputInfo().values());
       }
       this.pooledOutput = findOutput("pooler_output", 2);
     } catch (OrtException | RuntimeException e) {
@@ -137,7 +143,8 @@ public final class OnnxReference implements AutoCloseable {
   private String findOutput(String preferred, int rank) throws OrtException {
     List<String> ofRank = new ArrayList<>();
     for (NodeInfo out : session.getOutputInfo().values()) {
-      if (out.getInfo() instanceof TensorInfo t && t.type == OnnxJavaType.FLOAT
+      if (out.getInfo() instanceof TensorInfo t
+          && t.type == OnnxJavaType.FLOAT
           && t.getShape().length == rank) {
         if (out.getName().equals(preferred)) {
           return preferred;
@@ -166,22 +173,22 @@ public final class OnnxReference implements AutoCloseable {
   /**
    * The last hidden state for a batch of token sequences.
    *
-   * @param inputIds      [batch * seqLen] token ids, row-major
+   * @param inputIds [batch * seqLen] token ids, row-major
    * @param attentionMask [batch * seqLen] 1 for real tokens, 0 for padding; null means all 1
-   * @param tokenTypeIds  [batch * seqLen] segment ids; null means all 0
+   * @param tokenTypeIds [batch * seqLen] segment ids; null means all 0
    * @return [batch, seqLen, hidden] row-major
    */
-  public float[] run(int[] inputIds, int[] attentionMask, int[] tokenTypeIds, int batch,
-      int seqLen) {
+  public float[] run(
+      int[] inputIds, int[] attentionMask, int[] tokenTypeIds, int batch, int seqLen) {
     return runAll(inputIds, attentionMask, tokenTypeIds, batch, seqLen).lastHiddenState();
   }
 
   /** Like {@link #run}, also returning the pooled output if the model has one. */
-  public Output runAll(int[] inputIds, int[] attentionMask, int[] tokenTypeIds, int batch,
-      int seqLen) {
+  public Output runAll(
+      int[] inputIds, int[] attentionMask, int[] tokenTypeIds, int batch, int seqLen) {
     if (batch <= 0 || seqLen <= 0) {
-      throw new IllegalArgumentException("batch and seqLen must be > 0, got " + batch + " x "
-          + seqLen);
+      throw new IllegalArgumentException(
+          "batch and seqLen must be > 0, got " + batch + " x " + seqLen);
     }
     int n = Math.multiplyExact(batch, seqLen);
     check("inputIds", inputIds, n, batch, seqLen);
@@ -192,15 +199,17 @@ public final class OnnxReference implements AutoCloseable {
       check("tokenTypeIds", tokenTypeIds, n, batch, seqLen);
     }
     // A model without the input cannot honour a value other than its built-in default.
-    if (maskInput == null && attentionMask != null
+    if (maskInput == null
+        && attentionMask != null
         && Arrays.stream(attentionMask).anyMatch(v -> v != 1)) {
-      throw new IllegalArgumentException(file + " has no attention-mask input, but the mask given"
-          + " is not all 1");
+      throw new IllegalArgumentException(
+          file + " has no attention-mask input, but the mask given" + " is not all 1");
     }
-    if (typesInput == null && tokenTypeIds != null
+    if (typesInput == null
+        && tokenTypeIds != null
         && Arrays.stream(tokenTypeIds).anyMatch(v -> v != 0)) {
-      throw new IllegalArgumentException(file + " has no token-type input, but the token types"
-          + " given are not all 0");
+      throw new IllegalArgumentException(
+          file + " has no token-type input, but the token types" + " given are not all 0");
     }
     long[] shape = {batch, seqLen};
     Map<String, OnnxTensor> feeds = new HashMap<>();
@@ -221,8 +230,17 @@ public final class OnnxReference implements AutoCloseable {
         float[] hidden = floats(result, hiddenOutput);
         long[] hs = shapeOf(result, hiddenOutput);
         if (hs.length != 3 || hs[0] != batch || hs[1] != seqLen) {
-          throw new IllegalStateException(file + ": output " + hiddenOutput + " has shape "
-              + Arrays.toString(hs) + ", expected [" + batch + ", " + seqLen + ", hidden]");
+          throw new IllegalStateException(
+              file
+                  + ": output "
+                  + hiddenOutput
+                  + " has shape "
+                  + Arrays.toString(hs)
+                  + ", expected ["
+                  + batch
+                  + ", "
+                  + seqLen
+                  + ", hidden]");
         }
         int d = (int) hs[2];
         float[] pooled = null;
@@ -230,15 +248,32 @@ public final class OnnxReference implements AutoCloseable {
           pooled = floats(result, pooledOutput);
           long[] ps = shapeOf(result, pooledOutput);
           if (!Arrays.equals(ps, new long[] {batch, d})) {
-            throw new IllegalStateException(file + ": output " + pooledOutput + " has shape "
-                + Arrays.toString(ps) + ", expected [" + batch + ", " + d + "]");
+            throw new IllegalStateException(
+                file
+                    + ": output "
+                    + pooledOutput
+                    + " has shape "
+                    + Arrays.toString(ps)
+                    + ", expected ["
+                    + batch
+                    + ", "
+                    + d
+                    + "]");
           }
         }
         return new Output(hidden, pooled, batch, seqLen, d);
       }
     } catch (OrtException e) {
-      throw new IllegalStateException("onnxruntime failed to run " + file + " on a " + batch
-          + " x " + seqLen + " batch: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "onnxruntime failed to run "
+              + file
+              + " on a "
+              + batch
+              + " x "
+              + seqLen
+              + " batch: "
+              + e.getMessage(),
+          e);
     } finally {
       for (OnnxTensor t : feeds.values()) {
         t.close();
@@ -248,8 +283,16 @@ public final class OnnxReference implements AutoCloseable {
 
   private static void check(String what, int[] values, int n, int batch, int seqLen) {
     if (values == null || values.length != n) {
-      throw new IllegalArgumentException(what + " has " + (values == null ? "no" : values.length)
-          + " values, batch " + batch + " x seqLen " + seqLen + " needs " + n);
+      throw new IllegalArgumentException(
+          what
+              + " has "
+              + (values == null ? "no" : values.length)
+              + " values, batch "
+              + batch
+              + " x seqLen "
+              + seqLen
+              + " needs "
+              + n);
     }
   }
 
@@ -296,7 +339,13 @@ public final class OnnxReference implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "OnnxReference[" + file + ": " + inputNames() + " -> " + hiddenOutput
-        + (pooledOutput != null ? ", " + pooledOutput : "") + "]";
+    return "OnnxReference["
+        + file
+        + ": "
+        + inputNames()
+        + " -> "
+        + hiddenOutput
+        + (pooledOutput != null ? ", " + pooledOutput : "")
+        + "]";
   }
 }

@@ -8,11 +8,11 @@ import org.ppruning.model.FloatTensor;
  * FLOAT values are decoded to {@code floats}; integer and BOOL values to {@code ints}; other types
  * (FLOAT16, DOUBLE, STRING, ...) keep only their type and shape, and asking for their values fails.
  *
- * @param name     the tensor's name (for a Constant node, the node's output name)
+ * @param name the tensor's name (for a Constant node, the node's output name)
  * @param dataType the ONNX {@code TensorProto.DataType} code
- * @param dims     the shape, outermost first (empty for a scalar)
- * @param floats   the values if {@code dataType} is FLOAT, else null
- * @param ints     the values if {@code dataType} is an integer type or BOOL, else null
+ * @param dims the shape, outermost first (empty for a scalar)
+ * @param floats the values if {@code dataType} is FLOAT, else null
+ * @param ints the values if {@code dataType} is an integer type or BOOL, else null
  */
 public record OnnxTensorProto(String name, int dataType, long[] dims, float[] floats, long[] ints) {
 
@@ -31,9 +31,29 @@ public record OnnxTensorProto(String name, int dataType, long[] dims, float[] fl
   public static final int UINT64 = 13;
 
   private static final String[] TYPE_NAMES = {
-    "UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16", "INT32", "INT64", "STRING", "BOOL",
-    "FLOAT16", "DOUBLE", "UINT32", "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16",
-    "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ", "UINT4", "INT4"
+    "UNDEFINED",
+    "FLOAT",
+    "UINT8",
+    "INT8",
+    "UINT16",
+    "INT16",
+    "INT32",
+    "INT64",
+    "STRING",
+    "BOOL",
+    "FLOAT16",
+    "DOUBLE",
+    "UINT32",
+    "UINT64",
+    "COMPLEX64",
+    "COMPLEX128",
+    "BFLOAT16",
+    "FLOAT8E4M3FN",
+    "FLOAT8E4M3FNUZ",
+    "FLOAT8E5M2",
+    "FLOAT8E5M2FNUZ",
+    "UINT4",
+    "INT4"
   };
 
   /** The ONNX name of a data type code, e.g. {@code FLOAT} for 1. */

@@ -4,8 +4,8 @@
  * onnxruntime as a parity reference.
  *
  * <ul>
- *   <li>{@link org.ppruning.importer.onnx.OnnxModelReader} parses the ONNX protobuf directly
- *       (no generated classes) into an {@link org.ppruning.importer.onnx.OnnxModel}.
+ *   <li>{@link org.ppruning.importer.onnx.OnnxModelReader} parses the ONNX protobuf directly (no
+ *       generated classes) into an {@link org.ppruning.importer.onnx.OnnxModel}.
  *   <li>{@link org.ppruning.importer.onnx.OnnxBertImporter} maps its initializers, including the
  *       anonymous {@code onnx::MatMul_N} ones, to {@link org.ppruning.model.BertLayout} names.
  *   <li>{@link org.ppruning.importer.onnx.OnnxReference} runs the file for parity checks.

@@ -1,10 +1,10 @@
 package org.ppruning.importer.safetensors;
 
 /**
- * The element types a safetensors header may name, with their sizes. Only {@link #F32},
- * {@link #F16} and {@link #BF16} can be read as float32; the others are known so that a file
- * holding them (for instance BERT's int64 {@code position_ids} buffer) can still be opened and its
- * offsets checked.
+ * The element types a safetensors header may name, with their sizes. Only {@link #F32}, {@link
+ * #F16} and {@link #BF16} can be read as float32; the others are known so that a file holding them
+ * (for instance BERT's int64 {@code position_ids} buffer) can still be opened and its offsets
+ * checked.
  */
 public enum Dtype {
   BOOL(1),

@@ -71,12 +71,19 @@ public final class HuggingFaceExporter {
       ok &= l.heads() == heads && l.ffn() == ffn;
     }
     if (!ok) {
-      throw new IllegalArgumentException("a Hugging Face config cannot express this "
-          + spec.architecture().id() + " spec: it needs every layer to keep"
-          + " hidden_size / head_size = " + spec.hiddenSize() + " / " + spec.headSize()
-          + " heads and one positive FFN width, but the layers keep heads "
-          + spec.headsPerLayer() + " and FFN widths " + spec.ffnPerLayer()
-          + "; save it as a SavedModel instead");
+      throw new IllegalArgumentException(
+          "a Hugging Face config cannot express this "
+              + spec.architecture().id()
+              + " spec: it needs every layer to keep"
+              + " hidden_size / head_size = "
+              + spec.hiddenSize()
+              + " / "
+              + spec.headSize()
+              + " heads and one positive FFN width, but the layers keep heads "
+              + spec.headsPerLayer()
+              + " and FFN widths "
+              + spec.ffnPerLayer()
+              + "; save it as a SavedModel instead");
     }
   }
 
@@ -112,8 +119,13 @@ public final class HuggingFaceExporter {
     }
     c.put("tie_word_embeddings", true);
     try {
-      Files.writeString(file, SafetensorsFile.JSON.copy()
-          .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(c) + "\n");
+      Files.writeString(
+          file,
+          SafetensorsFile.JSON
+                  .copy()
+                  .enable(SerializationFeature.INDENT_OUTPUT)
+                  .writeValueAsString(c)
+              + "\n");
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise config for " + file, e);
     }

@@ -22,13 +22,13 @@ import org.ppruning.model.Gpt2Layout;
 import org.ppruning.model.ModelLayout;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TokenizerSpec;
-import org.ppruning.tokenize.Tokenizers;
 import org.ppruning.model.Weights;
+import org.ppruning.tokenize.Tokenizers;
 
 /**
  * Imports a Hugging Face checkpoint directory ({@code config.json} plus {@code model.safetensors},
- * or shards listed in {@code model.safetensors.index.json}) of a BERT or GPT-2 model into a
- * {@link ModelSpec} and canonical {@link Weights}.
+ * or shards listed in {@code model.safetensors.index.json}) of a BERT or GPT-2 model into a {@link
+ * ModelSpec} and canonical {@link Weights}.
  *
  * <p>Accepted tensor names are those of {@code BertModel}, {@code BertForMaskedLM} and {@code
  * BertForPreTraining} (base weights with or without the {@code bert.} prefix; LayerNorm as {@code
@@ -46,9 +46,9 @@ import org.ppruning.model.Weights;
  *   <li>anything else is an error naming it.
  * </ul>
  *
- * <p>Config fields that change the model's maths in ways ppruning does not build (relative
- * position embeddings, decoder BERT, cross-attention, GPT-2's unscaled or layer-scaled attention)
- * are refused. When a config omits {@code hidden_act}, {@code layer_norm_eps}, {@code
+ * <p>Config fields that change the model's maths in ways ppruning does not build (relative position
+ * embeddings, decoder BERT, cross-attention, GPT-2's unscaled or layer-scaled attention) are
+ * refused. When a config omits {@code hidden_act}, {@code layer_norm_eps}, {@code
  * activation_function} or {@code layer_norm_epsilon}, the Hugging Face class default applies
  * ({@code gelu}, 1e-12, {@code gelu_new}, 1e-5); {@code n_inner} null or absent means 4 {@code
  * n_embd}. Size fields are required.
@@ -69,13 +69,13 @@ public final class HuggingFaceImporter {
   /**
    * An imported checkpoint.
    *
-   * @param spec    an unpruned spec built from {@code config.json}; pooler and MLM head set from
-   *                the tensors present; tokenizer set if the directory has a {@code tokenizer.json}
+   * @param spec an unpruned spec built from {@code config.json}; pooler and MLM head set from the
+   *     tensors present; tokenizer set if the directory has a {@code tokenizer.json}
    * @param weights canonical weights: exactly those {@code ModelLayout.of(spec)} lists, in its
-   *                order
+   *     order
    * @param skipped checkpoint tensors (by their Hugging Face names) that are not in {@code
-   *                weights}: known-unused buffers and heads, and tied copies verified equal to the
-   *                weight they are tied to
+   *     weights}: known-unused buffers and heads, and tied copies verified equal to the weight they
+   *     are tied to
    */
   public record Imported(ModelSpec spec, Weights weights, List<String> skipped) {
     public Imported {
@@ -98,20 +98,25 @@ public final class HuggingFaceImporter {
     String modelType = config.text("model_type", null);
     try (Checkpoint ckpt = Checkpoint.open(dir)) {
       String src = source != null ? source : dir.toString();
-      ModelSpec spec = switch (modelType) {
-        case "bert" -> bertSpec(config, ckpt, src, tokenizer(dir, Architecture.BERT));
-        case "gpt2" -> gpt2Spec(config, src, tokenizer(dir, Architecture.GPT2));
-        default -> throw new IllegalArgumentException(config.file + ": model_type '" + modelType
-            + "' is not supported (expected bert or gpt2)");
-      };
+      ModelSpec spec =
+          switch (modelType) {
+            case "bert" -> bertSpec(config, ckpt, src, tokenizer(dir, Architecture.BERT));
+            case "gpt2" -> gpt2Spec(config, src, tokenizer(dir, Architecture.GPT2));
+            default ->
+                throw new IllegalArgumentException(
+                    config.file
+                        + ": model_type '"
+                        + modelType
+                        + "' is not supported (expected bert or gpt2)");
+          };
       return load(spec, ckpt, dir);
     }
   }
 
   // ---------------------------------------------------------------- config
 
-  private static ModelSpec bertSpec(ConfigReader c, Checkpoint ckpt, String source,
-      TokenizerSpec tok) {
+  private static ModelSpec bertSpec(
+      ConfigReader c, Checkpoint ckpt, String source, TokenizerSpec tok) {
     int vocab = c.positive("vocab_size");
     int hidden = c.positive("hidden_size");
     int layers = c.positive("num_hidden_layers");
@@ -127,15 +132,32 @@ public final class HuggingFaceImporter {
     boolean hasPooler = false;
     boolean hasMlm = false;
     for (String name : ckpt.names()) {
-      String key = name.startsWith(HuggingFaceNames.BERT_PREFIX)
-          ? name.substring(HuggingFaceNames.BERT_PREFIX.length()) : name;
+      String key =
+          name.startsWith(HuggingFaceNames.BERT_PREFIX)
+              ? name.substring(HuggingFaceNames.BERT_PREFIX.length())
+              : name;
       hasPooler |= key.startsWith("pooler.");
       hasMlm |= name.startsWith("cls.predictions.");
     }
     boolean pooler = hasPooler;
     boolean mlm = hasMlm;
-    return c.spec(() -> ModelSpec.unpruned(Architecture.BERT, vocab, hidden, layers, heads, ffn,
-        positions, types, act, eps, pooler, mlm, source, tok));
+    return c.spec(
+        () ->
+            ModelSpec.unpruned(
+                Architecture.BERT,
+                vocab,
+                hidden,
+                layers,
+                heads,
+                ffn,
+                positions,
+                types,
+                act,
+                eps,
+                pooler,
+                mlm,
+                source,
+                tok));
   }
 
   private static ModelSpec gpt2Spec(ConfigReader c, String source, TokenizerSpec tok) {
@@ -151,8 +173,23 @@ public final class HuggingFaceImporter {
     c.mustBeTrue("scale_attn_weights");
     c.mustBeFalse("scale_attn_by_inverse_layer_idx");
     c.mustBeFalse("add_cross_attention");
-    return c.spec(() -> ModelSpec.unpruned(Architecture.GPT2, vocab, hidden, layers, heads, ffn,
-        positions, 0, act, eps, false, false, source, tok));
+    return c.spec(
+        () ->
+            ModelSpec.unpruned(
+                Architecture.GPT2,
+                vocab,
+                hidden,
+                layers,
+                heads,
+                ffn,
+                positions,
+                0,
+                act,
+                eps,
+                false,
+                false,
+                source,
+                tok));
   }
 
   /**
@@ -173,8 +210,8 @@ public final class HuggingFaceImporter {
       if (lower.isBoolean()) {
         lowercase = lower.booleanValue();
       } else if (!lower.isMissingNode() && !lower.isNull()) {
-        throw new IllegalArgumentException(tokConfig + ": do_lower_case must be true or false, got "
-            + lower);
+        throw new IllegalArgumentException(
+            tokConfig + ": do_lower_case must be true or false, got " + lower);
       }
     }
     return new TokenizerSpec(fromJson.type(), lowercase);
@@ -192,8 +229,10 @@ public final class HuggingFaceImporter {
     Map<String, long[]> shapes = ModelLayout.of(spec).shapes();
     boolean bert = arch == Architecture.BERT;
     // An old checkpoint may carry the MLM output bias only as the decoder's bias.
-    boolean decoderBiasIsOutputBias = bert && ckpt.contains(HuggingFaceNames.BERT_DECODER_BIAS)
-        && !ckpt.contains(HuggingFaceNames.BERT_OUTPUT_BIAS);
+    boolean decoderBiasIsOutputBias =
+        bert
+            && ckpt.contains(HuggingFaceNames.BERT_DECODER_BIAS)
+            && !ckpt.contains(HuggingFaceNames.BERT_OUTPUT_BIAS);
 
     Map<String, String> chosen = new LinkedHashMap<>(); // canonical -> checkpoint name
     List<Tie> ties = new ArrayList<>();
@@ -209,8 +248,9 @@ public final class HuggingFaceImporter {
       String key = prefixed ? name.substring(prefix.length()) : name;
       if (bert) {
         // older BERT checkpoints name LayerNorm parameters gamma/beta
-        key = key.replaceAll("\\.LayerNorm\\.gamma$", ".LayerNorm.weight")
-            .replaceAll("\\.LayerNorm\\.beta$", ".LayerNorm.bias");
+        key =
+            key.replaceAll("\\.LayerNorm\\.gamma$", ".LayerNorm.weight")
+                .replaceAll("\\.LayerNorm\\.beta$", ".LayerNorm.bias");
         if (decoderBiasIsOutputBias && key.equals(HuggingFaceNames.BERT_DECODER_BIAS)) {
           key = HuggingFaceNames.BERT_OUTPUT_BIAS;
         }
@@ -219,16 +259,26 @@ public final class HuggingFaceImporter {
       if (e != null && !(e.head() && prefixed)) {
         String before = chosen.putIfAbsent(e.canonical(), name);
         if (before != null) {
-          problems.add("tensors '" + before + "' and '" + name + "' both map to '"
-              + e.canonical() + "'");
+          problems.add(
+              "tensors '" + before + "' and '" + name + "' both map to '" + e.canonical() + "'");
           continue;
         }
         long[] want = HuggingFaceNames.hfShape(e, shapes.get(e.canonical()));
         if (!Arrays.equals(info.shape(), want)) {
-          problems.add("tensor '" + name + "' in " + ckpt.fileOf(name).getFileName() + " has shape "
-              + info.shapeString() + ", expected " + Arrays.toString(want) + " (canonical '"
-              + e.canonical() + "' " + Arrays.toString(shapes.get(e.canonical()))
-              + (e.transpose() ? ", stored transposed)" : ")"));
+          problems.add(
+              "tensor '"
+                  + name
+                  + "' in "
+                  + ckpt.fileOf(name).getFileName()
+                  + " has shape "
+                  + info.shapeString()
+                  + ", expected "
+                  + Arrays.toString(want)
+                  + " (canonical '"
+                  + e.canonical()
+                  + "' "
+                  + Arrays.toString(shapes.get(e.canonical()))
+                  + (e.transpose() ? ", stored transposed)" : ")"));
         }
       } else if (!prefixed && bert && key.equals(HuggingFaceNames.BERT_DECODER_WEIGHT)) {
         ties.add(new Tie(name, BertLayout.WORD_EMBEDDINGS));
@@ -243,27 +293,51 @@ public final class HuggingFaceImporter {
       }
     }
     if (!unknown.isEmpty()) {
-      problems.add("unknown tensor(s) " + String.join(", ", unknown) + " (neither a weight of"
-          + " this " + arch.id() + " model nor a known unused buffer)");
+      problems.add(
+          "unknown tensor(s) "
+              + String.join(", ", unknown)
+              + " (neither a weight of"
+              + " this "
+              + arch.id()
+              + " model nor a known unused buffer)");
     }
     for (Entry e : table.values()) {
       if (!chosen.containsKey(e.canonical())) {
         String expected = (e.head() || !anyPrefixed ? "" : prefix) + e.hf();
-        problems.add("missing tensor '" + expected + "' "
-            + Arrays.toString(HuggingFaceNames.hfShape(e, shapes.get(e.canonical())))
-            + " (canonical '" + e.canonical() + "')");
+        problems.add(
+            "missing tensor '"
+                + expected
+                + "' "
+                + Arrays.toString(HuggingFaceNames.hfShape(e, shapes.get(e.canonical())))
+                + " (canonical '"
+                + e.canonical()
+                + "')");
       }
     }
     for (Tie t : ties) {
       long[] want = shapes.get(t.canonical());
       if (!Arrays.equals(ckpt.info(t.name()).shape(), want)) {
-        problems.add("tied tensor '" + t.name() + "' has shape " + ckpt.info(t.name()).shapeString()
-            + ", but '" + t.canonical() + "' it is tied to is " + Arrays.toString(want));
+        problems.add(
+            "tied tensor '"
+                + t.name()
+                + "' has shape "
+                + ckpt.info(t.name()).shapeString()
+                + ", but '"
+                + t.canonical()
+                + "' it is tied to is "
+                + Arrays.toString(want));
       }
     }
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("checkpoint " + dir + " does not match its config.json ("
-          + arch.id() + ", " + describe(spec) + "): " + String.join("; ", problems));
+      throw new IllegalArgumentException(
+          "checkpoint "
+              + dir
+              + " does not match its config.json ("
+              + arch.id()
+              + ", "
+              + describe(spec)
+              + "): "
+              + String.join("; ", problems));
     }
 
     // Headers agree with the spec: now read the data, in layout order.
@@ -281,8 +355,8 @@ public final class HuggingFaceImporter {
     return new Imported(spec, weights, skipped);
   }
 
-  private static void checkTied(FloatTensor copy, FloatTensor target, Tie t, String targetName,
-      Path dir) {
+  private static void checkTied(
+      FloatTensor copy, FloatTensor target, Tie t, String targetName, Path dir) {
     if (Arrays.equals(copy.data(), target.data())) {
       return;
     }
@@ -301,18 +375,46 @@ public final class HuggingFaceImporter {
         }
       }
     }
-    throw new IllegalArgumentException("checkpoint " + dir + ": tensor '" + t.name()
-        + "' differs from '" + targetName + "' in " + differing + " of " + a.length
-        + " values (max |diff| " + max + " at element " + worst + "); ppruning always ties it to '"
-        + t.canonical() + "', so an untied checkpoint cannot be imported faithfully");
+    throw new IllegalArgumentException(
+        "checkpoint "
+            + dir
+            + ": tensor '"
+            + t.name()
+            + "' differs from '"
+            + targetName
+            + "' in "
+            + differing
+            + " of "
+            + a.length
+            + " values (max |diff| "
+            + max
+            + " at element "
+            + worst
+            + "); ppruning always ties it to '"
+            + t.canonical()
+            + "', so an untied checkpoint cannot be imported faithfully");
   }
 
   private static String describe(ModelSpec s) {
-    return s.numLayers() + " layers, hidden " + s.hiddenSize() + ", " + s.originalHeads()
-        + " heads, ffn " + s.originalFfn() + ", vocab " + s.vocabSize() + ", positions "
-        + s.maxPositions() + (s.architecture() == Architecture.BERT
-        ? ", token types " + s.typeVocabSize() + ", pooler " + s.pooler() + ", MLM head "
-        + s.mlmHead() : "");
+    return s.numLayers()
+        + " layers, hidden "
+        + s.hiddenSize()
+        + ", "
+        + s.originalHeads()
+        + " heads, ffn "
+        + s.originalFfn()
+        + ", vocab "
+        + s.vocabSize()
+        + ", positions "
+        + s.maxPositions()
+        + (s.architecture() == Architecture.BERT
+            ? ", token types "
+                + s.typeVocabSize()
+                + ", pooler "
+                + s.pooler()
+                + ", MLM head "
+                + s.mlmHead()
+            : "");
   }
 
   // ---------------------------------------------------------------- files
@@ -332,10 +434,12 @@ public final class HuggingFaceImporter {
         } else if (Files.exists(index)) {
           c.openShards(dir, index);
         } else {
-          String hint = Files.exists(dir.resolve("pytorch_model.bin"))
-              ? " (pytorch_model.bin is a pickle and is not read: convert it to safetensors)" : "";
-          throw new NoSuchFileException(dir.toString(), null,
-              "no " + WEIGHTS + " or " + INDEX + " in the directory" + hint);
+          String hint =
+              Files.exists(dir.resolve("pytorch_model.bin"))
+                  ? " (pytorch_model.bin is a pickle and is not read: convert it to safetensors)"
+                  : "";
+          throw new NoSuchFileException(
+              dir.toString(), null, "no " + WEIGHTS + " or " + INDEX + " in the directory" + hint);
         }
         return c;
       } catch (IOException | RuntimeException e) {
@@ -349,8 +453,8 @@ public final class HuggingFaceImporter {
       for (String n : f.names()) {
         SafetensorsFile before = byName.putIfAbsent(n, f);
         if (before != null) {
-          throw new IllegalArgumentException("tensor '" + n + "' is in both " + before.path()
-              + " and " + f.path());
+          throw new IllegalArgumentException(
+              "tensor '" + n + "' is in both " + before.path() + " and " + f.path());
         }
       }
     }
@@ -365,10 +469,19 @@ public final class HuggingFaceImporter {
       for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         String shard = e.getValue().textValue();
-        if (shard == null || shard.isEmpty() || shard.contains("/") || shard.contains("\\")
-            || shard.equals("..") || shard.equals(".")) {
-          throw new IOException(index + ": tensor '" + e.getKey()
-              + "' maps to '" + e.getValue() + "', which is not a file name in the directory");
+        if (shard == null
+            || shard.isEmpty()
+            || shard.contains("/")
+            || shard.contains("\\")
+            || shard.equals("..")
+            || shard.equals(".")) {
+          throw new IOException(
+              index
+                  + ": tensor '"
+                  + e.getKey()
+                  + "' maps to '"
+                  + e.getValue()
+                  + "', which is not a file name in the directory");
         }
         wanted.put(e.getKey(), shard);
         byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(e.getKey());
@@ -376,9 +489,16 @@ public final class HuggingFaceImporter {
       for (Map.Entry<String, List<String>> s : byShard.entrySet()) {
         Path shardFile = dir.resolve(s.getKey());
         if (!Files.exists(shardFile)) {
-          throw new NoSuchFileException(shardFile.toString(), null, "shard listed in " + index
-              + " for " + s.getValue().size() + " tensors (e.g. '" + s.getValue().get(0)
-              + "') is missing");
+          throw new NoSuchFileException(
+              shardFile.toString(),
+              null,
+              "shard listed in "
+                  + index
+                  + " for "
+                  + s.getValue().size()
+                  + " tensors (e.g. '"
+                  + s.getValue().get(0)
+                  + "') is missing");
         }
         add(SafetensorsFile.open(shardFile));
       }
@@ -387,16 +507,26 @@ public final class HuggingFaceImporter {
         String shard = f.path().getFileName().toString();
         for (String n : f.names()) {
           if (!shard.equals(wanted.get(n))) {
-            throw new IllegalArgumentException(f.path() + " holds tensor '" + n + "', which "
-                + index.getFileName() + " " + (wanted.containsKey(n)
-                ? "places in " + wanted.get(n) : "does not list"));
+            throw new IllegalArgumentException(
+                f.path()
+                    + " holds tensor '"
+                    + n
+                    + "', which "
+                    + index.getFileName()
+                    + " "
+                    + (wanted.containsKey(n) ? "places in " + wanted.get(n) : "does not list"));
           }
         }
       }
       for (Map.Entry<String, String> w : wanted.entrySet()) {
         if (!byName.containsKey(w.getKey())) {
-          throw new IllegalArgumentException(index + " places tensor '" + w.getKey() + "' in "
-              + w.getValue() + ", which does not hold it");
+          throw new IllegalArgumentException(
+              index
+                  + " places tensor '"
+                  + w.getKey()
+                  + "' in "
+                  + w.getValue()
+                  + ", which does not hold it");
         }
       }
     }
@@ -480,8 +610,8 @@ public final class HuggingFaceImporter {
         return null;
       }
       if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() <= 0) {
-        throw new IllegalArgumentException(file + ": '" + field
-            + "' must be a positive integer, got " + n);
+        throw new IllegalArgumentException(
+            file + ": '" + field + "' must be a positive integer, got " + n);
       }
       return n.intValue();
     }
@@ -492,8 +622,8 @@ public final class HuggingFaceImporter {
         return dflt;
       }
       if (!n.isNumber() || !(n.doubleValue() > 0)) {
-        throw new IllegalArgumentException(file + ": '" + field
-            + "' must be a positive number, got " + n);
+        throw new IllegalArgumentException(
+            file + ": '" + field + "' must be a positive number, got " + n);
       }
       return n.doubleValue();
     }
@@ -524,8 +654,8 @@ public final class HuggingFaceImporter {
     void mustBe(String field, String required) {
       JsonNode n = present(field);
       if (n != null && !required.equals(n.textValue())) {
-        throw new IllegalArgumentException(file + ": " + field + " " + n
-            + " is not supported (only \"" + required + "\")");
+        throw new IllegalArgumentException(
+            file + ": " + field + " " + n + " is not supported (only \"" + required + "\")");
       }
     }
 
@@ -540,8 +670,17 @@ public final class HuggingFaceImporter {
     private void mustBeFlag(String field, boolean required) {
       JsonNode n = present(field);
       if (n != null && !(n.isBoolean() && n.booleanValue() == required)) {
-        throw new IllegalArgumentException(file + ": " + field + "=" + n
-            + " is not supported (ppruning builds only " + field + "=" + required + ")");
+        throw new IllegalArgumentException(
+            file
+                + ": "
+                + field
+                + "="
+                + n
+                + " is not supported (ppruning builds only "
+                + field
+                + "="
+                + required
+                + ")");
       }
     }
 

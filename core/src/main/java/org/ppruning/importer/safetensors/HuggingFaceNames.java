@@ -13,20 +13,20 @@ import org.ppruning.model.ModelSpec;
  * The one table between Hugging Face tensor names and ppruning's canonical names, used in both
  * directions by {@link HuggingFaceImporter} and {@link HuggingFaceExporter}.
  *
- * <p>Base-model names are kept without their prefix ({@code embeddings.word_embeddings.weight});
- * a checkpoint of a model with a head stores them under {@link #basePrefix} ({@code bert.} or
- * {@code transformer.}). Head names ({@code cls.predictions.bias}) are always top-level.
+ * <p>Base-model names are kept without their prefix ({@code embeddings.word_embeddings.weight}); a
+ * checkpoint of a model with a head stores them under {@link #basePrefix} ({@code bert.} or {@code
+ * transformer.}). Head names ({@code cls.predictions.bias}) are always top-level.
  */
 final class HuggingFaceNames {
 
   /**
    * One weight.
    *
-   * @param hf        Hugging Face name, without the base prefix for base-model weights
-   * @param head      whether the weight belongs to a head (top-level name, never prefixed)
+   * @param hf Hugging Face name, without the base prefix for base-model weights
+   * @param head whether the weight belongs to a head (top-level name, never prefixed)
    * @param canonical ppruning name
-   * @param transpose whether the Hugging Face tensor is the transpose of the canonical one
-   *                  ({@code nn.Linear} stores [out, in]; TF kernels and GPT-2's Conv1D [in, out])
+   * @param transpose whether the Hugging Face tensor is the transpose of the canonical one ({@code
+   *     nn.Linear} stores [out, in]; TF kernels and GPT-2's Conv1D [in, out])
    */
   record Entry(String hf, boolean head, String canonical, boolean transpose) {}
 
@@ -35,12 +35,16 @@ final class HuggingFaceNames {
 
   /** Masked-LM decoder weight, tied to the word embeddings. */
   static final String BERT_DECODER_WEIGHT = "cls.predictions.decoder.weight";
+
   /** Masked-LM decoder bias, tied to {@link #BERT_OUTPUT_BIAS} in Hugging Face models. */
   static final String BERT_DECODER_BIAS = "cls.predictions.decoder.bias";
+
   static final String BERT_OUTPUT_BIAS = "cls.predictions.bias";
   static final String BERT_WORD_EMBEDDINGS = "embeddings.word_embeddings.weight";
+
   /** GPT-2 LM head, tied to {@code wte}. */
   static final String GPT2_LM_HEAD = "lm_head.weight";
+
   static final String GPT2_WTE = "wte.weight";
 
   private static final Pattern GPT2_ATTN_BUFFER =
@@ -68,9 +72,13 @@ final class HuggingFaceNames {
     Map<String, Entry> byCanonical = new LinkedHashMap<>();
     m.values().forEach(e -> byCanonical.put(e.canonical(), e));
     if (!byCanonical.keySet().equals(shapes.keySet()) || byCanonical.size() != m.size()) {
-      throw new IllegalStateException("Hugging Face name table out of step with the "
-          + spec.architecture().id() + " layout: " + byCanonical.keySet() + " vs "
-          + shapes.keySet());
+      throw new IllegalStateException(
+          "Hugging Face name table out of step with the "
+              + spec.architecture().id()
+              + " layout: "
+              + byCanonical.keySet()
+              + " vs "
+              + shapes.keySet());
     }
     return m;
   }
@@ -90,8 +98,8 @@ final class HuggingFaceNames {
   }
 
   /**
-   * Whether a (prefix-stripped) name is a buffer or head that ppruning knowingly leaves out:
-   * BERT's {@code position_ids} buffer and next-sentence head, GPT-2's causal-mask buffers.
+   * Whether a (prefix-stripped) name is a buffer or head that ppruning knowingly leaves out: BERT's
+   * {@code position_ids} buffer and next-sentence head, GPT-2's causal-mask buffers.
    */
   static boolean knownUnused(ModelSpec spec, String key) {
     if (spec.architecture() == Architecture.BERT) {
@@ -124,7 +132,8 @@ final class HuggingFaceNames {
     }
     if (spec.mlmHead()) {
       String t = "cls.predictions.transform.dense";
-      m.put(t + ".weight",
+      m.put(
+          t + ".weight",
           new Entry(t + ".weight", true, BertLayout.MLM_TRANSFORM + "/kernel", true));
       m.put(t + ".bias", new Entry(t + ".bias", true, BertLayout.MLM_TRANSFORM + "/bias", false));
       bertLayerNorm(m, true, "cls.predictions.transform.LayerNorm", BertLayout.MLM_TRANSFORM_LN);
@@ -157,8 +166,8 @@ final class HuggingFaceNames {
     m.put(hf + ".bias", new Entry(hf + ".bias", false, canonical + "/bias", false));
   }
 
-  private static void bertLayerNorm(Map<String, Entry> m, boolean head, String hf,
-      String canonical) {
+  private static void bertLayerNorm(
+      Map<String, Entry> m, boolean head, String hf, String canonical) {
     m.put(hf + ".weight", new Entry(hf + ".weight", head, canonical + "/gamma", false));
     m.put(hf + ".bias", new Entry(hf + ".bias", head, canonical + "/beta", false));
   }

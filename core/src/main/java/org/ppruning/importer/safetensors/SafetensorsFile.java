@@ -51,8 +51,10 @@ public final class SafetensorsFile implements AutoCloseable {
 
   /** The metadata key of a header; no tensor may have this name. */
   public static final String METADATA_KEY = "__metadata__";
+
   /** The reference implementation's limit; a larger header is refused rather than parsed. */
   static final long MAX_HEADER_BYTES = 100_000_000L;
+
   /** Elements converted per mapping, so that a mapping never exceeds 2 GiB. */
   private static final int CHUNK_ELEMENTS = 1 << 26;
 
@@ -73,11 +75,11 @@ public final class SafetensorsFile implements AutoCloseable {
   /**
    * One tensor's header entry.
    *
-   * @param name  tensor name
+   * @param name tensor name
    * @param dtype element type
    * @param shape dimensions, outermost first (empty for a scalar)
    * @param begin first byte in the data area
-   * @param end   one past the last byte in the data area
+   * @param end one past the last byte in the data area
    */
   public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, long end) {
     /** Number of elements: the product of the shape. */
@@ -95,8 +97,17 @@ public final class SafetensorsFile implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "TensorInfo[" + name + " " + dtype + " " + shapeString() + " bytes [" + begin + ", "
-          + end + ")]";
+      return "TensorInfo["
+          + name
+          + " "
+          + dtype
+          + " "
+          + shapeString()
+          + " bytes ["
+          + begin
+          + ", "
+          + end
+          + ")]";
     }
   }
 
@@ -107,8 +118,13 @@ public final class SafetensorsFile implements AutoCloseable {
   private final Map<String, TensorInfo> tensors;
   private final Map<String, String> metadata;
 
-  private SafetensorsFile(Path path, FileChannel channel, long dataStart, long dataSize,
-      Map<String, TensorInfo> tensors, Map<String, String> metadata) {
+  private SafetensorsFile(
+      Path path,
+      FileChannel channel,
+      long dataStart,
+      long dataSize,
+      Map<String, TensorInfo> tensors,
+      Map<String, String> metadata) {
     this.path = path;
     this.channel = channel;
     this.dataStart = dataStart;
@@ -136,29 +152,44 @@ public final class SafetensorsFile implements AutoCloseable {
   private static SafetensorsFile parse(Path file, FileChannel ch) throws IOException {
     long fileSize = ch.size();
     if (fileSize < 8) {
-      throw new IOException(file + ": " + fileSize
-          + " bytes is too short for the 8-byte header length (empty or truncated file?)");
+      throw new IOException(
+          file
+              + ": "
+              + fileSize
+              + " bytes is too short for the 8-byte header length (empty or truncated file?)");
     }
     ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
     readFully(ch, lenBuf, 0, file);
     long n = lenBuf.getLong(0); // unsigned on disk: a negative value means >= 2^63
     if (n < 0 || n > MAX_HEADER_BYTES) {
-      throw new IOException(file + ": header length " + Long.toUnsignedString(n)
-          + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes (not a safetensors file?)");
+      throw new IOException(
+          file
+              + ": header length "
+              + Long.toUnsignedString(n)
+              + " exceeds the limit of "
+              + MAX_HEADER_BYTES
+              + " bytes (not a safetensors file?)");
     }
     if (n > fileSize - 8) {
-      throw new IOException(file + ": header length " + n + " exceeds the " + (fileSize - 8)
-          + " bytes after the length field (truncated file, or not a safetensors file)");
+      throw new IOException(
+          file
+              + ": header length "
+              + n
+              + " exceeds the "
+              + (fileSize - 8)
+              + " bytes after the length field (truncated file, or not a safetensors file)");
     }
     ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
     readFully(ch, headerBuf, 8, file);
     String header;
     try {
-      header = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(headerBuf.flip())
-          .toString();
+      header =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(headerBuf.flip())
+              .toString();
     } catch (CharacterCodingException e) {
       throw new IOException(file + ": header is not valid UTF-8 (not a safetensors file?)", e);
     }
@@ -192,7 +223,12 @@ public final class SafetensorsFile implements AutoCloseable {
     for (TensorInfo t : infos) {
       tensors.put(t.name(), t);
     }
-    return new SafetensorsFile(file, ch, 8 + n, dataSize, Collections.unmodifiableMap(tensors),
+    return new SafetensorsFile(
+        file,
+        ch,
+        8 + n,
+        dataSize,
+        Collections.unmodifiableMap(tensors),
         Collections.unmodifiableMap(metadata));
   }
 
@@ -204,8 +240,14 @@ public final class SafetensorsFile implements AutoCloseable {
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getValue().isTextual()) {
-        throw new IOException(file + ": " + METADATA_KEY + " value of '" + e.getKey()
-            + "' must be a string, got " + e.getValue());
+        throw new IOException(
+            file
+                + ": "
+                + METADATA_KEY
+                + " value of '"
+                + e.getKey()
+                + "' must be a string, got "
+                + e.getValue());
       }
       out.put(e.getKey(), e.getValue().textValue());
     }
@@ -238,12 +280,24 @@ public final class SafetensorsFile implements AutoCloseable {
     long begin = offsets[0];
     long end = offsets[1];
     if (end < begin) {
-      throw new IOException(where + ": data_offsets [" + begin + ", " + end
-          + "] are out of order (end before begin)");
+      throw new IOException(
+          where
+              + ": data_offsets ["
+              + begin
+              + ", "
+              + end
+              + "] are out of order (end before begin)");
     }
     if (end > dataSize) {
-      throw new IOException(where + ": data_offsets [" + begin + ", " + end
-          + "] run past the data area of " + dataSize + " bytes (truncated file?)");
+      throw new IOException(
+          where
+              + ": data_offsets ["
+              + begin
+              + ", "
+              + end
+              + "] run past the data area of "
+              + dataSize
+              + " bytes (truncated file?)");
     }
     long need;
     try {
@@ -256,9 +310,20 @@ public final class SafetensorsFile implements AutoCloseable {
       throw new IOException(where + ": shape " + Arrays.toString(shape) + " is too large");
     }
     if (end - begin != need) {
-      throw new IOException(where + ": data_offsets [" + begin + ", " + end + "] hold "
-          + (end - begin) + " bytes, but dtype " + dtype + " and shape " + Arrays.toString(shape)
-          + " need " + need);
+      throw new IOException(
+          where
+              + ": data_offsets ["
+              + begin
+              + ", "
+              + end
+              + "] hold "
+              + (end - begin)
+              + " bytes, but dtype "
+              + dtype
+              + " and shape "
+              + Arrays.toString(shape)
+              + " need "
+              + need);
     }
     return new TensorInfo(name, dtype, shape, begin, end);
   }
@@ -272,35 +337,68 @@ public final class SafetensorsFile implements AutoCloseable {
     TensorInfo prev = null;
     for (TensorInfo t : sorted) {
       if (t.begin() < pos) {
-        throw new IOException(file + ": tensor '" + t.name() + "' bytes [" + t.begin() + ", "
-            + t.end() + ") overlap tensor '" + prev.name() + "' bytes [" + prev.begin() + ", "
-            + prev.end() + ")");
+        throw new IOException(
+            file
+                + ": tensor '"
+                + t.name()
+                + "' bytes ["
+                + t.begin()
+                + ", "
+                + t.end()
+                + ") overlap tensor '"
+                + prev.name()
+                + "' bytes ["
+                + prev.begin()
+                + ", "
+                + prev.end()
+                + ")");
       }
       if (t.begin() > pos) {
-        throw new IOException(file + ": " + (t.begin() - pos) + " unused bytes before tensor '"
-            + t.name() + "' at offset " + t.begin() + " (offsets must be contiguous)");
+        throw new IOException(
+            file
+                + ": "
+                + (t.begin() - pos)
+                + " unused bytes before tensor '"
+                + t.name()
+                + "' at offset "
+                + t.begin()
+                + " (offsets must be contiguous)");
       }
       pos = t.end();
       prev = t;
     }
     if (pos != dataSize) {
-      throw new IOException(file + ": the data area holds " + dataSize + " bytes but the tensors"
-          + " end at byte " + pos + " (" + (dataSize - pos) + " trailing bytes)");
+      throw new IOException(
+          file
+              + ": the data area holds "
+              + dataSize
+              + " bytes but the tensors"
+              + " end at byte "
+              + pos
+              + " ("
+              + (dataSize - pos)
+              + " trailing bytes)");
     }
   }
 
   private static long[] longArray(String where, JsonNode node, String field, int length)
       throws IOException {
     if (node == null || !node.isArray() || (length >= 0 && node.size() != length)) {
-      throw new IOException(where + ": header entry needs '" + field + "' as an array of "
-          + (length >= 0 ? length + " " : "") + "non-negative integers, got " + node);
+      throw new IOException(
+          where
+              + ": header entry needs '"
+              + field
+              + "' as an array of "
+              + (length >= 0 ? length + " " : "")
+              + "non-negative integers, got "
+              + node);
     }
     long[] out = new long[node.size()];
     for (int i = 0; i < out.length; i++) {
       JsonNode v = node.get(i);
       if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0) {
-        throw new IOException(where + ": '" + field + "' must hold non-negative integers, got "
-            + node);
+        throw new IOException(
+            where + ": '" + field + "' must hold non-negative integers, got " + node);
       }
       out[i] = v.longValue();
     }
@@ -354,8 +452,8 @@ public final class SafetensorsFile implements AutoCloseable {
   }
 
   /**
-   * Reads tensor {@code name} as float32. F16 and BF16 values convert exactly (float32 holds
-   * every value of both, including subnormals, infinities and NaN payloads).
+   * Reads tensor {@code name} as float32. F16 and BF16 values convert exactly (float32 holds every
+   * value of both, including subnormals, infinities and NaN payloads).
    *
    * @throws IllegalArgumentException if there is no such tensor, or its dtype is not F32, F16 or
    *     BF16, or it has more elements than a Java array holds
@@ -364,26 +462,48 @@ public final class SafetensorsFile implements AutoCloseable {
   public FloatTensor read(String name) throws IOException {
     TensorInfo t = info(name);
     if (!t.dtype().readableAsFloat()) {
-      throw new IllegalArgumentException(path + ": tensor '" + name + "' has dtype " + t.dtype()
-          + "; only F32, F16 and BF16 can be read as float32");
+      throw new IllegalArgumentException(
+          path
+              + ": tensor '"
+              + name
+              + "' has dtype "
+              + t.dtype()
+              + "; only F32, F16 and BF16 can be read as float32");
     }
     long count = t.elementCount();
     if (count > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(path + ": tensor '" + name + "' " + t.shapeString()
-          + " has " + count + " elements, more than a Java array holds");
+      throw new IllegalArgumentException(
+          path
+              + ": tensor '"
+              + name
+              + "' "
+              + t.shapeString()
+              + " has "
+              + count
+              + " elements, more than a Java array holds");
     }
     long size = channel.size();
     if (dataStart + t.end() > size) {
-      throw new IOException(path + ": file shrank to " + size + " bytes since it was opened;"
-          + " tensor '" + name + "' needs bytes up to " + (dataStart + t.end()));
+      throw new IOException(
+          path
+              + ": file shrank to "
+              + size
+              + " bytes since it was opened;"
+              + " tensor '"
+              + name
+              + "' needs bytes up to "
+              + (dataStart + t.end()));
     }
     int n = (int) count;
     float[] out = new float[n];
     int elemBytes = t.dtype().bytes();
     for (int done = 0; done < n; ) {
       int len = Math.min(n - done, CHUNK_ELEMENTS);
-      MappedByteBuffer buf = channel.map(FileChannel.MapMode.READ_ONLY,
-          dataStart + t.begin() + (long) done * elemBytes, (long) len * elemBytes);
+      MappedByteBuffer buf =
+          channel.map(
+              FileChannel.MapMode.READ_ONLY,
+              dataStart + t.begin() + (long) done * elemBytes,
+              (long) len * elemBytes);
       buf.order(ByteOrder.LITTLE_ENDIAN);
       switch (t.dtype()) {
         case F32 -> buf.asFloatBuffer().get(out, done, len);

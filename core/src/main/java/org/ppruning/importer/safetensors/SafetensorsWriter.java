@@ -51,8 +51,8 @@ public final class SafetensorsWriter {
   /** Adds (or replaces) a {@code __metadata__} entry. */
   public SafetensorsWriter metadata(String key, String value) {
     if (key == null || value == null) {
-      throw new IllegalArgumentException("metadata key and value must not be null: "
-          + key + "=" + value);
+      throw new IllegalArgumentException(
+          "metadata key and value must not be null: " + key + "=" + value);
     }
     metadata.put(key, value);
     return this;
@@ -80,16 +80,24 @@ public final class SafetensorsWriter {
     long count = 1;
     for (long d : shape) {
       if (d < 0) {
-        throw new IllegalArgumentException("tensor '" + name + "': negative dimension in shape "
-            + Arrays.toString(shape));
+        throw new IllegalArgumentException(
+            "tensor '" + name + "': negative dimension in shape " + Arrays.toString(shape));
       }
       count = Math.multiplyExact(count, d);
     }
     long need = count * dtype.bytes();
     if (littleEndian.length != need) {
-      throw new IllegalArgumentException("tensor '" + name + "': " + littleEndian.length
-          + " bytes given, dtype " + dtype + " and shape " + Arrays.toString(shape) + " need "
-          + need);
+      throw new IllegalArgumentException(
+          "tensor '"
+              + name
+              + "': "
+              + littleEndian.length
+              + " bytes given, dtype "
+              + dtype
+              + " and shape "
+              + Arrays.toString(shape)
+              + " need "
+              + need);
     }
     add(name, new Pending(dtype, shape.clone(), null, littleEndian.clone()));
     return this;
@@ -138,8 +146,12 @@ public final class SafetensorsWriter {
     Path abs = file.toAbsolutePath();
     Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
     byte[] header = header();
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
       len.putLong(header.length).flip();
       writeFully(ch, len);

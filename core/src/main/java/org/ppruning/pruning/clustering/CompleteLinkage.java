@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * Agglomerative clustering with complete linkage: start from one cluster per unit and repeatedly
  * merge the two closest clusters, where the distance between clusters A and B is the largest
- * distance between a unit of A and a unit of B ({@code d(A u B, C) = max(d(A, C), d(B, C))}).
- * This is scipy's {@code linkage(y, method='complete')} on a condensed matrix {@code y}.
+ * distance between a unit of A and a unit of B ({@code d(A u B, C) = max(d(A, C), d(B, C))}). This
+ * is scipy's {@code linkage(y, method='complete')} on a condensed matrix {@code y}.
  *
  * <p><b>Ties.</b> When several pairs are equally close, the pair merged first is the one whose
  * clusters' smallest units {@code (a, b)}, {@code a < b}, come first in lexicographic order. The
@@ -16,11 +16,11 @@ import java.util.Arrays;
  * <p><b>Exactness.</b> Complete linkage only takes maxima, so every height is one of the input
  * distances, exactly (a float widened to double); nothing is rounded.
  *
- * <p><b>Cost.</b> Each cluster caches its nearest cluster among those with a larger smallest
- * unit. A merge updates one row and column of the working matrix and rescans only the clusters
- * whose cached neighbour took part in it, so a clustering costs {@code O(n^2)} time in practice
- * ({@code O(n^3)} in the worst case) and {@code 4 n^2} bytes of working memory: 3,072 units take
- * about 40 MB.
+ * <p><b>Cost.</b> Each cluster caches its nearest cluster among those with a larger smallest unit.
+ * A merge updates one row and column of the working matrix and rescans only the clusters whose
+ * cached neighbour took part in it, so a clustering costs {@code O(n^2)} time in practice ({@code
+ * O(n^3)} in the worst case) and {@code 4 n^2} bytes of working memory: 3,072 units take about 40
+ * MB.
  */
 public final class CompleteLinkage {
 

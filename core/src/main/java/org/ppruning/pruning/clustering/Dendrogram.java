@@ -4,20 +4,20 @@ import java.util.Arrays;
 
 /**
  * The merge tree of an agglomerative clustering of {@code leaves} units, in scipy's convention:
- * leaves are clusters {@code 0 .. leaves-1}, and merge {@code k} joins clusters {@code left[k]}
- * and {@code right[k]} ({@code left[k] < right[k]}) at distance {@code heights[k]} into the new
- * cluster {@code leaves + k}. This is scipy's linkage matrix {@code Z} with {@code Z[k] =
- * (left[k], right[k], heights[k], size)}.
+ * leaves are clusters {@code 0 .. leaves-1}, and merge {@code k} joins clusters {@code left[k]} and
+ * {@code right[k]} ({@code left[k] < right[k]}) at distance {@code heights[k]} into the new cluster
+ * {@code leaves + k}. This is scipy's linkage matrix {@code Z} with {@code Z[k] = (left[k],
+ * right[k], heights[k], size)}.
  *
  * <p>Heights never decrease, which complete linkage guarantees. So the merges at or below any
  * threshold are a prefix of the list, and {@link #cut(double)} and {@link #clusterCount(double)}
  * only need to find where that prefix ends.
  *
- * @param leaves  number of units, {@code >= 1}
- * @param left    first (smaller) cluster id of each of the {@code leaves - 1} merges
- * @param right   second (larger) cluster id of each merge
+ * @param leaves number of units, {@code >= 1}
+ * @param left first (smaller) cluster id of each of the {@code leaves - 1} merges
+ * @param right second (larger) cluster id of each merge
  * @param heights height of each merge: the linkage distance between the two clusters, finite and
- *                non-decreasing; float distances widened exactly to double
+ *     non-decreasing; float distances widened exactly to double
  */
 public record Dendrogram(int leaves, int[] left, int[] right, double[] heights) {
 
@@ -30,9 +30,18 @@ public record Dendrogram(int leaves, int[] left, int[] right, double[] heights) 
     }
     int merges = leaves - 1;
     if (left.length != merges || right.length != merges || heights.length != merges) {
-      throw new IllegalArgumentException("dendrogram of " + leaves + " leaves has "
-          + left.length + " left ids, " + right.length + " right ids and " + heights.length
-          + " heights, expected " + merges + " of each");
+      throw new IllegalArgumentException(
+          "dendrogram of "
+              + leaves
+              + " leaves has "
+              + left.length
+              + " left ids, "
+              + right.length
+              + " right ids and "
+              + heights.length
+              + " heights, expected "
+              + merges
+              + " of each");
     }
     left = left.clone();
     right = right.clone();
@@ -43,8 +52,15 @@ public record Dendrogram(int leaves, int[] left, int[] right, double[] heights) 
       int b = right[k];
       // Only clusters that exist before merge k and were not merged yet may be joined.
       if (a < 0 || a >= b || b >= leaves + k || used[a] || used[b]) {
-        throw new IllegalArgumentException("merge " + k + " joins clusters " + a + " and " + b
-            + ": expected two distinct unmerged ids, smaller first, below " + (leaves + k));
+        throw new IllegalArgumentException(
+            "merge "
+                + k
+                + " joins clusters "
+                + a
+                + " and "
+                + b
+                + ": expected two distinct unmerged ids, smaller first, below "
+                + (leaves + k));
       }
       used[a] = true;
       used[b] = true;
@@ -53,8 +69,16 @@ public record Dendrogram(int leaves, int[] left, int[] right, double[] heights) 
         throw new IllegalArgumentException("merge " + k + " has height " + h);
       }
       if (k > 0 && h < heights[k - 1]) {
-        throw new IllegalArgumentException("merge " + k + " has height " + h + ", below merge "
-            + (k - 1) + "'s " + heights[k - 1] + ": heights must be non-decreasing");
+        throw new IllegalArgumentException(
+            "merge "
+                + k
+                + " has height "
+                + h
+                + ", below merge "
+                + (k - 1)
+                + "'s "
+                + heights[k - 1]
+                + ": heights must be non-decreasing");
       }
     }
   }
@@ -121,8 +145,8 @@ public record Dendrogram(int leaves, int[] left, int[] right, double[] heights) 
   }
 
   /**
-   * Number of flat clusters {@link #cut(double)} would return at this threshold, in
-   * {@code O(log leaves)}.
+   * Number of flat clusters {@link #cut(double)} would return at this threshold, in {@code O(log
+   * leaves)}.
    */
   public int clusterCount(double threshold) {
     return leaves - mergesAtOrBelow(threshold);
@@ -165,13 +189,18 @@ public record Dendrogram(int leaves, int[] left, int[] right, double[] heights) 
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(new int[] {leaves, Arrays.hashCode(left), Arrays.hashCode(right),
-        Arrays.hashCode(heights)});
+    return Arrays.hashCode(
+        new int[] {
+          leaves, Arrays.hashCode(left), Arrays.hashCode(right), Arrays.hashCode(heights)
+        });
   }
 
   @Override
   public String toString() {
-    return "Dendrogram[leaves=" + leaves + ", heights=" + (leaves == 1 ? "[]"
-        : "[" + heights[0] + " .. " + heights[heights.length - 1] + "]") + "]";
+    return "Dendrogram[leaves="
+        + leaves
+        + ", heights="
+        + (leaves == 1 ? "[]" : "[" + heights[0] + " .. " + heights[heights.length - 1] + "]")
+        + "]";
   }
 }

@@ -12,13 +12,13 @@ import java.util.Arrays;
  * {@link #ofRowMajor(int, float[])} check that a square input has those properties before
  * condensing it, so an asymmetric input is an error rather than half ignored.
  *
- * <p>Every distance must be finite and {@code >= 0}: a NaN, an infinity or a negative value
- * (a rounding error upstream, say {@code 1 - cos} just below 0) is an error naming the pair, never
+ * <p>Every distance must be finite and {@code >= 0}: a NaN, an infinity or a negative value (a
+ * rounding error upstream, say {@code 1 - cos} just below 0) is an error naming the pair, never
  * clamped here.
  *
- * @param size      number of units, {@code >= 1}
+ * @param size number of units, {@code >= 1}
  * @param condensed the {@code size * (size - 1) / 2} distances above the diagonal, row by row;
- *                  copied in and out, so a matrix never changes
+ *     copied in and out, so a matrix never changes
  */
 public record DistanceMatrix(int size, float[] condensed) {
 
@@ -35,8 +35,14 @@ public record DistanceMatrix(int size, float[] condensed) {
     }
     long expected = (long) size * (size - 1) / 2;
     if (condensed.length != expected) {
-      throw new IllegalArgumentException("condensed distances have " + condensed.length
-          + " values, expected " + expected + " for " + size + " units");
+      throw new IllegalArgumentException(
+          "condensed distances have "
+              + condensed.length
+              + " values, expected "
+              + expected
+              + " for "
+              + size
+              + " units");
     }
     condensed = condensed.clone();
     int at = 0;
@@ -63,8 +69,14 @@ public record DistanceMatrix(int size, float[] condensed) {
         throw new IllegalArgumentException("distance matrix row " + i + " is missing");
       }
       if (square[i].length != n) {
-        throw new IllegalArgumentException("distance matrix is " + n + " x " + square[i].length
-            + " (row " + i + "), expected square");
+        throw new IllegalArgumentException(
+            "distance matrix is "
+                + n
+                + " x "
+                + square[i].length
+                + " (row "
+                + i
+                + "), expected square");
       }
     }
     return condense(n, (i, j) -> square[i][j]);
@@ -79,8 +91,8 @@ public record DistanceMatrix(int size, float[] condensed) {
       throw new IllegalArgumentException("distance matrix is missing");
     }
     if (n < 0 || (long) n * n != values.length) {
-      throw new IllegalArgumentException("distance matrix has " + values.length
-          + " values, expected " + n + " x " + n);
+      throw new IllegalArgumentException(
+          "distance matrix has " + values.length + " values, expected " + n + " x " + n);
     }
     return condense(n, (i, j) -> values[i * n + j]);
   }
@@ -138,8 +150,14 @@ public record DistanceMatrix(int size, float[] condensed) {
     for (int i = 0; i < n; i++) {
       float diagonal = d.at(i, i);
       if (diagonal != 0f) {
-        throw new IllegalArgumentException("distance matrix has D[" + i + "][" + i + "] = "
-            + diagonal + ", expected 0 on the diagonal");
+        throw new IllegalArgumentException(
+            "distance matrix has D["
+                + i
+                + "]["
+                + i
+                + "] = "
+                + diagonal
+                + ", expected 0 on the diagonal");
       }
       for (int j = i + 1; j < n; j++) {
         float upper = d.at(i, j);
@@ -148,8 +166,19 @@ public record DistanceMatrix(int size, float[] condensed) {
         checkValue(j, i, lower);
         // Exact equality: complete linkage reads one triangle, so any asymmetry would be half lost.
         if (upper != lower) {
-          throw new IllegalArgumentException("distance matrix is not symmetric: D[" + i + "][" + j
-              + "] = " + upper + " but D[" + j + "][" + i + "] = " + lower);
+          throw new IllegalArgumentException(
+              "distance matrix is not symmetric: D["
+                  + i
+                  + "]["
+                  + j
+                  + "] = "
+                  + upper
+                  + " but D["
+                  + j
+                  + "]["
+                  + i
+                  + "] = "
+                  + lower);
         }
         condensed[at++] = upper;
       }
@@ -162,8 +191,14 @@ public record DistanceMatrix(int size, float[] condensed) {
       throw new IllegalArgumentException("distance between units " + i + " and " + j + " is NaN");
     }
     if (Float.isInfinite(v) || v < 0f) {
-      throw new IllegalArgumentException("distance between units " + i + " and " + j + " is " + v
-          + ", expected a finite value >= 0");
+      throw new IllegalArgumentException(
+          "distance between units "
+              + i
+              + " and "
+              + j
+              + " is "
+              + v
+              + ", expected a finite value >= 0");
     }
   }
 

@@ -1,8 +1,8 @@
 package org.ppruning.pruning.clustering;
 
 /**
- * A linkage strategy: how the clustering step turns one layer's distances into a dendrogram.
- * {@link LinkageMode} names the two the project uses; both are complete linkage.
+ * A linkage strategy: how the clustering step turns one layer's distances into a dendrogram. {@link
+ * LinkageMode} names the two the project uses; both are complete linkage.
  */
 @FunctionalInterface
 public interface Linkage {

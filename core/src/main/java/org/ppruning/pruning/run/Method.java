@@ -8,7 +8,9 @@ public enum Method {
   P_PRUNING,
   /** Uniformly random units (seeded). */
   RANDOM,
-  /** Units with the largest L1 norm of their weights (Q/K/V columns and O rows; FFN column and row). */
+  /**
+   * Units with the largest L1 norm of their weights (Q/K/V columns and O rows; FFN column and row).
+   */
   WEIGHT_MAGNITUDE,
   /** Units with the largest mean |activation| on the task. */
   ACTIVATION;
@@ -23,7 +25,7 @@ public enum Method {
         return m;
       }
     }
-    throw new IllegalArgumentException("unknown method '" + id
-        + "' (expected p-pruning, random, weight-magnitude or activation)");
+    throw new IllegalArgumentException(
+        "unknown method '" + id + "' (expected p-pruning, random, weight-magnitude or activation)");
   }
 }

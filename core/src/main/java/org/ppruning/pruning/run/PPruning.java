@@ -33,25 +33,30 @@ public final class PPruning {
   private PPruning() {}
 
   /**
-   * @param method  how units are chosen
-   * @param linkage REFERENCE (complete linkage on Chebyshev distances between distance-matrix
-   *                rows, as the official code) or DIRECT (complete linkage on the distances)
-   * @param budget  what to keep
-   * @param seed    seed for the random baseline
+   * @param method how units are chosen
+   * @param linkage REFERENCE (complete linkage on Chebyshev distances between distance-matrix rows,
+   *     as the official code) or DIRECT (complete linkage on the distances)
+   * @param budget what to keep
+   * @param seed seed for the random baseline
    */
   public record Config(Method method, LinkageMode linkage, Budget budget, long seed) {}
 
   /**
-   * @param plan          units kept per layer
-   * @param heads         head threshold and per-layer head counts
-   * @param neurons       neuron threshold and per-layer FFN widths
-   * @param headClusters  per layer, the size of every head cluster
+   * @param plan units kept per layer
+   * @param heads head threshold and per-layer head counts
+   * @param neurons neuron threshold and per-layer FFN widths
+   * @param headClusters per layer, the size of every head cluster
    * @param neuronClusters per layer, the size of every neuron cluster
-   * @param targets       cost targets
-   * @param seconds       stage timings
+   * @param targets cost targets
+   * @param seconds stage timings
    */
-  public record Result(PruningPlan plan, ThresholdSearch.Cut heads, ThresholdSearch.Cut neurons,
-      List<int[]> headClusters, List<int[]> neuronClusters, Budget.Targets targets,
+  public record Result(
+      PruningPlan plan,
+      ThresholdSearch.Cut heads,
+      ThresholdSearch.Cut neurons,
+      List<int[]> headClusters,
+      List<int[]> neuronClusters,
+      Budget.Targets targets,
       Map<String, Double> seconds) {
 
     /** Copies the cluster sizes and timings (kept in stage order), so a result never changes. */
@@ -80,8 +85,12 @@ public final class PPruning {
 
   public static Result plan(ModelSpec spec, Weights weights, ActivationFeatures f, Config c) {
     if (f.layers().size() != spec.numLayers()) {
-      throw new IllegalArgumentException("features cover " + f.layers().size() + " layers, the"
-          + " model has " + spec.numLayers());
+      throw new IllegalArgumentException(
+          "features cover "
+              + f.layers().size()
+              + " layers, the"
+              + " model has "
+              + spec.numLayers());
     }
     Map<String, Double> seconds = new LinkedHashMap<>();
     Budget.Targets targets = c.budget().targets(spec);
@@ -109,10 +118,10 @@ public final class PPruning {
     seconds.put("clustering", (System.nanoTime() - t0) / 1e9 - distSecs);
 
     t0 = System.nanoTime();
-    ThresholdSearch.Cut hc = ThresholdSearch.search(headTrees, c.budget().headCost(spec),
-        targets.attention());
-    ThresholdSearch.Cut nc = ThresholdSearch.search(neuronTrees, c.budget().neuronCost(spec),
-        targets.ffn());
+    ThresholdSearch.Cut hc =
+        ThresholdSearch.search(headTrees, c.budget().headCost(spec), targets.attention());
+    ThresholdSearch.Cut nc =
+        ThresholdSearch.search(neuronTrees, c.budget().neuronCost(spec), targets.ffn());
     seconds.put("threshold", (System.nanoTime() - t0) / 1e9);
 
     t0 = System.nanoTime();
@@ -131,8 +140,10 @@ public final class PPruning {
         keepNeurons.add(Selection.keepMostSalient(nLabels, lf.neuronSalience()));
       }
     }
-    PruningPlan plan = c.method() == Method.P_PRUNING ? new PruningPlan(keepHeads, keepNeurons)
-        : atWidths(spec, weights, f, c.method(), hc.perLayer(), nc.perLayer(), c.seed());
+    PruningPlan plan =
+        c.method() == Method.P_PRUNING
+            ? new PruningPlan(keepHeads, keepNeurons)
+            : atWidths(spec, weights, f, c.method(), hc.perLayer(), nc.perLayer(), c.seed());
     seconds.put("selection", (System.nanoTime() - t0) / 1e9);
     return new Result(plan, hc, nc, headClusters, neuronClusters, targets, seconds);
   }
@@ -142,20 +153,33 @@ public final class PPruning {
    * pruning to exactly the head and neuron counts a P-pruning plan chose, so that only the choice
    * of units differs. {@link #plan} uses it for every baseline.
    *
-   * @param heads   heads to keep per layer
+   * @param heads heads to keep per layer
    * @param neurons FFN neurons to keep per layer
-   * @param seed    seed of {@link Method#RANDOM}
+   * @param seed seed of {@link Method#RANDOM}
    */
-  public static PruningPlan atWidths(ModelSpec spec, Weights weights, ActivationFeatures f,
-      Method method, int[] heads, int[] neurons, long seed) {
+  public static PruningPlan atWidths(
+      ModelSpec spec,
+      Weights weights,
+      ActivationFeatures f,
+      Method method,
+      int[] heads,
+      int[] neurons,
+      long seed) {
     if (method == Method.P_PRUNING) {
-      throw new IllegalArgumentException("p-pruning chooses its own widths; atWidths is for the"
-          + " baselines");
+      throw new IllegalArgumentException(
+          "p-pruning chooses its own widths; atWidths is for the" + " baselines");
     }
     int layers = spec.numLayers();
     if (heads.length != layers || neurons.length != layers || f.layers().size() != layers) {
-      throw new IllegalArgumentException("widths for " + heads.length + " and " + neurons.length
-          + " layers, features for " + f.layers().size() + "; the model has " + layers);
+      throw new IllegalArgumentException(
+          "widths for "
+              + heads.length
+              + " and "
+              + neurons.length
+              + " layers, features for "
+              + f.layers().size()
+              + "; the model has "
+              + layers);
     }
     ModelLayout layout = ModelLayout.of(spec);
     Random rnd = new Random(seed);
@@ -166,8 +190,18 @@ public final class PPruning {
       int nh = spec.layers().get(l).heads();
       int nn = spec.layers().get(l).ffn();
       if (heads[l] < 0 || heads[l] > nh || neurons[l] < 0 || neurons[l] > nn) {
-        throw new IllegalArgumentException("layer " + l + ": cannot keep " + heads[l] + " of "
-            + nh + " heads and " + neurons[l] + " of " + nn + " neurons");
+        throw new IllegalArgumentException(
+            "layer "
+                + l
+                + ": cannot keep "
+                + heads[l]
+                + " of "
+                + nh
+                + " heads and "
+                + neurons[l]
+                + " of "
+                + nn
+                + " neurons");
       }
       int hk = heads[l];
       int nk = neurons[l];
@@ -193,8 +227,15 @@ public final class PPruning {
   /** The features must describe the model's units, not another model's. */
   private static void checkUnits(int layer, String unit, DistanceMatrix d, int expected) {
     if (d != null && d.size() != expected) {
-      throw new IllegalArgumentException("layer " + layer + ": features hold " + d.size() + " "
-          + unit + ", the model has " + expected);
+      throw new IllegalArgumentException(
+          "layer "
+              + layer
+              + ": features hold "
+              + d.size()
+              + " "
+              + unit
+              + ", the model has "
+              + expected);
     }
   }
 

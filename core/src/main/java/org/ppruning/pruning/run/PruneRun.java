@@ -19,24 +19,34 @@ import org.ppruning.pruning.Rewrite;
  * with the provenance recorded in the spec, export with its report. The batch command and the
  * pruner service both run this, so the same features and settings give the same model.
  *
- * @param base     the model pruned
- * @param config   the algorithm configuration used
- * @param result   the plan and its thresholds and clusters
+ * @param base the model pruned
+ * @param config the algorithm configuration used
+ * @param result the plan and its thresholds and clusters
  * @param features what the plan was made from
- * @param pruned   the smaller spec and weights
- * @param seconds  stage timings (plan stages, rewrite; export once done)
+ * @param pruned the smaller spec and weights
+ * @param seconds stage timings (plan stages, rewrite; export once done)
  */
-public record PruneRun(ModelSpec base, PPruning.Config config, PPruning.Result result,
-    ActivationFeatures features, UnitRemoval.Pruned pruned, Map<String, Double> seconds) {
+public record PruneRun(
+    ModelSpec base,
+    PPruning.Config config,
+    PPruning.Result result,
+    ActivationFeatures features,
+    UnitRemoval.Pruned pruned,
+    Map<String, Double> seconds) {
 
   /**
    * Plans and rewrites.
    *
-   * @param data    where the samples came from, recorded in the spec's provenance
+   * @param data where the samples came from, recorded in the spec's provenance
    * @param seconds timings so far (say, load and profile); copied, then extended
    */
-  public static PruneRun plan(ModelSpec spec, Weights weights, ActivationFeatures features,
-      PruneSettings settings, String data, Map<String, Double> seconds) {
+  public static PruneRun plan(
+      ModelSpec spec,
+      Weights weights,
+      ActivationFeatures features,
+      PruneSettings settings,
+      String data,
+      Map<String, Double> seconds) {
     Map<String, Double> secs = new LinkedHashMap<>(seconds);
     PPruning.Config config = settings.config(features);
     PPruning.Result r = PPruning.plan(spec, weights, features, config);
@@ -45,12 +55,13 @@ public record PruneRun(ModelSpec base, PPruning.Config config, PPruning.Result r
     Map<String, Object> provenance = new LinkedHashMap<>();
     provenance.put("method", config.method().id());
     provenance.put("linkage", settings.linkageId());
-    provenance.put("budget", (settings.kind() == Budget.Kind.PARAMS ? "params" : "flops")
-        + "-keep " + settings.keep());
+    provenance.put(
+        "budget",
+        (settings.kind() == Budget.Kind.PARAMS ? "params" : "flops") + "-keep " + settings.keep());
     provenance.put("lambda", settings.lambda());
     provenance.put("seqLen", config.budget().seqLen());
-    provenance.put("thresholds", Map.of("heads", r.heads().threshold(),
-        "neurons", r.neurons().threshold()));
+    provenance.put(
+        "thresholds", Map.of("heads", r.heads().threshold(), "neurons", r.neurons().threshold()));
     provenance.put("seed", settings.seed());
     provenance.put("samples", features.samples());
     provenance.put("sampledTokens", features.sampledTokens());
@@ -73,13 +84,13 @@ public record PruneRun(ModelSpec base, PPruning.Config config, PPruning.Result r
   public Map<String, Object> export(Path out, boolean force, Path tokenizerJson)
       throws IOException {
     long t0 = System.nanoTime();
-    try (TransformerModel small = TransformerModel.build(pruned.spec(), pruned.weights(),
-        tokenizerJson)) {
+    try (TransformerModel small =
+        TransformerModel.build(pruned.spec(), pruned.weights(), tokenizerJson)) {
       small.export(out, force);
     }
     seconds.put("export", seconds(t0));
-    Map<String, Object> report = PruningReport.build(base, pruned.spec(), config, result,
-        features, seconds);
+    Map<String, Object> report =
+        PruningReport.build(base, pruned.spec(), config, result, features, seconds);
     PruningReport.write(report, out);
     return report;
   }

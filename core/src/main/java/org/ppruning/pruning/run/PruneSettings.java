@@ -7,27 +7,36 @@ import org.ppruning.pruning.clustering.LinkageMode;
 
 /**
  * The settings of one P-pruning run, shared by {@code ppruning prune} and the pruner service so
- * that both choose the same units from the same samples. Build them with {@link #builder()},
- * which starts from the defaults of {@code ppruning prune} ({@link #defaults()}) and names every
- * value it changes:
+ * that both choose the same units from the same samples. Build them with {@link #builder()}, which
+ * starts from the defaults of {@code ppruning prune} ({@link #defaults()}) and names every value it
+ * changes:
  *
  * <pre>{@code
  * PruneSettings s = PruneSettings.builder().method(Method.RANDOM).flopsKeep(0.4).seed(7).build();
  * }</pre>
  *
- * @param method      how units are chosen
- * @param linkage     REFERENCE (as the paper's code) or DIRECT
- * @param kind        what the budget counts
- * @param keep        fraction of the cost to keep, in (0, 1]
- * @param lambda      FFN cost removed per unit of attention cost removed
- * @param headsKeep   if not null, fraction of attention cost to keep (overrides the split)
+ * @param method how units are chosen
+ * @param linkage REFERENCE (as the paper's code) or DIRECT
+ * @param kind what the budget counts
+ * @param keep fraction of the cost to keep, in (0, 1]
+ * @param lambda FFN cost removed per unit of attention cost removed
+ * @param headsKeep if not null, fraction of attention cost to keep (overrides the split)
  * @param neuronsKeep if not null, fraction of FFN cost to keep
- * @param seqLen      sequence length for FLOPs; null: the samples' mean token count
- * @param seed        token-sampling and random-baseline seed
- * @param tokens      k, the sampled tokens per unit feature
+ * @param seqLen sequence length for FLOPs; null: the samples' mean token count
+ * @param seed token-sampling and random-baseline seed
+ * @param tokens k, the sampled tokens per unit feature
  */
-public record PruneSettings(Method method, LinkageMode linkage, Budget.Kind kind, double keep,
-    double lambda, Double headsKeep, Double neuronsKeep, Integer seqLen, long seed, int tokens) {
+public record PruneSettings(
+    Method method,
+    LinkageMode linkage,
+    Budget.Kind kind,
+    double keep,
+    double lambda,
+    Double headsKeep,
+    Double neuronsKeep,
+    Integer seqLen,
+    long seed,
+    int tokens) {
 
   public static final String DEFAULT_METHOD = "p-pruning";
   public static final String DEFAULT_LINKAGE = "reference";
@@ -141,8 +150,8 @@ public record PruneSettings(Method method, LinkageMode linkage, Budget.Kind kind
 
     /** The settings; an out-of-range value is an error naming it. */
     public PruneSettings build() {
-      return new PruneSettings(method, linkage, kind, keep, lambda, headsKeep, neuronsKeep,
-          seqLen, seed, tokens);
+      return new PruneSettings(
+          method, linkage, kind, keep, lambda, headsKeep, neuronsKeep, seqLen, seed, tokens);
     }
   }
 
@@ -151,8 +160,9 @@ public record PruneSettings(Method method, LinkageMode linkage, Budget.Kind kind
     return switch (id) {
       case "reference" -> LinkageMode.REFERENCE;
       case "direct" -> LinkageMode.DIRECT;
-      default -> throw new IllegalArgumentException("linkage must be reference or direct, got '"
-          + id + "'");
+      default ->
+          throw new IllegalArgumentException(
+              "linkage must be reference or direct, got '" + id + "'");
     };
   }
 
@@ -167,7 +177,10 @@ public record PruneSettings(Method method, LinkageMode linkage, Budget.Kind kind
 
   /** The budget and algorithm configuration for these features. */
   public PPruning.Config config(ActivationFeatures f) {
-    return new PPruning.Config(method, linkage,
-        new Budget(kind, keep, lambda, headsKeep, neuronsKeep, seqLenFor(f)), seed);
+    return new PPruning.Config(
+        method,
+        linkage,
+        new Budget(kind, keep, lambda, headsKeep, neuronsKeep, seqLenFor(f)),
+        seed);
   }
 }

@@ -21,23 +21,36 @@ import org.ppruning.model.ModelSpec;
 public final class PruningReport {
   private PruningReport() {}
 
-  public static Map<String, Object> build(ModelSpec before, ModelSpec after, PPruning.Config c,
-      PPruning.Result r, ActivationFeatures f, Map<String, Double> seconds) {
+  public static Map<String, Object> build(
+      ModelSpec before,
+      ModelSpec after,
+      PPruning.Config c,
+      PPruning.Result r,
+      ActivationFeatures f,
+      Map<String, Double> seconds) {
     int s = c.budget().seqLen();
     long flopsBefore = CostModel.encoderFlops(before, s);
     long flopsAfter = CostModel.encoderFlops(after, s);
     Map<String, Object> o = new LinkedHashMap<>();
     o.put("method", c.method().id());
     o.put("linkage", c.linkage().name().toLowerCase());
-    o.put("budget", Map.of("kind", c.budget().kind().name().toLowerCase(), "keep",
-        c.budget().keep(), "lambda", c.budget().lambda(), "seqLen", s));
+    o.put(
+        "budget",
+        Map.of(
+            "kind",
+            c.budget().kind().name().toLowerCase(),
+            "keep",
+            c.budget().keep(),
+            "lambda",
+            c.budget().lambda(),
+            "seqLen",
+            s));
     o.put("flopsKept", (double) flopsAfter / flopsBefore);
     o.put("flopsBefore", flopsBefore);
     o.put("flopsAfter", flopsAfter);
     o.put("paramsBefore", CostModel.totalParams(before));
     o.put("paramsAfter", CostModel.totalParams(after));
-    o.put("thresholds", Map.of("heads", r.heads().threshold(), "neurons",
-        r.neurons().threshold()));
+    o.put("thresholds", Map.of("heads", r.heads().threshold(), "neurons", r.neurons().threshold()));
     o.put("samples", f.samples());
     o.put("tokens", f.tokens());
     o.put("sampledTokens", f.sampledTokens());
@@ -84,12 +97,24 @@ public final class PruningReport {
         .append("td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}")
         .append(".bar{background:#4a7;height:10px;display:inline-block}</style></head><body>")
         .append("<h1>Pruning report</h1><p>")
-        .append(esc(String.format("method %s, linkage %s, budget %s; FLOPs kept %.2f%% (%,d -> %,d),"
-                + " parameters %,d -> %,d; thresholds %s; %s samples, %s tokens, %s sampled, seed %s",
-            r.get("method"), r.get("linkage"), r.get("budget"),
-            100 * (Double) r.get("flopsKept"), r.get("flopsBefore"), r.get("flopsAfter"),
-            r.get("paramsBefore"), r.get("paramsAfter"), r.get("thresholds"), r.get("samples"),
-            r.get("tokens"), r.get("sampledTokens"), r.get("seed"))))
+        .append(
+            esc(
+                String.format(
+                    "method %s, linkage %s, budget %s; FLOPs kept %.2f%% (%,d -> %,d),"
+                        + " parameters %,d -> %,d; thresholds %s; %s samples, %s tokens, %s sampled, seed %s",
+                    r.get("method"),
+                    r.get("linkage"),
+                    r.get("budget"),
+                    100 * (Double) r.get("flopsKept"),
+                    r.get("flopsBefore"),
+                    r.get("flopsAfter"),
+                    r.get("paramsBefore"),
+                    r.get("paramsAfter"),
+                    r.get("thresholds"),
+                    r.get("samples"),
+                    r.get("tokens"),
+                    r.get("sampledTokens"),
+                    r.get("seed"))))
         .append("</p><table><tr><th>layer</th><th>heads</th><th></th><th>FFN</th><th></th>")
         .append("<th>kept heads</th><th>head clusters</th></tr>");
     for (Map<String, Object> l : (List<Map<String, Object>>) r.get("layers")) {
@@ -97,14 +122,28 @@ public final class PruningReport {
       int ha = (Integer) l.get("headsAfter");
       int fb = (Integer) l.get("ffnBefore");
       int fa = (Integer) l.get("ffnAfter");
-      b.append("<tr><td>").append(l.get("layer")).append("</td><td>").append(ha).append(" / ")
-          .append(hb).append("</td><td>").append(bar(ha, hb)).append("</td><td>").append(fa)
-          .append(" / ").append(fb).append("</td><td>").append(bar(fa, fb)).append("</td><td>")
-          .append(esc(java.util.Arrays.toString((int[]) l.get("keptHeads")))).append("</td><td>")
+      b.append("<tr><td>")
+          .append(l.get("layer"))
+          .append("</td><td>")
+          .append(ha)
+          .append(" / ")
+          .append(hb)
+          .append("</td><td>")
+          .append(bar(ha, hb))
+          .append("</td><td>")
+          .append(fa)
+          .append(" / ")
+          .append(fb)
+          .append("</td><td>")
+          .append(bar(fa, fb))
+          .append("</td><td>")
+          .append(esc(java.util.Arrays.toString((int[]) l.get("keptHeads"))))
+          .append("</td><td>")
           .append(esc(java.util.Arrays.toString((int[]) l.get("headClusterSizes"))))
           .append("</td></tr>");
     }
-    b.append("</table><h2>Stage timings (s)</h2><p>").append(esc(String.valueOf(r.get("seconds"))))
+    b.append("</table><h2>Stage timings (s)</h2><p>")
+        .append(esc(String.valueOf(r.get("seconds"))))
         .append("</p></body></html>\n");
     return b.toString();
   }

@@ -6,8 +6,8 @@ import org.ppruning.data.Sample;
 import org.ppruning.features.TokenSampler;
 
 /**
- * Caps the number of samples profiled: keeps the {@code max} samples with the smallest hash of
- * (id, seed), the same bottom-k rule as token sampling, so the choice does not depend on order.
+ * Caps the number of samples profiled: keeps the {@code max} samples with the smallest hash of (id,
+ * seed), the same bottom-k rule as token sampling, so the choice does not depend on order.
  */
 public final class SampleSelection {
   private SampleSelection() {}
@@ -20,8 +20,15 @@ public final class SampleSelection {
       return samples;
     }
     List<Sample> sorted = new ArrayList<>(samples);
-    sorted.sort((a, b) -> TokenSampler.compare(TokenSampler.hash(a.id(), -1, seed), a.id(), 0,
-        TokenSampler.hash(b.id(), -1, seed), b.id(), 0));
+    sorted.sort(
+        (a, b) ->
+            TokenSampler.compare(
+                TokenSampler.hash(a.id(), -1, seed),
+                a.id(),
+                0,
+                TokenSampler.hash(b.id(), -1, seed),
+                b.id(),
+                0));
     List<Sample> kept = new ArrayList<>(sorted.subList(0, max));
     // Back to input order, so profiling order (and progress) follows the file.
     List<Sample> out = new ArrayList<>();

@@ -99,8 +99,8 @@ final class OnnxProto {
     return t;
   }
 
-  static OnnxProto node(String name, String op, String[] inputs, String[] outputs,
-      OnnxProto... attributes) {
+  static OnnxProto node(
+      String name, String op, String[] inputs, String[] outputs, OnnxProto... attributes) {
     OnnxProto n = new OnnxProto();
     for (String in : inputs) {
       n.str(1, in);
@@ -139,9 +139,10 @@ final class OnnxProto {
   static OnnxProto valueInfo(String name, int elemType, String... dims) {
     OnnxProto shape = new OnnxProto();
     for (String d : dims) {
-      OnnxProto dim = d.chars().allMatch(Character::isDigit)
-          ? new OnnxProto().varint(1, Long.parseLong(d))
-          : new OnnxProto().str(2, d);
+      OnnxProto dim =
+          d.chars().allMatch(Character::isDigit)
+              ? new OnnxProto().varint(1, Long.parseLong(d))
+              : new OnnxProto().str(2, d);
       shape.msg(1, dim);
     }
     OnnxProto tensorType = new OnnxProto().varint(1, elemType).msg(2, shape);
@@ -150,7 +151,10 @@ final class OnnxProto {
 
   /** A ModelProto in the field order PyTorch writes: ir_version, producer, graph, opset. */
   static byte[] model(OnnxProto graph, long opset) {
-    return new OnnxProto().varint(1, 6).str(2, "ppruning-test").str(3, "1")
+    return new OnnxProto()
+        .varint(1, 6)
+        .str(2, "ppruning-test")
+        .str(3, "1")
         .msg(7, graph)
         .msg(8, new OnnxProto().str(1, "").varint(2, opset))
         .toBytes();
@@ -158,7 +162,8 @@ final class OnnxProto {
 
   /** A ModelProto with opset_import before the graph (field order is free in protobuf). */
   static byte[] modelOpsetFirst(OnnxProto graph, long opset) {
-    return new OnnxProto().varint(1, 6)
+    return new OnnxProto()
+        .varint(1, 6)
         .msg(8, new OnnxProto().str(1, "").varint(2, opset))
         .msg(7, graph)
         .toBytes();

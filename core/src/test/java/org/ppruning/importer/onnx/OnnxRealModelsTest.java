@@ -1,7 +1,5 @@
 package org.ppruning.importer.onnx;
 
-import org.ppruning.testing.ReferenceForward;
-import org.ppruning.testing.RealModels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,39 +13,47 @@ import org.ppruning.importer.onnx.OnnxBertImporter.Imported;
 import org.ppruning.model.Activation;
 import org.ppruning.model.BertLayout;
 import org.ppruning.model.ModelSpec;
+import org.ppruning.testing.RealModels;
+import org.ppruning.testing.ReferenceForward;
 
 /**
  * Imports the real ONNX encoders from the langchain4j jars and checks their shapes, and that
- * onnxruntime on the original file agrees with a plain-Java forward pass over the imported
- * weights (so every tensor landed under the right name, in the right orientation).
+ * onnxruntime on the original file agrees with a plain-Java forward pass over the imported weights
+ * (so every tensor landed under the right name, in the right orientation).
  */
 @Tag("real")
 class OnnxRealModelsTest {
 
   // "[CLS] the capital of france is paris . [SEP]" and a shorter padded one (BERT uncased ids).
-  static final int[] IDS = {101, 1996, 3007, 1997, 2605, 2003, 3000, 1012, 102,
-                            101, 7592, 2088, 999, 102, 0, 0, 0, 0};
-  static final int[] MASK = {1, 1, 1, 1, 1, 1, 1, 1, 1,
-                             1, 1, 1, 1, 1, 0, 0, 0, 0};
+  static final int[] IDS = {
+    101, 1996, 3007, 1997, 2605, 2003, 3000, 1012, 102,
+    101, 7592, 2088, 999, 102, 0, 0, 0, 0
+  };
+  static final int[] MASK = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 0, 0, 0, 0
+  };
   static final int BATCH = 2;
   static final int SEQ = 9;
 
   /**
-   * Each ONNX encoder imports with the right shapes and matches onnxruntime. Parameters:
-   * 22,565,376 = embeddings (30522 + 512 + 2) x 384 + 2 x 384, plus 6 x 1,774,464 per layer;
-   * tensors: 16 per layer + 5 embedding tensors (no pooler in these exports).
+   * Each ONNX encoder imports with the right shapes and matches onnxruntime. Parameters: 22,565,376
+   * = embeddings (30522 + 512 + 2) x 384 + 2 x 384, plus 6 x 1,774,464 per layer; tensors: 16 per
+   * layer + 5 embedding tensors (no pooler in these exports).
    */
   @ParameterizedTest
   @CsvSource({
     "all-minilm-l6-v2, 6, 22565376, 101",
     "bge-small-en-v1.5, 12, 33212160, -1",
-    "e5-small-v2, 12, 33212160, -1"})
+    "e5-small-v2, 12, 33212160, -1"
+  })
   void importsAndMatchesOnnxRuntime(String name, int layers, long params, int tensors) {
     Path file = RealModels.source(name).original();
     long t0 = System.nanoTime();
     Imported m = OnnxBertImporter.importBert(file, 12, name);
-    System.out.printf("import %s: %d ms, %,d parameters%n", file.getFileName(),
-        (System.nanoTime() - t0) / 1_000_000, m.weights().parameterCount());
+    System.out.printf(
+        "import %s: %d ms, %,d parameters%n",
+        file.getFileName(), (System.nanoTime() - t0) / 1_000_000, m.weights().parameterCount());
     checkSmallBert(m.spec(), layers);
     assertEquals(params, m.weights().parameterCount());
     if (tensors >= 0) {
@@ -84,8 +90,13 @@ class OnnxRealModelsTest {
       double maxAbs = 0;
       for (int b = 0; b < BATCH; b++) {
         int[] mask = Arrays.copyOfRange(MASK, b * SEQ, (b + 1) * SEQ);
-        double[] expected = ReferenceForward.bertHidden(m.spec(), m.weights(), Arrays.copyOfRange(IDS, b * SEQ, (b + 1) * SEQ), mask,
-            new int[SEQ]);
+        double[] expected =
+            ReferenceForward.bertHidden(
+                m.spec(),
+                m.weights(),
+                Arrays.copyOfRange(IDS, b * SEQ, (b + 1) * SEQ),
+                mask,
+                new int[SEQ]);
         for (int t = 0; t < SEQ; t++) {
           if (mask[t] == 0) {
             continue; // padded positions are not compared: their outputs are unused
@@ -97,8 +108,9 @@ class OnnxRealModelsTest {
           }
         }
       }
-      System.out.printf("%s: onnxruntime %d ms for %d x %d; max |onnxruntime - java| %.2e"
-          + " (max |h| %.2f)%n", file.getFileName(), runMs, BATCH, SEQ, maxDiff, maxAbs);
+      System.out.printf(
+          "%s: onnxruntime %d ms for %d x %d; max |onnxruntime - java| %.2e" + " (max |h| %.2f)%n",
+          file.getFileName(), runMs, BATCH, SEQ, maxDiff, maxAbs);
       assertTrue(maxDiff < tolerance, "max |diff| " + maxDiff);
     }
   }

@@ -24,8 +24,10 @@ final class HfFixture {
 
   /** Checkpoint tensors by Hugging Face name, in file order. */
   final Map<String, FloatTensor> hf = new LinkedHashMap<>();
+
   /** What the importer must return, by canonical name. */
   final Map<String, FloatTensor> canonical = new LinkedHashMap<>();
+
   private final Random rnd;
 
   private HfFixture(long seed) {
@@ -35,16 +37,19 @@ final class HfFixture {
   /**
    * A BERT checkpoint.
    *
-   * @param p         base prefix, {@code "bert."} or {@code ""}
+   * @param p base prefix, {@code "bert."} or {@code ""}
    * @param gammaBeta name LayerNorm parameters gamma/beta (older checkpoints), not weight/bias
    */
   static HfFixture bert(String p, boolean pooler, boolean mlm, boolean gammaBeta) {
     HfFixture f = new HfFixture(42);
     f.same(p + "embeddings.word_embeddings.weight", "bert/embeddings/word_embeddings", V, D);
-    f.same(p + "embeddings.position_embeddings.weight", "bert/embeddings/position_embeddings",
-        POS, D);
-    f.same(p + "embeddings.token_type_embeddings.weight", "bert/embeddings/token_type_embeddings",
-        TYPES, D);
+    f.same(
+        p + "embeddings.position_embeddings.weight", "bert/embeddings/position_embeddings", POS, D);
+    f.same(
+        p + "embeddings.token_type_embeddings.weight",
+        "bert/embeddings/token_type_embeddings",
+        TYPES,
+        D);
     f.bertLn(p + "embeddings.LayerNorm", "bert/embeddings/LayerNorm", gammaBeta);
     for (int i = 0; i < L; i++) {
       String h = p + "encoder.layer." + i + ".";
@@ -63,8 +68,8 @@ final class HfFixture {
     }
     if (mlm) {
       f.linear("cls.predictions.transform.dense", "cls/predictions/transform/dense", D, D);
-      f.bertLn("cls.predictions.transform.LayerNorm", "cls/predictions/transform/LayerNorm",
-          gammaBeta);
+      f.bertLn(
+          "cls.predictions.transform.LayerNorm", "cls/predictions/transform/LayerNorm", gammaBeta);
       f.same("cls.predictions.bias", "cls/predictions/output_bias", V);
     }
     return f;
@@ -89,7 +94,8 @@ final class HfFixture {
     return f;
   }
 
-  static final String BERT_CONFIG = """
+  static final String BERT_CONFIG =
+      """
       {"architectures": ["BertForPreTraining"], "model_type": "bert", "vocab_size": 20,
        "hidden_size": 8, "num_hidden_layers": 2, "num_attention_heads": 2,
        "intermediate_size": 16, "max_position_embeddings": 12, "type_vocab_size": 2,
@@ -97,7 +103,8 @@ final class HfFixture {
        "position_embedding_type": "absolute", "pad_token_id": 0}
       """;
 
-  static final String GPT2_CONFIG = """
+  static final String GPT2_CONFIG =
+      """
       {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": 20, "n_embd": 8,
        "n_layer": 2, "n_head": 2, "n_inner": null, "n_positions": 12, "n_ctx": 12,
        "activation_function": "gelu_new", "layer_norm_epsilon": 1e-05, "resid_pdrop": 0.1}

@@ -32,8 +32,22 @@ class HuggingFaceExporterTest {
 
   @Test
   void bertWithHeadsRoundTripsThroughHuggingFaceNames() throws IOException {
-    ModelSpec spec = ModelSpec.unpruned(Architecture.BERT, 20, 8, 2, 2, 16, 12, 2,
-        Activation.GELU_TANH, 1e-12, true, true, "round-trip", null);
+    ModelSpec spec =
+        ModelSpec.unpruned(
+            Architecture.BERT,
+            20,
+            8,
+            2,
+            2,
+            16,
+            12,
+            2,
+            Activation.GELU_TANH,
+            1e-12,
+            true,
+            true,
+            "round-trip",
+            null);
     Weights w = random(spec, 5);
     Path dir = tmp.resolve("bert-out");
     HuggingFaceExporter.exportDir(spec, w, dir);
@@ -43,7 +57,8 @@ class HuggingFaceExporterTest {
       FloatTensor q = f.read("bert.encoder.layer.0.attention.self.query.weight");
       FloatTensor kernel = w.get("bert/encoder/layer_0/attention/self/query/kernel");
       assertEquals(HfFixture.transpose(kernel), q);
-      assertArrayEquals(new long[] {16, 8},
+      assertArrayEquals(
+          new long[] {16, 8},
           f.info("bert.encoder.layer.1.intermediate.dense.weight").shape()); // [out, in]
       assertEquals(w.get("cls/predictions/output_bias"), f.read("cls.predictions.bias"));
       assertTrue(f.contains("bert.pooler.dense.weight"));
@@ -66,8 +81,22 @@ class HuggingFaceExporterTest {
 
   @Test
   void bertWithoutMlmHeadIsWrittenAsBertModelWithoutPrefix() throws IOException {
-    ModelSpec spec = ModelSpec.unpruned(Architecture.BERT, 20, 8, 2, 2, 16, 12, 2,
-        Activation.GELU, 1e-12, false, false, "plain", null);
+    ModelSpec spec =
+        ModelSpec.unpruned(
+            Architecture.BERT,
+            20,
+            8,
+            2,
+            2,
+            16,
+            12,
+            2,
+            Activation.GELU,
+            1e-12,
+            false,
+            false,
+            "plain",
+            null);
     Weights w = random(spec, 6);
     Path dir = tmp.resolve("plain");
     HuggingFaceExporter.exportDir(spec, w, dir);
@@ -82,8 +111,22 @@ class HuggingFaceExporterTest {
 
   @Test
   void gpt2RoundTrips() throws IOException {
-    ModelSpec spec = ModelSpec.unpruned(Architecture.GPT2, 20, 8, 3, 2, 24, 12, 0,
-        Activation.GELU_TANH, 1e-5, false, false, "gpt", null);
+    ModelSpec spec =
+        ModelSpec.unpruned(
+            Architecture.GPT2,
+            20,
+            8,
+            3,
+            2,
+            24,
+            12,
+            0,
+            Activation.GELU_TANH,
+            1e-5,
+            false,
+            false,
+            "gpt",
+            null);
     Weights w = random(spec, 7);
     Path dir = tmp.resolve("gpt2-out");
     HuggingFaceExporter.exportDir(spec, w, dir);
@@ -101,10 +144,27 @@ class HuggingFaceExporterTest {
 
   @Test
   void uniformlyNarrowedFfnIsExpressibleAsIntermediateSize() throws IOException {
-    ModelSpec full = ModelSpec.unpruned(Architecture.BERT, 20, 8, 2, 2, 16, 12, 2,
-        Activation.GELU, 1e-12, false, false, "narrow", null);
-    ModelSpec narrow = full.withLayers(List.of(new LayerSpec(new int[] {0, 1}, range(0, 16, 2)),
-        new LayerSpec(new int[] {0, 1}, range(1, 16, 2))));
+    ModelSpec full =
+        ModelSpec.unpruned(
+            Architecture.BERT,
+            20,
+            8,
+            2,
+            2,
+            16,
+            12,
+            2,
+            Activation.GELU,
+            1e-12,
+            false,
+            false,
+            "narrow",
+            null);
+    ModelSpec narrow =
+        full.withLayers(
+            List.of(
+                new LayerSpec(new int[] {0, 1}, range(0, 16, 2)),
+                new LayerSpec(new int[] {0, 1}, range(1, 16, 2))));
     Weights w = random(narrow, 8);
     Path dir = tmp.resolve("narrow");
     HuggingFaceExporter.exportDir(narrow, w, dir);
@@ -116,32 +176,71 @@ class HuggingFaceExporterTest {
 
   @Test
   void variableWidthsAreRefusedWithThePerLayerWidths() {
-    ModelSpec full = ModelSpec.unpruned(Architecture.BERT, 20, 8, 2, 2, 16, 12, 2,
-        Activation.GELU, 1e-12, false, false, "var", null);
-    ModelSpec pruned = full.withLayers(List.of(new LayerSpec(new int[] {1}, range(0, 16, 1)),
-        LayerSpec.full(2, 16)));
+    ModelSpec full =
+        ModelSpec.unpruned(
+            Architecture.BERT,
+            20,
+            8,
+            2,
+            2,
+            16,
+            12,
+            2,
+            Activation.GELU,
+            1e-12,
+            false,
+            false,
+            "var",
+            null);
+    ModelSpec pruned =
+        full.withLayers(
+            List.of(new LayerSpec(new int[] {1}, range(0, 16, 1)), LayerSpec.full(2, 16)));
     Weights w = random(pruned, 9);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceExporter.exportDir(pruned, w, tmp.resolve("var")));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> HuggingFaceExporter.exportDir(pruned, w, tmp.resolve("var")));
     assertContains(e, "heads [1, 2]", "FFN widths [16, 16]");
     assertFalse(Files.exists(tmp.resolve("var")), "nothing written");
 
-    ModelSpec ffnVar = full.withLayers(List.of(LayerSpec.full(2, 16),
-        new LayerSpec(new int[] {0, 1}, range(0, 16, 2))));
-    assertContains(assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceExporter.exportDir(ffnVar, random(ffnVar, 10), tmp.resolve("v2"))),
-        "heads [2, 2]", "FFN widths [16, 8]");
+    ModelSpec ffnVar =
+        full.withLayers(
+            List.of(LayerSpec.full(2, 16), new LayerSpec(new int[] {0, 1}, range(0, 16, 2))));
+    assertContains(
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> HuggingFaceExporter.exportDir(ffnVar, random(ffnVar, 10), tmp.resolve("v2"))),
+        "heads [2, 2]",
+        "FFN widths [16, 8]");
   }
 
   @Test
   void weightsThatDoNotMatchTheSpecAreRefused() {
-    ModelSpec spec = ModelSpec.unpruned(Architecture.GPT2, 20, 8, 2, 2, 32, 12, 0,
-        Activation.GELU_TANH, 1e-5, false, false, "bad", null);
+    ModelSpec spec =
+        ModelSpec.unpruned(
+            Architecture.GPT2,
+            20,
+            8,
+            2,
+            2,
+            32,
+            12,
+            0,
+            Activation.GELU_TANH,
+            1e-5,
+            false,
+            false,
+            "bad",
+            null);
     Weights w = random(spec, 11);
     w.replace("model/h1/mlp/c_fc/w", FloatTensor.zeros(8, 31));
-    assertContains(assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceExporter.exportDir(spec, w, tmp.resolve("bad"))),
-        "model/h1/mlp/c_fc/w", "[8, 31]", "[8, 32]");
+    assertContains(
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> HuggingFaceExporter.exportDir(spec, w, tmp.resolve("bad"))),
+        "model/h1/mlp/c_fc/w",
+        "[8, 31]",
+        "[8, 32]");
   }
 
   // ---- helpers ----

@@ -35,14 +35,15 @@ class HuggingFaceImporterTest {
   void bertForPreTrainingImportsEveryTensorTransposingLinearWeights() throws IOException {
     HfFixture f = HfFixture.bert("bert.", true, true, false);
     FloatTensor words = f.hf.get("bert.embeddings.word_embeddings.weight");
-    SafetensorsWriter w = f.writer()
-        // tied copies, as older exports store them
-        .put("cls.predictions.decoder.weight", words)
-        .put("cls.predictions.decoder.bias", f.hf.get("cls.predictions.bias"))
-        // known-unused: NSP head and the position_ids buffer (int64)
-        .put("cls.seq_relationship.weight", FloatTensor.zeros(2, 8))
-        .put("cls.seq_relationship.bias", FloatTensor.zeros(2))
-        .putRaw("bert.embeddings.position_ids", Dtype.I64, new long[] {1, 12}, new byte[96]);
+    SafetensorsWriter w =
+        f.writer()
+            // tied copies, as older exports store them
+            .put("cls.predictions.decoder.weight", words)
+            .put("cls.predictions.decoder.bias", f.hf.get("cls.predictions.bias"))
+            // known-unused: NSP head and the position_ids buffer (int64)
+            .put("cls.seq_relationship.weight", FloatTensor.zeros(2, 8))
+            .put("cls.seq_relationship.bias", FloatTensor.zeros(2))
+            .putRaw("bert.embeddings.position_ids", Dtype.I64, new long[] {1, 12}, new byte[96]);
     Path dir = Files.createDirectories(tmp.resolve("bert"));
     Files.writeString(dir.resolve("config.json"), HfFixture.BERT_CONFIG);
     w.write(dir.resolve("model.safetensors"));
@@ -67,18 +68,26 @@ class HuggingFaceImporterTest {
 
     assertWeightsEqual(f.canonical, m.weights());
     // one transposed element spelled out: kernel[in=5][out=2] == weight[out=2][in=5]
-    assertEquals(f.hf.get("bert.encoder.layer.1.intermediate.dense.weight").data()[2 * 8 + 5],
+    assertEquals(
+        f.hf.get("bert.encoder.layer.1.intermediate.dense.weight").data()[2 * 8 + 5],
         m.weights().get("bert/encoder/layer_1/intermediate/dense/kernel").data()[5 * 16 + 2]);
-    assertEquals(List.of("cls.seq_relationship.weight", "cls.seq_relationship.bias",
-        "bert.embeddings.position_ids", "cls.predictions.decoder.weight",
-        "cls.predictions.decoder.bias"), m.skipped());
+    assertEquals(
+        List.of(
+            "cls.seq_relationship.weight",
+            "cls.seq_relationship.bias",
+            "bert.embeddings.position_ids",
+            "cls.predictions.decoder.weight",
+            "cls.predictions.decoder.bias"),
+        m.skipped());
   }
 
   @Test
   void bertModelWithoutPrefixAndWithGammaBetaNames() throws IOException {
     HfFixture f = HfFixture.bert("", false, false, true);
-    Path dir = f.write(tmp.resolve("b"), HfFixture.BERT_CONFIG
-        .replace("\"gelu\"", "\"gelu_new\"").replace("1e-12", "1e-6"));
+    Path dir =
+        f.write(
+            tmp.resolve("b"),
+            HfFixture.BERT_CONFIG.replace("\"gelu\"", "\"gelu_new\"").replace("1e-12", "1e-6"));
     HuggingFaceImporter.Imported m = HuggingFaceImporter.importDir(dir, null);
     assertFalse(m.spec().pooler());
     assertFalse(m.spec().mlmHead());
@@ -114,16 +123,25 @@ class HuggingFaceImporterTest {
     assertEquals(1e-5, s.layerNormEps());
     assertWeightsEqual(f.canonical, m.weights());
     assertArrayEquals(new long[] {8, 24}, m.weights().get("model/h0/attn/c_attn/w").shape());
-    assertEquals(List.of("transformer.h.0.attn.bias", "transformer.h.0.attn.masked_bias",
-        "transformer.h.1.attn.bias", "transformer.h.1.attn.masked_bias", "lm_head.weight"),
+    assertEquals(
+        List.of(
+            "transformer.h.0.attn.bias",
+            "transformer.h.0.attn.masked_bias",
+            "transformer.h.1.attn.bias",
+            "transformer.h.1.attn.masked_bias",
+            "lm_head.weight"),
         m.skipped());
   }
 
   @Test
   void gpt2ModelWithoutPrefixAndExplicitInnerWidth() throws IOException {
     HfFixture f = HfFixture.gpt2("", 24);
-    Path dir = f.write(tmp.resolve("g"), HfFixture.GPT2_CONFIG.replace("\"n_inner\": null",
-        "\"n_inner\": 24").replace("\"gelu_new\"", "\"gelu\""));
+    Path dir =
+        f.write(
+            tmp.resolve("g"),
+            HfFixture.GPT2_CONFIG
+                .replace("\"n_inner\": null", "\"n_inner\": 24")
+                .replace("\"gelu_new\"", "\"gelu\""));
     HuggingFaceImporter.Imported m = HuggingFaceImporter.importDir(dir, "g");
     assertEquals(List.of(24, 24), m.spec().ffnPerLayer());
     assertEquals(Activation.GELU, m.spec().hiddenAct());
@@ -147,7 +165,10 @@ class HuggingFaceImporterTest {
     int i = 0;
     for (Map.Entry<String, FloatTensor> e : f.hf.entrySet()) {
       boolean bf = i++ % 2 == 0;
-      w.putRaw(e.getKey(), bf ? Dtype.BF16 : Dtype.F16, e.getValue().shape(),
+      w.putRaw(
+          e.getKey(),
+          bf ? Dtype.BF16 : Dtype.F16,
+          e.getValue().shape(),
           bf ? bfloat16(e.getValue().data()) : float16(e.getValue().data()));
     }
     Path dir = Files.createDirectories(tmp.resolve("half"));
@@ -169,10 +190,14 @@ class HuggingFaceImporterTest {
     HfFixture f = HfFixture.bert("bert.", true, false, false);
     f.hf.remove("bert.encoder.layer.1.output.dense.weight");
     Path dir = f.write(tmp.resolve("m"), HfFixture.BERT_CONFIG);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(dir, "m"));
-    assertContains(e, dir.toString(), "missing tensor 'bert.encoder.layer.1.output.dense.weight'",
-        "[8, 16]", "bert/encoder/layer_1/output/dense/kernel");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(dir, "m"));
+    assertContains(
+        e,
+        dir.toString(),
+        "missing tensor 'bert.encoder.layer.1.output.dense.weight'",
+        "[8, 16]",
+        "bert/encoder/layer_1/output/dense/kernel");
   }
 
   @Test
@@ -180,10 +205,15 @@ class HuggingFaceImporterTest {
     HfFixture f = HfFixture.bert("bert.", false, false, false);
     f.hf.put("bert.encoder.layer.0.intermediate.dense.weight", FloatTensor.zeros(15, 8));
     Path dir = f.write(tmp.resolve("s"), HfFixture.BERT_CONFIG);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(dir, "s"));
-    assertContains(e, "'bert.encoder.layer.0.intermediate.dense.weight'", "model.safetensors",
-        "has shape [15, 8]", "expected [16, 8]", "bert/encoder/layer_0/intermediate/dense/kernel",
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(dir, "s"));
+    assertContains(
+        e,
+        "'bert.encoder.layer.0.intermediate.dense.weight'",
+        "model.safetensors",
+        "has shape [15, 8]",
+        "expected [16, 8]",
+        "bert/encoder/layer_0/intermediate/dense/kernel",
         "[8, 16]");
   }
 
@@ -193,17 +223,22 @@ class HuggingFaceImporterTest {
     f.hf.put("classifier.weight", FloatTensor.zeros(3, 8));
     f.hf.put("bert.encoder.layer.2.output.dense.bias", FloatTensor.zeros(8)); // only 2 layers
     Path dir = f.write(tmp.resolve("u"), HfFixture.BERT_CONFIG);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(dir, "u"));
-    assertContains(e, "unknown tensor", "'classifier.weight' F32 [3, 8]",
-        "'bert.encoder.layer.2.output.dense.bias'", "2 layers");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(dir, "u"));
+    assertContains(
+        e,
+        "unknown tensor",
+        "'classifier.weight' F32 [3, 8]",
+        "'bert.encoder.layer.2.output.dense.bias'",
+        "2 layers");
 
     HfFixture g = HfFixture.gpt2("transformer.", 32);
     // the buffer of a layer the config does not have
     g.hf.put("transformer.h.2.attn.bias", FloatTensor.zeros(1));
     Path gd = g.write(tmp.resolve("gu"), HfFixture.GPT2_CONFIG);
-    assertContains(assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(gd, "gu")), "'transformer.h.2.attn.bias'");
+    assertContains(
+        assertThrows(IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(gd, "gu")),
+        "'transformer.h.2.attn.bias'");
   }
 
   @Test
@@ -214,17 +249,24 @@ class HuggingFaceImporterTest {
     d[37] += 0.5f;
     f.hf.put("cls.predictions.decoder.weight", new FloatTensor(words.shape(), d));
     Path dir = f.write(tmp.resolve("t"), HfFixture.BERT_CONFIG);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(dir, "t"));
-    assertContains(e, "'cls.predictions.decoder.weight'",
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(dir, "t"));
+    assertContains(
+        e,
+        "'cls.predictions.decoder.weight'",
         "'bert.embeddings.word_embeddings.weight'",
-        "1 of 160 values", "max |diff| 0.5", "element 37", "ties");
+        "1 of 160 values",
+        "max |diff| 0.5",
+        "element 37",
+        "ties");
 
     HfFixture g = HfFixture.gpt2("", 32);
     g.hf.put("lm_head.weight", FloatTensor.zeros(20, 8));
     Path gd = g.write(tmp.resolve("gt"), HfFixture.GPT2_CONFIG);
-    assertContains(assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(gd, "gt")), "'lm_head.weight'", "'wte.weight'",
+    assertContains(
+        assertThrows(IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(gd, "gt")),
+        "'lm_head.weight'",
+        "'wte.weight'",
         "160 of 160 values");
   }
 
@@ -243,26 +285,32 @@ class HuggingFaceImporterTest {
     Path dir = writeSharded(f, tmp.resolve("bad"));
     String index = Files.readString(dir.resolve("model.safetensors.index.json"));
     // move one entry to the other shard
-    Files.writeString(dir.resolve("model.safetensors.index.json"), index.replace(
-        "\"bert.embeddings.word_embeddings.weight\":\"model-00001-of-00002.safetensors\"",
-        "\"bert.embeddings.word_embeddings.weight\":\"model-00002-of-00002.safetensors\""));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(dir, "bad"));
-    assertContains(e, "model-00001-of-00002.safetensors",
+    Files.writeString(
+        dir.resolve("model.safetensors.index.json"),
+        index.replace(
+            "\"bert.embeddings.word_embeddings.weight\":\"model-00001-of-00002.safetensors\"",
+            "\"bert.embeddings.word_embeddings.weight\":\"model-00002-of-00002.safetensors\""));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(dir, "bad"));
+    assertContains(
+        e,
+        "model-00001-of-00002.safetensors",
         "'bert.embeddings.word_embeddings.weight'",
         "model-00002-of-00002.safetensors");
 
     Path dir2 = writeSharded(f, tmp.resolve("lost"));
     Files.delete(dir2.resolve("model-00002-of-00002.safetensors"));
-    NoSuchFileException nf = assertThrows(NoSuchFileException.class,
-        () -> HuggingFaceImporter.importDir(dir2, "lost"));
+    NoSuchFileException nf =
+        assertThrows(NoSuchFileException.class, () -> HuggingFaceImporter.importDir(dir2, "lost"));
     assertContains(nf, "model-00002-of-00002.safetensors", "missing");
   }
 
   @Test
   void truncatedCheckpointIsRefusedNamingTheFile() throws IOException {
-    Path dir = HfFixture.bert("bert.", false, false, false).write(tmp.resolve("cut"),
-        HfFixture.BERT_CONFIG);
+    Path dir =
+        HfFixture.bert("bert.", false, false, false)
+            .write(tmp.resolve("cut"), HfFixture.BERT_CONFIG);
     Path file = dir.resolve("model.safetensors");
     byte[] all = Files.readAllBytes(file);
     Files.write(file, Arrays.copyOf(all, all.length - 100));
@@ -274,56 +322,78 @@ class HuggingFaceImporterTest {
   void unsupportedConfigsAreRefusedNamingTheField() throws IOException {
     HfFixture f = HfFixture.bert("bert.", false, false, false);
     Path dir = f.write(tmp.resolve("c"), HfFixture.BERT_CONFIG.replace("\"bert\"", "\"roberta\""));
-    assertContains(assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(dir, "c")), "config.json", "'roberta'");
+    assertContains(
+        assertThrows(IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(dir, "c")),
+        "config.json",
+        "'roberta'");
 
-    Files.writeString(dir.resolve("config.json"),
+    Files.writeString(
+        dir.resolve("config.json"),
         HfFixture.BERT_CONFIG.replace("\"num_attention_heads\": 2", "\"num_attention_heads\": 3"));
-    assertContains(assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(dir, "c")), "config.json", "8", "3");
+    assertContains(
+        assertThrows(IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(dir, "c")),
+        "config.json",
+        "8",
+        "3");
 
-    Files.writeString(dir.resolve("config.json"),
+    Files.writeString(
+        dir.resolve("config.json"),
         HfFixture.BERT_CONFIG.replace("\"intermediate_size\": 16,", ""));
-    assertContains(assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(dir, "c")), "config.json", "'intermediate_size'");
+    assertContains(
+        assertThrows(IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(dir, "c")),
+        "config.json",
+        "'intermediate_size'");
 
-    Files.writeString(dir.resolve("config.json"),
+    Files.writeString(
+        dir.resolve("config.json"),
         HfFixture.BERT_CONFIG.replace("\"absolute\"", "\"relative_key\""));
-    assertContains(assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(dir, "c")), "position_embedding_type", "relative_key");
+    assertContains(
+        assertThrows(IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(dir, "c")),
+        "position_embedding_type",
+        "relative_key");
 
-    Files.writeString(dir.resolve("config.json"),
-        HfFixture.BERT_CONFIG.replace("\"gelu\"", "\"relu\""));
-    assertContains(assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(dir, "c")), "hidden_act", "relu");
+    Files.writeString(
+        dir.resolve("config.json"), HfFixture.BERT_CONFIG.replace("\"gelu\"", "\"relu\""));
+    assertContains(
+        assertThrows(IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(dir, "c")),
+        "hidden_act",
+        "relu");
 
     Path empty = Files.createDirectories(tmp.resolve("empty"));
     Files.writeString(empty.resolve("config.json"), HfFixture.BERT_CONFIG);
     Files.writeString(empty.resolve("pytorch_model.bin"), "");
-    assertContains(assertThrows(NoSuchFileException.class,
-        () -> HuggingFaceImporter.importDir(empty, "e")), "model.safetensors", "pytorch_model.bin");
+    assertContains(
+        assertThrows(NoSuchFileException.class, () -> HuggingFaceImporter.importDir(empty, "e")),
+        "model.safetensors",
+        "pytorch_model.bin");
   }
 
   @Test
   void tokenizerKindAndCaseComeFromTheTokenizerFiles() throws IOException {
-    Path dir = HfFixture.bert("bert.", false, false, false).write(tmp.resolve("tok"),
-        HfFixture.BERT_CONFIG);
-    Files.writeString(dir.resolve("tokenizer.json"),
+    Path dir =
+        HfFixture.bert("bert.", false, false, false)
+            .write(tmp.resolve("tok"), HfFixture.BERT_CONFIG);
+    Files.writeString(
+        dir.resolve("tokenizer.json"),
         "{\"normalizer\":{\"type\":\"BertNormalizer\",\"lowercase\":false},"
             + "\"model\":{\"type\":\"WordPiece\",\"vocab\":{}}}");
-    assertEquals(new TokenizerSpec("wordpiece", false),
+    assertEquals(
+        new TokenizerSpec("wordpiece", false),
         HuggingFaceImporter.importDir(dir, "t").spec().tokenizer());
     Files.writeString(dir.resolve("tokenizer_config.json"), "{\"do_lower_case\": true}");
-    assertEquals(new TokenizerSpec("wordpiece", true),
+    assertEquals(
+        new TokenizerSpec("wordpiece", true),
         HuggingFaceImporter.importDir(dir, "t").spec().tokenizer());
 
     Path g = HfFixture.gpt2("", 32).write(tmp.resolve("gtok"), HfFixture.GPT2_CONFIG);
     Files.writeString(g.resolve("tokenizer.json"), "{\"model\":{\"type\":\"BPE\"}}");
-    assertEquals(new TokenizerSpec("bpe", false),
-        HuggingFaceImporter.importDir(g, "g").spec().tokenizer());
+    assertEquals(
+        new TokenizerSpec("bpe", false), HuggingFaceImporter.importDir(g, "g").spec().tokenizer());
     Files.writeString(g.resolve("tokenizer.json"), "{\"model\":{\"type\":\"Unigram\"}}");
-    assertContains(assertThrows(IllegalArgumentException.class,
-        () -> HuggingFaceImporter.importDir(g, "g")), "tokenizer.json", "Unigram");
+    assertContains(
+        assertThrows(IllegalArgumentException.class, () -> HuggingFaceImporter.importDir(g, "g")),
+        "tokenizer.json",
+        "Unigram");
   }
 
   // ---- helpers ----
@@ -339,19 +409,25 @@ class HuggingFaceImporterTest {
     for (int i = 0; i < names.size(); i++) {
       boolean first = i < names.size() / 2;
       (first ? a : b).put(names.get(i), f.hf.get(names.get(i)));
-      map.append(map.length() == 0 ? "" : ",").append('"').append(names.get(i)).append("\":\"")
+      map.append(map.length() == 0 ? "" : ",")
+          .append('"')
+          .append(names.get(i))
+          .append("\":\"")
           .append(first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors")
           .append('"');
     }
     a.write(dir.resolve("model-00001-of-00002.safetensors"));
     b.write(dir.resolve("model-00002-of-00002.safetensors"));
-    Files.writeString(dir.resolve("model.safetensors.index.json"),
+    Files.writeString(
+        dir.resolve("model.safetensors.index.json"),
         "{\"metadata\":{\"total_size\":0},\"weight_map\":{" + map + "}}");
     return dir;
   }
 
   static void assertWeightsEqual(Map<String, FloatTensor> expected, Weights actual) {
-    assertEquals(List.copyOf(expected.keySet()), List.copyOf(actual.names()),
+    assertEquals(
+        List.copyOf(expected.keySet()),
+        List.copyOf(actual.names()),
         "canonical names, in layout order");
     for (Map.Entry<String, FloatTensor> e : expected.entrySet()) {
       FloatTensor got = actual.get(e.getKey());

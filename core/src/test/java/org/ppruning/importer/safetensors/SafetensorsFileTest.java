@@ -71,11 +71,12 @@ class SafetensorsFileTest {
         continue;
       }
       // IEEE binary16 in double arithmetic (exact for every value)
-      double magnitude = exp == 0
-          ? mant * Math.pow(2, -24)
-          : (1 + mant / 1024.0) * Math.pow(2, exp - 15);
+      double magnitude =
+          exp == 0 ? mant * Math.pow(2, -24) : (1 + mant / 1024.0) * Math.pow(2, exp - 15);
       double want = sign == 1 ? -magnitude : magnitude;
-      assertEquals(Float.floatToIntBits((float) want), Float.floatToIntBits(got),
+      assertEquals(
+          Float.floatToIntBits((float) want),
+          Float.floatToIntBits(got),
           "bits 0x" + Integer.toHexString(h));
       assertEquals(want, got, 0.0);
     }
@@ -84,11 +85,18 @@ class SafetensorsFileTest {
   @Test
   void float16AndBfloat16TensorsReadAsExactFloat32() throws IOException {
     short[] half = {0x3C00, (short) 0xC000, 0x7BFF, 0x0001, 0x0400, 0x7C00, (short) 0x8000, 0x3555};
-    float[] halfWant = {1f, -2f, 65504f, 0x1p-24f, 0x1p-14f, Float.POSITIVE_INFINITY, -0f,
-        0.333251953125f};
+    float[] halfWant = {
+      1f, -2f, 65504f, 0x1p-24f, 0x1p-14f, Float.POSITIVE_INFINITY, -0f, 0.333251953125f
+    };
     short[] bf = {0x3F80, (short) 0xC040, 0x7F7F, 0x0001, 0x3EAB, (short) 0xFF80};
-    float[] bfWant = {1f, -3f, Float.intBitsToFloat(0x7F7F0000), Float.intBitsToFloat(0x00010000),
-        Float.intBitsToFloat(0x3EAB0000), Float.NEGATIVE_INFINITY};
+    float[] bfWant = {
+      1f,
+      -3f,
+      Float.intBitsToFloat(0x7F7F0000),
+      Float.intBitsToFloat(0x00010000),
+      Float.intBitsToFloat(0x3EAB0000),
+      Float.NEGATIVE_INFINITY
+    };
     Path file = dir.resolve("half.safetensors");
     new SafetensorsWriter()
         .putRaw("h", Dtype.F16, new long[] {2, 4}, shorts(half))
@@ -98,12 +106,16 @@ class SafetensorsFileTest {
       FloatTensor h = f.read("h");
       assertArrayEquals(new long[] {2, 4}, h.shape());
       for (int i = 0; i < halfWant.length; i++) {
-        assertEquals(Float.floatToIntBits(halfWant[i]), Float.floatToIntBits(h.data()[i]),
+        assertEquals(
+            Float.floatToIntBits(halfWant[i]),
+            Float.floatToIntBits(h.data()[i]),
             "f16 element " + i);
       }
       FloatTensor b = f.read("bf");
       for (int i = 0; i < bfWant.length; i++) {
-        assertEquals(Float.floatToIntBits(bfWant[i]), Float.floatToIntBits(b.data()[i]),
+        assertEquals(
+            Float.floatToIntBits(bfWant[i]),
+            Float.floatToIntBits(b.data()[i]),
             "bf16 element " + i);
       }
       assertEquals(0.333984375f, b.data()[4]); // 0x3EAB: 1/3 rounded to bf16
@@ -122,17 +134,25 @@ class SafetensorsFileTest {
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> f.read("position_ids"));
       assertContains(e, "ids.safetensors", "'position_ids'", "I64");
-      assertContains(assertThrows(IllegalArgumentException.class, () -> f.read("nope")),
-          "ids.safetensors", "'nope'");
+      assertContains(
+          assertThrows(IllegalArgumentException.class, () -> f.read("nope")),
+          "ids.safetensors",
+          "'nope'");
     }
   }
 
   @Test
   void unknownDtypeIsRefusedAtOpen() throws IOException {
-    Path file = raw("u.safetensors",
-        "{\"x\":{\"dtype\":\"Q7\",\"shape\":[2],\"data_offsets\":[0,2]}}", new byte[2]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(file)),
-        "u.safetensors", "'x'", "'Q7'");
+    Path file =
+        raw(
+            "u.safetensors",
+            "{\"x\":{\"dtype\":\"Q7\",\"shape\":[2],\"data_offsets\":[0,2]}}",
+            new byte[2]);
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(file)),
+        "u.safetensors",
+        "'x'",
+        "'Q7'");
   }
 
   @Test
@@ -141,20 +161,27 @@ class SafetensorsFileTest {
     ByteBuffer b = ByteBuffer.allocate(8 + 10).order(ByteOrder.LITTLE_ENDIAN);
     b.putLong(500);
     Files.write(file, b.array());
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(file)),
-        "len.safetensors", "header length 500", "10 bytes");
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(file)),
+        "len.safetensors",
+        "header length 500",
+        "10 bytes");
 
     Path huge = dir.resolve("huge.safetensors");
     ByteBuffer h = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
     h.putLong(-1L); // 2^64 - 1 unsigned
     Files.write(huge, h.array());
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(huge)),
-        "huge.safetensors", "18446744073709551615");
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(huge)),
+        "huge.safetensors",
+        "18446744073709551615");
 
     Path tiny = dir.resolve("tiny.safetensors");
     Files.write(tiny, new byte[5]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(tiny)),
-        "tiny.safetensors", "5 bytes");
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(tiny)),
+        "tiny.safetensors",
+        "5 bytes");
   }
 
   @Test
@@ -167,41 +194,79 @@ class SafetensorsFileTest {
     byte[] all = Files.readAllBytes(file);
     Path cut = dir.resolve("cut.safetensors");
     Files.write(cut, java.util.Arrays.copyOf(all, all.length - 5));
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(cut)),
-        "cut.safetensors", "'second'", "[16, 48]", "43 bytes", "truncated");
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(cut)),
+        "cut.safetensors",
+        "'second'",
+        "[16, 48]",
+        "43 bytes",
+        "truncated");
   }
 
   @Test
   void offsetsInconsistentWithShapeAreRefused() throws IOException {
-    Path file = raw("s.safetensors",
-        "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,20]}}", new byte[20]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(file)),
-        "s.safetensors", "'w'", "20 bytes", "[2, 3]", "need 24");
+    Path file =
+        raw(
+            "s.safetensors",
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,20]}}",
+            new byte[20]);
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(file)),
+        "s.safetensors",
+        "'w'",
+        "20 bytes",
+        "[2, 3]",
+        "need 24");
   }
 
   @Test
   void overlappingGappedReversedAndTrailingOffsetsAreRefused() throws IOException {
-    Path overlap = raw("o.safetensors",
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-        + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", new byte[12]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(overlap)),
-        "o.safetensors", "'b'", "overlap", "'a'");
+    Path overlap =
+        raw(
+            "o.safetensors",
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+            new byte[12]);
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(overlap)),
+        "o.safetensors",
+        "'b'",
+        "overlap",
+        "'a'");
 
-    Path gap = raw("g.safetensors",
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-        + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", new byte[12]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(gap)),
-        "g.safetensors", "4 unused bytes", "'b'");
+    Path gap =
+        raw(
+            "g.safetensors",
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}",
+            new byte[12]);
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(gap)),
+        "g.safetensors",
+        "4 unused bytes",
+        "'b'");
 
-    Path reversed = raw("r.safetensors",
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", new byte[8]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(reversed)),
-        "r.safetensors", "'a'", "[8, 4]", "out of order");
+    Path reversed =
+        raw(
+            "r.safetensors",
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}",
+            new byte[8]);
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(reversed)),
+        "r.safetensors",
+        "'a'",
+        "[8, 4]",
+        "out of order");
 
-    Path trailing = raw("t.safetensors",
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[7]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(trailing)),
-        "t.safetensors", "3 trailing bytes");
+    Path trailing =
+        raw(
+            "t.safetensors",
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+            new byte[7]);
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(trailing)),
+        "t.safetensors",
+        "3 trailing bytes");
   }
 
   @Test
@@ -209,9 +274,12 @@ class SafetensorsFileTest {
     // JSON objects are unordered: the reference reader sorts entries by offset.
     ByteBuffer data = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
     data.putFloat(1f).putFloat(2f).putFloat(3f);
-    Path file = raw("ord.safetensors",
-        "{\"late\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]},"
-        + "\"early\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", data.array());
+    Path file =
+        raw(
+            "ord.safetensors",
+            "{\"late\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]},"
+                + "\"early\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+            data.array());
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
       assertArrayEquals(new float[] {2f, 3f}, f.read("late").data());
       assertArrayEquals(new float[] {1f}, f.read("early").data());
@@ -221,36 +289,62 @@ class SafetensorsFileTest {
   @Test
   void malformedHeadersAreRefused() throws IOException {
     Path notJson = raw("j.safetensors", "{\"a\": [", new byte[0]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(notJson)),
-        "j.safetensors", "not valid JSON");
-    Path dup = raw("d.safetensors",
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-        + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(dup)),
-        "d.safetensors", "'a'");
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(notJson)),
+        "j.safetensors",
+        "not valid JSON");
+    Path dup =
+        raw(
+            "d.safetensors",
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+            new byte[4]);
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(dup)), "d.safetensors", "'a'");
     Path trailing = raw("x.safetensors", "{} {}", new byte[0]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(trailing)),
-        "x.safetensors", "not valid JSON");
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(trailing)),
+        "x.safetensors",
+        "not valid JSON");
     Path noBrace = raw("n.safetensors", "[]", new byte[0]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(noBrace)),
-        "n.safetensors", "'{'");
-    Path badShape = raw("b.safetensors",
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", new byte[4]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(badShape)),
-        "b.safetensors", "'a'", "shape");
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(noBrace)),
+        "n.safetensors",
+        "'{'");
+    Path badShape =
+        raw(
+            "b.safetensors",
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}",
+            new byte[4]);
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(badShape)),
+        "b.safetensors",
+        "'a'",
+        "shape");
     Path badMeta = raw("m.safetensors", "{\"__metadata__\":{\"n\":3}}", new byte[0]);
-    assertContains(assertThrows(IOException.class, () -> SafetensorsFile.open(badMeta)),
-        "m.safetensors", "'n'", "string");
+    assertContains(
+        assertThrows(IOException.class, () -> SafetensorsFile.open(badMeta)),
+        "m.safetensors",
+        "'n'",
+        "string");
   }
 
   @Test
   void writerRefusesWrongRawSizesAndDuplicateNames() {
     SafetensorsWriter w = new SafetensorsWriter().put("a", FloatTensor.zeros(2));
-    assertContains(assertThrows(IllegalArgumentException.class,
-        () -> w.put("a", FloatTensor.zeros(2))), "'a'", "twice");
-    assertContains(assertThrows(IllegalArgumentException.class,
-        () -> w.putRaw("b", Dtype.F16, new long[] {3}, new byte[4])), "'b'", "4 bytes", "need 6");
-    assertThrows(IllegalArgumentException.class,
+    assertContains(
+        assertThrows(IllegalArgumentException.class, () -> w.put("a", FloatTensor.zeros(2))),
+        "'a'",
+        "twice");
+    assertContains(
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> w.putRaw("b", Dtype.F16, new long[] {3}, new byte[4])),
+        "'b'",
+        "4 bytes",
+        "need 6");
+    assertThrows(
+        IllegalArgumentException.class,
         () -> w.put(SafetensorsFile.METADATA_KEY, FloatTensor.zeros(1)));
   }
 

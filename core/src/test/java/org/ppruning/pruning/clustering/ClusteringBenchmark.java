@@ -10,8 +10,8 @@ import smile.clustering.HierarchicalClustering;
 
 /**
  * Timings of the clustering step at BERT-base sizes (3,072 FFN neurons, 12 heads). Prints only:
- * tagged {@code bench} and excluded from the default test run. Run with
- * {@code mvn -o -pl core test -Dtest=ClusteringBenchmark -Dtest.excluded.groups=}.
+ * tagged {@code bench} and excluded from the default test run. Run with {@code mvn -o -pl core test
+ * -Dtest=ClusteringBenchmark -Dtest.excluded.groups=}.
  */
 @Tag("bench")
 class ClusteringBenchmark {
@@ -28,8 +28,9 @@ class ClusteringBenchmark {
         smileInput[i][j] = uniform.get(i, j);
       }
     }
-    System.out.printf("%d units, Java %s, %d cores%n", n, System.getProperty("java.version"),
-        Runtime.getRuntime().availableProcessors());
+    System.out.printf(
+        "%d units, Java %s, %d cores%n",
+        n, System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
     for (int round = 0; round < 3; round++) {
       Clock clock = new Clock();
       Dendrogram direct = CompleteLinkage.fit(uniform);
@@ -42,14 +43,22 @@ class ClusteringBenchmark {
       String linkageTime = clock.lap();
       Dendrogram viaEntry = Clustering.fit(uniform, LinkageMode.REFERENCE);
       String entryTime = clock.lap();
-      HierarchicalClustering smile = HierarchicalClustering.fit(
-          new smile.clustering.linkage.CompleteLinkage(smileInput));
+      HierarchicalClustering smile =
+          HierarchicalClustering.fit(new smile.clustering.linkage.CompleteLinkage(smileInput));
       String smileTime = clock.lap();
-      System.out.printf("round %d (wall / process CPU): DIRECT uniform %s, DIRECT clustered "
+      System.out.printf(
+          "round %d (wall / process CPU): DIRECT uniform %s, DIRECT clustered "
               + "points %s; REFERENCE proximity %s, its linkage %s, Clustering.fit(REFERENCE) %s; "
               + "Smile 2.6.0 DIRECT %s (same tree: %s; same heights as Smile: %s)%n",
-          round, directTime, pointsTime, proximityTime, linkageTime, entryTime, smileTime,
-          reference.equals(viaEntry), Arrays.equals(direct.heights(), smile.getHeight()));
+          round,
+          directTime,
+          pointsTime,
+          proximityTime,
+          linkageTime,
+          entryTime,
+          smileTime,
+          reference.equals(viaEntry),
+          Arrays.equals(direct.heights(), smile.getHeight()));
     }
   }
 
@@ -64,8 +73,9 @@ class ClusteringBenchmark {
         for (int r = 0; r < reps; r++) {
           blackhole += Clustering.fit(d, mode).heights()[n - 2];
         }
-        System.out.printf("round %d: 12 units %s %.2f us per fit%n", round, mode,
-            (System.nanoTime() - t0) / 1e3 / reps);
+        System.out.printf(
+            "round %d: 12 units %s %.2f us per fit%n",
+            round, mode, (System.nanoTime() - t0) / 1e3 / reps);
       }
     }
   }

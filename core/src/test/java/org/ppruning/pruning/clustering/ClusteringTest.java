@@ -22,10 +22,11 @@ class ClusteringTest {
   //   2    0.25   0.125  0      0.5
   //   3    0.375  0.625  0.5    0
   static final float[][] FOUR = {
-      {0f, 1f, 0.25f, 0.375f},
-      {1f, 0f, 0.125f, 0.625f},
-      {0.25f, 0.125f, 0f, 0.5f},
-      {0.375f, 0.625f, 0.5f, 0f}};
+    {0f, 1f, 0.25f, 0.375f},
+    {1f, 0f, 0.125f, 0.625f},
+    {0.25f, 0.125f, 0f, 0.5f},
+    {0.375f, 0.625f, 0.5f, 0f}
+  };
 
   // Five units for the threshold tests.
   //
@@ -36,11 +37,12 @@ class ClusteringTest {
   //   3    0.875  0.625  0.25   0      0.5
   //   4    0.75   1      0.625  0.5    0
   static final float[][] FIVE = {
-      {0f, 0.125f, 0.5f, 0.875f, 0.75f},
-      {0.125f, 0f, 0.375f, 0.625f, 1f},
-      {0.5f, 0.375f, 0f, 0.25f, 0.625f},
-      {0.875f, 0.625f, 0.25f, 0f, 0.5f},
-      {0.75f, 1f, 0.625f, 0.5f, 0f}};
+    {0f, 0.125f, 0.5f, 0.875f, 0.75f},
+    {0.125f, 0f, 0.375f, 0.625f, 1f},
+    {0.5f, 0.375f, 0f, 0.25f, 0.625f},
+    {0.875f, 0.625f, 0.25f, 0f, 0.5f},
+    {0.75f, 1f, 0.625f, 0.5f, 0f}
+  };
 
   @Test
   void directFourUnitsByHand() {
@@ -63,10 +65,11 @@ class ClusteringTest {
     //   p(1,3) = max(.625, .625, .375, .625) = .625
     //   p(2,3) = max(.125, .5, .5, .5)     = .5
     float[][] p = {
-        {0f, 1f, 0.875f, 0.375f},
-        {1f, 0f, 0.75f, 0.625f},
-        {0.875f, 0.75f, 0f, 0.5f},
-        {0.375f, 0.625f, 0.5f, 0f}};
+      {0f, 1f, 0.875f, 0.375f},
+      {1f, 0f, 0.75f, 0.625f},
+      {0.875f, 0.75f, 0f, 0.5f},
+      {0.375f, 0.625f, 0.5f, 0f}
+    };
     assertEquals(DistanceMatrix.of(p), ChebyshevRows.proximity(DistanceMatrix.of(FOUR)));
     // Complete linkage on p: (0,3) at .375 -> 4; d(4,1) = max(1, .625) = 1,
     // d(4,2) = max(.875, .5) = .875. Then (1,2) at .75 -> 5; d(4,5) = max(1, .875) = 1.
@@ -149,15 +152,16 @@ class ClusteringTest {
     float b = 0.25f;
     float c = 0.75f;
     float[][] d = {
-        {0, b, c, b, a, c},
-        {b, 0, c, a, b, c},
-        {c, c, 0, c, c, b},
-        {b, a, c, 0, b, c},
-        {a, b, c, b, 0, c},
-        {c, c, b, c, c, 0}};
+      {0, b, c, b, a, c},
+      {b, 0, c, a, b, c},
+      {c, c, 0, c, c, b},
+      {b, a, c, 0, b, c},
+      {a, b, c, b, 0, c},
+      {c, c, b, c, c, 0}
+    };
     Dendrogram tree = Clustering.fit(d, DIRECT);
-    assertMerges(tree, new int[][] {{0, 4}, {1, 3}, {6, 7}, {2, 5}, {8, 9}},
-        0.125, 0.125, 0.25, 0.25, 0.75);
+    assertMerges(
+        tree, new int[][] {{0, 4}, {1, 3}, {6, 7}, {2, 5}, {8, 9}}, 0.125, 0.125, 0.25, 0.25, 0.75);
     assertEquals(tree, NaiveClustering.completeLinkage(d));
   }
 
@@ -165,10 +169,11 @@ class ClusteringTest {
   void duplicatesMergeAtZeroAndStayTogether() {
     // Units 0 and 2 are the same unit twice: distance 0, identical rows (so proximity 0 too).
     float[][] d = {
-        {0f, 0.5f, 0f, 0.75f},
-        {0.5f, 0f, 0.5f, 0.25f},
-        {0f, 0.5f, 0f, 0.75f},
-        {0.75f, 0.25f, 0.75f, 0f}};
+      {0f, 0.5f, 0f, 0.75f},
+      {0.5f, 0f, 0.5f, 0.25f},
+      {0f, 0.5f, 0f, 0.75f},
+      {0.75f, 0.25f, 0.75f, 0f}
+    };
     for (LinkageMode mode : LinkageMode.values()) {
       Dendrogram tree = Clustering.fit(d, mode);
       assertEquals(0.0, tree.heights()[0], mode.name());
@@ -239,8 +244,9 @@ class ClusteringTest {
         proximity[j][i] = condensed[at];
       }
     }
-    HierarchicalClustering smile = HierarchicalClustering.fit(
-        new smile.clustering.linkage.CompleteLinkage(proximity)); // Smile's, not ours
+    HierarchicalClustering smile =
+        HierarchicalClustering.fit(
+            new smile.clustering.linkage.CompleteLinkage(proximity)); // Smile's, not ours
     Dendrogram ours = Clustering.fit(new DistanceMatrix(n, condensed), DIRECT);
     int[][] tree = smile.getTree();
     for (int k = 0; k < n - 1; k++) {
@@ -255,8 +261,10 @@ class ClusteringTest {
     for (long seed = 1; seed <= 5; seed++) {
       float[][] d = NaiveClustering.randomDistances(40, seed, r -> r.nextInt(5) / 4f);
       assertEquals(NaiveClustering.completeLinkage(d), Clustering.fit(d, DIRECT), "seed " + seed);
-      assertEquals(NaiveClustering.completeLinkage(NaiveClustering.chebyshevRows(d)),
-          Clustering.fit(d, REFERENCE), "seed " + seed);
+      assertEquals(
+          NaiveClustering.completeLinkage(NaiveClustering.chebyshevRows(d)),
+          Clustering.fit(d, REFERENCE),
+          "seed " + seed);
     }
   }
 
@@ -286,14 +294,22 @@ class ClusteringTest {
   @Test
   void rejectsMissingArguments() {
     DistanceMatrix d = DistanceMatrix.of(FOUR);
-    assertEquals("linkage mode is missing",
+    assertEquals(
+        "linkage mode is missing",
         assertThrows(IllegalArgumentException.class, () -> Clustering.fit(d, null)).getMessage());
-    assertEquals("distance matrix is missing",
-        assertThrows(IllegalArgumentException.class,
-            () -> Clustering.fit((DistanceMatrix) null, DIRECT)).getMessage());
-    assertEquals("distance matrix is 4 x 3 (row 2), expected square",
-        assertThrows(IllegalArgumentException.class, () -> Clustering.fit(
-            new float[][] {{0, 1, 1, 1}, {1, 0, 1, 1}, {1, 1, 0}, {1, 1, 1, 0}}, DIRECT))
+    assertEquals(
+        "distance matrix is missing",
+        assertThrows(
+                IllegalArgumentException.class, () -> Clustering.fit((DistanceMatrix) null, DIRECT))
+            .getMessage());
+    assertEquals(
+        "distance matrix is 4 x 3 (row 2), expected square",
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    Clustering.fit(
+                        new float[][] {{0, 1, 1, 1}, {1, 0, 1, 1}, {1, 1, 0}, {1, 1, 1, 0}},
+                        DIRECT))
             .getMessage());
   }
 
@@ -312,7 +328,9 @@ class ClusteringTest {
 
   static void assertCut(Dendrogram tree, double threshold, int... labels) {
     assertArrayEquals(labels, tree.cut(threshold), "cut at " + threshold);
-    assertEquals(Arrays.stream(labels).max().orElse(-1) + 1,
-        tree.clusterCount(threshold), "cluster count at " + threshold);
+    assertEquals(
+        Arrays.stream(labels).max().orElse(-1) + 1,
+        tree.clusterCount(threshold),
+        "cluster count at " + threshold);
   }
 }

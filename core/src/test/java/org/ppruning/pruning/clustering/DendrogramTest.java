@@ -9,8 +9,8 @@ class DendrogramTest {
 
   // scipy's example shape: leaves 0..4; 5 = {1,3}, 6 = {0,4}, 7 = {2,5} = {1,2,3}, 8 = all.
   static Dendrogram tree() {
-    return new Dendrogram(5, new int[] {1, 0, 2, 6}, new int[] {3, 4, 5, 7},
-        new double[] {0.5, 0.5, 1.5, 2.0});
+    return new Dendrogram(
+        5, new int[] {1, 0, 2, 6}, new int[] {3, 4, 5, 7}, new double[] {0.5, 0.5, 1.5, 2.0});
   }
 
   @Test
@@ -53,22 +53,29 @@ class DendrogramTest {
 
   @Test
   void rejectsMalformedMerges() {
-    assertMessage("dendrogram of 3 leaves has 2 left ids, 2 right ids and 1 heights, expected 2 "
-        + "of each", () -> new Dendrogram(3, new int[] {0, 2}, new int[] {1, 3}, new double[1]));
-    assertMessage("merge 1 joins clusters 1 and 3: expected two distinct unmerged ids, smaller "
-        + "first, below 4", () -> new Dendrogram(3, new int[] {0, 1}, new int[] {1, 3},
-            new double[] {0, 1}));
-    assertMessage("merge 1 joins clusters 2 and 4: expected two distinct unmerged ids, smaller "
-        + "first, below 4", () -> new Dendrogram(3, new int[] {0, 2}, new int[] {1, 4},
-            new double[] {0, 1}));
-    assertMessage("merge 0 joins clusters 1 and 0: expected two distinct unmerged ids, smaller "
-        + "first, below 3", () -> new Dendrogram(3, new int[] {1, 2}, new int[] {0, 3},
-            new double[] {0, 1}));
-    assertMessage("merge 1 has height 0.5, below merge 0's 1.0: heights must be non-decreasing",
+    assertMessage(
+        "dendrogram of 3 leaves has 2 left ids, 2 right ids and 1 heights, expected 2 " + "of each",
+        () -> new Dendrogram(3, new int[] {0, 2}, new int[] {1, 3}, new double[1]));
+    assertMessage(
+        "merge 1 joins clusters 1 and 3: expected two distinct unmerged ids, smaller "
+            + "first, below 4",
+        () -> new Dendrogram(3, new int[] {0, 1}, new int[] {1, 3}, new double[] {0, 1}));
+    assertMessage(
+        "merge 1 joins clusters 2 and 4: expected two distinct unmerged ids, smaller "
+            + "first, below 4",
+        () -> new Dendrogram(3, new int[] {0, 2}, new int[] {1, 4}, new double[] {0, 1}));
+    assertMessage(
+        "merge 0 joins clusters 1 and 0: expected two distinct unmerged ids, smaller "
+            + "first, below 3",
+        () -> new Dendrogram(3, new int[] {1, 2}, new int[] {0, 3}, new double[] {0, 1}));
+    assertMessage(
+        "merge 1 has height 0.5, below merge 0's 1.0: heights must be non-decreasing",
         () -> new Dendrogram(3, new int[] {0, 2}, new int[] {1, 3}, new double[] {1, 0.5}));
-    assertMessage("merge 0 has height NaN", () -> new Dendrogram(3, new int[] {0, 2},
-        new int[] {1, 3}, new double[] {Double.NaN, 1}));
-    assertMessage("dendrogram has 0 leaves, expected >= 1",
+    assertMessage(
+        "merge 0 has height NaN",
+        () -> new Dendrogram(3, new int[] {0, 2}, new int[] {1, 3}, new double[] {Double.NaN, 1}));
+    assertMessage(
+        "dendrogram has 0 leaves, expected >= 1",
         () -> new Dendrogram(0, new int[0], new int[0], new double[0]));
   }
 }

@@ -39,29 +39,36 @@ class DistanceMatrixTest {
 
   @Test
   void rejectsNonSquareInput() {
-    assertMessage("distance matrix is 2 x 3 (row 0), expected square",
+    assertMessage(
+        "distance matrix is 2 x 3 (row 0), expected square",
         () -> DistanceMatrix.of(new float[][] {{0, 1, 1}, {1, 0, 1}}));
-    assertMessage("distance matrix row 1 is missing",
+    assertMessage(
+        "distance matrix row 1 is missing",
         () -> DistanceMatrix.of(new float[][] {{0f, 1f}, null}));
-    assertMessage("distance matrix is 0 x 0, expected at least one unit",
+    assertMessage(
+        "distance matrix is 0 x 0, expected at least one unit",
         () -> DistanceMatrix.of(new float[0][]));
-    assertMessage("distance matrix has 8 values, expected 3 x 3",
+    assertMessage(
+        "distance matrix has 8 values, expected 3 x 3",
         () -> DistanceMatrix.ofRowMajor(3, new float[8]));
-    assertMessage("condensed distances have 2 values, expected 3 for 3 units",
+    assertMessage(
+        "condensed distances have 2 values, expected 3 for 3 units",
         () -> new DistanceMatrix(3, new float[2]));
-    assertMessage("distance matrix size is 0, expected 1..65535",
-        () -> new DistanceMatrix(0, new float[0]));
+    assertMessage(
+        "distance matrix size is 0, expected 1..65535", () -> new DistanceMatrix(0, new float[0]));
   }
 
   @Test
   void rejectsAsymmetryAndANonZeroDiagonal() {
     float[][] d = copy(THREE);
     d[2][1] = 0.7f;
-    assertMessage("distance matrix is not symmetric: D[1][2] = 0.75 but D[2][1] = 0.7",
+    assertMessage(
+        "distance matrix is not symmetric: D[1][2] = 0.75 but D[2][1] = 0.7",
         () -> DistanceMatrix.of(d));
     float[][] e = copy(THREE);
     e[2][2] = 0.125f;
-    assertMessage("distance matrix has D[2][2] = 0.125, expected 0 on the diagonal",
+    assertMessage(
+        "distance matrix has D[2][2] = 0.125, expected 0 on the diagonal",
         () -> DistanceMatrix.of(e));
   }
 
@@ -74,23 +81,28 @@ class DistanceMatrixTest {
     float[][] lower = copy(THREE);
     lower[2][0] = Float.NaN;
     assertMessage("distance between units 2 and 0 is NaN", () -> DistanceMatrix.of(lower));
-    assertMessage("distance between units 1 and 2 is NaN",
+    assertMessage(
+        "distance between units 1 and 2 is NaN",
         () -> new DistanceMatrix(3, new float[] {0.25f, 0.5f, Float.NaN}));
-    assertMessage("distance between units 0 and 1 is -1.0E-7, expected a finite value >= 0",
+    assertMessage(
+        "distance between units 0 and 1 is -1.0E-7, expected a finite value >= 0",
         () -> new DistanceMatrix(3, new float[] {-1e-7f, 0.5f, 0.75f}));
-    assertMessage("distance between units 0 and 2 is Infinity, expected a finite value >= 0",
+    assertMessage(
+        "distance between units 0 and 2 is Infinity, expected a finite value >= 0",
         () -> new DistanceMatrix(3, new float[] {0.25f, Float.POSITIVE_INFINITY, 0.75f}));
     // The diagonal must be exactly 0: NaN there is caught by the diagonal check.
     float[][] diagonal = copy(THREE);
     diagonal[1][1] = Float.NaN;
-    assertMessage("distance matrix has D[1][1] = NaN, expected 0 on the diagonal",
+    assertMessage(
+        "distance matrix has D[1][1] = NaN, expected 0 on the diagonal",
         () -> DistanceMatrix.of(diagonal));
   }
 
   @Test
   void getChecksUnits() {
     DistanceMatrix d = DistanceMatrix.of(THREE);
-    assertEquals("unit 3 of a 3-unit distance matrix",
+    assertEquals(
+        "unit 3 of a 3-unit distance matrix",
         assertThrows(IndexOutOfBoundsException.class, () -> d.get(0, 3)).getMessage());
   }
 

@@ -24,10 +24,11 @@ import org.junit.jupiter.api.Test;
 import org.ppruning.deploy.k8s.Manifests;
 
 /**
- * deploy/docker/compose.yaml parses, and every image, port, environment variable and volume it names
- * exists in the build: the images the images profile builds, the ports of each service's
+ * deploy/docker/compose.yaml parses, and every image, port, environment variable and volume it
+ * names exists in the build: the images the images profile builds, the ports of each service's
  * application.properties, configuration keys the services know, declared named volumes; the topics
- * it creates are org.ppruning.stream.Topics with the partitions and retention of deploy/k8s/topics.yaml.
+ * it creates are org.ppruning.stream.Topics with the partitions and retention of
+ * deploy/k8s/topics.yaml.
  */
 class ComposeFileTest {
 
@@ -53,7 +54,10 @@ class ComposeFileTest {
       }
       Set<Integer> expected = new TreeSet<>(Set.of(s.httpPort()));
       s.grpcPort().ifPresent(expected::add);
-      assertEquals(expected, containerPorts, FILE + ": " + s.name() + " container ports vs application.properties");
+      assertEquals(
+          expected,
+          containerPorts,
+          FILE + ": " + s.name() + " container ports vs application.properties");
     }
   }
 
@@ -61,16 +65,29 @@ class ComposeFileTest {
   void environmentSetsOnlyKnownKeysAndEveryRequiredOne() {
     for (ServiceFacts s : services) {
       Map<String, String> env = new LinkedHashMap<>();
-      service(s.name()).path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+      service(s.name())
+          .path("environment")
+          .fields()
+          .forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
       List<String> unknown = env.keySet().stream().filter(n -> s.keyForEnv(n).isEmpty()).toList();
-      assertTrue(unknown.isEmpty(), FILE + ": " + s.name() + " sets variables no configuration key of the service "
-          + "matches: " + unknown);
-      List<String> missing = s.requiredKeysWithoutValue().stream()
-          .filter(k -> !env.containsKey(ServiceFacts.toEnv(k))).toList();
-      assertTrue(missing.isEmpty(), FILE + ": " + s.name() + " does not set required keys " + missing);
+      assertTrue(
+          unknown.isEmpty(),
+          FILE
+              + ": "
+              + s.name()
+              + " sets variables no configuration key of the service "
+              + "matches: "
+              + unknown);
+      List<String> missing =
+          s.requiredKeysWithoutValue().stream()
+              .filter(k -> !env.containsKey(ServiceFacts.toEnv(k)))
+              .toList();
+      assertTrue(
+          missing.isEmpty(), FILE + ": " + s.name() + " does not set required keys " + missing);
       String bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS");
       assertNotNull(bootstrap, s.name() + ": KAFKA_BOOTSTRAP_SERVERS");
-      assertTrue(compose.path("services").has(bootstrap.split(":")[0]),
+      assertTrue(
+          compose.path("services").has(bootstrap.split(":")[0]),
           s.name() + ": bootstrap host " + bootstrap + " is not a compose service");
     }
   }
@@ -79,18 +96,26 @@ class ComposeFileTest {
   void modelVolumeIsDeclaredAndMountedAtTheImagesVolume() {
     Set<String> declared = new TreeSet<>();
     compose.path("volumes").fieldNames().forEachRemaining(declared::add);
-    compose.path("services").fields().forEachRemaining(e -> {
-      for (JsonNode v : e.getValue().path("volumes")) {
-        String source = v.asText().split(":")[0];
-        if (!source.startsWith(".") && !source.startsWith("/")) {
-          assertTrue(declared.contains(source), FILE + ": " + e.getKey() + " mounts undeclared volume " + source);
-        }
-      }
-    });
+    compose
+        .path("services")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              for (JsonNode v : e.getValue().path("volumes")) {
+                String source = v.asText().split(":")[0];
+                if (!source.startsWith(".") && !source.startsWith("/")) {
+                  assertTrue(
+                      declared.contains(source),
+                      FILE + ": " + e.getKey() + " mounts undeclared volume " + source);
+                }
+              }
+            });
     for (ServiceFacts s : services) {
       List<String> mounts = new ArrayList<>();
       service(s.name()).path("volumes").forEach(v -> mounts.add(v.asText()));
-      assertTrue(mounts.contains("models:/models"), FILE + ": " + s.name() + " must mount models:/models, has " + mounts);
+      assertTrue(
+          mounts.contains("models:/models"),
+          FILE + ": " + s.name() + " must mount models:/models, has " + mounts);
     }
   }
 
@@ -98,18 +123,28 @@ class ComposeFileTest {
   void topicsMatchTheKubernetesTopicDefinitions() {
     StringBuilder script = new StringBuilder();
     service("topics").path("command").forEach(c -> script.append(c.asText()).append('\n'));
-    Matcher m = Pattern.compile("--topic (\\S+) --partitions (\\d+) --config retention\\.ms=(-?\\d+)").matcher(script);
+    Matcher m =
+        Pattern.compile("--topic (\\S+) --partitions (\\d+) --config retention\\.ms=(-?\\d+)")
+            .matcher(script);
     Map<String, List<String>> created = new TreeMap<>();
     while (m.find()) {
       created.put(m.group(1), List.of(m.group(2), m.group(3)));
     }
     Map<String, List<String>> expected = new TreeMap<>();
-    for (Map.Entry<String, GenericKubernetesResource> e : Manifests.load().kafkaTopics().entrySet()) {
-      expected.put(e.getKey(), List.of(String.valueOf((Object) e.getValue().get("spec", "partitions")),
-          String.valueOf((Object) e.getValue().get("spec", "config", "retention.ms"))));
+    for (Map.Entry<String, GenericKubernetesResource> e :
+        Manifests.load().kafkaTopics().entrySet()) {
+      expected.put(
+          e.getKey(),
+          List.of(
+              String.valueOf((Object) e.getValue().get("spec", "partitions")),
+              String.valueOf((Object) e.getValue().get("spec", "config", "retention.ms"))));
     }
-    assertEquals(new TreeSet<>(TopicNames.all()), expected.keySet(), "deploy/k8s/topics.yaml vs Topics");
-    assertEquals(expected, created, FILE + ": topics created (partitions, retention.ms) vs deploy/k8s/topics.yaml");
+    assertEquals(
+        new TreeSet<>(TopicNames.all()), expected.keySet(), "deploy/k8s/topics.yaml vs Topics");
+    assertEquals(
+        expected,
+        created,
+        FILE + ": topics created (partitions, retention.ms) vs deploy/k8s/topics.yaml");
   }
 
   private static JsonNode service(String name) {

@@ -15,17 +15,20 @@ import java.util.concurrent.TimeUnit;
  * A Docker-format image tarball as Jib's buildTar writes it (manifest.json, config JSON, gzipped
  * layer tars), read with the system's tar.
  *
- * @param tar      the tarball
+ * @param tar the tarball
  * @param repoTags the image names it carries
- * @param config   the image configuration's "config" object (Entrypoint, Env, ExposedPorts, User, Labels)
- * @param layers   layer file names, bottom first
- * @param dir      where the tarball was extracted
+ * @param config the image configuration's "config" object (Entrypoint, Env, ExposedPorts, User,
+ *     Labels)
+ * @param layers layer file names, bottom first
+ * @param dir where the tarball was extracted
  */
-public record ImageTarball(Path tar, List<String> repoTags, JsonNode config, List<String> layers, Path dir) {
+public record ImageTarball(
+    Path tar, List<String> repoTags, JsonNode config, List<String> layers, Path dir) {
 
   public static ImageTarball open(Path tar, Path workDir) {
     if (!Files.isRegularFile(tar)) {
-      throw new IllegalStateException(tar + " not found: build the images first (bin/mvn -B -Pimages package)");
+      throw new IllegalStateException(
+          tar + " not found: build the images first (bin/mvn -B -Pimages package)");
     }
     Path dir = workDir.resolve("tar");
     run(List.of("rm", "-rf", dir.toString()));
@@ -35,7 +38,8 @@ public record ImageTarball(Path tar, List<String> repoTags, JsonNode config, Lis
       ObjectMapper json = new ObjectMapper();
       JsonNode manifest = json.readTree(dir.resolve("manifest.json").toFile());
       if (!manifest.isArray() || manifest.size() != 1) {
-        throw new IllegalStateException(tar + ": manifest.json should list one image, has " + manifest);
+        throw new IllegalStateException(
+            tar + ": manifest.json should list one image, has " + manifest);
       }
       JsonNode m = manifest.get(0);
       List<String> tags = new ArrayList<>();
@@ -55,7 +59,14 @@ public record ImageTarball(Path tar, List<String> repoTags, JsonNode config, Lis
     run(List.of("mkdir", "-p", root.toString()));
     for (String layer : layers) {
       // Jib writes no whiteout files (every layer only adds), so plain extraction is exact.
-      run(List.of("tar", "-xzf", dir.resolve(layer).toString(), "-C", root.toString(), "--numeric-owner"));
+      run(
+          List.of(
+              "tar",
+              "-xzf",
+              dir.resolve(layer).toString(),
+              "-C",
+              root.toString(),
+              "--numeric-owner"));
     }
     return root;
   }
@@ -69,10 +80,13 @@ public record ImageTarball(Path tar, List<String> repoTags, JsonNode config, Lis
 
   public Map<String, String> env() {
     Map<String, String> out = new LinkedHashMap<>();
-    config.path("Env").forEach(e -> {
-      String s = e.asText();
-      out.put(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
-    });
+    config
+        .path("Env")
+        .forEach(
+            e -> {
+              String s = e.asText();
+              out.put(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
+            });
     return out;
   }
 
@@ -84,7 +98,10 @@ public record ImageTarball(Path tar, List<String> repoTags, JsonNode config, Lis
 
   public Map<String, String> labels() {
     Map<String, String> out = new LinkedHashMap<>();
-    config.path("Labels").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+    config
+        .path("Labels")
+        .fields()
+        .forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
     return out;
   }
 

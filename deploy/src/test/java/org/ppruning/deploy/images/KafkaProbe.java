@@ -29,18 +29,26 @@ public final class KafkaProbe {
     }
     String bootstrap = args[0];
     String topic = args[1];
-    Map<String, Object> common = Map.of("bootstrap.servers", bootstrap, "request.timeout.ms", 10_000,
-        "default.api.timeout.ms", 20_000);
+    Map<String, Object> common =
+        Map.of(
+            "bootstrap.servers",
+            bootstrap,
+            "request.timeout.ms",
+            10_000,
+            "default.api.timeout.ms",
+            20_000);
     String cluster;
     try (Admin admin = Admin.create(common)) {
       cluster = admin.describeCluster().clusterId().get();
     }
     String value = "probe-" + UUID.randomUUID();
     RecordMetadata written;
-    try (KafkaProducer<String, String> p = new KafkaProducer<>(common, new StringSerializer(), new StringSerializer())) {
+    try (KafkaProducer<String, String> p =
+        new KafkaProducer<>(common, new StringSerializer(), new StringSerializer())) {
       written = p.send(new ProducerRecord<>(topic, "probe", value)).get();
     }
-    try (KafkaConsumer<String, String> c = new KafkaConsumer<>(common, new StringDeserializer(), new StringDeserializer())) {
+    try (KafkaConsumer<String, String> c =
+        new KafkaConsumer<>(common, new StringDeserializer(), new StringDeserializer())) {
       TopicPartition tp = new TopicPartition(topic, written.partition());
       c.assign(List.of(tp));
       c.seek(tp, written.offset());
@@ -57,8 +65,14 @@ public final class KafkaProbe {
         }
       }
     }
-    System.err.println("KafkaProbe: record at " + topic + "-" + written.partition() + "@" + written.offset()
-        + " not read back within 20 s");
+    System.err.println(
+        "KafkaProbe: record at "
+            + topic
+            + "-"
+            + written.partition()
+            + "@"
+            + written.offset()
+            + " not read back within 20 s");
     System.exit(2);
   }
 }

@@ -38,13 +38,17 @@ import java.util.stream.Stream;
  * ({@code ppruning-images.properties}, filtered from deploy/pom.xml). The deploy tests check the
  * image tarballs, the Kubernetes manifests and the compose file against these facts.
  *
- * @param name        service module name: profiler, pruner, finetuner
- * @param properties  prod values of application.properties (keys without a %profile prefix)
- * @param allKeys     every key application.properties sets in any profile (profile prefix removed)
+ * @param name service module name: profiler, pruner, finetuner
+ * @param properties prod values of application.properties (keys without a %profile prefix)
+ * @param allKeys every key application.properties sets in any profile (profile prefix removed)
  * @param mappingKeys the @ConfigMapping keys, each with whether it must be set
  */
-public record ServiceFacts(String name, Map<String, String> properties, List<String> allKeys,
-    List<MappingKey> mappingKeys, ImageNames images) {
+public record ServiceFacts(
+    String name,
+    Map<String, String> properties,
+    List<String> allKeys,
+    List<MappingKey> mappingKeys,
+    ImageNames images) {
 
   /** Services that get an image, in build order. */
   public static List<ServiceFacts> all() {
@@ -79,7 +83,8 @@ public record ServiceFacts(String name, Map<String, String> properties, List<Str
   public static Path root() {
     String r = System.getProperty("ppruning.root");
     if (r == null) {
-      throw new IllegalStateException("system property ppruning.root is not set: run the deploy tests through Maven");
+      throw new IllegalStateException(
+          "system property ppruning.root is not set: run the deploy tests through Maven");
     }
     return Path.of(r).toAbsolutePath().normalize();
   }
@@ -119,8 +124,11 @@ public record ServiceFacts(String name, Map<String, String> properties, List<Str
       if (k.startsWith("mp.messaging.incoming.")) {
         String channel = k.substring("mp.messaging.incoming.".length()).split("\\.")[0];
         // Quarkus' default group id is the application name.
-        groups.put(channel, properties.getOrDefault("mp.messaging.incoming." + channel + ".group.id",
-            properties.getOrDefault("kafka.group.id", applicationName())));
+        groups.put(
+            channel,
+            properties.getOrDefault(
+                "mp.messaging.incoming." + channel + ".group.id",
+                properties.getOrDefault("kafka.group.id", applicationName())));
       }
     }
     return groups;
@@ -128,9 +136,9 @@ public record ServiceFacts(String name, Map<String, String> properties, List<Str
 
   /**
    * The configuration key an environment variable sets, if the service knows it: a key of its
-   * application.properties or of its @ConfigMapping interfaces (SmallRye's rule: the key with
-   * every non-alphanumeric character as '_', upper case), or kafka.bootstrap.servers, the key every
-   * Kafka channel reads.
+   * application.properties or of its @ConfigMapping interfaces (SmallRye's rule: the key with every
+   * non-alphanumeric character as '_', upper case), or kafka.bootstrap.servers, the key every Kafka
+   * channel reads.
    */
   public Optional<String> keyForEnv(String env) {
     List<String> keys = new ArrayList<>(allKeys);
@@ -155,14 +163,18 @@ public record ServiceFacts(String name, Map<String, String> properties, List<Str
 
   /** Mapping keys without a default that application.properties does not set either. */
   public List<String> requiredKeysWithoutValue() {
-    return mappingKeys.stream().filter(MappingKey::required)
-        .map(MappingKey::name).filter(k -> !properties.containsKey(k)).toList();
+    return mappingKeys.stream()
+        .filter(MappingKey::required)
+        .map(MappingKey::name)
+        .filter(k -> !properties.containsKey(k))
+        .toList();
   }
 
   private String require(String key) {
     String v = properties.get(key);
     if (v == null) {
-      throw new IllegalStateException(name + "/src/main/resources/application.properties does not set " + key);
+      throw new IllegalStateException(
+          name + "/src/main/resources/application.properties does not set " + key);
     }
     return v;
   }
@@ -175,12 +187,17 @@ public record ServiceFacts(String name, Map<String, String> properties, List<Str
   static List<MappingKey> readMappings(String service, Path dir) {
     Path app = dir.resolve("target/quarkus-app");
     if (!Files.isRegularFile(app.resolve("quarkus-run.jar"))) {
-      throw new IllegalStateException(app + "/quarkus-run.jar not found: the deploy tests read the services' "
-          + "packaged applications; build them first (bin/mvn -pl " + service + " -am package, or the whole build)");
+      throw new IllegalStateException(
+          app
+              + "/quarkus-run.jar not found: the deploy tests read the services' "
+              + "packaged applications; build them first (bin/mvn -pl "
+              + service
+              + " -am package, or the whole build)");
     }
     List<URL> urls = new ArrayList<>();
     List<Path> appJars;
-    try (Stream<Path> s1 = Files.list(app.resolve("app")); Stream<Path> s2 = Files.list(app.resolve("lib/main"));
+    try (Stream<Path> s1 = Files.list(app.resolve("app"));
+        Stream<Path> s2 = Files.list(app.resolve("lib/main"));
         Stream<Path> s3 = Files.list(app.resolve("lib/boot"))) {
       appJars = s1.filter(p -> p.toString().endsWith(".jar")).toList();
       for (Path p : Stream.of(appJars.stream(), s2, s3).flatMap(x -> x).toList()) {
@@ -190,7 +207,8 @@ public record ServiceFacts(String name, Map<String, String> properties, List<Str
       throw new IllegalStateException("cannot list " + app + ": " + e, e);
     }
     List<MappingKey> keys = new ArrayList<>();
-    try (URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
+    try (URLClassLoader loader =
+        new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
       for (Path jar : appJars) {
         try (JarFile jf = new JarFile(jar.toFile())) {
           for (Enumeration<JarEntry> e = jf.entries(); e.hasMoreElements(); ) {
@@ -198,7 +216,8 @@ public record ServiceFacts(String name, Map<String, String> properties, List<Str
             if (!n.endsWith(".class") || n.contains("-") || n.startsWith("META-INF")) {
               continue;
             }
-            Class<?> c = Class.forName(n.substring(0, n.length() - 6).replace('/', '.'), false, loader);
+            Class<?> c =
+                Class.forName(n.substring(0, n.length() - 6).replace('/', '.'), false, loader);
             Annotation m = annotation(c, "io.smallrye.config.ConfigMapping");
             if (m != null) {
               String prefix = (String) invoke(m, "prefix");
@@ -209,32 +228,48 @@ public record ServiceFacts(String name, Map<String, String> properties, List<Str
         }
       }
     } catch (IOException | ClassNotFoundException e) {
-      throw new IllegalStateException("cannot read the @ConfigMapping interfaces of " + app + ": " + e, e);
+      throw new IllegalStateException(
+          "cannot read the @ConfigMapping interfaces of " + app + ": " + e, e);
     }
     return List.copyOf(keys);
   }
 
-  private static void walk(Class<?> type, String prefix, boolean required, String strategy, String owner,
-      List<MappingKey> out, int depth) {
+  private static void walk(
+      Class<?> type,
+      String prefix,
+      boolean required,
+      String strategy,
+      String owner,
+      List<MappingKey> out,
+      int depth) {
     if (depth > 10) {
       throw new IllegalStateException("config mapping nested deeper than 10 levels at " + prefix);
     }
     for (Method m : type.getMethods()) {
-      if (m.isDefault() || Modifier.isStatic(m.getModifiers()) || m.getParameterCount() > 0
+      if (m.isDefault()
+          || Modifier.isStatic(m.getModifiers())
+          || m.getParameterCount() > 0
           || m.getDeclaringClass() == Object.class) {
         continue;
       }
       Annotation withName = annotation(m, "io.smallrye.config.WithName");
       boolean parentName = annotation(m, "io.smallrye.config.WithParentName") != null;
-      String segment = withName != null ? (String) invoke(withName, "value") : rename(m.getName(), strategy);
+      String segment =
+          withName != null ? (String) invoke(withName, "value") : rename(m.getName(), strategy);
       String key = parentName ? prefix : prefix + "." + segment;
       boolean hasDefault = annotation(m, "io.smallrye.config.WithDefault") != null;
       Class<?> raw = m.getReturnType();
       Type generic = m.getGenericReturnType();
-      boolean optional = raw == Optional.class || raw == OptionalInt.class || raw == OptionalLong.class
-          || raw == OptionalDouble.class;
+      boolean optional =
+          raw == Optional.class
+              || raw == OptionalInt.class
+              || raw == OptionalLong.class
+              || raw == OptionalDouble.class;
       boolean req = required && !optional && !hasDefault;
-      Class<?> value = optional && generic instanceof ParameterizedType pt ? rawOf(pt.getActualTypeArguments()[0]) : raw;
+      Class<?> value =
+          optional && generic instanceof ParameterizedType pt
+              ? rawOf(pt.getActualTypeArguments()[0])
+              : raw;
       if (Map.class.isAssignableFrom(value) || Collection.class.isAssignableFrom(value)) {
         out.add(new MappingKey(key, false, true, owner)); // entries are user-defined
       } else if (value.isInterface() && !value.getName().startsWith("java.")) {
@@ -285,7 +320,8 @@ public record ServiceFacts(String name, Map<String, String> properties, List<Str
       Properties p = new Properties();
       try (InputStream in = ServiceFacts.class.getResourceAsStream("/ppruning-images.properties")) {
         if (in == null) {
-          throw new IllegalStateException("ppruning-images.properties is not on the class path (deploy/src/main/resources)");
+          throw new IllegalStateException(
+              "ppruning-images.properties is not on the class path (deploy/src/main/resources)");
         }
         p.load(in);
       } catch (IOException e) {
@@ -295,11 +331,13 @@ public record ServiceFacts(String name, Map<String, String> properties, List<Str
       for (String k : List.of("repository", "tag", "user", "services")) {
         String s = p.getProperty(k);
         if (s == null || s.isBlank() || s.contains("${")) {
-          throw new IllegalStateException("ppruning-images.properties: '" + k + "' is missing or unfiltered: " + s);
+          throw new IllegalStateException(
+              "ppruning-images.properties: '" + k + "' is missing or unfiltered: " + s);
         }
         v.put(k, s.trim());
       }
-      return new ImageNames(v.get("repository"), v.get("tag"), v.get("user"), List.of(v.get("services").split(",")));
+      return new ImageNames(
+          v.get("repository"), v.get("tag"), v.get("user"), List.of(v.get("services").split(",")));
     }
   }
 }

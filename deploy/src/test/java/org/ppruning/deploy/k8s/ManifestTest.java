@@ -61,12 +61,23 @@ class ManifestTest {
       PodSpec pod = d.getSpec().getTemplate().getSpec();
       assertEquals(1, pod.getContainers().size(), d.getMetadata().getName() + ": one container");
       Container c = pod.getContainers().get(0);
-      assertEquals(s.image(), c.getImage(), d.getMetadata().getName() + ": image built by -Pimages");
-      assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot(), s.name() + " runAsNonRoot");
-      assertEquals(Long.parseLong(user[0]), pod.getSecurityContext().getRunAsUser(), s.name() + " runAsUser = image user");
-      assertEquals(Long.parseLong(user[1]), pod.getSecurityContext().getRunAsGroup(), s.name() + " runAsGroup = image group");
-      assertEquals(d.getSpec().getSelector().getMatchLabels(),
-          subset(d.getSpec().getTemplate().getMetadata().getLabels(), d.getSpec().getSelector().getMatchLabels()),
+      assertEquals(
+          s.image(), c.getImage(), d.getMetadata().getName() + ": image built by -Pimages");
+      assertEquals(
+          Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot(), s.name() + " runAsNonRoot");
+      assertEquals(
+          Long.parseLong(user[0]),
+          pod.getSecurityContext().getRunAsUser(),
+          s.name() + " runAsUser = image user");
+      assertEquals(
+          Long.parseLong(user[1]),
+          pod.getSecurityContext().getRunAsGroup(),
+          s.name() + " runAsGroup = image group");
+      assertEquals(
+          d.getSpec().getSelector().getMatchLabels(),
+          subset(
+              d.getSpec().getTemplate().getMetadata().getLabels(),
+              d.getSpec().getSelector().getMatchLabels()),
           s.name() + ": selector matches the pod labels");
     }
   }
@@ -85,13 +96,23 @@ class ManifestTest {
       assertEquals(expected, declared, s.name() + ": container ports vs application.properties");
 
       Service svc = manifests.named(Service.class, "ppruning-" + s.name());
-      Map<String, String> podLabels = manifests.named(Deployment.class, "ppruning-" + s.name())
-          .getSpec().getTemplate().getMetadata().getLabels();
-      assertEquals(svc.getSpec().getSelector(), subset(podLabels, svc.getSpec().getSelector()),
+      Map<String, String> podLabels =
+          manifests
+              .named(Deployment.class, "ppruning-" + s.name())
+              .getSpec()
+              .getTemplate()
+              .getMetadata()
+              .getLabels();
+      assertEquals(
+          svc.getSpec().getSelector(),
+          subset(podLabels, svc.getSpec().getSelector()),
           svc.getMetadata().getName() + ": Service selector selects the Deployment's pods");
       Map<String, Integer> servicePorts = new LinkedHashMap<>();
       for (ServicePort p : svc.getSpec().getPorts()) {
-        assertEquals(p.getName(), p.getTargetPort().getStrVal(), svc.getMetadata().getName() + ": targetPort by name");
+        assertEquals(
+            p.getName(),
+            p.getTargetPort().getStrVal(),
+            svc.getMetadata().getName() + ": targetPort by name");
         servicePorts.put(p.getName(), p.getPort());
       }
       assertEquals(expected, servicePorts, svc.getMetadata().getName() + ": ports");
@@ -112,7 +133,8 @@ class ManifestTest {
     assertNotNull(probe, s.name() + ": no " + what);
     assertNotNull(probe.getHttpGet(), s.name() + ": " + what + " is not an HTTP probe");
     assertEquals(path, probe.getHttpGet().getPath(), s.name() + ": " + what + " path");
-    assertEquals("http", probe.getHttpGet().getPort().getStrVal(), s.name() + ": " + what + " port");
+    assertEquals(
+        "http", probe.getHttpGet().getPort().getStrVal(), s.name() + ": " + what + " port");
   }
 
   @Test
@@ -126,37 +148,71 @@ class ManifestTest {
           unknown.add(name);
         }
       }
-      assertTrue(unknown.isEmpty(), s.name() + ": environment variables that set no configuration key the service "
-          + "knows (application.properties, @ConfigMapping " + s.mappingKeys() + "): " + unknown);
-      List<String> missing = s.requiredKeysWithoutValue().stream()
-          .filter(k -> !env.containsKey(ServiceFacts.toEnv(k))).toList();
-      assertTrue(missing.isEmpty(), s.name() + ": required configuration keys (no default, not set in "
-          + "application.properties) that the Deployment does not set: " + missing);
-      assertTrue(env.containsKey("KAFKA_BOOTSTRAP_SERVERS"), s.name() + ": no Kafka bootstrap servers");
+      assertTrue(
+          unknown.isEmpty(),
+          s.name()
+              + ": environment variables that set no configuration key the service "
+              + "knows (application.properties, @ConfigMapping "
+              + s.mappingKeys()
+              + "): "
+              + unknown);
+      List<String> missing =
+          s.requiredKeysWithoutValue().stream()
+              .filter(k -> !env.containsKey(ServiceFacts.toEnv(k)))
+              .toList();
+      assertTrue(
+          missing.isEmpty(),
+          s.name()
+              + ": required configuration keys (no default, not set in "
+              + "application.properties) that the Deployment does not set: "
+              + missing);
+      assertTrue(
+          env.containsKey("KAFKA_BOOTSTRAP_SERVERS"), s.name() + ": no Kafka bootstrap servers");
     }
   }
 
   @Test
   void modelRepositoryClaimIsMountedAtTheSamePathEverywhere() {
     PersistentVolumeClaim pvc = manifests.named(PersistentVolumeClaim.class, "ppruning-models");
-    assertTrue(pvc.getSpec().getAccessModes().contains("ReadWriteMany"), "shared by pods on several nodes");
+    assertTrue(
+        pvc.getSpec().getAccessModes().contains("ReadWriteMany"),
+        "shared by pods on several nodes");
     assertNotNull(pvc.getSpec().getResources().getRequests().get("storage"), "storage request");
     Set<String> mountPaths = new TreeSet<>();
     for (ServiceFacts s : services) {
-      PodSpec pod = manifests.named(Deployment.class, "ppruning-" + s.name()).getSpec().getTemplate().getSpec();
-      Volume v = pod.getVolumes().stream()
-          .filter(x -> x.getPersistentVolumeClaim() != null
-              && "ppruning-models".equals(x.getPersistentVolumeClaim().getClaimName()))
-          .findFirst().orElseThrow(() -> new AssertionError(s.name() + ": no volume from claim ppruning-models"));
-      VolumeMount m = container(s).getVolumeMounts().stream().filter(x -> x.getName().equals(v.getName()))
-          .findFirst().orElseThrow(() -> new AssertionError(s.name() + ": volume " + v.getName() + " is not mounted"));
+      PodSpec pod =
+          manifests
+              .named(Deployment.class, "ppruning-" + s.name())
+              .getSpec()
+              .getTemplate()
+              .getSpec();
+      Volume v =
+          pod.getVolumes().stream()
+              .filter(
+                  x ->
+                      x.getPersistentVolumeClaim() != null
+                          && "ppruning-models".equals(x.getPersistentVolumeClaim().getClaimName()))
+              .findFirst()
+              .orElseThrow(
+                  () -> new AssertionError(s.name() + ": no volume from claim ppruning-models"));
+      VolumeMount m =
+          container(s).getVolumeMounts().stream()
+              .filter(x -> x.getName().equals(v.getName()))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new AssertionError(s.name() + ": volume " + v.getName() + " is not mounted"));
       mountPaths.add(m.getMountPath());
       for (VolumeMount vm : container(s).getVolumeMounts()) {
-        assertTrue(pod.getVolumes().stream().anyMatch(x -> x.getName().equals(vm.getName())),
+        assertTrue(
+            pod.getVolumes().stream().anyMatch(x -> x.getName().equals(vm.getName())),
             s.name() + ": mount of undeclared volume " + vm.getName());
       }
     }
-    assertEquals(Set.of("/models"), mountPaths, "the model repository's mount path (the images' /models volume)");
+    assertEquals(
+        Set.of("/models"),
+        mountPaths,
+        "the model repository's mount path (the images' /models volume)");
   }
 
   @Test
@@ -168,7 +224,8 @@ class ManifestTest {
       assertNotNull(reqMem, s.name() + ": memory request");
       assertNotNull(limMem, s.name() + ": memory limit");
       assertNotNull(r.getRequests().get("cpu"), s.name() + ": cpu request");
-      assertTrue(Quantity.getAmountInBytes(reqMem).compareTo(Quantity.getAmountInBytes(limMem)) <= 0,
+      assertTrue(
+          Quantity.getAmountInBytes(reqMem).compareTo(Quantity.getAmountInBytes(limMem)) <= 0,
           s.name() + ": memory request " + reqMem + " above limit " + limMem);
     }
   }
@@ -176,13 +233,20 @@ class ManifestTest {
   @Test
   void everyTopicHasAKafkaTopicWithPartitionsAndRetention() {
     Map<String, GenericKubernetesResource> topics = manifests.kafkaTopics();
-    assertEquals(new TreeSet<>(TopicNames.all()), topics.keySet(), "KafkaTopics vs org.ppruning.stream.Topics");
+    assertEquals(
+        new TreeSet<>(TopicNames.all()),
+        topics.keySet(),
+        "KafkaTopics vs org.ppruning.stream.Topics");
     for (var e : topics.entrySet()) {
       GenericKubernetesResource t = e.getValue();
       assertEquals("kafka.strimzi.io/v1beta2", t.getApiVersion(), e.getKey());
-      assertNotNull(t.getMetadata().getLabels().get("strimzi.io/cluster"), e.getKey() + ": strimzi.io/cluster label");
+      assertNotNull(
+          t.getMetadata().getLabels().get("strimzi.io/cluster"),
+          e.getKey() + ": strimzi.io/cluster label");
       Object partitions = t.get("spec", "partitions");
-      assertTrue(partitions instanceof Number n && n.intValue() >= 1, e.getKey() + ": partitions " + partitions);
+      assertTrue(
+          partitions instanceof Number n && n.intValue() >= 1,
+          e.getKey() + ": partitions " + partitions);
       assertTrue(t.get("spec", "replicas") instanceof Number, e.getKey() + ": replicas");
       Object retention = t.get("spec", "config", "retention.ms");
       assertNotNull(retention, e.getKey() + ": retention.ms stated");
@@ -193,14 +257,27 @@ class ManifestTest {
   @Test
   void replicasRespectTheTopicPartitioning() {
     Map<String, GenericKubernetesResource> topics = manifests.kafkaTopics();
-    int samplePartitions = ((Number) topics.get(TopicNames.SAMPLES).get("spec", "partitions")).intValue();
+    int samplePartitions =
+        ((Number) topics.get(TopicNames.SAMPLES).get("spec", "partitions")).intValue();
     Deployment profiler = manifests.named(Deployment.class, "ppruning-profiler");
-    assertTrue(profiler.getSpec().getReplicas() <= samplePartitions, "profiler replicas "
-        + profiler.getSpec().getReplicas() + " > partitions of " + TopicNames.SAMPLES + " (" + samplePartitions + ")");
+    assertTrue(
+        profiler.getSpec().getReplicas() <= samplePartitions,
+        "profiler replicas "
+            + profiler.getSpec().getReplicas()
+            + " > partitions of "
+            + TopicNames.SAMPLES
+            + " ("
+            + samplePartitions
+            + ")");
     for (String single : List.of("pruner", "finetuner")) {
       Deployment d = manifests.named(Deployment.class, "ppruning-" + single);
-      assertEquals(1, d.getSpec().getReplicas(), single + ": one active replica per task (see the manifest)");
-      assertEquals("Recreate", d.getSpec().getStrategy().getType(),
+      assertEquals(
+          1,
+          d.getSpec().getReplicas(),
+          single + ": one active replica per task (see the manifest)");
+      assertEquals(
+          "Recreate",
+          d.getSpec().getStrategy().getType(),
           single + ": an update must not run an old and a new pod on the same tasks");
     }
   }
@@ -221,7 +298,10 @@ class ManifestTest {
     JsonNode k = Manifests.kustomization();
     Set<String> resources = new TreeSet<>();
     k.get("resources").forEach(r -> resources.add(r.asText()));
-    assertEquals(manifests.byFile().keySet(), resources, "kustomization.yaml resources vs the files in deploy/k8s");
+    assertEquals(
+        manifests.byFile().keySet(),
+        resources,
+        "kustomization.yaml resources vs the files in deploy/k8s");
     Map<String, String> images = new LinkedHashMap<>();
     k.get("images").forEach(i -> images.put(i.get("name").asText(), i.get("newTag").asText()));
     Map<String, String> expected = new LinkedHashMap<>();
@@ -235,16 +315,25 @@ class ManifestTest {
   void everyObjectHasANameAndAKnownKind() {
     for (HasMetadata o : manifests.all()) {
       assertNotNull(o.getMetadata().getName(), "object without a name: " + o);
-      assertFalse(o instanceof GenericKubernetesResource g && !"KafkaTopic".equals(g.getKind()),
-          "unexpected kind " + o.getKind() + " (typo in apiVersion/kind?): " + o.getMetadata().getName());
+      assertFalse(
+          o instanceof GenericKubernetesResource g && !"KafkaTopic".equals(g.getKind()),
+          "unexpected kind "
+              + o.getKind()
+              + " (typo in apiVersion/kind?): "
+              + o.getMetadata().getName());
     }
   }
 
   // --- helpers ------------------------------------------------------------------------------
 
   private static Container container(ServiceFacts s) {
-    return manifests.named(Deployment.class, "ppruning-" + s.name()).getSpec().getTemplate().getSpec()
-        .getContainers().get(0);
+    return manifests
+        .named(Deployment.class, "ppruning-" + s.name())
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0);
   }
 
   /** The container's environment: env entries plus every key of the ConfigMaps it imports. */
@@ -254,7 +343,9 @@ class ManifestTest {
       if (from.getConfigMapRef() == null) {
         fail("envFrom other than configMapRef: " + from);
       }
-      manifests.named(ConfigMap.class, from.getConfigMapRef().getName()).getData()
+      manifests
+          .named(ConfigMap.class, from.getConfigMapRef().getName())
+          .getData()
           .forEach((k, v) -> env.put((from.getPrefix() == null ? "" : from.getPrefix()) + k, v));
     }
     for (EnvVar e : c.getEnv()) {
@@ -265,11 +356,13 @@ class ManifestTest {
 
   private static Map<String, String> subset(Map<String, String> all, Map<String, String> keys) {
     Map<String, String> out = new LinkedHashMap<>();
-    keys.keySet().forEach(k -> {
-      if (all.containsKey(k)) {
-        out.put(k, all.get(k));
-      }
-    });
+    keys.keySet()
+        .forEach(
+            k -> {
+              if (all.containsKey(k)) {
+                out.put(k, all.get(k));
+              }
+            });
     return out;
   }
 }

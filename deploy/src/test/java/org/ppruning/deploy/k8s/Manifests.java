@@ -48,7 +48,8 @@ public record Manifests(Map<String, List<HasMetadata>> byFile) {
             throw new IllegalStateException(f + ": not a Kubernetes object: " + parsed);
           }
         } catch (RuntimeException e) {
-          throw new IllegalStateException(f + " does not parse as Kubernetes objects: " + e.getMessage(), e);
+          throw new IllegalStateException(
+              f + " does not parse as Kubernetes objects: " + e.getMessage(), e);
         }
         out.put(f.getFileName().toString(), objects);
       }
@@ -76,10 +77,18 @@ public record Manifests(Map<String, List<HasMetadata>> byFile) {
   }
 
   public <T extends HasMetadata> T named(Class<T> type, String name) {
-    List<T> found = ofType(type).stream().filter(o -> name.equals(o.getMetadata().getName())).toList();
+    List<T> found =
+        ofType(type).stream().filter(o -> name.equals(o.getMetadata().getName())).toList();
     if (found.size() != 1) {
-      throw new AssertionError("expected one " + type.getSimpleName() + " named " + name + " in " + dir()
-          + ", found " + found.size());
+      throw new AssertionError(
+          "expected one "
+              + type.getSimpleName()
+              + " named "
+              + name
+              + " in "
+              + dir()
+              + ", found "
+              + found.size());
     }
     return found.get(0);
   }

@@ -24,36 +24,54 @@ import java.util.stream.Stream;
  * its jar during the run). Then reads the native libraries the process had mapped for the class
  * names their JNI code looks up (FindClass strings).
  *
- * @param nativeMethods  Java native methods linked during the run, "class.method"
- * @param jniClasses     classes the loaded JNI libraries name (FindClass/GetMethodID targets) that exist
- * @param resources      class-path resources the run read as native libraries
- * @param loadedClasses  every class loaded during the run
- * @param services       META-INF/services files whose listed providers the run loaded (Quarkus turns
- *                       native-image's ServiceLoader feature off, so these need registering)
- * @param providers      those provider classes
+ * @param nativeMethods Java native methods linked during the run, "class.method"
+ * @param jniClasses classes the loaded JNI libraries name (FindClass/GetMethodID targets) that
+ *     exist
+ * @param resources class-path resources the run read as native libraries
+ * @param loadedClasses every class loaded during the run
+ * @param services META-INF/services files whose listed providers the run loaded (Quarkus turns
+ *     native-image's ServiceLoader feature off, so these need registering)
+ * @param providers those provider classes
  */
-public record NativeTrace(Set<String> nativeMethods, Set<String> jniClasses, Set<String> resources,
-    Set<String> loadedClasses, Set<String> services, Set<String> providers) {
+public record NativeTrace(
+    Set<String> nativeMethods,
+    Set<String> jniClasses,
+    Set<String> resources,
+    Set<String> loadedClasses,
+    Set<String> services,
+    Set<String> providers) {
 
-  private static final Pattern LINKED = Pattern.compile("\\[Dynamic-linking native method (\\S+)\\.(\\S+) \\.\\.\\. JNI]");
+  private static final Pattern LINKED =
+      Pattern.compile("\\[Dynamic-linking native method (\\S+)\\.(\\S+) \\.\\.\\. JNI]");
   private static final Pattern LOADED = Pattern.compile("\\[class,load] (\\S+) source:");
   private static final Pattern EXTRACTED = Pattern.compile("^Debug: Extracting jar:.*!/(\\S+)$");
   private static final Pattern MAPPED = Pattern.compile("^MAPPED (\\S+)$");
-  private static final Pattern CLASS_NAME = Pattern.compile("(?:org|ai|java|com)/[A-Za-z0-9_]+(?:/[A-Za-z0-9_$]+)+");
+  private static final Pattern CLASS_NAME =
+      Pattern.compile("(?:org|ai|java|com)/[A-Za-z0-9_]+(?:/[A-Za-z0-9_$]+)+");
 
   /** Runs the workload; WORK gets the logs and the fresh caches (deleted afterwards: 650 MB). */
   public static NativeTrace run(Path work) throws IOException, InterruptedException {
-    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    String classPath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     Files.createDirectories(work);
     Path javacpp = work.resolve("javacpp-cache");
     Path djl = work.resolve("djl-cache");
     Path out = work.resolve("trace.log");
     Path classes = work.resolve("classes.log");
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-verbose:jni", "-Xlog:class+load=info:file=" + classes, "-Dorg.bytedeco.javacpp.logger.debug=true",
-        "-Dorg.bytedeco.javacpp.cachedir=" + javacpp, "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
-        "-cp", classPath, NativeTraceWorkload.class.getName(), work.toString());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+    List<String> cmd =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-verbose:jni",
+            "-Xlog:class+load=info:file=" + classes,
+            "-Dorg.bytedeco.javacpp.logger.debug=true",
+            "-Dorg.bytedeco.javacpp.cachedir=" + javacpp,
+            "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
+            "-cp",
+            classPath,
+            NativeTraceWorkload.class.getName(),
+            work.toString());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().put("DJL_CACHE_DIR", djl.toString());
     pb.environment().put("DJL_OFFLINE", "true");
     Process p = pb.start();
@@ -74,7 +92,8 @@ public record NativeTrace(Set<String> nativeMethods, Set<String> jniClasses, Set
         resources.add(m.group(1));
       }
       m = MAPPED.matcher(line);
-      if (m.find() && (m.group(1).startsWith(javacpp.toString()) || m.group(1).startsWith(djl.toString()))) {
+      if (m.find()
+          && (m.group(1).startsWith(javacpp.toString()) || m.group(1).startsWith(djl.toString()))) {
         mapped.add(Path.of(m.group(1)));
       }
     }
@@ -85,7 +104,8 @@ public record NativeTrace(Set<String> nativeMethods, Set<String> jniClasses, Set
         loaded.add(m.group(1));
       }
     }
-    // DJL unpacks its library itself (no log line): find the jar entry it came from, by name and size.
+    // DJL unpacks its library itself (no log line): find the jar entry it came from, by name and
+    // size.
     try (Stream<Path> files = Files.exists(djl) ? Files.walk(djl) : Stream.empty()) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         resources.addAll(jarEntriesLike(classPath, f));
@@ -98,8 +118,15 @@ public record NativeTrace(Set<String> nativeMethods, Set<String> jniClasses, Set
     deleteRecursively(javacpp);
     deleteRecursively(djl);
     if (natives.isEmpty() || resources.isEmpty() || jniClasses.isEmpty()) {
-      throw new IllegalStateException("empty trace (natives " + natives.size() + ", resources " + resources.size()
-          + ", JNI classes " + jniClasses.size() + "); see " + out);
+      throw new IllegalStateException(
+          "empty trace (natives "
+              + natives.size()
+              + ", resources "
+              + resources.size()
+              + ", JNI classes "
+              + jniClasses.size()
+              + "); see "
+              + out);
     }
     Set<String> services = new TreeSet<>();
     Set<String> providers = new TreeSet<>();
@@ -111,7 +138,9 @@ public record NativeTrace(Set<String> nativeMethods, Set<String> jniClasses, Set
         for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
           JarEntry je = e.nextElement();
           if (!je.isDirectory() && je.getName().startsWith("META-INF/services/")) {
-            String text = new String(jar.getInputStream(je).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String text =
+                new String(
+                    jar.getInputStream(je).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             for (String line : text.split("\\R")) {
               String impl = line.replaceAll("#.*", "").trim();
               if (!impl.isEmpty() && loaded.contains(impl)) {
@@ -131,12 +160,14 @@ public record NativeTrace(Set<String> nativeMethods, Set<String> jniClasses, Set
     String text = new String(Files.readAllBytes(lib), java.nio.charset.StandardCharsets.ISO_8859_1);
     Set<String> out = new TreeSet<>();
     if (!text.contains("JNI_OnLoad") && !text.contains("Java_")) {
-      return out; // not a JNI library (libtensorflow_cc.so.2 is 632 MB of C++): nothing looks up classes
+      return out; // not a JNI library (libtensorflow_cc.so.2 is 632 MB of C++): nothing looks up
+      // classes
     }
     Matcher m = CLASS_NAME.matcher(text);
     ClassLoader loader = NativeTrace.class.getClassLoader();
     while (m.find()) {
-      // Strings may run into the next one without a separator: take the longest prefix that is a class.
+      // Strings may run into the next one without a separator: take the longest prefix that is a
+      // class.
       String s = m.group().replace('/', '.');
       for (int end = s.length(); end > 0; end--) {
         String candidate = s.substring(0, end);
@@ -174,8 +205,11 @@ public record NativeTrace(Set<String> nativeMethods, Set<String> jniClasses, Set
 
   /** Loaded classes that are protobuf messages or builders (protobuf reads them reflectively). */
   public Set<String> protobufClasses() {
-    return loadedSubclassesOf("com.google.protobuf.GeneratedMessage", "com.google.protobuf.GeneratedMessageV3",
-        "com.google.protobuf.GeneratedMessage$Builder", "com.google.protobuf.GeneratedMessageV3$Builder",
+    return loadedSubclassesOf(
+        "com.google.protobuf.GeneratedMessage",
+        "com.google.protobuf.GeneratedMessageV3",
+        "com.google.protobuf.GeneratedMessage$Builder",
+        "com.google.protobuf.GeneratedMessageV3$Builder",
         "com.google.protobuf.ProtocolMessageEnum");
   }
 

@@ -33,7 +33,8 @@ public final class NativeTraceWorkload {
       tok.encode(List.of("w10 w11 w12"), null, 16);
     }
     Path saved = work.resolve("saved");
-    try (TransformerModel m = TransformerModel.build(spec, TinyModels.randomWeights(spec, 1), tokenizer)) {
+    try (TransformerModel m =
+        TransformerModel.build(spec, TinyModels.randomWeights(spec, 1), tokenizer)) {
       m.serve(TinyModels.batch(spec.vocabSize(), 1, 5, 7));
       m.profile(TinyModels.batch(spec.vocabSize(), 2, 6), new int[] {0, 1, 2});
       m.export(saved, true);

@@ -32,107 +32,130 @@ import org.ppruning.serving.tfs.SignatureDefMap;
 import org.tensorflow.Signature;
 
 /**
- * {@code tensorflow.serving.PredictionService} (Predict, Classify, GetModelMetadata), wire-compatible
- * with TensorFlow Serving: a model name is a task id, a version must be the served one (or a label
- * {@code latest}/{@code stable}), the signature is {@code serving_default}. Classify reads UTF-8
- * text from the tf.Example bytes features {@code text} and {@code text_pair}.
+ * {@code tensorflow.serving.PredictionService} (Predict, Classify, GetModelMetadata),
+ * wire-compatible with TensorFlow Serving: a model name is a task id, a version must be the served
+ * one (or a label {@code latest}/{@code stable}), the signature is {@code serving_default}.
+ * Classify reads UTF-8 text from the tf.Example bytes features {@code text} and {@code text_pair}.
  */
 @GrpcService
 public class PredictionGrpcService implements PredictionService {
-    static final String PREDICT_METHOD = "tensorflow/serving/predict";
+  static final String PREDICT_METHOD = "tensorflow/serving/predict";
 
-    private final ServingRegistry registry;
+  private final ServingRegistry registry;
 
-    PredictionGrpcService(ServingRegistry registry) {
-        this.registry = registry;
-    }
+  PredictionGrpcService(ServingRegistry registry) {
+    this.registry = registry;
+  }
 
-    @Override
-    @Blocking
-    public Uni<PredictResponse> predict(PredictRequest request) {
-        return answer(request.getModelSpec(), lease -> {
-            ServedVersion v = lease.version();
-            Map<String, TensorInputs.IntTensor> inputs = new LinkedHashMap<>();
-            request.getInputsMap().forEach((name, t) -> inputs.put(name, TensorProtos.ints(name, t)));
-            var batch = TensorInputs.toBatch(v, inputs, v.maxLength());
-            List<String> outputs = TensorInputs.outputs(v, request.getOutputFilterList());
-            PredictResponse.Builder r = PredictResponse.newBuilder().setModelSpec(answered(v));
-            for (Map.Entry<String, FloatTensor> e : v.model().serve(batch, outputs).entrySet()) {
-                r.putOutputs(e.getKey(), TensorProtos.floats(e.getValue()));
-            }
-            return r.build();
+  @Override
+  @Blocking
+  public Uni<PredictResponse> predict(PredictRequest request) {
+    return answer(
+        request.getModelSpec(),
+        lease -> {
+          ServedVersion v = lease.version();
+          Map<String, TensorInputs.IntTensor> inputs = new LinkedHashMap<>();
+          request.getInputsMap().forEach((name, t) -> inputs.put(name, TensorProtos.ints(name, t)));
+          var batch = TensorInputs.toBatch(v, inputs, v.maxLength());
+          List<String> outputs = TensorInputs.outputs(v, request.getOutputFilterList());
+          PredictResponse.Builder r = PredictResponse.newBuilder().setModelSpec(answered(v));
+          for (Map.Entry<String, FloatTensor> e : v.model().serve(batch, outputs).entrySet()) {
+            r.putOutputs(e.getKey(), TensorProtos.floats(e.getValue()));
+          }
+          return r.build();
         });
-    }
+  }
 
-    @Override
-    @Blocking
-    public Uni<ClassificationResponse> classify(ClassificationRequest request) {
-        return answer(request.getModelSpec(), lease -> {
-            ServedVersion v = lease.version();
-            TextBatch texts = ExampleTexts.read(request.getInput());
-            ClassificationResult.Builder result = ClassificationResult.newBuilder();
-            for (TextInference.Classification c : TextInference.classify(v, texts.texts(),
-                    texts.pairsOrNull())) {
-                Classifications.Builder cs = Classifications.newBuilder();
-                for (int j = 0; j < c.labels().size(); j++) {
-                    cs.addClasses(Class.newBuilder().setLabel(c.labels().get(j)).setScore(c.scores()[j]));
-                }
-                result.addClassifications(cs);
+  @Override
+  @Blocking
+  public Uni<ClassificationResponse> classify(ClassificationRequest request) {
+    return answer(
+        request.getModelSpec(),
+        lease -> {
+          ServedVersion v = lease.version();
+          TextBatch texts = ExampleTexts.read(request.getInput());
+          ClassificationResult.Builder result = ClassificationResult.newBuilder();
+          for (TextInference.Classification c :
+              TextInference.classify(v, texts.texts(), texts.pairsOrNull())) {
+            Classifications.Builder cs = Classifications.newBuilder();
+            for (int j = 0; j < c.labels().size(); j++) {
+              cs.addClasses(Class.newBuilder().setLabel(c.labels().get(j)).setScore(c.scores()[j]));
             }
-            return ClassificationResponse.newBuilder().setModelSpec(answered(v)).setResult(result).build();
+            result.addClassifications(cs);
+          }
+          return ClassificationResponse.newBuilder()
+              .setModelSpec(answered(v))
+              .setResult(result)
+              .build();
         });
-    }
+  }
 
-    @Override
-    @Blocking
-    public Uni<GetModelMetadataResponse> getModelMetadata(GetModelMetadataRequest request) {
-        return answer(request.getModelSpec(), lease -> {
-            if (request.getMetadataFieldCount() == 0) {
-                throw GrpcErrors.invalid("metadata_field is empty; supported: [signature_def]");
+  @Override
+  @Blocking
+  public Uni<GetModelMetadataResponse> getModelMetadata(GetModelMetadataRequest request) {
+    return answer(
+        request.getModelSpec(),
+        lease -> {
+          if (request.getMetadataFieldCount() == 0) {
+            throw GrpcErrors.invalid("metadata_field is empty; supported: [signature_def]");
+          }
+          for (String f : request.getMetadataFieldList()) {
+            if (!f.equals("signature_def")) {
+              throw GrpcErrors.invalid(
+                  "metadata_field '" + f + "' is not supported;" + " supported: [signature_def]");
             }
-            for (String f : request.getMetadataFieldList()) {
-                if (!f.equals("signature_def")) {
-                    throw GrpcErrors.invalid("metadata_field '" + f + "' is not supported;"
-                            + " supported: [signature_def]");
-                }
-            }
-            ServedVersion v = lease.version();
-            Signature s = v.model().servingSignature();
-            SignatureDef.Builder def = SignatureDef.newBuilder().setMethodName(PREDICT_METHOD);
-            s.getInputs().forEach((k, d) -> def.putInputs(k, TensorProtos.info(d)));
-            s.getOutputs().forEach((k, d) -> def.putOutputs(k, TensorProtos.info(d)));
-            SignatureDefMap map = SignatureDefMap.newBuilder()
-                    .putSignatureDef(TransformerModel.SERVING, def.build()).build();
-            return GetModelMetadataResponse.newBuilder().setModelSpec(answered(v))
-                    .putMetadata("signature_def", Any.pack(map)).build();
+          }
+          ServedVersion v = lease.version();
+          Signature s = v.model().servingSignature();
+          SignatureDef.Builder def = SignatureDef.newBuilder().setMethodName(PREDICT_METHOD);
+          s.getInputs().forEach((k, d) -> def.putInputs(k, TensorProtos.info(d)));
+          s.getOutputs().forEach((k, d) -> def.putOutputs(k, TensorProtos.info(d)));
+          SignatureDefMap map =
+              SignatureDefMap.newBuilder()
+                  .putSignatureDef(TransformerModel.SERVING, def.build())
+                  .build();
+          return GetModelMetadataResponse.newBuilder()
+              .setModelSpec(answered(v))
+              .putMetadata("signature_def", Any.pack(map))
+              .build();
         });
-    }
+  }
 
-    /** Leases the version a model spec names, runs {@code body}, maps every failure to a status. */
-    private <T> Uni<T> answer(ModelSpec spec, Function<Lease, T> body) {
-        try {
-            if (spec.getName().isEmpty()) {
-                throw GrpcErrors.invalid("model_spec.name is empty; served models: "
-                        + registry.served().tasks());
-            }
-            String sig = spec.getSignatureName();
-            if (!sig.isEmpty() && !sig.equals(TransformerModel.SERVING)) {
-                throw GrpcErrors.invalid("model_spec.signature_name '" + sig + "' is not served;"
-                        + " signatures: [" + TransformerModel.SERVING + "]");
-            }
-            Long version = spec.hasVersion() ? spec.getVersion().getValue() : null;
-            String label = spec.getVersionChoiceCase() == ModelSpec.VersionChoiceCase.VERSION_LABEL
-                    ? spec.getVersionLabel() : null;
-            try (Lease lease = registry.acquire(spec.getName(), version, label)) {
-                return Uni.createFrom().item(body.apply(lease));
-            }
-        } catch (RuntimeException e) {
-            return Uni.createFrom().failure(GrpcErrors.status(e));
-        }
+  /** Leases the version a model spec names, runs {@code body}, maps every failure to a status. */
+  private <T> Uni<T> answer(ModelSpec spec, Function<Lease, T> body) {
+    try {
+      if (spec.getName().isEmpty()) {
+        throw GrpcErrors.invalid(
+            "model_spec.name is empty; served models: " + registry.served().tasks());
+      }
+      String sig = spec.getSignatureName();
+      if (!sig.isEmpty() && !sig.equals(TransformerModel.SERVING)) {
+        throw GrpcErrors.invalid(
+            "model_spec.signature_name '"
+                + sig
+                + "' is not served;"
+                + " signatures: ["
+                + TransformerModel.SERVING
+                + "]");
+      }
+      Long version = spec.hasVersion() ? spec.getVersion().getValue() : null;
+      String label =
+          spec.getVersionChoiceCase() == ModelSpec.VersionChoiceCase.VERSION_LABEL
+              ? spec.getVersionLabel()
+              : null;
+      try (Lease lease = registry.acquire(spec.getName(), version, label)) {
+        return Uni.createFrom().item(body.apply(lease));
+      }
+    } catch (RuntimeException e) {
+      return Uni.createFrom().failure(GrpcErrors.status(e));
     }
+  }
 
-    private static ModelSpec answered(ServedVersion v) {
-        return ModelSpec.newBuilder().setName(v.task()).setVersion(Int64Value.of(v.version()))
-                .setSignatureName(TransformerModel.SERVING).build();
-    }
+  private static ModelSpec answered(ServedVersion v) {
+    return ModelSpec.newBuilder()
+        .setName(v.task())
+        .setVersion(Int64Value.of(v.version()))
+        .setSignatureName(TransformerModel.SERVING)
+        .build();
+  }
 }

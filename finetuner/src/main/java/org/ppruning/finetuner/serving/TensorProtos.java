@@ -18,93 +18,131 @@ import org.tensorflow.Signature;
  * them); outputs are DT_FLOAT in {@code float_val}.
  */
 final class TensorProtos {
-    private TensorProtos() {}
+  private TensorProtos() {}
 
-    /** Decodes an integer input, naming it in every error. */
-    static IntTensor ints(String name, TensorProto t) {
-        DataType type = t.getDtype();
-        if (type != DataType.DT_INT32 && type != DataType.DT_INT64) {
-            throw invalid("input '" + name + "' has dtype " + type
-                    + "; expected DT_INT32 (DT_INT64 is accepted too)");
-        }
-        if (t.getTensorShape().getUnknownRank()) {
-            throw invalid("input '" + name + "' has an unknown rank; expected [batch, sequence]");
-        }
-        long[] shape = t.getTensorShape().getDimList().stream()
-                .mapToLong(TensorShapeProto.Dim::getSize).toArray();
-        long n = 1;
-        for (long d : shape) {
-            if (d < 0) {
-                throw invalid("input '" + name + "' has shape " + Arrays.toString(shape)
-                        + " with a negative dimension");
-            }
-            n = Math.multiplyExact(n, d);
-        }
-        if (n > Integer.MAX_VALUE) {
-            throw invalid("input '" + name + "' has shape " + Arrays.toString(shape)
-                    + ", too many values");
-        }
-        int[] values = new int[(int) n];
-        boolean int32 = type == DataType.DT_INT32;
-        int width = int32 ? 4 : 8;
-        if (!t.getTensorContent().isEmpty()) {
-            ByteBuffer b = t.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            if (b.remaining() != n * width) {
-                throw invalid("input '" + name + "' has " + b.remaining() + " bytes of tensor_content;"
-                        + " shape " + Arrays.toString(shape) + " of " + type + " needs " + n * width);
-            }
-            for (int i = 0; i < n; i++) {
-                values[i] = int32 ? b.getInt() : toInt(name, shape, i, b.getLong());
-            }
-            return new IntTensor(shape, values);
-        }
-        int count = int32 ? t.getIntValCount() : t.getInt64ValCount();
-        String field = int32 ? "int_val" : "int64_val";
-        if (count != n) {
-            throw invalid("input '" + name + "' has " + count + " values in " + field + "; shape "
-                    + Arrays.toString(shape) + " needs " + n);
-        }
-        for (int i = 0; i < n; i++) {
-            values[i] = int32 ? t.getIntVal(i) : toInt(name, shape, i, t.getInt64Val(i));
-        }
-        return new IntTensor(shape, values);
+  /** Decodes an integer input, naming it in every error. */
+  static IntTensor ints(String name, TensorProto t) {
+    DataType type = t.getDtype();
+    if (type != DataType.DT_INT32 && type != DataType.DT_INT64) {
+      throw invalid(
+          "input '"
+              + name
+              + "' has dtype "
+              + type
+              + "; expected DT_INT32 (DT_INT64 is accepted too)");
     }
+    if (t.getTensorShape().getUnknownRank()) {
+      throw invalid("input '" + name + "' has an unknown rank; expected [batch, sequence]");
+    }
+    long[] shape =
+        t.getTensorShape().getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
+    long n = 1;
+    for (long d : shape) {
+      if (d < 0) {
+        throw invalid(
+            "input '"
+                + name
+                + "' has shape "
+                + Arrays.toString(shape)
+                + " with a negative dimension");
+      }
+      n = Math.multiplyExact(n, d);
+    }
+    if (n > Integer.MAX_VALUE) {
+      throw invalid(
+          "input '" + name + "' has shape " + Arrays.toString(shape) + ", too many values");
+    }
+    int[] values = new int[(int) n];
+    boolean int32 = type == DataType.DT_INT32;
+    int width = int32 ? 4 : 8;
+    if (!t.getTensorContent().isEmpty()) {
+      ByteBuffer b = t.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+      if (b.remaining() != n * width) {
+        throw invalid(
+            "input '"
+                + name
+                + "' has "
+                + b.remaining()
+                + " bytes of tensor_content;"
+                + " shape "
+                + Arrays.toString(shape)
+                + " of "
+                + type
+                + " needs "
+                + n * width);
+      }
+      for (int i = 0; i < n; i++) {
+        values[i] = int32 ? b.getInt() : toInt(name, shape, i, b.getLong());
+      }
+      return new IntTensor(shape, values);
+    }
+    int count = int32 ? t.getIntValCount() : t.getInt64ValCount();
+    String field = int32 ? "int_val" : "int64_val";
+    if (count != n) {
+      throw invalid(
+          "input '"
+              + name
+              + "' has "
+              + count
+              + " values in "
+              + field
+              + "; shape "
+              + Arrays.toString(shape)
+              + " needs "
+              + n);
+    }
+    for (int i = 0; i < n; i++) {
+      values[i] = int32 ? t.getIntVal(i) : toInt(name, shape, i, t.getInt64Val(i));
+    }
+    return new IntTensor(shape, values);
+  }
 
-    private static int toInt(String name, long[] shape, int flat, long v) {
-        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-            throw invalid("input '" + name + "' value " + v + " at flat index " + flat
-                    + " does not fit an int32 token id");
-        }
-        return (int) v;
+  private static int toInt(String name, long[] shape, int flat, long v) {
+    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+      throw invalid(
+          "input '"
+              + name
+              + "' value "
+              + v
+              + " at flat index "
+              + flat
+              + " does not fit an int32 token id");
     }
+    return (int) v;
+  }
 
-    /** A DT_FLOAT tensor with its values in float_val. */
-    static TensorProto floats(FloatTensor t) {
-        TensorProto.Builder b = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)
-                .setTensorShape(shape(t.shape()));
-        for (float x : t.data()) {
-            b.addFloatVal(x);
-        }
-        return b.build();
+  /** A DT_FLOAT tensor with its values in float_val. */
+  static TensorProto floats(FloatTensor t) {
+    TensorProto.Builder b =
+        TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(shape(t.shape()));
+    for (float x : t.data()) {
+      b.addFloatVal(x);
     }
+    return b.build();
+  }
 
-    static TensorShapeProto shape(long[] dims) {
-        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-        for (long d : dims) {
-            s.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
-        }
-        return s.build();
+  static TensorShapeProto shape(long[] dims) {
+    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+    for (long d : dims) {
+      s.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
     }
+    return s.build();
+  }
 
-    /** A signature tensor's name, dtype and shape (unknown rank kept unknown). */
-    static TensorInfo info(Signature.TensorDescription d) {
-        TensorShapeProto shape = d.shape.isUnknown()
-                ? TensorShapeProto.newBuilder().setUnknownRank(true).build() : shape(d.shape.asArray());
-        return TensorInfo.newBuilder().setName(d.name).setDtype(DataType.valueOf(d.dataType.name()))
-                .setTensorShape(shape).build();
-    }
+  /** A signature tensor's name, dtype and shape (unknown rank kept unknown). */
+  static TensorInfo info(Signature.TensorDescription d) {
+    TensorShapeProto shape =
+        d.shape.isUnknown()
+            ? TensorShapeProto.newBuilder().setUnknownRank(true).build()
+            : shape(d.shape.asArray());
+    return TensorInfo.newBuilder()
+        .setName(d.name)
+        .setDtype(DataType.valueOf(d.dataType.name()))
+        .setTensorShape(shape)
+        .build();
+  }
 
-    private static ServingException invalid(String message) {
-        return new ServingException(ServingException.Code.INVALID_ARGUMENT, message);
-    }
+  private static ServingException invalid(String message) {
+    return new ServingException(ServingException.Code.INVALID_ARGUMENT, message);
+  }
 }

@@ -31,146 +31,204 @@ import org.ppruning.serving.v1.InferenceGrpc;
 import org.ppruning.serving.v1.TextInput;
 
 /**
- * gRPC serving against the same model called in-process, on real fine-tuned MiniLM sentiment
- * models (unpruned and pruned to 50% FLOPs): latency p50/p99 and throughput at batch 1 and 32, for
- * Predict (token ids in, tensors out) and ppruning.v1 Classify (text in, tokenized on the server).
- * One sequential client; sentences from the sentiment dev split. Run by {@code bench/serving}.
+ * gRPC serving against the same model called in-process, on real fine-tuned MiniLM sentiment models
+ * (unpruned and pruned to 50% FLOPs): latency p50/p99 and throughput at batch 1 and 32, for Predict
+ * (token ids in, tensors out) and ppruning.v1 Classify (text in, tokenized on the server). One
+ * sequential client; sentences from the sentiment dev split. Run by {@code bench/serving}.
  */
 @QuarkusTest
 @Tag("bench")
 class ServingBenchmark {
-    @GrpcClient("serving")
-    PredictionServiceGrpc.PredictionServiceBlockingStub tfs;
+  @GrpcClient("serving")
+  PredictionServiceGrpc.PredictionServiceBlockingStub tfs;
 
-    @GrpcClient("serving")
-    InferenceGrpc.InferenceBlockingStub typed;
+  @GrpcClient("serving")
+  InferenceGrpc.InferenceBlockingStub typed;
 
-    @Inject
-    ServingRegistry registry;
+  @Inject ServingRegistry registry;
 
-    /** One timed call path of one model at one batch size. */
-    record Cell(String task, int batch, String path, int groups, IntConsumer call, List<Double> ms) {}
+  /** One timed call path of one model at one batch size. */
+  record Cell(String task, int batch, String path, int groups, IntConsumer call, List<Double> ms) {}
 
-    @Test
-    void grpcVersusInProcessAndPrunedVersusUnpruned() throws Exception {
-        Path unpruned = Path.of(System.getProperty("serving.bench.unpruned"));
-        Path pruned = Path.of(System.getProperty("serving.bench.pruned"));
-        Path out = Path.of(System.getProperty("serving.bench.out", "target/serving-bench.txt"));
-        int rounds = Integer.getInteger("serving.bench.rounds", 10);
-        List<String> texts = Tasks.samples("sentiment", Split.DEV, ArtifactCache.defaultCache(),
-                System.err).stream().map(Sample::text).toList();
-        String[] names = {"bench-unpruned", "bench-pruned"};
-        Path[] dirs = {unpruned, pruned};
-        List<String> lines = new ArrayList<>();
-        List<Lease> leases = new ArrayList<>();
-        List<Cell> cells = new ArrayList<>();
-        try {
-            for (int m = 0; m < 2; m++) {
-                SwapResult r = registry.offer(names[m], 1, dirs[m], null);
-                assertTrue(r.accepted(), r.reason());
-                Lease lease = registry.acquire(names[m], null, null);
-                leases.add(lease);
-                var v = lease.version();
-                String task = names[m];
-                for (int batch : new int[] {1, 32}) {
-                    int groups = texts.size() / batch;
-                    List<List<String>> inputs = new ArrayList<>();
-                    List<TokenBatch> batches = new ArrayList<>();
-                    List<org.ppruning.serving.tfs.PredictRequest> predicts = new ArrayList<>();
-                    List<ClassifyRequest> classifies = new ArrayList<>();
-                    for (int g = 0; g < groups; g++) {
-                        List<String> t = texts.subList(g * batch, g * batch + batch);
-                        inputs.add(t);
-                        TokenBatch b = v.tokenizer().encode(t, null, v.maxLength());
-                        batches.add(b);
-                        predicts.add(ServingGrpcTest.predict(task, b).addOutputFilter("logits")
-                                .addOutputFilter("probabilities").build());
-                        ClassifyRequest.Builder c = ClassifyRequest.newBuilder().setModel(task);
-                        t.forEach(s -> c.addInputs(TextInput.newBuilder().setText(s)));
-                        classifies.add(c.build());
-                    }
-                    // Parity on the real model: gRPC Predict == the served SavedModel in-process.
-                    float diff = 0;
-                    for (int g = 0; g < Math.min(groups, 8); g++) {
-                        FloatTensor direct = v.model().serve(batches.get(g), List.of("probabilities"))
-                                .get("probabilities");
-                        PredictResponse p = tfs.predict(predicts.get(g));
-                        float[] viaGrpc = ServingGrpcTest.floats(p.getOutputsOrThrow("probabilities"));
-                        for (int i = 0; i < viaGrpc.length; i++) {
-                            diff = Math.max(diff, Math.abs(viaGrpc[i] - direct.data()[i]));
-                        }
-                    }
-                    lines.add(String.format(Locale.ROOT, "%s batch %d: max |Predict - in-process|"
-                            + " probability difference over %d batches: %g", task, batch,
-                            Math.min(groups, 8), diff));
-                    cells.add(new Cell(task, batch, "in-process serve (token ids)", groups,
-                            i -> v.model().serve(batches.get(i), List.of("logits", "probabilities")),
-                            new ArrayList<>()));
-                    cells.add(new Cell(task, batch, "gRPC Predict (token ids)", groups,
-                            i -> tfs.predict(predicts.get(i)), new ArrayList<>()));
-                    cells.add(new Cell(task, batch, "in-process classify (text)", groups,
-                            i -> TextInference.classify(v, inputs.get(i), null), new ArrayList<>()));
-                    cells.add(new Cell(task, batch, "gRPC ppruning.v1 Classify (text)", groups,
-                            i -> typed.classify(classifies.get(i)), new ArrayList<>()));
-                }
+  @Test
+  void grpcVersusInProcessAndPrunedVersusUnpruned() throws Exception {
+    Path unpruned = Path.of(System.getProperty("serving.bench.unpruned"));
+    Path pruned = Path.of(System.getProperty("serving.bench.pruned"));
+    Path out = Path.of(System.getProperty("serving.bench.out", "target/serving-bench.txt"));
+    int rounds = Integer.getInteger("serving.bench.rounds", 10);
+    List<String> texts =
+        Tasks.samples("sentiment", Split.DEV, ArtifactCache.defaultCache(), System.err).stream()
+            .map(Sample::text)
+            .toList();
+    String[] names = {"bench-unpruned", "bench-pruned"};
+    Path[] dirs = {unpruned, pruned};
+    List<String> lines = new ArrayList<>();
+    List<Lease> leases = new ArrayList<>();
+    List<Cell> cells = new ArrayList<>();
+    try {
+      for (int m = 0; m < 2; m++) {
+        SwapResult r = registry.offer(names[m], 1, dirs[m], null);
+        assertTrue(r.accepted(), r.reason());
+        Lease lease = registry.acquire(names[m], null, null);
+        leases.add(lease);
+        var v = lease.version();
+        String task = names[m];
+        for (int batch : new int[] {1, 32}) {
+          int groups = texts.size() / batch;
+          List<List<String>> inputs = new ArrayList<>();
+          List<TokenBatch> batches = new ArrayList<>();
+          List<org.ppruning.serving.tfs.PredictRequest> predicts = new ArrayList<>();
+          List<ClassifyRequest> classifies = new ArrayList<>();
+          for (int g = 0; g < groups; g++) {
+            List<String> t = texts.subList(g * batch, g * batch + batch);
+            inputs.add(t);
+            TokenBatch b = v.tokenizer().encode(t, null, v.maxLength());
+            batches.add(b);
+            predicts.add(
+                ServingGrpcTest.predict(task, b)
+                    .addOutputFilter("logits")
+                    .addOutputFilter("probabilities")
+                    .build());
+            ClassifyRequest.Builder c = ClassifyRequest.newBuilder().setModel(task);
+            t.forEach(s -> c.addInputs(TextInput.newBuilder().setText(s)));
+            classifies.add(c.build());
+          }
+          // Parity on the real model: gRPC Predict == the served SavedModel in-process.
+          float diff = 0;
+          for (int g = 0; g < Math.min(groups, 8); g++) {
+            FloatTensor direct =
+                v.model().serve(batches.get(g), List.of("probabilities")).get("probabilities");
+            PredictResponse p = tfs.predict(predicts.get(g));
+            float[] viaGrpc = ServingGrpcTest.floats(p.getOutputsOrThrow("probabilities"));
+            for (int i = 0; i < viaGrpc.length; i++) {
+              diff = Math.max(diff, Math.abs(viaGrpc[i] - direct.data()[i]));
             }
-            // Rounds visit every cell in turn, so that load from other processes spreads evenly
-            // over models and paths instead of landing on whichever ran at the time.
-            String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
-            long t0 = System.nanoTime();
-            for (Cell c : cells) {
-                for (int i = 0; i < (c.batch() == 1 ? 20 : 2); i++) {
-                    c.call().accept(i % c.groups()); // warm-up
-                }
-            }
-            for (int round = 0; round < rounds; round++) {
-                for (Cell c : cells) {
-                    int k = c.batch() == 1 ? 40 : 3;
-                    for (int i = 0; i < k; i++) {
-                        int g = (round * k + i) % c.groups();
-                        long s0 = System.nanoTime();
-                        c.call().accept(g);
-                        c.ms().add((System.nanoTime() - s0) / 1e6);
-                    }
-                }
-            }
-            String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
-            lines.add(0, String.format(Locale.ROOT, "# %d dev sentences, %d interleaved rounds"
-                    + " (batch 1: 40 requests per cell and round, batch 32: 3), one sequential client,"
-                    + " %d cores, %.0f s; /proc/loadavg before: %s, after: %s", texts.size(), rounds,
-                    Runtime.getRuntime().availableProcessors(), (System.nanoTime() - t0) / 1e9,
-                    loadBefore, loadAfter));
-            lines.add("");
-            lines.add("| model | batch | path | p50 ms | p99 ms | mean ms | sequences/s |");
-            lines.add("|---|---|---|---|---|---|---|");
-            java.util.Map<String, Double> p50 = new java.util.HashMap<>();
-            for (Cell c : cells) {
-                double[] ms = c.ms().stream().mapToDouble(Double::doubleValue).sorted().toArray();
-                int n = ms.length;
-                double mean = Arrays.stream(ms).average().orElseThrow();
-                double q50 = ms[(int) Math.round(0.5 * (n - 1))];
-                double q99 = ms[(int) Math.round(0.99 * (n - 1))];
-                p50.put(c.task() + c.batch() + c.path(), q50);
-                lines.add(String.format(Locale.ROOT, "| %s | %d | %s | %.2f | %.2f | %.2f | %.1f |",
-                        c.task(), c.batch(), c.path(), q50, q99, mean, 1000.0 * c.batch() / mean));
-            }
-            lines.add("");
-            StringBuilder ratio = new StringBuilder("pruned / unpruned p50 latency:");
-            for (int batch : new int[] {1, 32}) {
-                for (String path : List.of("in-process serve (token ids)", "gRPC Predict (token ids)",
-                        "gRPC ppruning.v1 Classify (text)")) {
-                    ratio.append(String.format(Locale.ROOT, " %s batch %d %.2f;", path, batch,
-                            p50.get("bench-pruned" + batch + path) / p50.get("bench-unpruned" + batch + path)));
-                }
-            }
-            lines.add(ratio.toString());
-        } finally {
-            leases.forEach(Lease::close);
+          }
+          lines.add(
+              String.format(
+                  Locale.ROOT,
+                  "%s batch %d: max |Predict - in-process|"
+                      + " probability difference over %d batches: %g",
+                  task,
+                  batch,
+                  Math.min(groups, 8),
+                  diff));
+          cells.add(
+              new Cell(
+                  task,
+                  batch,
+                  "in-process serve (token ids)",
+                  groups,
+                  i -> v.model().serve(batches.get(i), List.of("logits", "probabilities")),
+                  new ArrayList<>()));
+          cells.add(
+              new Cell(
+                  task,
+                  batch,
+                  "gRPC Predict (token ids)",
+                  groups,
+                  i -> tfs.predict(predicts.get(i)),
+                  new ArrayList<>()));
+          cells.add(
+              new Cell(
+                  task,
+                  batch,
+                  "in-process classify (text)",
+                  groups,
+                  i -> TextInference.classify(v, inputs.get(i), null),
+                  new ArrayList<>()));
+          cells.add(
+              new Cell(
+                  task,
+                  batch,
+                  "gRPC ppruning.v1 Classify (text)",
+                  groups,
+                  i -> typed.classify(classifies.get(i)),
+                  new ArrayList<>()));
         }
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Files.write(out, lines);
-        PrintStream o = System.out;
-        lines.forEach(o::println);
+      }
+      // Rounds visit every cell in turn, so that load from other processes spreads evenly
+      // over models and paths instead of landing on whichever ran at the time.
+      String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
+      long t0 = System.nanoTime();
+      for (Cell c : cells) {
+        for (int i = 0; i < (c.batch() == 1 ? 20 : 2); i++) {
+          c.call().accept(i % c.groups()); // warm-up
+        }
+      }
+      for (int round = 0; round < rounds; round++) {
+        for (Cell c : cells) {
+          int k = c.batch() == 1 ? 40 : 3;
+          for (int i = 0; i < k; i++) {
+            int g = (round * k + i) % c.groups();
+            long s0 = System.nanoTime();
+            c.call().accept(g);
+            c.ms().add((System.nanoTime() - s0) / 1e6);
+          }
+        }
+      }
+      String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
+      lines.add(
+          0,
+          String.format(
+              Locale.ROOT,
+              "# %d dev sentences, %d interleaved rounds"
+                  + " (batch 1: 40 requests per cell and round, batch 32: 3), one sequential client,"
+                  + " %d cores, %.0f s; /proc/loadavg before: %s, after: %s",
+              texts.size(),
+              rounds,
+              Runtime.getRuntime().availableProcessors(),
+              (System.nanoTime() - t0) / 1e9,
+              loadBefore,
+              loadAfter));
+      lines.add("");
+      lines.add("| model | batch | path | p50 ms | p99 ms | mean ms | sequences/s |");
+      lines.add("|---|---|---|---|---|---|---|");
+      java.util.Map<String, Double> p50 = new java.util.HashMap<>();
+      for (Cell c : cells) {
+        double[] ms = c.ms().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = ms.length;
+        double mean = Arrays.stream(ms).average().orElseThrow();
+        double q50 = ms[(int) Math.round(0.5 * (n - 1))];
+        double q99 = ms[(int) Math.round(0.99 * (n - 1))];
+        p50.put(c.task() + c.batch() + c.path(), q50);
+        lines.add(
+            String.format(
+                Locale.ROOT,
+                "| %s | %d | %s | %.2f | %.2f | %.2f | %.1f |",
+                c.task(),
+                c.batch(),
+                c.path(),
+                q50,
+                q99,
+                mean,
+                1000.0 * c.batch() / mean));
+      }
+      lines.add("");
+      StringBuilder ratio = new StringBuilder("pruned / unpruned p50 latency:");
+      for (int batch : new int[] {1, 32}) {
+        for (String path :
+            List.of(
+                "in-process serve (token ids)",
+                "gRPC Predict (token ids)",
+                "gRPC ppruning.v1 Classify (text)")) {
+          ratio.append(
+              String.format(
+                  Locale.ROOT,
+                  " %s batch %d %.2f;",
+                  path,
+                  batch,
+                  p50.get("bench-pruned" + batch + path)
+                      / p50.get("bench-unpruned" + batch + path)));
+        }
+      }
+      lines.add(ratio.toString());
+    } finally {
+      leases.forEach(Lease::close);
     }
-
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.write(out, lines);
+    PrintStream o = System.out;
+    lines.forEach(o::println);
+  }
 }
