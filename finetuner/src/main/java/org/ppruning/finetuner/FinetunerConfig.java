@@ -69,6 +69,7 @@ public interface FinetunerConfig {
     boolean distillDecay();
   }
 
+  /** Serving of the fine-tuned versions ({@code ppruning.finetuner.serving.*}). */
   interface Serving {
     /**
      * The serving repository, {@code <root>/<task>/<version>/}: scanned at start and periodically.

@@ -92,8 +92,8 @@ public class TrainingLoop {
     float weight = c.distillWeight();
     if (c.teacher().isPresent() && !(weight > 0 && Float.isFinite(weight))) {
       throw new IllegalArgumentException(
-          "ppruning.finetuner.training.distill-weight must be a"
-              + " finite number > 0 when a teacher is set, got "
+          "ppruning.finetuner.training.distill-weight must be"
+              + " a finite number > 0 when a teacher is set, got "
               + weight);
     }
     clients =
@@ -190,16 +190,8 @@ public class TrainingLoop {
           "%s: fine-tuned version %d written to %s: %s",
           e.task(), e.version(), e.path(), e.metrics());
     } catch (Exception ex) {
-      throw new IllegalStateException(
-          "cannot publish "
-              + e.task()
-              + " version "
-              + e.version()
-              + " to "
-              + topic()
-              + ": "
-              + ex.getMessage(),
-          ex);
+      String what = e.task() + " version " + e.version() + " to " + topic();
+      throw new IllegalStateException("cannot publish " + what + ": " + ex.getMessage(), ex);
     }
   }
 }

@@ -26,7 +26,7 @@ final class BatchSender implements BatchPlanner.Worker<ProfiledBatch> {
   private static final Logger LOG = Logger.getLogger(BatchSender.class);
 
   private final Producer<byte[], byte[]> producer;
-  private final SampleLoop.Settings settings;
+  private final SampleLoopSettings settings;
   private final SampleRecords records;
   private final ProfilerEngine engine;
   private final ProfilerMetrics metrics;
@@ -35,7 +35,7 @@ final class BatchSender implements BatchPlanner.Worker<ProfiledBatch> {
 
   BatchSender(
       Producer<byte[], byte[]> producer,
-      SampleLoop.Settings settings,
+      SampleLoopSettings settings,
       SampleRecords records,
       ProfilerEngine engine,
       ProfilerMetrics metrics,

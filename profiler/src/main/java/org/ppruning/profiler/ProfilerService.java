@@ -39,7 +39,7 @@ public class ProfilerService {
   private volatile RestartLoop loop;
   // Set by the first run, kept across restarts (the engine carries each task's running state).
   private KafkaClients clients;
-  private SampleLoop.Settings settings;
+  private SampleLoopSettings settings;
   private SampleRecords records;
   private ProfilerEngine engine;
 
@@ -118,7 +118,7 @@ public class ProfilerService {
               ProfilerEngine.TooLong.parse(config.tooLong()));
       KafkaSettings.TopicNames t = config.kafka().topics();
       settings =
-          new SampleLoop.Settings(
+          new SampleLoopSettings(
               t.samples(),
               t.dlq(),
               t.summaries(),

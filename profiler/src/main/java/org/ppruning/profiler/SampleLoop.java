@@ -10,13 +10,11 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -39,45 +37,8 @@ import org.ppruning.stream.SampleRecords;
 final class SampleLoop implements BatchPlanner.Source, ConsumerRebalanceListener {
   private static final Logger LOG = Logger.getLogger(SampleLoop.class);
 
-  /** What the loop reads and writes, and its batches. */
-  record Settings(
-      String samplesTopic,
-      String dlqTopic,
-      String summariesTopic,
-      int batchSize,
-      Duration linger,
-      int maxProducerBytes) {
-    Settings {
-      BatchPlanner.checkSettings(batchSize, linger);
-    }
-
-    /** The consumer's service defaults ({@code kafka.*} and per-client keys override them). */
-    Map<String, Object> consumerDefaults() {
-      return Map.of(
-          ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-          "earliest",
-          ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-          "read_committed",
-          ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-          Math.max(4 * batchSize, 100));
-    }
-
-    /** The producer's service defaults: idempotent, room for the largest record. */
-    Map<String, Object> producerDefaults() {
-      return Map.of(
-          ProducerConfig.ACKS_CONFIG,
-          "all",
-          ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-          true,
-          ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-          maxProducerBytes,
-          ProducerConfig.LINGER_MS_CONFIG,
-          5);
-    }
-  }
-
   private final KafkaClients clients;
-  private final Settings settings;
+  private final SampleLoopSettings settings;
   private final SampleRecords records;
   private final ProfilerEngine engine;
   private final ProfilerMetrics metrics;
@@ -89,7 +50,7 @@ final class SampleLoop implements BatchPlanner.Source, ConsumerRebalanceListener
 
   SampleLoop(
       KafkaClients clients,
-      Settings settings,
+      SampleLoopSettings settings,
       SampleRecords records,
       ProfilerEngine engine,
       ProfilerMetrics metrics) {

@@ -180,7 +180,7 @@ class ProfilerBenchmarkIT {
     SampleLoop loop =
         new SampleLoop(
             clients,
-            new SampleLoop.Settings(
+            new SampleLoopSettings(
                 topic,
                 prefix + ".dlq",
                 prefix + ".summaries",

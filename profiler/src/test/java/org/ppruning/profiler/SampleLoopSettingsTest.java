@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /** Bad loop settings are refused up front, naming the setting. */
 class SampleLoopSettingsTest {
-  static SampleLoop.Settings settings(int batchSize, Duration linger) {
-    return new SampleLoop.Settings("s", "s.dlq", "s.summaries", batchSize, linger, 1 << 20);
+  static SampleLoopSettings settings(int batchSize, Duration linger) {
+    return new SampleLoopSettings("s", "s.dlq", "s.summaries", batchSize, linger, 1 << 20);
   }
 
   @Test
