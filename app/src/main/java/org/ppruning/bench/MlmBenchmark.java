@@ -55,7 +55,7 @@ public final class MlmBenchmark {
         args.length > 3
             ? java.util.Arrays.stream(args[3].split(",")).mapToDouble(Double::parseDouble).toArray()
             : new double[] {0.7, 0.6, 0.5};
-    ArtifactCache cache = ArtifactCache.defaultCache();
+    ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     SplitData<Sample> sentiment = Tasks.splits("sentiment", cache, System.err);
     List<Sample> profileSet = SampleSelection.atMost(sentiment.train(), 3000, SEED);
     List<String> heldSentiment = new ArrayList<>();

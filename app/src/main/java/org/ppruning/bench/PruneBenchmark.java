@@ -34,7 +34,7 @@ public final class PruneBenchmark {
     String name = args.length > 0 ? args[0] : "bert-base-uncased";
     int samplesMax = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
     double keep = args.length > 2 ? Double.parseDouble(args[2]) : 0.5;
-    ArtifactCache cache = ArtifactCache.defaultCache();
+    ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     // All 3,000 sentences (every split), the sample count the targets are stated for.
     List<Sample> samples =
         SampleSelection.atMost(Tasks.allSamples("sentiment", cache, System.err), samplesMax, 42);

@@ -23,7 +23,7 @@ public final class SpineBenchmark {
   public static void main(String[] args) throws Exception {
     int batch = args.length > 0 ? Integer.parseInt(args[0]) : 32;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-    ArtifactCache cache = ArtifactCache.defaultCache();
+    ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     ModelSource src = ModelSource.fetch(ModelCatalog.get("bert-base-uncased"), cache, System.err);
 
     long t0 = System.nanoTime();

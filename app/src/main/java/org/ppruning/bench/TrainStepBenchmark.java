@@ -58,7 +58,7 @@ public final class TrainStepBenchmark {
             : new int[] {128, 64};
     int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     int steps = args.length > 4 ? Integer.parseInt(args[4]) : 10;
-    ArtifactCache cache = ArtifactCache.defaultCache();
+    ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     SplitData<Sample> data = Tasks.splits("sentiment", cache, System.err);
     Task task = Tasks.task("sentiment");
     ModelSource src = ModelSource.resolve(name, cache, System.err);

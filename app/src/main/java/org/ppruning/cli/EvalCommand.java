@@ -75,7 +75,12 @@ final class EvalCommand implements Callable<Integer> {
     Split s = Split.parse(split);
     try (TransformerModel m = TransformerModel.load(model)) {
       TaskExamples.checkHead(model.toString(), m.spec(), t);
-      TaskData data = TaskData.load(task, dataDir, ArtifactCache.defaultCache(), System.err);
+      TaskData data =
+          TaskData.load(
+              task,
+              dataDir,
+              ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
+              System.err);
       if (m.tokenizerJson() == null) {
         throw new IllegalArgumentException(model + " has no tokenizer");
       }

@@ -168,7 +168,7 @@ final class FinetuneCommand implements Callable<Integer> {
     Tasks.task(task); // an unknown task is refused before any download
     Trainer.Config config =
         new Trainer.Config(epochs, lr, batch, maxLen, seed, warmup, weightDecay, dropout, 1.0f);
-    ArtifactCache cache = ArtifactCache.defaultCache();
+    ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     TaskData data = TaskData.load(task, dataDir, cache, System.err);
     try (TransformerModel base = ModelLoader.open(model, cache);
         TransformerModel teacherModel = teacher == null ? null : ModelLoader.open(teacher, cache)) {

@@ -38,7 +38,11 @@ final class ImportCommand implements Callable<Integer> {
       throw new IllegalArgumentException("output " + out + " exists; pass --force to replace it");
     }
     long t0 = System.nanoTime();
-    ModelSource src = ModelSource.resolve(model, ArtifactCache.defaultCache(), System.err);
+    ModelSource src =
+        ModelSource.resolve(
+            model,
+            ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
+            System.err);
     double fetchS = (System.nanoTime() - t0) / 1e9;
     Imported imp = src.load(System.err);
     double readS = (System.nanoTime() - t0) / 1e9 - fetchS;

@@ -125,7 +125,7 @@ final class PretrainCommand implements Callable<Integer> {
     }
     Pretrainer.Config config =
         new Pretrainer.Config(steps, lr, batch, seed, warmup, weightDecay, dropout);
-    ArtifactCache cache = ArtifactCache.defaultCache();
+    ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     Path tokJson = Tokenizers.gpt2Json(cache, System.err);
     SplitData<TextDocument> docs = Tasks.documents(corpus, cache, System.err);
     long t0 = System.nanoTime();

@@ -199,7 +199,7 @@ final class PruneCommand implements Callable<Integer> {
     }
     PruneSettings settings = b.build();
     Map<String, Double> seconds = new LinkedHashMap<>();
-    ArtifactCache cache = ArtifactCache.defaultCache();
+    ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
 
     long t0 = System.nanoTime();
     List<Sample> all =

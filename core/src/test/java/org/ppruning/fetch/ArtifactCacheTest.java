@@ -196,17 +196,24 @@ class ArtifactCacheTest {
 
   @Test
   void localRepositoryFollowsTheMavenProperty() {
-    String before = System.getProperty("maven.repo.local");
-    try {
-      System.setProperty("maven.repo.local", tmp.resolve("elsewhere").toString());
-      assertEquals(tmp.resolve("elsewhere"), ArtifactCache.defaultMavenRepository());
-    } finally {
-      if (before == null) {
-        System.clearProperty("maven.repo.local");
-      } else {
-        System.setProperty("maven.repo.local", before);
-      }
-    }
+    java.util.Properties system = new java.util.Properties();
+    system.setProperty("user.home", tmp.resolve("home").toString());
+    assertEquals(tmp.resolve("home/.m2/repository"), ArtifactCache.mavenRepository(system));
+    system.setProperty("maven.repo.local", tmp.resolve("elsewhere").toString());
+    assertEquals(tmp.resolve("elsewhere"), ArtifactCache.mavenRepository(system));
+  }
+
+  @Test
+  void theEnvironmentIsPassedInNotRead() {
+    java.util.Properties system = new java.util.Properties();
+    system.setProperty("user.home", tmp.resolve("home").toString());
+    ArtifactCache standard = ArtifactCache.fromEnvironment(java.util.Map.of(), system);
+    assertEquals(tmp.resolve("home/.cache/ppruning"), standard.root());
+    assertEquals(tmp.resolve("home/.m2/repository"), standard.mavenLocalRepository());
+    ArtifactCache moved =
+        ArtifactCache.fromEnvironment(
+            java.util.Map.of("PPRUNING_CACHE", tmp.resolve("c").toString()), system);
+    assertEquals(tmp.resolve("c"), moved.root());
   }
 
   @Test

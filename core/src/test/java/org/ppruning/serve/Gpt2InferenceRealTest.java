@@ -33,7 +33,9 @@ class Gpt2InferenceRealTest {
 
   @Test
   void scoreAndGenerateFollowTheModelsLogits() throws Exception {
-    Path tok = Tokenizers.gpt2Json(ArtifactCache.defaultCache(), System.err);
+    Path tok =
+        Tokenizers.gpt2Json(
+            ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()), System.err);
     ModelSpec spec =
         ModelSpec.unpruned(
                 Architecture.GPT2,

@@ -51,7 +51,8 @@ class BaseModelsTest {
         new BaseModels(
             small.toString(),
             Map.of("wide-task", wide.toString()),
-            new ArtifactCache(tmp.resolve("cache")),
+            new ArtifactCache(
+                tmp.resolve("cache"), ArtifactCache.mavenRepository(System.getProperties())),
             loads::add);
     PrunerEngine.Base d = b.defaultBase();
     assertEquals(small.toString(), d.name());
@@ -68,7 +69,8 @@ class BaseModelsTest {
         new BaseModels(
             noTokenizer.toString(),
             Map.of("t", "no/such/model"),
-            new ArtifactCache(tmp.resolve("cache")),
+            new ArtifactCache(
+                tmp.resolve("cache"), ArtifactCache.mavenRepository(System.getProperties())),
             m -> {});
     var e = assertThrows(IllegalArgumentException.class, b::defaultBase);
     assertEquals("base model " + noTokenizer + " has no tokenizer", e.getMessage());

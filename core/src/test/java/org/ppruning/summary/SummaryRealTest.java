@@ -34,7 +34,11 @@ class SummaryRealTest {
   @Test
   void streamingAndBatchChooseIdenticalUnits() throws Exception {
     Imported imp = RealModels.source("all-minilm-l6-v2").load(System.err);
-    List<Sample> samples = Tasks.allSamples("sentiment", ArtifactCache.defaultCache(), System.err);
+    List<Sample> samples =
+        Tasks.allSamples(
+            "sentiment",
+            ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
+            System.err);
     try (TransformerModel m =
             TransformerModel.build(imp.spec(), imp.weights(), imp.tokenizerJson());
         TextTokenizer tok = TextTokenizer.load(imp.tokenizerJson())) {

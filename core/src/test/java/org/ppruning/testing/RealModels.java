@@ -22,7 +22,10 @@ public final class RealModels {
         catalogName,
         n -> {
           try {
-            return ModelSource.fetch(ModelCatalog.get(n), ArtifactCache.defaultCache(), System.err);
+            return ModelSource.fetch(
+                ModelCatalog.get(n),
+                ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
+                System.err);
           } catch (IOException e) {
             throw new UncheckedIOException("cannot fetch " + n, e);
           }

@@ -41,7 +41,8 @@ class TokenizersRealTest {
 
   @TempDir Path tmp;
 
-  private final ArtifactCache cache = ArtifactCache.defaultCache();
+  private final ArtifactCache cache =
+      ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
 
   @Test
   void bertUncasedVocabFromEasyBertGivesGoogleIds() throws IOException {

@@ -45,7 +45,11 @@ class FaultsIT {
 
   @Test
   void killedServicesAndARedeliveredBatchEndWithTheFaultFreeUnits() throws Exception {
-    List<Sample> samples = Tasks.allSamples(TASK, ArtifactCache.defaultCache(), System.err);
+    List<Sample> samples =
+        Tasks.allSamples(
+            TASK,
+            ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
+            System.err);
     assertEquals(3000, samples.size());
     var reference = SystemFixtures.batchKept(samples);
 

@@ -45,7 +45,11 @@ class ServingIT {
 
   @Test
   void samplesInPrunedFineTunedServedScoresEqualTheSavedModels() throws Exception {
-    SplitData<Sample> splits = Tasks.splits(TASK, ArtifactCache.defaultCache(), System.err);
+    SplitData<Sample> splits =
+        Tasks.splits(
+            TASK,
+            ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
+            System.err);
     List<Sample> train = splits.train();
     List<String> jvm =
         List.of(

@@ -38,7 +38,7 @@ class StreamingIT {
 
   @Test
   void streamedVersionsEqualTheBatchPathAndAreWrittenOnlyOnChange() throws Exception {
-    ArtifactCache cache = ArtifactCache.defaultCache();
+    ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     List<Sample> first = Tasks.allSamples(TASK, cache, System.err);
     assertEquals(3000, first.size());
     List<Sample> more =

@@ -53,7 +53,9 @@ final class SystemFixtures {
       return hit;
     }
     PruneSettings settings = PruneSettings.defaults();
-    try (TransformerModel m = ModelLoader.open(MODEL, ArtifactCache.defaultCache());
+    try (TransformerModel m =
+            ModelLoader.open(
+                MODEL, ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()));
         TextTokenizer tok = TextTokenizer.load(m.tokenizerJson())) {
       ActivationFeatures f =
           FeatureCollector.collect(

@@ -59,7 +59,12 @@ final class TrainingJobs {
     Trainer.Config tc =
         Trainer.Config.defaults(c.epochs(), c.lr(), c.batch(), c.maxLen(), c.seed());
     FinetunerEngine.Datasets data =
-        name -> TaskData.load(name, null, ArtifactCache.defaultCache(), System.err);
+        name ->
+            TaskData.load(
+                name,
+                null,
+                ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
+                System.err);
     FinetunerEngine.Teacher teacher = c.teacher().isEmpty() ? () -> null : () -> teacher(c);
     return new FinetunerEngine(
         serving.repository(),
@@ -71,7 +76,9 @@ final class TrainingJobs {
 
   private static Distillation teacher(FinetunerConfig.Training c) throws IOException {
     String name = c.teacher().orElseThrow();
-    try (TransformerModel t = ModelLoader.open(name, ArtifactCache.defaultCache())) {
+    try (TransformerModel t =
+        ModelLoader.open(
+            name, ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()))) {
       return new Distillation(t.spec(), t.readWeights(), c.distillWeight(), c.distillDecay());
     } catch (Exception e) { // any failure names the setting it came from
       throw new IOException(

@@ -44,7 +44,7 @@ final class TaskModels implements AutoCloseable {
     }
     Map<String, ProfilerEngine.TaskModel> open = new HashMap<>();
     Map<String, ProfilerEngine.TaskModel> out = new HashMap<>();
-    ArtifactCache cache = ArtifactCache.defaultCache();
+    ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     for (var e : byTask.entrySet()) {
       ProfilerEngine.TaskModel m = open.get(e.getValue());
       if (m == null) {

@@ -55,7 +55,7 @@ class ProfilerBenchmarkIT {
     int limit = Integer.getInteger("bench.samples", 2412);
     int batch = Integer.getInteger("bench.batch", 256); // records per batch (one summary)
     int runSize = Integer.getInteger("bench.run", 8); // rows per profile run
-    ArtifactCache cache = ArtifactCache.defaultCache();
+    ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     List<Sample> all = Tasks.samples(TASK, cache, System.err);
     List<Sample> samples = all.subList(0, Math.min(limit, all.size()));
     // Warm-up on 1,024 of them: the profiler's Java path (Kafka clients, protobuf, the

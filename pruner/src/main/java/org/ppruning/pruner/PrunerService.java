@@ -129,7 +129,7 @@ public class PrunerService {
           new BaseModels(
               config.defaultModel(),
               config.models(),
-              ArtifactCache.defaultCache(),
+              ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
               m -> LOG.infof("pruner: loading base model %s", m));
       PrunerEngine.Settings settings =
           new PrunerEngine.Settings(

@@ -53,7 +53,11 @@ class PrunerRealIT {
   @Test
   void miniLmOnThreeThousandSentencesKeepsTheBatchCommandsUnits() throws Exception {
     Imported imp = RealModels.source("all-minilm-l6-v2").load(System.err);
-    List<Sample> samples = Tasks.allSamples(TASK, ArtifactCache.defaultCache(), System.err);
+    List<Sample> samples =
+        Tasks.allSamples(
+            TASK,
+            ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
+            System.err);
     assertEquals(3000, samples.size());
     String topic = "it.real.summaries." + UUID.randomUUID();
     PrunerServiceIT.createTopic(topic);

@@ -57,7 +57,12 @@ class ServingBenchmark {
     Path out = Path.of(System.getProperty("serving.bench.out", "target/serving-bench.txt"));
     int rounds = Integer.getInteger("serving.bench.rounds", 10);
     List<String> texts =
-        Tasks.samples("sentiment", Split.DEV, ArtifactCache.defaultCache(), System.err).stream()
+        Tasks.samples(
+                "sentiment",
+                Split.DEV,
+                ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
+                System.err)
+            .stream()
             .map(Sample::text)
             .toList();
     String[] names = {"bench-unpruned", "bench-pruned"};
