@@ -58,13 +58,7 @@ public record ServiceFacts(
 
   public static ServiceFacts of(String name, ImageNames images) {
     Path dir = root().resolve(name);
-    Path props = dir.resolve("src/main/resources/application.properties");
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(props, StandardCharsets.UTF_8)) {
-      p.load(r);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + props + ": " + e, e);
-    }
+    Properties p = applicationProperties(name);
     Map<String, String> prod = new TreeMap<>();
     List<String> all = new ArrayList<>();
     for (String k : p.stringPropertyNames()) {
@@ -77,6 +71,33 @@ public record ServiceFacts(
       }
     }
     return new ServiceFacts(name, prod, List.copyOf(all), readMappings(name, dir), images);
+  }
+
+  /**
+   * The keys a service's application.properties sets without a %profile prefix: the values the
+   * packaged service runs with unless something of higher precedence sets them. Needs only the
+   * sources, not the packaged application.
+   */
+  public static Map<String, String> prodProperties(String name) {
+    Properties p = applicationProperties(name);
+    Map<String, String> prod = new TreeMap<>();
+    for (String k : p.stringPropertyNames()) {
+      if (!k.startsWith("%")) {
+        prod.put(k, p.getProperty(k));
+      }
+    }
+    return prod;
+  }
+
+  private static Properties applicationProperties(String name) {
+    Path props = root().resolve(name).resolve("src/main/resources/application.properties");
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(props, StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + props + ": " + e, e);
+    }
+    return p;
   }
 
   /** The repository root (system property ppruning.root, set by deploy/pom.xml). */

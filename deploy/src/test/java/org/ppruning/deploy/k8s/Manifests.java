@@ -30,9 +30,14 @@ public record Manifests(Map<String, List<HasMetadata>> byFile) {
   }
 
   public static Manifests load() {
+    return load(dir());
+  }
+
+  /** The manifests of another folder laid out as deploy/k8s (e.g. a test fixture). */
+  public static Manifests load(Path dir) {
     KubernetesSerialization serialization = new KubernetesSerialization();
     Map<String, List<HasMetadata>> out = new TreeMap<>();
-    try (Stream<Path> files = Files.list(dir())) {
+    try (Stream<Path> files = Files.list(dir)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
         if (f.getFileName().toString().equals("kustomization.yaml")) {
           continue;
@@ -54,7 +59,7 @@ public record Manifests(Map<String, List<HasMetadata>> byFile) {
         out.put(f.getFileName().toString(), objects);
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + dir() + ": " + e, e);
+      throw new IllegalStateException("cannot read " + dir + ": " + e, e);
     }
     return new Manifests(out);
   }
