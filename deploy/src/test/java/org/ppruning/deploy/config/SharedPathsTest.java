@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -52,57 +55,107 @@ class SharedPathsTest {
   }
 
   @Test
+  void aFinetunerMountingTheClaimElsewhereIsReported() {
+    // The claim's folder "finetuner" at /models: /models/pruned is another folder of the claim.
+    Manifests sub = Manifests.load();
+    modelsMount(sub).setSubPath("finetuner");
+    oneSays(
+        SharedPaths.problems(kubernetes(sub)),
+        "cannot open the versions model events announce: they name folders under /models/pruned",
+        "in the finetuner's container is persistentVolumeClaim ppruning-models at"
+            + " finetuner/pruned");
+    // The claim at /data: /models/pruned is not on it at all.
+    Manifests elsewhere = Manifests.load();
+    modelsMount(elsewhere).setMountPath("/data");
+    oneSays(
+        SharedPaths.problems(kubernetes(elsewhere)),
+        "cannot open the versions model events announce",
+        "in the finetuner's container is the container's own file system at /models/pruned");
+  }
+
+  @Test
+  void overlappingRepositoriesAreReported() {
+    Manifests m = Manifests.load();
+    finetuner(m).getEnv().stream()
+        .filter(e -> e.getName().equals("PPRUNING_FINETUNER_SERVING_REPOSITORY"))
+        .findFirst()
+        .orElseThrow()
+        .setValue("/models/pruned/tuned");
+    List<String> problems = SharedPaths.problems(kubernetes(m));
+    assertEquals(1, problems.size(), String.join("\n", problems));
+    oneSays(
+        problems,
+        "repositories overlap",
+        "ppruning.finetuner.serving.repository = /models/pruned/tuned");
+  }
+
+  private static Container finetuner(Manifests m) {
+    return m.named(Deployment.class, "ppruning-finetuner")
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0);
+  }
+
+  private static VolumeMount modelsMount(Manifests m) {
+    return finetuner(m).getVolumeMounts().stream()
+        .filter(v -> v.getName().equals("models"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
   void kubernetesManifestsFromBeforeIssue16AreReported() {
     List<String> problems = SharedPaths.problems(kubernetes(Manifests.load(BEFORE.resolve("k8s"))));
-    assertReportsTheEmptyDirRepository(problems, "emptyDir work");
+    assertReportsTheWorkDirPaths(problems, "emptyDir work at ", "");
   }
 
   @Test
   void composeFileFromBeforeIssue16IsReported() {
     List<String> problems =
         SharedPaths.problems(compose(BEFORE.resolve("docker").resolve("compose.yaml")));
-    assertReportsTheEmptyDirRepository(problems, "the container's own file system");
+    assertReportsTheWorkDirPaths(
+        problems, "the container's own file system at ", "/var/lib/ppruning/pruner/");
   }
 
-  private static void assertReportsTheEmptyDirRepository(List<String> problems, String where) {
-    String all = String.join("\n", problems);
-    // The repository: its key, the value resolved from ${ppruning.pruner.work-dir}/models with the
-    // work dir from the environment, and where it lands.
-    assertTrue(
-        problems.stream()
-            .anyMatch(
-                p ->
-                    p.contains(
-                            "ppruning.pruner.repository = /var/lib/ppruning/pruner/models"
-                                + " (application.properties ppruning.pruner.repository:"
-                                + " ${ppruning.pruner.work-dir}/models)")
-                        && p.contains(where + " at ")
-                        && p.contains("(not persistent)")),
-        all);
-    assertTrue(
-        problems.stream()
-            .anyMatch(
-                p ->
-                    p.contains("cannot open the versions model events announce")
-                        && p.contains("under /var/lib/ppruning/pruner/models")),
-        all);
-    assertTrue(
-        problems.stream()
-            .anyMatch(
-                p ->
-                    p.contains("ppruning.pruner.state-dir = /var/lib/ppruning/pruner/state")
-                        && p.contains("(not persistent)")),
-        all);
-    assertTrue(
-        problems.stream()
-            .anyMatch(
-                p ->
-                    p.contains(
-                            "ppruning.finetuner.serving.repository ="
-                                + " /var/lib/ppruning/finetuner/models")
-                        && p.contains("(not persistent)")),
-        all);
-    assertEquals(4, problems.size(), all);
+  /**
+   * The four problems of the old files, each naming the key, the value it resolves to (from the
+   * application.properties default and the work dir the environment sets) and where that lands.
+   *
+   * @param where how the work dir's volume is named, e.g. "emptyDir work at "
+   * @param prefix the path in that volume of the pruner's work dir
+   */
+  private static void assertReportsTheWorkDirPaths(
+      List<String> problems, String where, String prefix) {
+    assertEquals(4, problems.size(), String.join("\n", problems));
+    oneSays(
+        problems,
+        "ppruning.pruner.repository = /var/lib/ppruning/pruner/models (application.properties"
+            + " ppruning.pruner.repository: ${ppruning.pruner.work-dir}/models) is on "
+            + where
+            + prefix
+            + "models (not persistent)");
+    oneSays(
+        problems,
+        "cannot open the versions model events announce: they name folders under"
+            + " /var/lib/ppruning/pruner/models",
+        "in the finetuner's container is the container's own file system at"
+            + " /var/lib/ppruning/pruner/models (not persistent)");
+    oneSays(
+        problems,
+        "ppruning.pruner.state-dir = /var/lib/ppruning/pruner/state",
+        where + prefix + "state (not persistent)");
+    oneSays(
+        problems,
+        "ppruning.finetuner.serving.repository = /var/lib/ppruning/finetuner/models",
+        "(not persistent)");
+  }
+
+  private static void oneSays(List<String> problems, String... parts) {
+    long n = problems.stream().filter(p -> List.of(parts).stream().allMatch(p::contains)).count();
+    assertEquals(
+        1, n, "problems saying all of " + List.of(parts) + " in:\n" + String.join("\n", problems));
   }
 
   private static Map<String, ServiceRuntime> kubernetes(Manifests manifests) {
