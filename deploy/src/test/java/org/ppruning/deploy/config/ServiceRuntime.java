@@ -88,6 +88,8 @@ public record ServiceRuntime(
     Container c = pod.getContainers().get(0);
     // Kubernetes: envFrom sources in order (a later one wins), then env (wins over envFrom).
     Map<String, Optional<String>> env = new LinkedHashMap<>();
+    // A Secret's keys (envFrom secretRef) are not in the manifests: assumed to hold credentials,
+    // not paths, they are left out.
     for (EnvFromSource from : c.getEnvFrom()) {
       String prefix = from.getPrefix() == null ? "" : from.getPrefix();
       if (from.getConfigMapRef() != null) {
@@ -95,9 +97,6 @@ public record ServiceRuntime(
             .named(ConfigMap.class, from.getConfigMapRef().getName())
             .getData()
             .forEach((k, v) -> env.put(prefix + k, Optional.of(v)));
-      } else {
-        // A Secret's keys are not in the manifests: assumed to hold credentials, not paths.
-        continue;
       }
     }
     for (EnvVar e : c.getEnv()) {

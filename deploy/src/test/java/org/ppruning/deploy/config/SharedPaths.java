@@ -37,7 +37,8 @@ public final class SharedPaths {
     String repoKey = "ppruning.pruner.repository";
     String repo = pruner.config().value(repoKey);
     ServiceRuntime.Location written = pruner.locate(repo);
-    persistent(out, pruner, repoKey, "the pruned versions are lost when the pod goes");
+    persistent(
+        out, pruner, repoKey, "the pruned versions are lost when the pod or container is replaced");
     ServiceRuntime.Location read = finetuner.locate(repo);
     if (!written.persistent() || !read.equals(written)) {
       out.add(
@@ -59,14 +60,14 @@ public final class SharedPaths {
         out,
         pruner,
         "ppruning.pruner.state-dir",
-        "the pruner's checkpoint (merged summaries, input offsets) is lost when the pod goes");
+        "the pruner's checkpoint (merged summaries, input offsets) is lost when the pod or container is replaced");
     String tunedKey = "ppruning.finetuner.serving.repository";
     persistent(
         out,
         finetuner,
         tunedKey,
         "fine-tuned versions, and the record of which pruned version each came from, are lost"
-            + " when the pod goes");
+            + " when the pod or container is replaced");
 
     ServiceRuntime.Location tuned = finetuner.locate(finetuner.config().value(tunedKey));
     // Only storage two pods share can overlap: two emptyDirs of one name are two folders.
