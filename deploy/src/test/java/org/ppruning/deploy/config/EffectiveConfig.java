@@ -11,7 +11,10 @@ import java.util.Optional;
  * application.properties (ordinal 250). Nothing else is modelled: no system properties (the images
  * pass none that set ppruning keys), no {@code .env} or {@code config/application.properties} file,
  * no profile other than the default one (keys with a {@code %profile.} prefix are not in {@code
- * properties}).
+ * properties}), no {@code @WithDefault} of the mapping interfaces (none of the path keys has one),
+ * and not the image's own environment (deploy/pom.xml's Jib {@code <environment>}, e.g. {@code
+ * PPRUNING_PRUNER_WORK_DIR}): the manifests set every variable the shared-path check depends on,
+ * overriding the image's values.
  *
  * <p>The environment source finds a property {@code a.b-c} under the first of these variables that
  * exists (MicroProfile Config's rules, which SmallRye implements): the exact name {@code a.b-c};
