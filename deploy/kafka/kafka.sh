@@ -8,6 +8,16 @@
 #   kafka.sh clean             stop our broker if it runs, then delete its data, log and generated config
 #   kafka.sh tool NAME ARGS    run a Kafka command-line tool against it (topics, consumer-groups,
 #                              console-producer, console-consumer, ...), --bootstrap-server filled in
+#                              (and, on a secured broker, the client properties file)
+#
+# Secured broker (PPRUNING_KAFKA_SECURITY=sasl_ssl): the client port is a SASL_SSL listener with
+# SCRAM-SHA-512 and nothing else (the controller port stays PLAINTEXT on 127.0.0.1). On the first
+# start the script makes, with the JDK's keytool, a CA and a broker certificate for 127.0.0.1 /
+# localhost, a client truststore, and SCRAM users created when the storage is formatted: the
+# client user ($PPRUNING_KAFKA_USER) and the broker's own. Everything sits in RUN_DIR/secure
+# (mode 700), with client.properties: the keys a client needs (security.protocol, sasl.mechanism,
+# sasl.jaas.config, ssl.truststore.*). A data directory formatted in one mode is refused in the
+# other ('kafka.sh clean' first).
 #
 # Environment:
 #   PPRUNING_CACHE              cache root (default ~/.cache/ppruning); jars go to $PPRUNING_CACHE/kafka
@@ -17,6 +27,10 @@
 #                               (kafka.log), pid file (kafka.pid) and generated config sit beside it,
 #                               in its parent directory
 #   PPRUNING_KAFKA_AUTO_CREATE_TOPICS  true|false (default false)
+#   PPRUNING_KAFKA_SECURITY     plaintext (default) | sasl_ssl (see above)
+#   PPRUNING_KAFKA_USER         sasl_ssl: the client user (default ppruning)
+#   PPRUNING_KAFKA_PASSWORD     sasl_ssl: its password (default: random, made once, kept in
+#                               RUN_DIR/secure/client.properties); letters, digits, . _ - only
 #   PPRUNING_KAFKA_JVM_OPTS     broker JVM options (default -Xmx512m -XX:TieredStopAtLevel=1 ...)
 #   PPRUNING_KAFKA_START_TIMEOUT / PPRUNING_KAFKA_STOP_TIMEOUT  seconds (default 60 / 30)
 #   PPRUNING_MAVEN_REPO         local Maven repository for the jar fetch (default: Maven's own)
@@ -40,6 +54,13 @@ readonly LOG_FILE="$RUN_DIR/kafka.log"
 readonly PROPS_FILE="$RUN_DIR/server.properties"
 readonly LOG4J_FILE="$RUN_DIR/log4j2.properties"
 readonly AUTO_CREATE="${PPRUNING_KAFKA_AUTO_CREATE_TOPICS:-false}"
+readonly MODE_FILE="$RUN_DIR/security" # "MODE USER" of the formatted data directory
+# Unset: the mode the data directory was formatted in (so stop, status and tool need no setting).
+SECURITY="${PPRUNING_KAFKA_SECURITY:-$(awk '{ print $1; exit }' "$MODE_FILE" 2>/dev/null || true)}"
+readonly SECURITY="${SECURITY:-plaintext}"
+readonly SECURE_DIR="$RUN_DIR/secure"
+readonly CLIENT_PROPS="$SECURE_DIR/client.properties"
+readonly CLIENT_USER="${PPRUNING_KAFKA_USER:-ppruning}"
 readonly JVM_OPTS="${PPRUNING_KAFKA_JVM_OPTS:--Xmx512m -Xms64m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}"
 readonly START_TIMEOUT="${PPRUNING_KAFKA_START_TIMEOUT:-60}"
 readonly STOP_TIMEOUT="${PPRUNING_KAFKA_STOP_TIMEOUT:-30}"
@@ -64,7 +85,14 @@ check_settings() {
   [[ "$PORT" != "$CONTROLLER_PORT" ]] || die "client and controller port are both $PORT"
   [[ "$AUTO_CREATE" == true || "$AUTO_CREATE" == false ]] \
     || die "PPRUNING_KAFKA_AUTO_CREATE_TOPICS must be true or false, not '$AUTO_CREATE'"
+  [[ "$SECURITY" == plaintext || "$SECURITY" == sasl_ssl ]] \
+    || die "PPRUNING_KAFKA_SECURITY must be plaintext or sasl_ssl, not '$SECURITY'"
+  [[ "$CLIENT_USER" =~ ^[A-Za-z0-9._-]+$ ]] \
+    || die "PPRUNING_KAFKA_USER may hold letters, digits, '.', '_' and '-' only, not '$CLIENT_USER'"
+  [[ -z "${PPRUNING_KAFKA_PASSWORD:-}" || "$PPRUNING_KAFKA_PASSWORD" =~ ^[A-Za-z0-9._-]+$ ]] \
+    || die "PPRUNING_KAFKA_PASSWORD may hold letters, digits, '.', '_' and '-' only"
 }
+secure() { [[ "$SECURITY" == sasl_ssl ]]; }
 
 # --- the jars ----------------------------------------------------------------------------------
 
@@ -119,7 +147,7 @@ running_pid() {
 
 # The port our running broker was configured with.
 configured_port() {
-  sed -n "s|^listeners=PLAINTEXT://$HOST:\([0-9]*\),.*|\1|p" "$PROPS_FILE" 2>/dev/null | head -n 1
+  sed -n "s|^listeners=[A-Z_]*://$HOST:\([0-9]*\),.*|\1|p" "$PROPS_FILE" 2>/dev/null | head -n 1
 }
 
 # --- ports -------------------------------------------------------------------------------------
@@ -187,19 +215,110 @@ metadata() {
 
 # --- config ------------------------------------------------------------------------------------
 
+# The listeners: PLAINTEXT on the client port, or (sasl_ssl) only SASL_SSL with SCRAM-SHA-512 there;
+# the broker's own connections to itself use the same listener with its own SCRAM user.
+listener_config() {
+  if ! secure; then
+    cat <<EOF
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+EOF
+    return
+  fi
+  local store_pw broker_pw
+  store_pw="$(secret store)"
+  broker_pw="$(secret broker)"
+  cat <<EOF
+listeners=SASL_SSL://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=SASL_SSL://$HOST:$PORT
+inter.broker.listener.name=SASL_SSL
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="$broker_pw";
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$SECURE_DIR/broker.p12
+ssl.keystore.password=$store_pw
+ssl.key.password=$store_pw
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$SECURE_DIR/truststore.p12
+ssl.truststore.password=$store_pw
+ssl.client.auth=none
+EOF
+}
+
+# A password kept in RUN_DIR/secure/NAME.password, made once (the client's may come from
+# PPRUNING_KAFKA_PASSWORD, which then replaces the kept one).
+secret() {
+  local f="$SECURE_DIR/$1.password"
+  if [[ "$1" == client && -n "${PPRUNING_KAFKA_PASSWORD:-}" ]]; then
+    printf '%s' "$PPRUNING_KAFKA_PASSWORD" >"$f"
+  elif [[ ! -s "$f" ]]; then
+    head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24 >"$f"
+  fi
+  chmod 600 "$f"
+  cat "$f"
+}
+
+# sasl_ssl: the CA, the broker's key and certificate (signed by the CA, for 127.0.0.1 and
+# localhost), the clients' truststore and client.properties, made with the JDK's keytool once.
+make_secrets() {
+  secure || return 0
+  mkdir -p "$SECURE_DIR"
+  chmod 700 "$SECURE_DIR"
+  local pw kt="${JAVA_HOME:+$JAVA_HOME/bin/}keytool"
+  pw="$(secret store)"
+  secret broker >/dev/null
+  if [[ ! -f "$SECURE_DIR/truststore.p12" || ! -f "$SECURE_DIR/broker.p12" ]]; then
+    command -v "$kt" >/dev/null || die "no '$kt' (the JDK's keytool) to make the broker certificate"
+    say "making a CA and a broker certificate for $HOST in $SECURE_DIR" >&2
+    local d="$SECURE_DIR" k=(-storetype PKCS12 -storepass "$pw" -keypass "$pw")
+    rm -f "$d"/{ca,broker,truststore}.p12 "$d"/{ca,broker}.pem "$d"/broker.csr
+    {
+      "$kt" -genkeypair -alias ca -keyalg RSA -keysize 2048 -validity 3650 \
+        -dname "CN=ppruning kafka.sh CA" -ext bc:c -keystore "$d/ca.p12" "${k[@]}" &&
+        "$kt" -exportcert -alias ca -rfc -keystore "$d/ca.p12" -storepass "$pw" -file "$d/ca.pem" &&
+        "$kt" -genkeypair -alias broker -keyalg RSA -keysize 2048 -validity 3650 \
+          -dname "CN=$HOST" -keystore "$d/broker.p12" "${k[@]}" &&
+        "$kt" -certreq -alias broker -keystore "$d/broker.p12" -storepass "$pw" -file "$d/broker.csr" &&
+        "$kt" -gencert -alias ca -keystore "$d/ca.p12" -storepass "$pw" -rfc -validity 3650 \
+          -ext "SAN=ip:$HOST,dns:localhost" -ext EKU=serverAuth \
+          -infile "$d/broker.csr" -outfile "$d/broker.pem" &&
+        "$kt" -importcert -noprompt -alias ca -file "$d/ca.pem" -keystore "$d/broker.p12" "${k[@]}" &&
+        "$kt" -importcert -noprompt -alias broker -file "$d/broker.pem" -keystore "$d/broker.p12" "${k[@]}" &&
+        "$kt" -importcert -noprompt -alias ca -file "$d/ca.pem" -keystore "$d/truststore.p12" "${k[@]}"
+    } >>"$SECURE_DIR/keytool.log" 2>&1 \
+      || { tail -n 20 "$SECURE_DIR/keytool.log" >&2; die "keytool failed (log: $SECURE_DIR/keytool.log)"; }
+  fi
+  cat >"$CLIENT_PROPS.tmp" <<EOF
+# Written by deploy/kafka/kafka.sh: what a client of the secured broker on $HOST:$PORT needs.
+# As ppruning settings, prefix each key with kafka. (or set KAFKA_<KEY> in the environment).
+bootstrap.servers=$HOST:$PORT
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$CLIENT_USER" password="$(secret client)";
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$SECURE_DIR/truststore.p12
+ssl.truststore.password=$pw
+EOF
+  chmod 600 "$CLIENT_PROPS.tmp"
+  mv -f "$CLIENT_PROPS.tmp" "$CLIENT_PROPS"
+}
+
 write_config() {
   mkdir -p "$RUN_DIR"
+  make_secrets
   cat >"$PROPS_FILE.tmp" <<EOF
 # Written by deploy/kafka/kafka.sh on every start; edit the script, not this file.
 # Single-node KRaft: this JVM is broker and controller; everything listens on $HOST only.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
-inter.broker.listener.name=PLAINTEXT
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+$(listener_config)
 log.dirs=$DATA_DIR
 
 # Topics are created explicitly (by the services, deploy scripts or 'kafka.sh tool topics'), so a
@@ -227,6 +346,7 @@ group.initial.rebalance.delay.ms=0
 num.network.threads=2
 num.io.threads=4
 EOF
+  secure && chmod 600 "$PROPS_FILE.tmp" # it holds the broker's passwords
   mv -f "$PROPS_FILE.tmp" "$PROPS_FILE"
   cat >"$LOG4J_FILE.tmp" <<'EOF'
 # Written by deploy/kafka/kafka.sh. The broker's stdout goes to kafka.log beside the data directory.
@@ -265,12 +385,35 @@ format_storage() {
   mkdir -p "$DATA_DIR"
   local id
   id="$(random_cluster_id)"
-  say "formatting $DATA_DIR (cluster id $id)" >&2
+  say "formatting $DATA_DIR (cluster id $id, $SECURITY)" >&2
+  local users=()
+  if secure; then # SCRAM credentials are part of the initial metadata (KRaft)
+    users=(--add-scram "SCRAM-SHA-512=[name=broker,password=$(secret broker)]"
+      --add-scram "SCRAM-SHA-512=[name=$CLIENT_USER,password=$(secret client)]")
+  fi
   "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dlog4j2.configurationFile="$LOG4J_FILE" \
       -cp "$DIST_DIR/libs/*" kafka.tools.StorageTool format -t "$id" -c "$PROPS_FILE" --ignore-formatted \
-      >>"$LOG_FILE" 2>&1 \
+      "${users[@]}" >>"$LOG_FILE" 2>&1 \
     || { tail -n 20 "$LOG_FILE" >&2; die "formatting $DATA_DIR failed (log: $LOG_FILE)"; }
+  echo "$SECURITY $CLIENT_USER" >"$MODE_FILE"
 }
+
+# A data directory keeps the users it was formatted with: refuse to start it in the other mode.
+check_mode() {
+  [[ -f "$DATA_DIR/meta.properties" ]] || return 0
+  local had
+  had="$(cat "$MODE_FILE" 2>/dev/null || echo "plaintext $CLIENT_USER")"
+  if secure; then
+    [[ "$had" == "$SECURITY $CLIENT_USER" ]] \
+      || die "$DATA_DIR was formatted as '$had', not '$SECURITY $CLIENT_USER' (SCRAM users are made at format time): run 'kafka.sh clean' first"
+    [[ -z "${PPRUNING_KAFKA_PASSWORD:-}" || "$PPRUNING_KAFKA_PASSWORD" == "$(cat "$SECURE_DIR/client.password" 2>/dev/null)" ]] \
+      || die "PPRUNING_KAFKA_PASSWORD differs from the password $DATA_DIR was formatted with: run 'kafka.sh clean' first"
+  else
+    [[ "${had%% *}" == plaintext ]] \
+      || die "$DATA_DIR was formatted for ${had%% *}; set PPRUNING_KAFKA_SECURITY=${had%% *} or run 'kafka.sh clean' first"
+  fi
+}
+
 
 # Never format or delete a directory that holds something else than Kafka's data.
 require_kafka_data_dir() {
@@ -310,6 +453,7 @@ cmd_start() {
   require_free_port "$PORT" "client"
   require_free_port "$CONTROLLER_PORT" "controller"
   fetch_jars
+  check_mode
   write_config
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
   format_storage
@@ -336,9 +480,10 @@ cmd_start() {
       tail -n 40 "$LOG_FILE" >&2
       die "the broker exited during start-up (log: $LOG_FILE)"
     fi
-    answer="$(metadata "$PORT" || true)"
-    # Ready: it answers a metadata request, lists itself at 127.0.0.1:PORT and has our cluster id.
-    if [[ "$answer" == "$cid 1 $HOST:$PORT" ]]; then
+    answer="$(answer "$PORT" || true)"
+    # Ready: it answers a metadata request, lists itself at 127.0.0.1:PORT and has our cluster id
+    # (secured: it logged that it started and its port accepts connections).
+    if [[ "$answer" == "$(expected_answer "$cid" "$PORT")" ]]; then
       break
     fi
     if (($(date +%s) >= deadline)); then
@@ -351,7 +496,36 @@ cmd_start() {
     sleep 0.2
   done
   is_our_broker "$pid" || die "pid $pid is not the broker (unexpected; see $LOG_FILE)"
-  say "ready on $HOST:$PORT (pid $pid, $(since "$t0") s)"
+  if secure; then # a real client authenticates over TLS + SCRAM with client.properties
+    client_check || die "the secured broker does not accept $CLIENT_PROPS (log: $LOG_FILE)"
+    say "ready on $HOST:$PORT, SASL_SSL + SCRAM-SHA-512 only (pid $pid, $(since "$t0") s); client settings: $CLIENT_PROPS"
+  else
+    say "ready on $HOST:$PORT (pid $pid, $(since "$t0") s)"
+  fi
+}
+
+# What answer() prints for a ready broker.
+expected_answer() {
+  if secure; then echo started; else echo "$1 1 $HOST:$2"; fi
+}
+
+# Plaintext: the metadata answer. Secured (no metadata over a bare socket): "started" once the log
+# says the server started and the port accepts connections.
+answer() {
+  if ! secure; then
+    metadata "$1"
+    return
+  fi
+  grep -q "Kafka Server started" "$LOG_FILE" 2>/dev/null || return 1
+  (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null || return 1
+  echo started
+}
+
+# Lists the topics as the client user: TLS (truststore) and SCRAM (user, password) both work.
+client_check() {
+  timeout 60 "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dlog4j2.level=warn \
+    -cp "$DIST_DIR/libs/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "$HOST:$PORT" \
+    --command-config "$CLIENT_PROPS" --list >/dev/null 2>>"$LOG_FILE"
 }
 
 cmd_stop() {
@@ -392,8 +566,8 @@ cmd_status() {
     return 3
   fi
   port="$(configured_port)"
-  answer="$(metadata "$port" || true)"
-  if [[ "$answer" == "$(cluster_id) 1 $HOST:$port" ]]; then
+  answer="$(answer "$port" || true)"
+  if [[ "$answer" == "$(expected_answer "$(cluster_id)" "$port")" ]]; then
     say "running on $HOST:$port (pid $pid)"
   else
     say "running (pid $pid) but not answering on $HOST:$port"
@@ -403,7 +577,8 @@ cmd_status() {
   echo "  data:  $DATA_DIR (cluster id $(cluster_id))"
   echo "  log:   $LOG_FILE"
   echo "  rss:   $(awk '/^VmRSS/ { printf "%.0f MB", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null)"
-  [[ "$answer" == "$(cluster_id) 1 $HOST:$port" ]] || return 1
+  secure && echo "  auth:  SASL_SSL + SCRAM-SHA-512, client settings $CLIENT_PROPS"
+  [[ "$answer" == "$(expected_answer "$(cluster_id)" "$port")" ]] || return 1
 }
 
 cmd_clean() {
@@ -412,7 +587,8 @@ cmd_clean() {
     || die "refusing to delete $DATA_DIR"
   require_kafka_data_dir
   rm -rf "$DATA_DIR"
-  rm -f "$LOG_FILE" "$LOG_FILE.1" "$PROPS_FILE" "$LOG4J_FILE"
+  rm -f "$LOG_FILE" "$LOG_FILE.1" "$PROPS_FILE" "$LOG4J_FILE" "$MODE_FILE"
+  rm -rf "$SECURE_DIR"
   say "removed $DATA_DIR and its log and config"
 }
 
@@ -430,14 +606,22 @@ cmd_tool() {
   esac
   check_settings
   fetch_jars
-  local port="$PORT" pid
+  local port="$PORT" pid auth=()
   pid="$(running_pid)" && port="$(configured_port)"
+  if secure; then
+    [[ -f "$CLIENT_PROPS" ]] || die "no $CLIENT_PROPS: start the secured broker first"
+    case "$name" in
+      console-producer) auth=(--producer.config "$CLIENT_PROPS") ;;
+      console-consumer) auth=(--consumer.config "$CLIENT_PROPS") ;;
+      *) auth=(--command-config "$CLIENT_PROPS") ;;
+    esac
+  fi
   exec "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dlog4j2.level=warn \
-    -cp "$DIST_DIR/libs/*" "$cls" --bootstrap-server "$HOST:$port" "$@"
+    -cp "$DIST_DIR/libs/*" "$cls" --bootstrap-server "$HOST:$port" "${auth[@]}" "$@"
 }
 
 usage() {
-  sed -n '2,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"
 }
 
 case "${1:-}" in

@@ -30,6 +30,7 @@ import org.ppruning.local.LocalRuntime;
 import org.ppruning.local.RuntimeStatus;
 import org.ppruning.local.Service;
 import org.ppruning.local.UpOptions;
+import org.ppruning.service.KafkaKeys;
 import org.ppruning.serving.v1.Classification;
 import org.ppruning.stream.ModelEvent;
 import org.ppruning.stream.ModelRepository;
@@ -312,10 +313,10 @@ public final class Demo implements Callable<Integer> {
     String bootstrap = o.effectiveBootstrap();
     List<Sample> train = splits.train();
     Progress progress = new Progress(rt, o, train.size());
-    try (ModelEventWatcher events = new ModelEventWatcher(bootstrap);
+    try (ModelEventWatcher events = new ModelEventWatcher(bootstrap, kafkaKeys());
         InferenceClient client = new InferenceClient("127.0.0.1", o.grpcPort())) {
       step("streaming " + train.size() + " " + task + " train samples into Kafka");
-      try (SampleProducer producer = new SampleProducer(bootstrap)) {
+      try (SampleProducer producer = new SampleProducer(bootstrap, kafkaKeys())) {
         producer.ensureTopic();
         producer.send(
             task,
@@ -392,11 +393,11 @@ public final class Demo implements Callable<Integer> {
    */
   private void benchStream(LocalRuntime rt, List<Sample> samples, UpOptions o) throws Exception {
     String bootstrap = o.effectiveBootstrap();
-    try (ModelEventWatcher events = new ModelEventWatcher(bootstrap)) {
+    try (ModelEventWatcher events = new ModelEventWatcher(bootstrap, kafkaKeys())) {
       events.poll(Duration.ofMillis(100), e -> {}); // assign now, not after the samples
       step("streaming " + samples.size() + " " + task + " samples into Kafka");
       long sent0 = System.nanoTime();
-      try (SampleProducer producer = new SampleProducer(bootstrap)) {
+      try (SampleProducer producer = new SampleProducer(bootstrap, kafkaKeys())) {
         producer.ensureTopic();
         producer.send(task, samples, n -> {});
       }
@@ -625,6 +626,14 @@ public final class Demo implements Callable<Integer> {
 
   private static String fmt(OptionalDouble v) {
     return v.isPresent() ? String.format(Locale.ROOT, "%,.0f", v.getAsDouble()) : "-";
+  }
+
+  /**
+   * The shared {@code kafka.*} keys (system properties) and {@code KAFKA_*} variables of this
+   * process: the demo's clients read the same keys the services do (which inherit the environment).
+   */
+  private static Map<String, String> kafkaKeys() {
+    return KafkaKeys.of(System.getenv(), System.getProperties());
   }
 
   private Duration remaining() {

@@ -3,8 +3,8 @@ package org.ppruning.demo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -14,6 +14,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.ppruning.service.KafkaKeys;
 import org.ppruning.stream.ModelEvent;
 import org.ppruning.stream.Topics;
 
@@ -25,11 +26,26 @@ public final class ModelEventWatcher implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
   private final List<ModelEvent> seen = new ArrayList<>();
 
+  /** A watcher of a broker without security settings. */
   public ModelEventWatcher(String bootstrap) {
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    this(bootstrap, Map.of());
+  }
+
+  /**
+   * @param bootstrap the broker's bootstrap servers (over {@code shared}'s)
+   * @param shared the shared {@code kafka.*} client keys, prefix stripped ({@link KafkaKeys#of})
+   */
+  public ModelEventWatcher(String bootstrap, Map<String, String> shared) {
+    Map<String, Object> c =
+        KafkaKeys.layered(
+            Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+            shared,
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                // no group: nothing may be committed
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false"));
     consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
   }
 

@@ -6,15 +6,14 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntConsumer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -24,6 +23,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.ppruning.data.Sample;
+import org.ppruning.service.KafkaKeys;
 import org.ppruning.stream.Topics;
 
 /**
@@ -37,14 +37,34 @@ public final class SampleProducer implements AutoCloseable {
   private final String bootstrap;
   private final KafkaProducer<String, byte[]> producer;
 
+  private final Map<String, String> shared;
+
+  /** A producer of a broker without security settings. */
   public SampleProducer(String bootstrap) {
+    this(bootstrap, Map.of());
+  }
+
+  /**
+   * @param bootstrap the broker's bootstrap servers (over {@code shared}'s)
+   * @param shared the shared {@code kafka.*} client keys, prefix stripped ({@link KafkaKeys#of}):
+   *     security, SASL, SSL, timeouts, as the services get them
+   */
+  public SampleProducer(String bootstrap, Map<String, String> shared) {
     this.bootstrap = bootstrap;
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-    producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    this.shared = Map.copyOf(shared);
+    producer =
+        new KafkaProducer<>(
+            config(
+                Map.of(
+                    ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+                    ProducerConfig.LINGER_MS_CONFIG, "5")),
+            new StringSerializer(),
+            new ByteArraySerializer());
+  }
+
+  private Map<String, Object> config(Map<String, ?> defaults) {
+    return KafkaKeys.layered(defaults, shared, Map.of("bootstrap.servers", bootstrap));
   }
 
   /** The record value of one sample. */
@@ -71,9 +91,7 @@ public final class SampleProducer implements AutoCloseable {
    * theirs); an existing topic is left as it is.
    */
   public void ensureTopic() {
-    Properties a = new Properties();
-    a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    try (Admin admin = Admin.create(a)) {
+    try (Admin admin = Admin.create(config(Map.of()))) {
       admin
           .createTopics(List.of(new NewTopic(Topics.SAMPLES, Optional.of(3), Optional.empty())))
           .all()

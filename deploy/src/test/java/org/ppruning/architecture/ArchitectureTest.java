@@ -54,6 +54,11 @@ class ArchitectureTest {
   }
 
   @Test
+  void theAppUsesOnlyTheKafkaKeysOfServiceCommon() {
+    ModuleRules.appUsesOnlyTheKafkaKeys().forEach(rule -> rule.check(main));
+  }
+
+  @Test
   void aLibraryClassThatImportsTheCommandLineFailsTheRule() {
     // The fixture package stands for a library package; its one class imports org.ppruning.cli.
     JavaClasses fixture =

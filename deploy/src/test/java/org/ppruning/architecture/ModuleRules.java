@@ -92,6 +92,40 @@ final class ModuleRules {
         .because("service-common is what the three services share");
   }
 
+  /** The one class of service-common the command line uses: the shared Kafka keys. */
+  static final String KAFKA_KEYS = "org.ppruning.service.KafkaKeys";
+
+  /**
+   * The app reaches into service-common only for {@code KafkaKeys} (the demo's Kafka clients read
+   * the services' keys), and that class uses nothing but the JDK, so the app's dependency on
+   * service-common can exclude Quarkus and the rest.
+   */
+  static List<ArchRule> appUsesOnlyTheKafkaKeys() {
+    return List.of(
+        noClasses()
+            .that()
+            .resideInAnyPackage(APP)
+            .should()
+            .dependOnClassesThat(
+                com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage(
+                        SERVICE_COMMON)
+                    .and(
+                        com.tngtech.archunit.base.DescribedPredicate.not(
+                            com.tngtech.archunit.core.domain.JavaClass.Predicates.type(
+                                org.ppruning.service.KafkaKeys.class))))
+            .because("the command line has no Quarkus; it shares only the Kafka keys"),
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes()
+            .that()
+            .haveFullyQualifiedName(KAFKA_KEYS)
+            .should()
+            .onlyDependOnClassesThat(
+                com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage("java..")
+                    .or(
+                        com.tngtech.archunit.core.domain.JavaClass.Predicates.type(
+                            org.ppruning.service.KafkaKeys.class)))
+            .because("the app loads it without service-common's dependencies"));
+  }
+
   /** A service depends on the library and service-common, never on the app or another service. */
   static List<ArchRule> servicesAreIndependent() {
     String[][] own = {

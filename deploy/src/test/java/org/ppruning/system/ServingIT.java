@@ -139,7 +139,7 @@ class ServingIT {
     }
   }
 
-  private static TensorProto ints(int[] values, int rows, int cols) {
+  static TensorProto ints(int[] values, int rows, int cols) {
     TensorProto.Builder t =
         TensorProto.newBuilder()
             .setDtype(DataType.DT_INT32)
@@ -153,7 +153,7 @@ class ServingIT {
     return t.build();
   }
 
-  private static float[] floats(TensorProto t) {
+  static float[] floats(TensorProto t) {
     if (!t.getTensorContent().isEmpty()) {
       ByteBuffer b = t.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
       float[] out = new float[b.remaining() / 4];

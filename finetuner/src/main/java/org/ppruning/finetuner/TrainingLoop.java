@@ -72,7 +72,8 @@ public class TrainingLoop {
   @Produces
   @Singleton
   ServiceIdentity identity() {
-    return new ServiceIdentity("finetuner", config.workDir());
+    boolean kafka = config.training().enabled() && config.kafka().enabled();
+    return new ServiceIdentity("finetuner", config.workDir(), kafka ? config.kafka() : null);
   }
 
   /** The serving repository fine-tuned versions are written to (the one the registry serves). */

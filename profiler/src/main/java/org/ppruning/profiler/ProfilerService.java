@@ -68,7 +68,8 @@ public class ProfilerService {
   @Produces
   @Singleton
   ServiceIdentity identity() {
-    return new ServiceIdentity("profiler", config.workDir());
+    return new ServiceIdentity(
+        "profiler", config.workDir(), config.kafka().enabled() ? config.kafka() : null);
   }
 
   /** Where the consumer loop is. */

@@ -79,7 +79,8 @@ public class PrunerService {
   @Produces
   @Singleton
   ServiceIdentity identity() {
-    return new ServiceIdentity("pruner", config.workDir());
+    return new ServiceIdentity(
+        "pruner", config.workDir(), config.kafka().enabled() ? config.kafka() : null);
   }
 
   /** Readiness: disabled, loading, or the loop's phase (starting, running, restarting...). */

@@ -2,7 +2,6 @@ package org.ppruning.service;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,7 +28,7 @@ import org.eclipse.microprofile.config.Config;
  * a configuration that contradicts them is refused by name.
  */
 public final class KafkaClients {
-  private static final String PREFIX = "kafka.";
+  private static final String PREFIX = KafkaKeys.PREFIX;
 
   private final Map<String, String> shared;
   private final KafkaSettings settings;
@@ -59,16 +58,9 @@ public final class KafkaClients {
   public static Map<String, String> sharedKeys(Config config) {
     Map<String, String> out = new TreeMap<>();
     for (String name : config.getPropertyNames()) {
-      String key = null;
-      if (name.startsWith(PREFIX)) {
-        key = name.substring(PREFIX.length());
-      } else if (name.matches("KAFKA_[A-Z0-9_]+")) {
-        key = name.substring(PREFIX.length()).toLowerCase().replace('_', '.');
-      }
-      if (key != null && !key.isEmpty()) {
-        String k = key;
-        config.getOptionalValue(PREFIX + k, String.class).ifPresent(v -> out.put(k, v));
-      }
+      KafkaKeys.key(name)
+          .ifPresent(
+              k -> config.getOptionalValue(PREFIX + k, String.class).ifPresent(v -> out.put(k, v)));
     }
     return out;
   }
@@ -163,10 +155,7 @@ public final class KafkaClients {
   }
 
   private Map<String, Object> layered(Map<String, ?> defaults, Map<String, String> overrides) {
-    Map<String, Object> c = new HashMap<>(defaults);
-    c.putAll(shared);
-    c.putAll(overrides);
-    return c;
+    return KafkaKeys.layered(defaults, shared, overrides);
   }
 
   /** Sets {@code key} to {@code value}, refusing a configuration that asked for another value. */

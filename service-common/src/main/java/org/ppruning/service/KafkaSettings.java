@@ -1,6 +1,7 @@
 package org.ppruning.service;
 
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.ppruning.stream.Topics;
@@ -31,6 +32,15 @@ public interface KafkaSettings {
   /** Replication factor of the topics this service creates. */
   @WithDefault("1")
   short replicationFactor();
+
+  /**
+   * How often the {@code <service>-kafka} readiness check asks the broker for its cluster
+   * description; also the longest one probe waits for the answer. A duration ({@code 5s}, {@code
+   * PT5S}; the default is written ISO-8601 so that plain SmallRye, without Quarkus' converter,
+   * reads it too).
+   */
+  @WithDefault("PT5S")
+  Duration probeInterval();
 
   /** Consumer properties over the shared {@code kafka.*} ones, e.g. {@code session.timeout.ms}. */
   Map<String, String> consumer();
