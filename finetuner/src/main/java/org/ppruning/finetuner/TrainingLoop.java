@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,6 +22,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -32,6 +35,7 @@ import org.ppruning.service.KafkaClients;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.service.ServiceIdentity;
 import org.ppruning.stream.CommitTracker;
+import org.ppruning.stream.JobRetry;
 import org.ppruning.stream.ModelEvent;
 import org.ppruning.stream.ModelRepository;
 
@@ -39,8 +43,11 @@ import org.ppruning.stream.ModelRepository;
  * Fine-tunes every new pruned version announced on the models topic ({@code
  * ppruning.finetuner.kafka.topics.models}) through {@link TrainingJobs}, and announces each
  * fine-tuned version there. The event poller runs in a {@link RestartLoop}: a failed commit or a
- * broker outage starts it again. An event's offset is committed only once its job finished or was
- * superseded, so a restart or a crash re-reads a job in flight instead of losing it.
+ * broker outage starts it again; a commit that fails for a retriable reason (a timeout during an
+ * outage, a rebalance) is logged, counted and retried with the next commit, without a restart. An
+ * event's offset is committed only once its job was published, skipped or superseded, so a restart
+ * or a crash re-reads a job in flight instead of losing it (and the repository's parent record
+ * keeps a re-read job from training again).
  */
 @ApplicationScoped
 public class TrainingLoop {
@@ -82,7 +89,12 @@ public class TrainingLoop {
 
   void start(@Observes StartupEvent ev) {
     FinetunerConfig.Training c = config.training();
-    jobs = new TrainingJobs(TrainingJobs.engine(c, serving), commits, metrics);
+    jobs =
+        new TrainingJobs(
+            FinetunerEngines.engine(c, serving),
+            commits,
+            new JobRetry(c.attempts(), c.retryDelay(), JobRetry.DEFAULT.maxDelay()),
+            metrics);
     if (!c.enabled() || !config.kafka().enabled()) {
       LOG.info(
           "training disabled (ppruning.finetuner.training.enabled or"
@@ -131,6 +143,11 @@ public class TrainingLoop {
     return jobs == null ? "" : jobs.current();
   }
 
+  /** The last job skipped after a failure, and why ("" if none). */
+  public String lastSkipped() {
+    return jobs == null ? "" : jobs.lastSkipped();
+  }
+
   private String topic() {
     return config.kafka().topics().models();
   }
@@ -155,21 +172,38 @@ public class TrainingLoop {
             }
 
             @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> parts) {}
+            public void onPartitionsAssigned(Collection<TopicPartition> parts) {
+              // A new epoch: jobs read before (by an earlier consumer) release nothing now.
+              parts.forEach(tp -> commits.forget(tp.partition()));
+            }
           });
       run.running();
       while (!run.stopping()) {
         for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-          commits.started(r.partition(), r.offset());
+          long epoch = commits.started(r.partition(), r.offset());
           jobs.accept(
               r.value(),
               r.partition(),
               r.offset(),
+              epoch,
               r.topic() + "-" + r.partition() + "@" + r.offset());
         }
-        commit(c);
+        tryCommit(c);
       }
+      tryCommit(c);
+    }
+  }
+
+  /**
+   * Commits, surviving what a broker outage or a rebalance does to a commit: the offsets stay in
+   * the tracker and go with the next commit (a job in work is never committed past).
+   */
+  private void tryCommit(KafkaConsumer<String, byte[]> c) {
+    try {
       commit(c);
+    } catch (RetriableException | CommitFailedException | RebalanceInProgressException e) {
+      metrics.counter("ppruning.finetuner.commit.failures").increment();
+      LOG.warnf("cannot commit offsets of %s now, will again: %s", topic(), e.toString());
     }
   }
 
