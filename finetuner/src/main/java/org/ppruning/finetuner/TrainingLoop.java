@@ -8,22 +8,14 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -44,10 +36,10 @@ import org.ppruning.stream.ModelRepository;
  * ppruning.finetuner.kafka.topics.models}) through {@link TrainingJobs}, and announces each
  * fine-tuned version there. The event poller runs in a {@link RestartLoop}: a failed commit or a
  * broker outage starts it again; a commit that fails for a retriable reason (a timeout during an
- * outage, a rebalance) is logged, counted and retried with the next commit, without a restart. An
- * event's offset is committed only once its job was published, skipped or superseded, so a restart
- * or a crash re-reads a job in flight instead of losing it (and the repository's parent record
- * keeps a re-read job from training again).
+ * outage, a rebalance) is logged, counted and retried with the next commit ({@link EventCommits}),
+ * without a restart. An event's offset is committed only once its job was published, skipped or
+ * superseded, so a restart or a crash re-reads a job in flight instead of losing it (and the
+ * repository's parent record keeps a re-read job from training again).
  */
 @ApplicationScoped
 public class TrainingLoop {
@@ -68,6 +60,7 @@ public class TrainingLoop {
   private KafkaClients clients;
   private KafkaProducer<String, byte[]> producer;
   private RestartLoop loop;
+  private EventCommits offsets;
 
   TrainingLoop(FinetunerConfig config, ServingRegistry serving, MeterRegistry metrics) {
     this.config = config;
@@ -111,6 +104,7 @@ public class TrainingLoop {
     clients =
         new KafkaClients(
             KafkaClients.sharedKeys(ConfigProvider.getConfig()), config.kafka(), GROUP);
+    offsets = new EventCommits(commits, topic(), metrics);
     producer = clients.producer(new StringSerializer(), new ByteArraySerializer(), PRODUCER);
     jobs.start(this::publish);
     loop =
@@ -158,25 +152,7 @@ public class TrainingLoop {
     clients.ensureTopics(List.of(clients.newTopic(topic())), Duration.ofSeconds(60));
     try (KafkaConsumer<String, byte[]> c =
         clients.consumer(new StringDeserializer(), new ByteArrayDeserializer(), CONSUMER)) {
-      c.subscribe(
-          List.of(topic()),
-          new ConsumerRebalanceListener() {
-            @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> parts) {
-              try {
-                commit(c);
-              } catch (RuntimeException e) { // not committed: those records are read again
-                LOG.warnf("cannot commit %s on revocation: %s", parts, e);
-              }
-              parts.forEach(tp -> commits.forget(tp.partition()));
-            }
-
-            @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> parts) {
-              // A new epoch: jobs read before (by an earlier consumer) release nothing now.
-              parts.forEach(tp -> commits.forget(tp.partition()));
-            }
-          });
+      c.subscribe(List.of(topic()), offsets.listener(c));
       run.running();
       while (!run.stopping()) {
         for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
@@ -188,32 +164,9 @@ public class TrainingLoop {
               epoch,
               r.topic() + "-" + r.partition() + "@" + r.offset());
         }
-        tryCommit(c);
+        offsets.tryCommit(c);
       }
-      tryCommit(c);
-    }
-  }
-
-  /**
-   * Commits, surviving what a broker outage or a rebalance does to a commit: the offsets stay in
-   * the tracker and go with the next commit (a job in work is never committed past).
-   */
-  private void tryCommit(KafkaConsumer<String, byte[]> c) {
-    try {
-      commit(c);
-    } catch (RetriableException | CommitFailedException | RebalanceInProgressException e) {
-      metrics.counter("ppruning.finetuner.commit.failures").increment();
-      LOG.warnf("cannot commit offsets of %s now, will again: %s", topic(), e.toString());
-    }
-  }
-
-  private void commit(KafkaConsumer<String, byte[]> c) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (TopicPartition tp : c.assignment()) {
-      commits.committable(tp.partition()).ifPresent(o -> offsets.put(tp, new OffsetAndMetadata(o)));
-    }
-    if (!offsets.isEmpty()) {
-      c.commitSync(offsets);
+      offsets.tryCommit(c);
     }
   }
 
