@@ -22,8 +22,11 @@ import org.ppruning.train.Trainer;
  * fine-tunes the pruned version with {@link FineTuning} into the repository's next version of the
  * task, evaluates it on the test split, offers it for serving and returns the {@code finetuned}
  * event. A fine-tuned version records its parent's URI in {@code assets/parent.txt}, so a version
- * already fine-tuned (a redelivered event) is not trained twice. Which jobs run when, and which
- * offsets are committed, is the transport's business.
+ * already fine-tuned (a redelivered event) is not trained twice. A pruned event is checked before
+ * it becomes a job ({@link VersionCheck}): its folder must be its version's folder inside the
+ * pruner's repository and hold a valid model, else it is refused with the reason. A model that
+ * cannot train fails with {@link JobRetry.BadModel}. Which jobs run when, which are retried ({@link
+ * JobRetry}) and which offsets are committed, is the transport's business.
  */
 public final class FinetunerEngine {
   /** The asset naming a fine-tuned version's parent (the pruned version's URI). */
@@ -71,12 +74,17 @@ public final class FinetunerEngine {
     REFUSED
   }
 
+  /** The label of a refused record that is not a model event. */
+  public static final String MALFORMED = "malformed";
+
   /**
    * @param outcome what to do
-   * @param event the pruned version's event for a JOB, else null
+   * @param event the parsed event for a JOB, or a REFUSED event that parsed; else null
+   * @param label for REFUSED: {@link #MALFORMED} or a {@link VersionCheck.Reason#label()} (the
+   *     metric's reason); else null
    * @param reason for IGNORED and REFUSED: why, naming what was wrong; else null
    */
-  public record Accepted(Outcome outcome, ModelEvent event, String reason) {}
+  public record Accepted(Outcome outcome, ModelEvent event, String label, String reason) {}
 
   /**
    * What one job did: exactly one of the two is set.
@@ -91,14 +99,21 @@ public final class FinetunerEngine {
   private final Datasets datasets;
   private final Teacher teacher;
   private final Serving serving;
+  private final VersionCheck pruned;
 
+  /**
+   * @param repo the repository fine-tuned versions are written to
+   * @param pruned checks pruned events against the pruner's repository
+   */
   public FinetunerEngine(
       ModelRepository repo,
       Settings settings,
       Datasets datasets,
       Teacher teacher,
-      Serving serving) {
+      Serving serving,
+      VersionCheck pruned) {
     this.repo = repo;
+    this.pruned = pruned;
     this.settings = settings;
     this.datasets = datasets;
     this.teacher = teacher;
@@ -109,17 +124,21 @@ public final class FinetunerEngine {
     return repo;
   }
 
-  /** Reads one record's value: a job for a pruned version, else why there is none. */
+  /**
+   * Reads one record's value: a job for a pruned version whose folder passes the {@link
+   * VersionCheck} (this loads the model once), else why there is none.
+   */
   public Accepted accept(byte[] value) {
     ModelEvent e;
     try {
       e = ModelEvent.fromJson(value);
     } catch (IllegalArgumentException ex) {
-      return new Accepted(Outcome.REFUSED, null, ex.getMessage());
+      return new Accepted(Outcome.REFUSED, null, MALFORMED, ex.getMessage());
     }
     if (!ModelEvent.PRUNED.equals(e.stage())) {
       return new Accepted(
           Outcome.IGNORED,
+          null,
           null,
           e.stage()
               + " event of "
@@ -128,15 +147,24 @@ public final class FinetunerEngine {
               + e.version()
               + ": only pruned versions are fine-tuned");
     }
-    return new Accepted(Outcome.JOB, e, null);
+    Optional<VersionCheck.Problem> p = pruned.event(e);
+    if (p.isPresent()) {
+      return new Accepted(
+          Outcome.REFUSED,
+          e,
+          p.get().reason().label(),
+          "pruned event of " + e.task() + " version " + e.version() + ": " + p.get().detail());
+    }
+    return new Accepted(Outcome.JOB, e, null, null);
   }
 
   /**
    * Fine-tunes one pruned version into the repository's next version of its task, unless the
    * repository already holds one fine-tuned from it.
    *
-   * @throws IOException if the data, the teacher or the pruned version cannot be read, training
-   *     fails, or the version cannot be written
+   * @throws JobRetry.BadModel if the pruned version does not load or training diverges (NaN)
+   * @throws IOException if the data, the teacher or the pruned version cannot be read, or the
+   *     version cannot be written
    */
   public Trained train(ModelEvent pruned) throws IOException {
     String task = pruned.task();
@@ -156,7 +184,7 @@ public final class FinetunerEngine {
     AtomicReference<FineTuning.Outcome> outcome = new AtomicReference<>();
     Map<String, Double> testMetrics = new HashMap<>();
     Distillation distill = teacher.load();
-    try (TransformerModel base = TransformerModel.load(source)) {
+    try (TransformerModel base = loadPruned(source)) {
       Path written =
           repo.write(
               task,
@@ -171,7 +199,9 @@ public final class FinetunerEngine {
                             .withName(source.toString())
                             .withTeacher(distill)));
                 if (outcome.get().result().failure() != null) {
-                  throw new IOException(outcome.get().result().failure());
+                  throw new JobRetry.BadModel(
+                      "fine-tuning " + source + " failed: " + outcome.get().result().failure(),
+                      null);
                 }
                 try (TransformerModel tuned = TransformerModel.load(dir)) {
                   testMetrics.putAll(
@@ -186,6 +216,14 @@ public final class FinetunerEngine {
       return new Trained(
           event(pruned, version, written, splits.task().name(), outcome.get(), testMetrics, swap),
           null);
+    }
+  }
+
+  private static TransformerModel loadPruned(Path source) throws IOException {
+    try {
+      return TransformerModel.load(source);
+    } catch (IllegalArgumentException e) {
+      throw new JobRetry.BadModel("pruned version " + source + ": " + e.getMessage(), e);
     }
   }
 

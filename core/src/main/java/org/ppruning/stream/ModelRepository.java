@@ -94,9 +94,25 @@ public final class ModelRepository {
     return v.isEmpty() ? OptionalLong.empty() : OptionalLong.of(v.get(v.size() - 1));
   }
 
-  /** One more than the latest version, or 1. */
+  /**
+   * One more than the highest version number any entry of the task's folder carries, or 1. Every
+   * entry counts, valid or not (an empty folder {@code 999}, a stray file {@code 5}): the next
+   * version is then {@code 1000}, and no existing name is ever written over.
+   */
   public long nextVersion(String task) throws IOException {
-    return latest(task).orElse(0) + 1;
+    Path dir = root.resolve(checkTask(task));
+    long highest = 0;
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> s = Files.list(dir)) {
+        highest =
+            s.map(p -> p.getFileName().toString())
+                .filter(n -> VERSION.matcher(n).matches())
+                .mapToLong(Long::parseLong)
+                .max()
+                .orElse(0);
+      }
+    }
+    return highest + 1;
   }
 
   /**

@@ -8,8 +8,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.ppruning.features.ActivationFeatures;
@@ -108,6 +111,8 @@ public final class PrunerEngine {
    * @param seconds wall time of planning, comparing and writing
    * @param event the event to publish: the new version's, or the latest version's if it was written
    *     before a restart and never published; else null
+   * @param skipped version folders above the latest valid one that hold no valid model, found
+   *     invalid for the first time by this re-clustering (each is reported once)
    */
   public record Pruned(
       String task,
@@ -116,7 +121,8 @@ public final class PrunerEngine {
       long version,
       double change,
       double seconds,
-      ModelEvent event) {}
+      ModelEvent event,
+      List<VersionCheck.Problem> skipped) {}
 
   private static final class Task {
     final Base base;
@@ -143,9 +149,15 @@ public final class PrunerEngine {
   // Read without the lock (a rebalance must not wait for a running re-clustering); written
   // only under it, together with the state.
   private final Map<Partition, Long> offsets = new ConcurrentSkipListMap<>();
+  private final VersionCheck check;
+  // Versions are never overwritten, so a folder's verdict is kept: valid ones are not loaded
+  // again, invalid ones are reported once.
+  private final Set<Path> validVersions = ConcurrentHashMap.newKeySet();
+  private final Map<Path, VersionCheck.Problem> invalidVersions = new ConcurrentHashMap<>();
 
   public PrunerEngine(ModelRepository repo, Settings settings, Bases bases) {
     this.repo = repo;
+    this.check = new VersionCheck(repo.root(), VersionCheck.SAVED_MODEL);
     this.settings = settings;
     this.bases = bases;
   }
@@ -328,8 +340,11 @@ public final class PrunerEngine {
 
   /**
    * Re-clusters {@code task} on everything merged, compares the kept units with the repository's
-   * latest version, and writes a new version if they changed by more than {@code minChange} (or if
-   * there is none).
+   * latest valid version, and writes a new version if they changed by more than {@code minChange}
+   * (or if there is none). Version folders that hold no valid model (an empty {@code 999}, say) are
+   * skipped when looking for the latest version, but still count when numbering the next one
+   * ({@link ModelRepository#nextVersion}: one past the highest folder), so no folder is ever
+   * overwritten.
    *
    * @throws IOException if reading the latest version or writing the new one fails
    * @throws IllegalStateException if the task has no complete state (see {@link
@@ -347,7 +362,8 @@ public final class PrunerEngine {
     PruneRun run =
         PruneRun.plan(
             t.base.spec(), t.base.weights(), f, settings.prune(), "stream:" + task, Map.of());
-    OptionalLong latest = repo.latest(task);
+    List<VersionCheck.Problem> skipped = new ArrayList<>();
+    OptionalLong latest = latestValid(task, skipped);
     double change = 1;
     if (latest.isPresent()) {
       change = KeptUnits.change(spec(task, latest.getAsLong()).layers(), run.kept());
@@ -374,7 +390,34 @@ public final class PrunerEngine {
     double secs = (System.nanoTime() - t0) / 1e9;
     t.lastPruneSeconds = secs;
     t.lastPruneMillis = System.currentTimeMillis();
-    return new Pruned(task, samples, written, version, change, secs, event);
+    return new Pruned(task, samples, written, version, change, secs, event, List.copyOf(skipped));
+  }
+
+  /**
+   * The newest version of {@code task} that holds a valid model; invalid folders above it that were
+   * not reported before are added to {@code skipped}.
+   */
+  private OptionalLong latestValid(String task, List<VersionCheck.Problem> skipped)
+      throws IOException {
+    List<Long> versions = repo.versions(task);
+    for (int i = versions.size() - 1; i >= 0; i--) {
+      long v = versions.get(i);
+      Path dir = repo.path(task, v);
+      if (validVersions.contains(dir)) {
+        return OptionalLong.of(v);
+      }
+      if (invalidVersions.containsKey(dir)) {
+        continue;
+      }
+      Optional<VersionCheck.Problem> p = check.folder(dir);
+      if (p.isEmpty()) {
+        validVersions.add(dir);
+        return OptionalLong.of(v);
+      }
+      invalidVersions.put(dir, p.get());
+      skipped.add(p.get());
+    }
+    return OptionalLong.empty();
   }
 
   /** Records that the event of {@code version} was sent (saved with the next checkpoint). */

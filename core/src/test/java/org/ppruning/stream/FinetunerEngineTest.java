@@ -96,7 +96,55 @@ class FinetunerEngineTest {
         (task, version, dir, metrics) -> {
           offered.add(metrics);
           return new SwapResult(task, version, dir, true, 0, "swapped in", 1, 1);
-        });
+        },
+        new VersionCheck(tmp.resolve("pruned"), VersionCheck.SAVED_MODEL));
+  }
+
+  @Test
+  void forgedPrunedEventsAreRefusedWithTheReasonAndNeverBecomeJobs() throws Exception {
+    ModelEvent real = prunedVersion(new ModelRepository(tmp.resolve("pruned")));
+    FinetunerEngine engine = engine(new ModelRepository(tmp.resolve("serving")), List.of());
+    // A valid model, but outside the pruner's repository.
+    ModelRepository other = new ModelRepository(tmp.resolve("elsewhere"));
+    Path outside = VersionCheckTest.tinyVersion(other, "sentiment", 1);
+    // An empty version folder inside it.
+    Path empty = Files.createDirectories(tmp.resolve("pruned").resolve("sentiment").resolve("999"));
+
+    FinetunerEngine.Accepted out = engine.accept(forged(real, 1, outside).toJson());
+    FinetunerEngine.Accepted missing =
+        engine.accept(forged(real, 2, tmp.resolve("pruned/sentiment/2")).toJson());
+    FinetunerEngine.Accepted invalid = engine.accept(forged(real, 999, empty).toJson());
+
+    assertEquals(FinetunerEngine.Outcome.REFUSED, out.outcome());
+    assertEquals("outside_repository", out.label());
+    assertEquals(
+        "pruned event of sentiment version 1: path "
+            + outside
+            + " is outside the repository "
+            + tmp.resolve("pruned").toAbsolutePath().normalize(),
+        out.reason());
+    assertEquals(FinetunerEngine.Outcome.REFUSED, missing.outcome());
+    assertEquals("missing", missing.label());
+    assertEquals(FinetunerEngine.Outcome.REFUSED, invalid.outcome());
+    assertEquals("invalid_spec", invalid.label());
+    assertTrue(invalid.reason().contains("holds no valid model"), invalid.reason());
+    assertEquals(FinetunerEngine.Outcome.JOB, engine.accept(real.toJson()).outcome());
+  }
+
+  static ModelEvent forged(ModelEvent real, long version, Path dir) {
+    return new ModelEvent(
+        real.stage(),
+        real.task(),
+        version,
+        dir.toUri().toString(),
+        real.parent(),
+        real.layers(),
+        real.flopsKept(),
+        real.paramsKept(),
+        real.samples(),
+        "forged",
+        null,
+        real.createdAt());
   }
 
   @Test
@@ -193,6 +241,7 @@ class FinetunerEngineTest {
                 .getBytes(StandardCharsets.UTF_8));
 
     assertEquals(FinetunerEngine.Outcome.REFUSED, notJson.outcome());
+    assertEquals(FinetunerEngine.MALFORMED, notJson.label());
     assertNull(notJson.event());
     assertTrue(
         notJson.reason().startsWith("not a model event: ")

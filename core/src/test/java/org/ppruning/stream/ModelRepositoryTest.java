@@ -58,6 +58,20 @@ class ModelRepositoryTest {
   }
 
   @Test
+  void theNextVersionIsPastEveryNumberedEntryValidOrNot() throws IOException {
+    ModelRepository repo = new ModelRepository(root);
+    repo.write("sentiment", 1, ModelRepositoryTest::fakeModel);
+    Files.createDirectories(repo.path("sentiment", 999)); // empty: no model
+    Files.writeString(root.resolve("sentiment").resolve("1200"), "a stray file");
+    Files.createDirectories(root.resolve("sentiment").resolve(".tmp-5000")); // not a version
+
+    assertEquals(List.of(1L, 999L), repo.versions("sentiment"));
+    assertEquals(1201, repo.nextVersion("sentiment"));
+    repo.write("sentiment", repo.nextVersion("sentiment"), ModelRepositoryTest::fakeModel);
+    assertEquals(List.of(1L, 999L, 1201L), repo.versions("sentiment"));
+  }
+
+  @Test
   void badTaskIdsAndVersionsAreRefusedByName() {
     ModelRepository repo = new ModelRepository(root);
     IllegalArgumentException e =

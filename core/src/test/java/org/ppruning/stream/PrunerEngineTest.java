@@ -279,6 +279,33 @@ class PrunerEngineTest {
   }
 
   @Test
+  void invalidVersionFoldersAreSkippedReportedOnceAndNumberedPast() throws Exception {
+    // An empty folder 999 before anything was written: the first version is 1000.
+    Path root = tmp.resolve("invalid");
+    ModelRepository repo = new ModelRepository(root);
+    Path empty = Files.createDirectories(repo.path(TASK, 999));
+    PrunerEngine e = engine(root, 20, 1_000_000, 0.9);
+    List<PrunerEngine.Pruned> runs = drive(e, 0, records.size());
+    assertEquals(1, runs.size(), "one re-clustering at min-samples");
+    PrunerEngine.Pruned first = runs.get(0);
+    assertTrue(first.written());
+    assertEquals(1000, first.version());
+    assertEquals(List.of(999L, 1000L), repo.versions(TASK));
+    assertEquals(1, first.skipped().size(), first.skipped().toString());
+    assertEquals(VersionCheck.Reason.INVALID_SPEC, first.skipped().get(0).reason());
+    assertEquals(empty.toString(), first.skipped().get(0).path());
+
+    // An empty 1001 above it: re-clustering compares with 1000 (not wedged), reports 1001 once.
+    Path above = Files.createDirectories(repo.path(TASK, 1001));
+    PrunerEngine.Pruned again = e.prune(TASK);
+    assertFalse(again.written());
+    assertEquals(1000, again.version(), "the latest valid version");
+    assertTrue(again.change() < 0.9, "compared with 1000, under min-change: " + again.change());
+    assertEquals(List.of(above.toString()), again.skipped().stream().map(p -> p.path()).toList());
+    assertEquals(List.of(), e.prune(TASK).skipped(), "reported once");
+  }
+
+  @Test
   void aVersionIsWrittenOnlyWhenTheSelectionChangedEnough() throws Exception {
     Path root = tmp.resolve("any");
     PrunerEngine any = engine(root, 20, 10, 0);

@@ -76,4 +76,21 @@ class WorkQueueTest {
     assertFalse(c.release(0, 5), "a record read twice is released once");
     assertEquals(OptionalLong.of(6), c.committable(0));
   }
+
+  /**
+   * A job of an older epoch (read before a revocation) finishing after its record was read again
+   * does not uncover the newer copy, which is still in work.
+   */
+  @Test
+  void aReleaseFromBeforeARevocationDoesNotUncoverTheRecordReadAgain() {
+    CommitTracker c = new CommitTracker();
+    long before = c.started(0, 5);
+    c.forget(0); // revoked, then assigned again
+    long after = c.started(0, 5); // read again, queued as a new job
+    assertTrue(after != before, "a new epoch");
+    assertFalse(c.release(0, 5, before), "the old job's release is stale");
+    assertEquals(OptionalLong.of(5), c.committable(0), "the copy read again is still in work");
+    assertTrue(c.release(0, 5, after));
+    assertEquals(OptionalLong.of(6), c.committable(0));
+  }
 }

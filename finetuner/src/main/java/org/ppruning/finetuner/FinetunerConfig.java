@@ -33,6 +33,21 @@ public interface FinetunerConfig {
     @WithDefault("true")
     boolean enabled();
 
+    /**
+     * The pruner's repository: a pruned event is refused unless its folder is its version's folder
+     * inside this root (symlinks and '..' resolved) and holds a valid model (default {@code
+     * ${work-dir}/../pruner/models}, the pruner's default beside this service's work dir).
+     */
+    Path prunedRepository();
+
+    /** How many times a job runs at most when it fails for a transient reason (I/O, broker). */
+    @WithDefault("3")
+    int attempts();
+
+    /** The wait before a job's second attempt; doubled for each further one. */
+    @WithDefault("10s")
+    Duration retryDelay();
+
     /** Built-in task whose labelled train/dev/test splits are used; default: the event's task. */
     Optional<String> dataset();
 

@@ -8,19 +8,14 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -32,6 +27,7 @@ import org.ppruning.service.KafkaClients;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.service.ServiceIdentity;
 import org.ppruning.stream.CommitTracker;
+import org.ppruning.stream.JobRetry;
 import org.ppruning.stream.ModelEvent;
 import org.ppruning.stream.ModelRepository;
 
@@ -39,8 +35,11 @@ import org.ppruning.stream.ModelRepository;
  * Fine-tunes every new pruned version announced on the models topic ({@code
  * ppruning.finetuner.kafka.topics.models}) through {@link TrainingJobs}, and announces each
  * fine-tuned version there. The event poller runs in a {@link RestartLoop}: a failed commit or a
- * broker outage starts it again. An event's offset is committed only once its job finished or was
- * superseded, so a restart or a crash re-reads a job in flight instead of losing it.
+ * broker outage starts it again; a commit that fails for a retriable reason (a timeout during an
+ * outage, a rebalance) is logged, counted and retried with the next commit ({@link EventCommits}),
+ * without a restart. An event's offset is committed only once its job was published, skipped or
+ * superseded, so a restart or a crash re-reads a job in flight instead of losing it (and the
+ * repository's parent record keeps a re-read job from training again).
  */
 @ApplicationScoped
 public class TrainingLoop {
@@ -61,6 +60,7 @@ public class TrainingLoop {
   private KafkaClients clients;
   private KafkaProducer<String, byte[]> producer;
   private RestartLoop loop;
+  private EventCommits offsets;
 
   TrainingLoop(FinetunerConfig config, ServingRegistry serving, MeterRegistry metrics) {
     this.config = config;
@@ -83,7 +83,12 @@ public class TrainingLoop {
 
   void start(@Observes StartupEvent ev) {
     FinetunerConfig.Training c = config.training();
-    jobs = new TrainingJobs(TrainingJobs.engine(c, serving), commits, metrics);
+    jobs =
+        new TrainingJobs(
+            FinetunerEngines.engine(c, serving),
+            commits,
+            new JobRetry(c.attempts(), c.retryDelay(), JobRetry.DEFAULT.maxDelay()),
+            metrics);
     if (!c.enabled() || !config.kafka().enabled()) {
       LOG.info(
           "training disabled (ppruning.finetuner.training.enabled or"
@@ -100,6 +105,7 @@ public class TrainingLoop {
     clients =
         new KafkaClients(
             KafkaClients.sharedKeys(ConfigProvider.getConfig()), config.kafka(), GROUP);
+    offsets = new EventCommits(commits, topic(), metrics);
     producer = clients.producer(new StringSerializer(), new ByteArraySerializer(), PRODUCER);
     jobs.start(this::publish);
     loop =
@@ -132,6 +138,11 @@ public class TrainingLoop {
     return jobs == null ? "" : jobs.current();
   }
 
+  /** The last job skipped after a failure, and why ("" if none). */
+  public String lastSkipped() {
+    return jobs == null ? "" : jobs.lastSkipped();
+  }
+
   private String topic() {
     return config.kafka().topics().models();
   }
@@ -142,45 +153,21 @@ public class TrainingLoop {
     clients.ensureTopics(List.of(clients.newTopic(topic())), Duration.ofSeconds(60));
     try (KafkaConsumer<String, byte[]> c =
         clients.consumer(new StringDeserializer(), new ByteArrayDeserializer(), CONSUMER)) {
-      c.subscribe(
-          List.of(topic()),
-          new ConsumerRebalanceListener() {
-            @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> parts) {
-              try {
-                commit(c);
-              } catch (RuntimeException e) { // not committed: those records are read again
-                LOG.warnf("cannot commit %s on revocation: %s", parts, e);
-              }
-              parts.forEach(tp -> commits.forget(tp.partition()));
-            }
-
-            @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> parts) {}
-          });
+      c.subscribe(List.of(topic()), offsets.listener(c));
       run.running();
       while (!run.stopping()) {
         for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-          commits.started(r.partition(), r.offset());
+          long epoch = commits.started(r.partition(), r.offset());
           jobs.accept(
               r.value(),
               r.partition(),
               r.offset(),
+              epoch,
               r.topic() + "-" + r.partition() + "@" + r.offset());
         }
-        commit(c);
+        offsets.tryCommit(c);
       }
-      commit(c);
-    }
-  }
-
-  private void commit(KafkaConsumer<String, byte[]> c) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (TopicPartition tp : c.assignment()) {
-      commits.committable(tp.partition()).ifPresent(o -> offsets.put(tp, new OffsetAndMetadata(o)));
-    }
-    if (!offsets.isEmpty()) {
-      c.commitSync(offsets);
+      offsets.tryCommit(c);
     }
   }
 

@@ -27,6 +27,9 @@ public class TrainingReadiness implements HealthCheck {
       return r.withData("phase", "disabled").up().build();
     }
     r.withData("phase", events.phase().name()).withData("training", training.current());
+    if (!training.lastSkipped().isEmpty()) {
+      r.withData("last-skipped-job", training.lastSkipped());
+    }
     if (events.problem() != null) {
       r.withData("problem", events.problem());
     }

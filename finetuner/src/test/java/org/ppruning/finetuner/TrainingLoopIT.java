@@ -59,6 +59,8 @@ class TrainingLoopIT {
           "true",
           "ppruning.finetuner.serving.repository",
           ROOT.resolve("serving").toString(),
+          "ppruning.finetuner.training.pruned-repository",
+          ROOT.resolve("pruned").toString(),
           "ppruning.finetuner.training.epochs",
           "1",
           "ppruning.finetuner.training.lr",
@@ -77,7 +79,7 @@ class TrainingLoopIT {
     String bootstrap = System.getProperty("kafka.bootstrap.servers");
     assertNotNull(bootstrap, "run through bin/mvn verify (failsafe starts the test broker)");
     String task = "sentiment";
-    ModelRepository pruned = new ModelRepository(ROOT.resolve("pruned-" + UUID.randomUUID()));
+    ModelRepository pruned = new ModelRepository(ROOT.resolve("pruned"));
     Imported mini = RealModels.source("all-minilm-l6-v2").load(System.err);
     List<int[]> heads = new ArrayList<>();
     List<int[]> neurons = new ArrayList<>();
@@ -86,10 +88,11 @@ class TrainingLoopIT {
       neurons.add(range(l.ffn() / 2, l.ffn()));
     }
     UnitRemoval.Pruned half = UnitRemoval.remove(mini.spec(), mini.weights(), heads, neurons);
+    long version = pruned.nextVersion(task);
     Path v1 =
         pruned.write(
             task,
-            1,
+            version,
             dir -> {
               try (TransformerModel m =
                   TransformerModel.build(half.spec(), half.weights(), mini.tokenizerJson())) {
@@ -100,7 +103,7 @@ class TrainingLoopIT {
         new ModelEvent(
             ModelEvent.PRUNED,
             task,
-            1,
+            version,
             v1.toUri().toString(),
             "all-minilm-l6-v2",
             List.of(),
@@ -143,7 +146,8 @@ class TrainingLoopIT {
       }
       assertEquals(before + 1, loop.repository().versions(task).size());
     } finally {
-      AtomicFiles.deleteTree(pruned.root());
+      AtomicFiles.deleteTree(v1);
+      Files.createDirectories(v1); // empty: its number stays used, so no later run reuses its path
     }
   }
 

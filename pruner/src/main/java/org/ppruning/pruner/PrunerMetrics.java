@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 import org.ppruning.stream.PrunerCheckpoint.Partition;
 import org.ppruning.stream.PrunerEngine;
 import org.ppruning.stream.PrunerLoop;
+import org.ppruning.stream.VersionCheck;
 
 /** The pruner's metrics and log lines: what its {@link PrunerLoop} reports. */
 final class PrunerMetrics implements PrunerLoop.Observer {
@@ -22,6 +23,9 @@ final class PrunerMetrics implements PrunerLoop.Observer {
   PrunerMetrics(MeterRegistry meters) {
     this.meters = meters;
     meters.counter("ppruning.pruner.restarts");
+    for (VersionCheck.Reason r : VersionCheck.Reason.values()) { // present from the start
+      meters.counter("ppruning.pruner.versions.skipped", "reason", r.label());
+    }
   }
 
   /** The engine the gauges read; its tasks get their gauges now. */
@@ -59,6 +63,18 @@ final class PrunerMetrics implements PrunerLoop.Observer {
   @Override
   public void pruned(PrunerEngine.Pruned p) {
     String task = p.task();
+    for (VersionCheck.Problem skipped : p.skipped()) {
+      meters
+          .counter("ppruning.pruner.versions.skipped", "reason", skipped.reason().label())
+          .increment();
+      LOG.warnf(
+          "pruner: skipping version folder %s of %s (%s): %s; the latest valid version is %s",
+          skipped.path(),
+          task,
+          skipped.reason().label(),
+          skipped.detail(),
+          p.version() == 0 ? "none" : p.version());
+    }
     meters
         .timer("ppruning.pruner.recluster", "task", task)
         .record(Duration.ofNanos((long) (p.seconds() * 1e9)));
