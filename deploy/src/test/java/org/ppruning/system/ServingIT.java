@@ -139,7 +139,8 @@ class ServingIT {
     }
   }
 
-  private static TensorProto ints(int[] values, int rows, int cols) {
+  /** An int32 [rows, cols] tensor. */
+  static TensorProto ints(int[] values, int rows, int cols) {
     TensorProto.Builder t =
         TensorProto.newBuilder()
             .setDtype(DataType.DT_INT32)
@@ -153,7 +154,8 @@ class ServingIT {
     return t.build();
   }
 
-  private static float[] floats(TensorProto t) {
+  /** A float tensor's values, from tensor_content or float_val. */
+  static float[] floats(TensorProto t) {
     if (!t.getTensorContent().isEmpty()) {
       ByteBuffer b = t.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
       float[] out = new float[b.remaining() / 4];

@@ -31,6 +31,7 @@ import org.ppruning.finetuner.serving.ServingRegistry;
 import org.ppruning.service.KafkaClients;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.service.ServiceIdentity;
+import org.ppruning.service.UntilAcknowledged;
 import org.ppruning.stream.CommitTracker;
 import org.ppruning.stream.ModelEvent;
 import org.ppruning.stream.ModelRepository;
@@ -60,7 +61,7 @@ public class TrainingLoop {
   private TrainingJobs jobs;
   private KafkaClients clients;
   private KafkaProducer<String, byte[]> producer;
-  private RestartLoop loop;
+  private volatile RestartLoop loop;
 
   TrainingLoop(FinetunerConfig config, ServingRegistry serving, MeterRegistry metrics) {
     this.config = config;
@@ -183,14 +184,25 @@ public class TrainingLoop {
     }
   }
 
+  /**
+   * Sends a fine-tuned version's event, again every 5 s while the broker cannot be reached: the
+   * version is written and served already, and a re-read pruned event would not train it again.
+   */
   private void publish(ModelEvent e) {
+    String what = e.task() + " version " + e.version() + " to " + topic();
     try {
-      producer.send(new ProducerRecord<>(topic(), e.task(), e.toJson())).get();
+      UntilAcknowledged.run(
+          "the fine-tuned event of " + what,
+          Duration.ofSeconds(5),
+          () -> loop != null && loop.stopping(),
+          () -> producer.send(new ProducerRecord<>(topic(), e.task(), e.toJson())).get());
       LOG.infof(
           "%s: fine-tuned version %d written to %s: %s",
           e.task(), e.version(), e.path(), e.metrics());
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while publishing " + what, ex);
     } catch (Exception ex) {
-      String what = e.task() + " version " + e.version() + " to " + topic();
       throw new IllegalStateException("cannot publish " + what + ": " + ex.getMessage(), ex);
     }
   }
