@@ -200,7 +200,12 @@ class BrokerOutageIT {
   private void outage(LocalSystem sys, String during) throws Exception {
     long t = System.nanoTime();
     sys.stopBroker();
-    System.err.printf("BrokerOutageIT: broker stopped during %s%n", during);
+    System.err.printf(
+        "BrokerOutageIT: broker stopped during %s (profiled so far: %.0f samples, jobs running:"
+            + " %.0f)%n",
+        during,
+        SystemFixtures.metric(sys, Service.PROFILER, "ppruning_profiler_samples_total", TASK_LABEL),
+        SystemFixtures.metric(sys, Service.FINETUNER, "ppruning_finetuner_jobs_running", ""));
     if (during.startsWith("(c)")) {
       assertEquals(
           1.0,
