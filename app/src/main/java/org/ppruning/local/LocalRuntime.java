@@ -301,7 +301,12 @@ public final class LocalRuntime {
     Thread hook = new Thread(() -> started.stopAll(progress, "interrupted"), "ppruning-up-cleanup");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      if (broker != null) {
+      if (broker != null && o.brokerLater()) {
+        progress.println(
+            "ppruning up: the Kafka broker (127.0.0.1:"
+                + o.kafkaPort()
+                + ") is not started now: the services start without it");
+      } else if (broker != null) {
         if (startBroker) {
           progress.println("ppruning up: starting the Kafka broker on 127.0.0.1:" + o.kafkaPort());
           started.broker = broker;
@@ -521,10 +526,13 @@ public final class LocalRuntime {
         }
         Health h = Health.ready(o.httpPorts().get(s));
         last.put(s, h);
-        if (h == Health.UP) {
+        if (h == Health.UP || (o.brokerLater() && h == Health.DOWN)) {
           progress.printf(
-              "ppruning up: %s ready on port %d (%.1f s)%n",
-              s.id(), o.httpPorts().get(s), (System.nanoTime() - t0) / 1e9);
+              "ppruning up: %s %s on port %d (%.1f s)%n",
+              s.id(),
+              h == Health.UP ? "ready" : "answers (not ready: no broker yet)",
+              o.httpPorts().get(s),
+              (System.nanoTime() - t0) / 1e9);
           it.remove();
         }
       }
@@ -622,6 +630,49 @@ public final class LocalRuntime {
         broker = null;
       }
     }
+  }
+
+  // --- the broker alone
+  // ---------------------------------------------------------------------------
+
+  /**
+   * Starts this run directory's own broker (kafka.sh start) with the data it had: after {@link
+   * #stopBroker}, or after an {@code up} with {@link UpOptions#brokerLater}. Idempotent.
+   */
+  public void startBroker(PrintStream progress) throws IOException {
+    Files.createDirectories(runDir);
+    try (RunDirLock lock = RunDirLock.acquire(runDir)) {
+      ownBroker("start").start(progress);
+    }
+  }
+
+  /**
+   * Stops this run directory's own broker (kafka.sh stop) and keeps its data, topics and offsets:
+   * the services keep running without it, as in a broker outage. Idempotent.
+   */
+  public void stopBroker(PrintStream progress) throws IOException {
+    Files.createDirectories(runDir);
+    try (RunDirLock lock = RunDirLock.acquire(runDir)) {
+      ownBroker("stop").stop(progress);
+    }
+  }
+
+  private Broker ownBroker(String what) throws IOException {
+    BrokerRecord rec =
+        BrokerRecord.read(BrokerRecord.path(runDir))
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "cannot " + what + " the broker: nothing was started in " + runDir));
+    if (!rec.managed()) {
+      throw new IllegalStateException(
+          "cannot "
+              + what
+              + " the broker at "
+              + rec.bootstrap()
+              + ": it is external (--bootstrap), not this run directory's");
+    }
+    return new Broker(projectDir, runDir, rec.port());
   }
 
   // --- down --------------------------------------------------------------------------------------

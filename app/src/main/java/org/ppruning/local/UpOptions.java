@@ -19,6 +19,10 @@ import java.util.Map;
  *     {@code -Xmx4g}), after ppruning's own
  * @param build build the services when their jar is missing or older than their sources; false: use
  *     the jars as they are (a test harness after the Maven build)
+ * @param brokerLater the managed broker is not started: its port is reserved and recorded, the
+ *     services are started against it and {@code up} waits only until each answers HTTP (they
+ *     cannot be ready without a broker); {@link LocalRuntime#startBroker} starts it later. Ignored
+ *     with a bootstrap (refused: an external broker is not ours to start)
  */
 public record UpOptions(
     int kafkaPort,
@@ -27,7 +31,8 @@ public record UpOptions(
     int grpcPort,
     Duration timeout,
     List<String> jvmOptions,
-    boolean build) {
+    boolean build,
+    boolean brokerLater) {
 
   /**
    * Properties {@code up} sets itself from its options; a pass-through option must not set them.
@@ -61,6 +66,10 @@ public record UpOptions(
           "--timeout must be positive, not " + timeout.toSeconds() + " s");
     }
     jvmOptions = List.copyOf(jvmOptions);
+    if (brokerLater && bootstrap != null) {
+      throw new IllegalArgumentException(
+          "a broker started later is the run directory's own; not with --bootstrap " + bootstrap);
+    }
     for (String o : jvmOptions) {
       for (String key : RESERVED) {
         if (o.startsWith("-D" + key + "=")) {
@@ -89,7 +98,20 @@ public record UpOptions(
         Service.FINETUNER.defaultGrpcPort(),
         Duration.ofSeconds(180),
         List.of(),
-        true);
+        true,
+        false);
+  }
+
+  /** As the canonical constructor, with the broker started by {@code up} (or external). */
+  public UpOptions(
+      int kafkaPort,
+      String bootstrap,
+      Map<Service, Integer> httpPorts,
+      int grpcPort,
+      Duration timeout,
+      List<String> jvmOptions,
+      boolean build) {
+    this(kafkaPort, bootstrap, httpPorts, grpcPort, timeout, jvmOptions, build, false);
   }
 
   /** The bootstrap servers the services get. */
@@ -98,22 +120,33 @@ public record UpOptions(
   }
 
   public UpOptions withPorts(int kafkaPort, Map<Service, Integer> httpPorts, int grpcPort) {
-    return new UpOptions(kafkaPort, bootstrap, httpPorts, grpcPort, timeout, jvmOptions, build);
+    return new UpOptions(
+        kafkaPort, bootstrap, httpPorts, grpcPort, timeout, jvmOptions, build, brokerLater);
   }
 
   public UpOptions withBootstrap(String bootstrap) {
-    return new UpOptions(kafkaPort, bootstrap, httpPorts, grpcPort, timeout, jvmOptions, build);
+    return new UpOptions(
+        kafkaPort, bootstrap, httpPorts, grpcPort, timeout, jvmOptions, build, brokerLater);
   }
 
   public UpOptions withTimeout(Duration timeout) {
-    return new UpOptions(kafkaPort, bootstrap, httpPorts, grpcPort, timeout, jvmOptions, build);
+    return new UpOptions(
+        kafkaPort, bootstrap, httpPorts, grpcPort, timeout, jvmOptions, build, brokerLater);
   }
 
   public UpOptions withJvmOptions(List<String> jvmOptions) {
-    return new UpOptions(kafkaPort, bootstrap, httpPorts, grpcPort, timeout, jvmOptions, build);
+    return new UpOptions(
+        kafkaPort, bootstrap, httpPorts, grpcPort, timeout, jvmOptions, build, brokerLater);
   }
 
   public UpOptions withBuild(boolean build) {
-    return new UpOptions(kafkaPort, bootstrap, httpPorts, grpcPort, timeout, jvmOptions, build);
+    return new UpOptions(
+        kafkaPort, bootstrap, httpPorts, grpcPort, timeout, jvmOptions, build, brokerLater);
+  }
+
+  /** See {@link #brokerLater}: the services start first, the broker when asked. */
+  public UpOptions withBrokerLater(boolean brokerLater) {
+    return new UpOptions(
+        kafkaPort, bootstrap, httpPorts, grpcPort, timeout, jvmOptions, build, brokerLater);
   }
 }

@@ -101,6 +101,30 @@ class LocalRuntimeTest {
   }
 
   @Test
+  void theBrokerStartedLaterIsTheRunDirectorysOwnAndOnlyItIsStoppedOrStarted() throws Exception {
+    UpOptions d = UpOptions.defaults();
+    assertEquals(
+        "a broker started later is the run directory's own; not with --bootstrap kafka-1:9093",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> d.withBrokerLater(true).withBootstrap("kafka-1:9093"))
+            .getMessage());
+    assertTrue(d.withBrokerLater(true).brokerLater());
+    assertFalse(d.brokerLater());
+
+    LocalRuntime rt = new LocalRuntime(project, runDir);
+    assertEquals(
+        "cannot stop the broker: nothing was started in " + rt.runDir(),
+        assertThrows(IllegalStateException.class, () -> rt.stopBroker(quiet())).getMessage());
+    Files.createDirectories(rt.runDir());
+    new BrokerRecord(false, "kafka-1:9093", 0).write(BrokerRecord.path(rt.runDir()));
+    assertEquals(
+        "cannot start the broker at kafka-1:9093: it is external (--bootstrap), not this run"
+            + " directory's",
+        assertThrows(IllegalStateException.class, () -> rt.startBroker(quiet())).getMessage());
+  }
+
+  @Test
   void aTakenPortIsRefusedByNameBeforeAnythingStarts() throws Exception {
     try (ServerSocket broker = new ServerSocket(0);
         ServerSocket holder = new ServerSocket(0)) {

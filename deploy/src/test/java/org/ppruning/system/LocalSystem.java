@@ -123,6 +123,29 @@ public final class LocalSystem implements AutoCloseable {
     return started;
   }
 
+  /**
+   * {@code up} with the broker of its own not started: the services start against its port and this
+   * returns once each answers HTTP (not ready); {@link #startBroker} starts the broker.
+   */
+  public RuntimeStatus upBeforeBroker() throws IOException {
+    if (options.bootstrap() != null) {
+      throw new IllegalStateException(
+          "upBeforeBroker needs a broker of its own, not " + options.bootstrap());
+    }
+    started = runtime.up(options.withBrokerLater(true), System.err);
+    return started;
+  }
+
+  /** Starts the broker of its own (kafka.sh start), with the data, topics and offsets it had. */
+  public void startBroker() throws IOException {
+    runtime.startBroker(System.err);
+  }
+
+  /** Stops the broker of its own (kafka.sh stop) and keeps its data: a broker outage. */
+  public void stopBroker() throws IOException {
+    runtime.stopBroker(System.err);
+  }
+
   public LocalRuntime runtime() {
     return runtime;
   }

@@ -268,6 +268,7 @@ class ServingIT {
     }
   }
 
+  /** An int32 [rows, cols] tensor. */
   static TensorProto ints(int[] values, int rows, int cols) {
     TensorProto.Builder t =
         TensorProto.newBuilder()
@@ -282,6 +283,7 @@ class ServingIT {
     return t.build();
   }
 
+  /** A float tensor's values, from tensor_content or float_val. */
   static float[] floats(TensorProto t) {
     if (!t.getTensorContent().isEmpty()) {
       ByteBuffer b = t.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);

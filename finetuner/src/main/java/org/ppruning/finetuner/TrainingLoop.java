@@ -171,12 +171,16 @@ public class TrainingLoop {
     }
   }
 
+  /** Sends a fine-tuned version's event; TrainingJobs sends it again while this throws. */
   private void publish(ModelEvent e) {
     try {
       producer.send(new ProducerRecord<>(topic(), e.task(), e.toJson())).get();
       LOG.infof(
           "%s: fine-tuned version %d written to %s: %s",
           e.task(), e.version(), e.path(), e.metrics());
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while publishing " + e.task(), ex);
     } catch (Exception ex) {
       String what = e.task() + " version " + e.version() + " to " + topic();
       throw new IllegalStateException("cannot publish " + what + ": " + ex.getMessage(), ex);
