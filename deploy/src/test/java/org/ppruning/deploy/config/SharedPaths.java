@@ -13,7 +13,8 @@ import java.util.Map;
  *   <li>The pruner's repository ({@code ppruning.pruner.repository}) is persistent, and the same
  *       absolute path in the finetuner's container is the same folder of the same volume: model
  *       events carry the version folder's absolute path ({@code file:///...}) as the pruner sees
- *       it, and the finetuner opens that path.
+ *       it, and the finetuner opens that path; the finetuner accepts events only from inside its
+ *       {@code ppruning.finetuner.training.pruned-repository}, which must be that same path.
  *   <li>The pruner's state ({@code ppruning.pruner.state-dir}, the checkpoint of merged summaries
  *       and input offsets) is persistent: the pruner resumes from it after a reschedule.
  *   <li>The finetuner's repository ({@code ppruning.finetuner.serving.repository}: fine-tuned
@@ -55,6 +56,17 @@ public final class SharedPaths {
               + repo
               + " in the finetuner's container is "
               + read);
+    }
+    String acceptedKey = "ppruning.finetuner.training.pruned-repository";
+    String accepted = finetuner.config().value(acceptedKey);
+    if (!Path.of(accepted).normalize().equals(Path.of(repo).normalize())) {
+      out.add(
+          finetuner.origin()
+              + " refuses every model event as outside its repository: "
+              + finetuner.config().explain(acceptedKey)
+              + " is not the pruner's repository ("
+              + pruner.config().explain(repoKey)
+              + ")");
     }
     persistent(
         out,

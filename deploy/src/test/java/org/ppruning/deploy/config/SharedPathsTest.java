@@ -89,6 +89,21 @@ class SharedPathsTest {
         "ppruning.finetuner.serving.repository = /models/pruned/tuned");
   }
 
+  @Test
+  void aFinetunerThatAcceptsEventsFromElsewhereIsReported() {
+    Manifests m = Manifests.load();
+    finetuner(m)
+        .getEnv()
+        .removeIf(e -> e.getName().equals("PPRUNING_FINETUNER_TRAINING_PRUNED_REPOSITORY"));
+    List<String> problems = SharedPaths.problems(kubernetes(m));
+    assertEquals(1, problems.size(), String.join("\n", problems));
+    oneSays(
+        problems,
+        "refuses every model event",
+        "ppruning.finetuner.training.pruned-repository = /var/lib/ppruning/pruner/models",
+        "ppruning.pruner.repository = /models/pruned");
+  }
+
   private static Container finetuner(Manifests m) {
     return m.named(Deployment.class, "ppruning-finetuner")
         .getSpec()
