@@ -100,7 +100,7 @@ class SharedPathsTest {
     oneSays(
         problems,
         "refuses every model event",
-        "ppruning.finetuner.training.pruned-repository = /var/lib/ppruning/pruner/models",
+        "ppruning.finetuner.training.pruned-repository = /var/lib/ppruning/finetuner/../pruner/models",
         "ppruning.pruner.repository = /models/pruned");
   }
 
