@@ -111,13 +111,16 @@ public final class PrunerStateBenchmark {
     long sent = 0;
     long batches = 0;
     long redelivered = 0;
+    long replayed = 0;
+    long idBytes = 0; // what format 1 kept per batch: its sample ids
     long input = 0;
     long first = 0;
     int rowBytes = made.get(0).rows().get(0).getSerializedSize();
     int rowsPerChunk = Math.max(1, (SummaryBuilder.DEFAULT_MAX_BYTES - 64 * 1024) / rowBytes);
     System.out.printf(
-        "stage samples, batches, replays recognised, samples counted, checkpoint bytes,"
-            + " checkpoint write ms, heap used after GC (engine's part), seconds%n");
+        "per stage: samples fed (whole batches), batches, replayed records recognised, samples"
+            + " counted, checkpoint bytes, checkpoint write ms (fsynced), heap used after GC"
+            + " above the heap before the engine existed, seconds%n");
     long firstCheckpoint = 0;
     long firstHeap = 0;
     for (long stage : stages) {
@@ -131,7 +134,11 @@ public final class PrunerStateBenchmark {
         for (ActivationSummary r : records) {
           check(engine.accept(TASK, r, new PrunerCheckpoint.Partition("summaries", 0), input++));
         }
+        for (int i = 0; i < t.ids().size(); i++) {
+          idBytes += com.google.protobuf.CodedOutputStream.computeStringSize(1, sampleId(sent + i));
+        }
         if (batches % 10 == 9) {
+          replayed += records.size();
           for (ActivationSummary r : records) {
             var a = engine.accept(TASK, r, new PrunerCheckpoint.Partition("summaries", 0), input++);
             check(a);
@@ -152,14 +159,21 @@ public final class PrunerStateBenchmark {
         firstCheckpoint = size;
         firstHeap = heap;
       }
+      if (redelivered != replayed) {
+        throw new IllegalStateException(
+            replayed + " records replayed, " + redelivered + " recognised as redelivered");
+      }
       System.out.printf(
-          "%,d samples, %,d batches, %,d replayed records recognised, %,d samples counted,"
-              + " checkpoint %,d bytes, write %.1f ms, heap %,d bytes, %.1f s%n",
+          "%,d samples, %,d batches, %,d of %,d replayed records recognised, %,d samples counted,"
+              + " checkpoint %,d bytes (format 1 would add %,d bytes of sample ids), write %.1f"
+              + " ms, heap %,d bytes, %.1f s%n",
           stage,
           batches,
           redelivered,
+          replayed,
           engine.samples(TASK),
           size,
+          idBytes,
           writeMs,
           heap,
           (System.nanoTime() - s0) / 1e9);
@@ -196,7 +210,7 @@ public final class PrunerStateBenchmark {
     List<String> ids = new ArrayList<>();
     java.util.Map<String, String> renamed = new java.util.HashMap<>();
     for (int i = 0; i < t.ids().size(); i++) {
-      String id = String.format("s%010d", sent + i);
+      String id = sampleId(sent + i);
       ids.add(id);
       renamed.put(t.ids().get(i), id);
     }
@@ -256,6 +270,10 @@ public final class PrunerStateBenchmark {
       after = part.isEmpty() ? after : part.get(part.size() - 1).getKey();
     }
     return out;
+  }
+
+  private static String sampleId(long n) {
+    return String.format("s%010d", n);
   }
 
   private static void check(PrunerEngine.Accepted a) {
