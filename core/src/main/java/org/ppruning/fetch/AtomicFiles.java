@@ -36,15 +36,7 @@ public final class AtomicFiles {
 
   /** Writes {@code bytes} to {@code file}, replacing it atomically. */
   public static void writeBytes(Path file, byte[] bytes) throws IOException {
-    Path dir = parentOf(file);
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, ".tmp-" + file.getFileName(), "");
-    try {
-      Files.write(tmp, bytes);
-      replace(tmp, file);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    writeBytes(file, bytes, false);
   }
 
   /**
@@ -53,14 +45,22 @@ public final class AtomicFiles {
    * leaves the old content or the new one, never an empty or partial file.
    */
   public static void writeBytesDurably(Path file, byte[] bytes) throws IOException {
+    writeBytes(file, bytes, true);
+  }
+
+  private static void writeBytes(Path file, byte[] bytes, boolean durable) throws IOException {
     Path dir = parentOf(file);
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, ".tmp-" + file.getFileName(), "");
     try {
       Files.write(tmp, bytes);
-      Fsync.file(tmp);
+      if (durable) {
+        Fsync.file(tmp);
+      }
       replace(tmp, file);
-      Fsync.directory(dir);
+      if (durable) {
+        Fsync.directory(dir);
+      }
     } finally {
       Files.deleteIfExists(tmp);
     }
