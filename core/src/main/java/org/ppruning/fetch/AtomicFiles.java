@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.ppruning.util.Fsync;
 
 /**
  * Writes that become visible all at once: content goes to a temporary sibling first and is then
@@ -35,15 +36,47 @@ public final class AtomicFiles {
 
   /** Writes {@code bytes} to {@code file}, replacing it atomically. */
   public static void writeBytes(Path file, byte[] bytes) throws IOException {
+    writeBytes(file, bytes, false);
+  }
+
+  /**
+   * Writes {@code bytes} to {@code file}, replacing it atomically and durably: the temporary file
+   * is forced to storage ({@link Fsync}) before the rename and the folder after it, so a power loss
+   * leaves the old content or the new one, never an empty or partial file.
+   */
+  public static void writeBytesDurably(Path file, byte[] bytes) throws IOException {
+    writeBytes(file, bytes, true);
+  }
+
+  private static void writeBytes(Path file, byte[] bytes, boolean durable) throws IOException {
     Path dir = parentOf(file);
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, ".tmp-" + file.getFileName(), "");
     try {
       Files.write(tmp, bytes);
+      if (durable) {
+        Fsync.file(tmp);
+      }
       replace(tmp, file);
+      if (durable) {
+        Fsync.directory(dir);
+      }
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /**
+   * {@link #publishDirectory}, durably: every file and folder under {@code tmpDir} is forced to
+   * storage before the rename, and {@code target}'s parent folder after it.
+   */
+  public static boolean publishDirectoryDurably(Path tmpDir, Path target) throws IOException {
+    Fsync.tree(tmpDir);
+    if (!publishDirectory(tmpDir, target)) {
+      return false;
+    }
+    Fsync.directory(parentOf(target));
+    return true;
   }
 
   /** Renames {@code tmp} onto {@code target} atomically, replacing a file already there. */

@@ -116,8 +116,9 @@ public final class ModelRepository {
   }
 
   /**
-   * Writes {@code version} of {@code task} atomically. Fails if that version already exists (or
-   * appears while writing): versions are never overwritten.
+   * Writes {@code version} of {@code task} atomically and durably (every file and folder is fsynced
+   * before the rename, the task folder after it). Fails if that version already exists (or appears
+   * while writing): versions are never overwritten.
    */
   public Path write(String task, long version, VersionWriter writer) throws IOException {
     Path target = path(task, version);
@@ -132,7 +133,7 @@ public final class ModelRepository {
       if (!Files.isRegularFile(content.resolve("saved_model.pb"))) {
         throw new IOException("writer left no saved_model.pb in " + content);
       }
-      if (!AtomicFiles.publishDirectory(content, target)) {
+      if (!AtomicFiles.publishDirectoryDurably(content, target)) {
         throw new IOException(
             "model version appeared while writing, refusing to overwrite: " + target);
       }

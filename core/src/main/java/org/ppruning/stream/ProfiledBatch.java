@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.ppruning.stream.BatchPlanner.Batch;
 import org.ppruning.stream.BatchPlanner.Polled;
+import org.ppruning.summary.Summaries;
 
 /**
  * A batch of sample records validated ({@link SampleRecords}) and profiled ({@link
@@ -26,8 +27,13 @@ public record ProfiledBatch(
   /** A record bound for the dead-letter topic, and why. */
   public record Letter(Polled record, RejectReason reason, String message) {}
 
-  /** Validates and profiles {@code batch}; sends nothing. */
-  public static ProfiledBatch of(Batch batch, SampleRecords records, ProfilerEngine engine) {
+  /**
+   * Validates and profiles {@code batch} of the samples topic {@code topic}; sends nothing. The
+   * summaries carry the batch's position: source {@code "<topic>/<partition>"}, offsets [start,
+   * end), which the batch plan fixes, so a replay brings the same position.
+   */
+  public static ProfiledBatch of(
+      String topic, Batch batch, SampleRecords records, ProfilerEngine engine) {
     List<ProfilerEngine.Item> items = new ArrayList<>();
     List<Polled> itemRecord = new ArrayList<>();
     List<Letter> letters = new ArrayList<>();
@@ -42,7 +48,11 @@ public record ProfiledBatch(
       }
     }
     long p0 = System.nanoTime();
-    ProfilerEngine.Result result = engine.process(items);
+    ProfilerEngine.Result result =
+        engine.process(
+            Summaries.source(
+                Summaries.partitionSource(topic, batch.partition()), batch.start(), batch.end()),
+            items);
     long profileNanos = System.nanoTime() - p0;
     for (ProfilerEngine.Rejection x : result.rejected()) {
       letters.add(new Letter(itemRecord.get(x.index()), x.reason(), x.message()));

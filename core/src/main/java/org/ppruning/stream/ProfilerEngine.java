@@ -18,6 +18,7 @@ import org.ppruning.summary.Summaries;
 import org.ppruning.summary.SummaryBuilder;
 import org.ppruning.summary.TokenizedSample;
 import org.ppruning.summary.proto.ActivationSummary;
+import org.ppruning.summary.proto.BatchSource;
 import org.ppruning.summary.proto.SummaryConfig;
 import org.ppruning.tokenize.TextTokenizer;
 
@@ -154,8 +155,11 @@ public final class ProfilerEngine {
   /**
    * Profiles one batch. Tasks come out in the order of their first sample; within a task, a
    * repeated id is rejected ({@link RejectReason#DUPLICATE_ID}) and the first one profiled.
+   *
+   * @param source the batch's position (every task's summary carries it: a pruner recognises a
+   *     redelivery by it); a replay must give the same one
    */
-  public Result process(List<Item> items) {
+  public Result process(BatchSource source, List<Item> items) {
     Map<String, List<Integer>> byTask = new LinkedHashMap<>();
     for (int i = 0; i < items.size(); i++) {
       byTask.computeIfAbsent(items.get(i).task(), t -> new ArrayList<>()).add(i);
@@ -221,7 +225,7 @@ public final class ProfilerEngine {
       try {
         List<ProfileBatch> runs =
             ProfileBatch.group(accepted, builder.config(), m.tokenizer().padId());
-        List<ActivationSummary> records = builder.profile(m.model(), runs);
+        List<ActivationSummary> records = Summaries.at(source, builder.profile(m.model(), runs));
         summaries.add(new TaskSummary(task, records.get(0).getSampleIdsList(), records));
       } catch (IllegalArgumentException ex) {
         // The builder changes nothing on error, so the batch can be dropped as a whole.

@@ -111,9 +111,12 @@ public record PrunerCheckpoint(Map<Partition, Long> offsets, Map<String, TaskEnt
     }
   }
 
-  /** Writes the checkpoint to {@code file}, replacing the previous one atomically. */
+  /**
+   * Writes the checkpoint to {@code file}, replacing the previous one atomically and durably (the
+   * new file is fsynced before the rename, its folder after it).
+   */
   public void write(Path file) throws IOException {
-    AtomicFiles.writeBytes(file, toBytes());
+    AtomicFiles.writeBytesDurably(file, toBytes());
   }
 
   /**

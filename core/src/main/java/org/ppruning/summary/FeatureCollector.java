@@ -97,8 +97,11 @@ public final class FeatureCollector {
     SummaryBuilder builder = SummaryBuilder.forSamples(config, IN_PROCESS_MAX_BYTES, tokenized);
     SummaryState state = new SummaryState(config);
     Progress bar = new Progress(progress, "profiling", samples.size(), "samples");
+    long position = 0;
     for (ProfileBatch batch : ProfileBatch.group(tokenized, config, tok.padId())) {
-      for (ActivationSummary s : builder.profile(model, batch)) {
+      var source = Summaries.source(Summaries.BATCH_COMMAND_SOURCE, position, position + 1);
+      position++;
+      for (ActivationSummary s : Summaries.at(source, builder.profile(model, batch))) {
         state.merge(s);
       }
       bar.advance(batch.sampleIds().size());

@@ -11,6 +11,8 @@ import java.util.List;
 import org.ppruning.features.TokenSampler;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.model.ModelSpec;
+import org.ppruning.summary.proto.ActivationSummary;
+import org.ppruning.summary.proto.BatchSource;
 import org.ppruning.summary.proto.ModelFingerprint;
 import org.ppruning.summary.proto.RowEncoding;
 import org.ppruning.summary.proto.SummaryConfig;
@@ -29,7 +31,31 @@ public final class Summaries {
   /** Seed of a sample's row hash: fixed, so its row does not change with the stream's seed. */
   private static final long ROW_SEED = 0x726f7773L; // "rows"
 
+  /**
+   * The source of the batch command's batches, numbered 0, 1, 2, ... ({@link FeatureCollector}).
+   */
+  public static final String BATCH_COMMAND_SOURCE = "batch-command";
+
   private Summaries() {}
+
+  /** The positions [first, end) of source {@code stream}: a batch's identity in a state. */
+  public static BatchSource source(String stream, long first, long end) {
+    return BatchSource.newBuilder().setStream(stream).setFirst(first).setEnd(end).build();
+  }
+
+  /** The profiler's source name of a samples topic partition: {@code "<topic>/<partition>"}. */
+  public static String partitionSource(String topic, int partition) {
+    return topic + "/" + partition;
+  }
+
+  /** One batch's records (its chunks) with {@code source} set in each. */
+  public static List<ActivationSummary> at(BatchSource source, List<ActivationSummary> records) {
+    List<ActivationSummary> out = new ArrayList<>(records.size());
+    for (ActivationSummary r : records) {
+      out.add(r.toBuilder().setSource(source).build());
+    }
+    return out;
+  }
 
   /** The fingerprint of {@code spec}: its structure's SHA-256 plus the layer widths. */
   public static ModelFingerprint fingerprint(ModelSpec spec) {

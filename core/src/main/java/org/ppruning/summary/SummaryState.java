@@ -3,13 +3,10 @@ package org.ppruning.summary;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import org.ppruning.features.ActivationFeatures;
 import org.ppruning.features.LayerFeatures;
@@ -17,28 +14,36 @@ import org.ppruning.model.FloatTensor;
 import org.ppruning.summary.proto.ActivationState;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.BatchProgress;
+import org.ppruning.summary.proto.BatchSource;
 import org.ppruning.summary.proto.KeyRange;
 import org.ppruning.summary.proto.ModelFingerprint;
+import org.ppruning.summary.proto.SourceProgress;
 import org.ppruning.summary.proto.SummaryConfig;
 import org.ppruning.summary.proto.TokenKey;
 import org.ppruning.summary.proto.TokenRow;
 
 /**
  * The merge of activation summaries for one stream (task, model, sampling): exact bottom-k token
- * rows, exact salience sums and counts, and the batches seen. Merging is order independent: any
- * order or grouping of the same summaries gives the same state, bit for bit ({@link #toProto}
- * serialises to the same bytes), because
+ * rows, exact salience sums and counts, and which batches were counted. Merging is order
+ * independent: any order or grouping of the same summaries gives the same state, bit for bit
+ * ({@link #toProto} serialises to the same bytes), because
  *
  * <ul>
  *   <li>token rows form a set (the same token twice is one token, and must carry the same values)
  *       of which the k smallest keys are kept;
  *   <li>salience sums are exact ({@code ExactSums}), so addition is associative;
- *   <li>statistics count once per batch, recognised by its sample ids: a batch's chunk 0 that
- *       arrives again is a redelivery and is not counted again, and a summary whose sample ids
- *       overlap another batch's without being that batch is refused (batches are atomic);
+ *   <li>statistics count once per batch, recognised by its source position ({@link BatchSource}: a
+ *       source and the positions [first, end) of the batch in it): a chunk 0 whose positions were
+ *       counted already is a redelivery and is not counted again, and a summary whose positions
+ *       overlap another batch's without being the same range is refused (batches are atomic);
  *   <li>completeness is a property of the merged content: a batch is complete once it is counted
  *       and its chunks' key ranges cover every key up to the k-th smallest row.
  * </ul>
+ *
+ * <p>Bounded: a complete batch is kept only as its positions, joined with the touching positions of
+ * the same source into one range, so the state grows with the number of sources and of gaps between
+ * their complete batches, and with the batches still open, never with the samples merged. Sample
+ * ids are checked within a record (every row belongs to one of its samples) and not kept.
  *
  * <p>Not thread safe.
  */
@@ -49,19 +54,34 @@ public final class SummaryState {
   private final int rowValues;
   private final Totals totals;
   private final TreeMap<Key, float[]> rows = new TreeMap<>();
-  private final Map<String, Batch> batchOf = new HashMap<>();
-  private final TreeMap<String, Batch> batches = new TreeMap<>(); // by first sample id
-  private final Set<Batch> open = new LinkedHashSet<>(); // batches not yet complete
+  // Per source, the positions of its complete batches: first -> end, disjoint and not touching.
+  private final TreeMap<String, TreeMap<Long, Long>> counted = new TreeMap<>();
+  // The batches not complete yet, by source and first position.
+  private final TreeMap<String, TreeMap<Long, Batch>> open = new TreeMap<>();
+  private long batchesSeen;
 
-  /** A batch seen, whether its statistics are counted, and which key ranges of it arrived. */
+  /** The layout {@link #toProto} writes and {@link #fromProto} reads. */
+  public static final int FORMAT = 2;
+
+  /** A batch whose tokens have not all arrived: whether it is counted, which key ranges came. */
   private static final class Batch {
-    final List<String> ids;
+    final String stream;
+    final long first;
+    final long end;
+    final int samples;
     boolean counted;
-    boolean complete;
     final List<Range> covered = new ArrayList<>(); // disjoint, not touching, by lower end
 
-    Batch(List<String> ids) {
-      this.ids = List.copyOf(ids);
+    Batch(String stream, long first, long end, int samples) {
+      this.stream = stream;
+      this.first = first;
+      this.end = end;
+      this.samples = samples;
+    }
+
+    @Override
+    public String toString() {
+      return position(stream, first, end);
     }
   }
 
@@ -92,9 +112,27 @@ public final class SummaryState {
     return totals.tokens;
   }
 
-  /** Batches seen (counted or not). */
-  public int batches() {
-    return batches.size();
+  /** Distinct batches merged (counted or not). */
+  public long batches() {
+    return batchesSeen;
+  }
+
+  /** Batches merged that are not complete yet (see the class comment). */
+  public int openBatches() {
+    int n = 0;
+    for (TreeMap<Long, Batch> m : open.values()) {
+      n += m.size();
+    }
+    return n;
+  }
+
+  /** Ranges of positions the state keeps for its complete batches, over all sources. */
+  public int countedRanges() {
+    int n = 0;
+    for (TreeMap<Long, Long> m : counted.values()) {
+      n += m.size();
+    }
+    return n;
   }
 
   /** Token rows held: at most k. */
@@ -112,16 +150,16 @@ public final class SummaryState {
 
   /** Whether every batch seen is complete (see the class comment) and there is at least one. */
   public boolean complete() {
-    return !batches.isEmpty() && open.isEmpty();
+    return batchesSeen > 0 && open.isEmpty();
   }
 
   /**
    * Merges one summary record. Either the whole record is merged or, on error, nothing.
    *
    * @throws IllegalArgumentException if the record belongs to another stream (names the fields that
-   *     differ: task, model, seed, k, padding, encoding), overlaps another batch without being it
-   *     (names the samples and the batch), is malformed, or brings a token this state holds with
-   *     different values
+   *     differ: task, model, seed, k, padding, encoding), has no source position, overlaps another
+   *     batch's positions without being it (names both), is malformed, or brings a token this state
+   *     holds with different values
    */
   public MergeResult merge(ActivationSummary s) {
     String what = describe(s);
@@ -131,6 +169,7 @@ public final class SummaryState {
     }
     List<String> ids = s.getSampleIdsList();
     checkIds(ids, what);
+    checkSource(s.getSource(), s.hasSource(), what);
     int chunk = s.getChunk();
     int chunks = s.getChunks();
     if (chunks < 1 || chunk < 0 || chunk >= chunks) {
@@ -184,7 +223,12 @@ public final class SummaryState {
           RowCodec.decode(
               r.getValues(), config.getRowEncoding(), rowValues, what + " token " + key));
     }
-    Batch batch = batchFor(ids, what);
+    BatchSource src = s.getSource();
+    Batch batch = batchFor(src, ids.size(), what);
+    if (batch == DONE) {
+      // Complete already: every row of it that can be among the k smallest is held.
+      return new MergeResult(MergeResult.Outcome.REDELIVERED, ids, chunk, chunks, 0);
+    }
     for (int i = 0; i < keys.size(); i++) {
       float[] held = rows.get(keys.get(i));
       if (held != null && !Arrays.equals(held, values.get(i))) {
@@ -200,15 +244,11 @@ public final class SummaryState {
 
     // Checked: from here on nothing fails.
     if (batch == null) {
-      batch = new Batch(ids);
-      for (String id : ids) {
-        batchOf.put(id, batch);
-      }
-      batches.put(ids.get(0), batch);
-      open.add(batch);
+      batch = new Batch(src.getStream(), src.getFirst(), src.getEnd(), ids.size());
+      open.computeIfAbsent(batch.stream, x -> new TreeMap<>()).put(batch.first, batch);
+      batchesSeen++;
     }
-    boolean redelivered =
-        chunk == 0 ? batch.counted : batch.complete || alreadyCovered(batch.covered, range);
+    boolean redelivered = chunk == 0 ? batch.counted : alreadyCovered(batch.covered, range);
     if (chunk == 0 && !batch.counted) {
       totals.add(stats);
       batch.counted = true;
@@ -224,7 +264,7 @@ public final class SummaryState {
         }
       }
     }
-    if (!batch.complete && range != null) {
+    if (range != null) {
       cover(batch.covered, range);
     }
     refresh();
@@ -244,19 +284,20 @@ public final class SummaryState {
    *     is missing), or the samples hold fewer than k tokens
    */
   public ActivationFeatures toFeatures() {
-    if (batches.isEmpty()) {
+    if (batchesSeen == 0) {
       throw new IllegalStateException("no summaries merged for task '" + config.getTask() + "'");
     }
     if (!open.isEmpty()) {
       Key kth = rows.size() < k ? null : rows.lastKey();
       List<String> why = new ArrayList<>();
-      for (Batch b : open) {
+      for (Batch b : openList()) {
         if (why.size() == 3) {
           why.add("...");
           break;
         }
         why.add(
-            ids(b.ids)
+            "batch "
+                + b
                 + (b.counted
                     ? " has token rows only up to "
                         + (b.covered.isEmpty() || b.covered.get(0).after() != null
@@ -267,9 +308,9 @@ public final class SummaryState {
                     : " has no statistics (chunk 0)"));
       }
       throw new IllegalStateException(
-          open.size()
+          openBatches()
               + " of "
-              + batches.size()
+              + batchesSeen
               + " batches of task '"
               + config.getTask()
               + "' are incomplete (chunks missing): "
@@ -330,17 +371,31 @@ public final class SummaryState {
 
   /** The state as a message: the same merged summaries give the same bytes. */
   public ActivationState toProto() {
-    ActivationState.Builder b = ActivationState.newBuilder().setConfig(config);
-    for (Batch x : batches.values()) {
+    ActivationState.Builder b =
+        ActivationState.newBuilder()
+            .setConfig(config)
+            .setFormat(FORMAT)
+            .setBatchesSeen(batchesSeen);
+    for (Map.Entry<String, TreeMap<Long, Long>> e : counted.entrySet()) {
+      SourceProgress.Builder p = SourceProgress.newBuilder().setStream(e.getKey());
+      e.getValue()
+          .forEach(
+              (first, end) -> {
+                p.addCounted(first);
+                p.addCounted(end);
+              });
+      b.addSources(p);
+    }
+    for (Batch x : openList()) {
       BatchProgress.Builder p =
           BatchProgress.newBuilder()
-              .addAllSampleIds(x.ids)
-              .setCounted(x.counted)
-              .setComplete(x.complete);
+              .setSource(Summaries.source(x.stream, x.first, x.end))
+              .setSamples(x.samples)
+              .setCounted(x.counted);
       for (Range r : x.covered) {
         p.addCovered(toProto(r));
       }
-      b.addBatches(p);
+      b.addOpen(p);
     }
     b.setStatistics(totals.toProto());
     for (Map.Entry<Key, float[]> e : rows.entrySet()) {
@@ -356,49 +411,97 @@ public final class SummaryState {
   /**
    * Reads a state written by {@link #toProto}.
    *
-   * @throws IllegalArgumentException if it is inconsistent (names what)
+   * @throws IllegalArgumentException if it is in another format (a state of format 1, which listed
+   *     batches by their sample ids, is refused: it cannot be migrated, since it does not say which
+   *     positions its batches covered) or inconsistent (names what)
    */
   public static SummaryState fromProto(ActivationState p) {
     SummaryState st = new SummaryState(p.getConfig());
     String what = "state of task '" + p.getConfig().getTask() + "'";
-    long counted = 0;
-    for (BatchProgress bp : p.getBatchesList()) {
-      List<String> ids = bp.getSampleIdsList();
-      checkIds(ids, what);
-      if (st.batchFor(ids, what) != null) {
-        throw new IllegalArgumentException(what + ": batch " + ids(ids) + " appears twice");
-      }
-      Batch b = new Batch(ids);
-      b.counted = bp.getCounted();
-      b.complete = bp.getComplete();
-      if (b.complete && (!b.counted || bp.getCoveredCount() > 0)) {
+    if (p.getFormat() != FORMAT) {
+      throw new IllegalArgumentException(
+          what
+              + " is in format "
+              + (p.getFormat() == 0 ? "1 (batches listed by sample ids)" : p.getFormat())
+              + "; this version reads format "
+              + FORMAT
+              + " (batches known by source position) only and cannot convert it, since it does"
+              + " not say which positions its batches covered: delete the checkpoint to start"
+              + " over, and profile the samples again with a profiler of this version");
+    }
+    String prevStream = null;
+    for (SourceProgress sp : p.getSourcesList()) {
+      String stream = sp.getStream();
+      if (stream.isEmpty() || (prevStream != null && prevStream.compareTo(stream) >= 0)) {
         throw new IllegalArgumentException(
-            what
-                + ": batch "
-                + ids(ids)
-                + " is complete but"
-                + (b.counted ? " still lists key ranges" : " not counted"));
+            what + ": sources must be named, sorted and distinct; '" + stream + "' is not");
       }
+      prevStream = stream;
+      List<Long> bounds = sp.getCountedList();
+      if (bounds.isEmpty() || bounds.size() % 2 != 0) {
+        throw new IllegalArgumentException(
+            what + ": source '" + stream + "' has " + bounds.size() + " bounds, not pairs");
+      }
+      TreeMap<Long, Long> ranges = new TreeMap<>();
+      long prevEnd = -1;
+      for (int i = 0; i < bounds.size(); i += 2) {
+        long first = bounds.get(i);
+        long end = bounds.get(i + 1);
+        if (first < 0 || end <= first || first <= prevEnd) {
+          throw new IllegalArgumentException(
+              what
+                  + ": source '"
+                  + stream
+                  + "' has range "
+                  + position(stream, first, end)
+                  + " that is empty, out of order, or touches the one before");
+        }
+        ranges.put(first, end);
+        prevEnd = end;
+      }
+      st.counted.put(stream, ranges);
+    }
+    long countedOpen = 0;
+    for (BatchProgress bp : p.getOpenList()) {
+      BatchSource src = bp.getSource();
+      checkSource(src, bp.hasSource(), what);
+      Batch found = st.batchFor(src, bp.getSamples(), what);
+      if (found != null) {
+        throw new IllegalArgumentException(
+            what + ": open batch " + position(src) + " appears twice or is also counted");
+      }
+      if (bp.getSamples() <= 0) {
+        throw new IllegalArgumentException(
+            what + ": open batch " + position(src) + " has no samples");
+      }
+      Batch b = new Batch(src.getStream(), src.getFirst(), src.getEnd(), bp.getSamples());
+      b.counted = bp.getCounted();
       for (KeyRange r : bp.getCoveredList()) {
         cover(b.covered, st.range(r, what));
       }
-      for (String id : ids) {
-        st.batchOf.put(id, b);
-      }
-      st.batches.put(ids.get(0), b);
-      if (!b.complete) {
-        st.open.add(b);
-      }
-      counted += b.counted ? ids.size() : 0;
+      st.open.computeIfAbsent(b.stream, x -> new TreeMap<>()).put(b.first, b);
+      countedOpen += b.counted ? b.samples : 0;
+    }
+    st.batchesSeen = p.getBatchesSeen();
+    if (st.batchesSeen < st.openBatches() + st.countedRanges()) {
+      throw new IllegalArgumentException(
+          what
+              + ": "
+              + st.batchesSeen
+              + " batches seen, fewer than its "
+              + st.openBatches()
+              + " open batches and "
+              + st.countedRanges()
+              + " counted ranges");
     }
     st.totals.add(Totals.from(p.getStatistics(), st.model, what));
-    if (st.totals.samples != counted) {
+    if (st.totals.samples < countedOpen) {
       throw new IllegalArgumentException(
           what
               + ": statistics count "
               + st.totals.samples
-              + " samples, its counted batches hold "
-              + counted);
+              + " samples, its counted open batches alone hold "
+              + countedOpen);
     }
     if (p.getRowsCount() > st.k) {
       throw new IllegalArgumentException(
@@ -410,9 +513,6 @@ public final class SummaryState {
       if (prev != null && prev.compareTo(key) >= 0) {
         throw new IllegalArgumentException(what + ": rows are not in key order at " + key);
       }
-      if (!st.batchOf.containsKey(key.sampleId())) {
-        throw new IllegalArgumentException(what + ": token " + key + " is of no batch");
-      }
       st.rows.put(
           key,
           RowCodec.decode(
@@ -423,66 +523,145 @@ public final class SummaryState {
     return st;
   }
 
-  /** The batch these ids are, null if none of them was seen; refuses a partial overlap. */
-  private Batch batchFor(List<String> ids, String what) {
-    Batch found = null;
-    int known = 0;
-    for (String id : ids) {
-      Batch b = batchOf.get(id);
-      if (b != null) {
-        known++;
-        if (found == null) {
-          found = b;
-        } else if (b != found) {
-          found = null;
-          break;
+  /** Marks a complete batch: {@link #batchFor} found its positions counted. */
+  private static final Batch DONE = new Batch("", 0, 1, 1);
+
+  /**
+   * The batch at {@code src}: {@link #DONE} if its positions are counted, the open batch at exactly
+   * these positions, or null if no batch overlaps them; refuses a partial overlap, and an open
+   * batch at these positions with another number of samples.
+   */
+  private Batch batchFor(BatchSource src, int samples, String what) {
+    String stream = src.getStream();
+    long first = src.getFirst();
+    long end = src.getEnd();
+    TreeMap<Long, Long> done = counted.get(stream);
+    if (done != null) {
+      Map.Entry<Long, Long> below = done.floorEntry(first);
+      if (below != null && end <= below.getValue()) {
+        return DONE;
+      }
+      Map.Entry<Long, Long> over = done.lowerEntry(end);
+      if (over != null && over.getValue() > first) {
+        throw overlap(src, position(stream, over.getKey(), over.getValue()), "counted", what);
+      }
+    }
+    TreeMap<Long, Batch> opened = open.get(stream);
+    if (opened != null) {
+      Map.Entry<Long, Batch> over = opened.lowerEntry(end);
+      if (over != null && over.getValue().end > first) {
+        Batch b = over.getValue();
+        if (b.first != first || b.end != end) {
+          throw overlap(src, b.toString(), "open", what);
         }
+        if (b.samples != samples) {
+          throw new IllegalArgumentException(
+              what
+                  + " names "
+                  + samples
+                  + " samples, the batch already merged at "
+                  + b
+                  + " had "
+                  + b.samples
+                  + ": a redelivery must bring the same samples");
+        }
+        return b;
       }
     }
-    if (known == 0) {
-      return null;
-    }
-    if (found != null && known == ids.size() && found.ids.equals(ids)) {
-      return found;
-    }
-    List<String> shared = new ArrayList<>();
-    Set<List<String>> others = new LinkedHashSet<>();
-    for (String id : ids) {
-      Batch b = batchOf.get(id);
-      if (b != null) {
-        shared.add(id);
-        others.add(b.ids);
-      }
-    }
-    List<String> named = new ArrayList<>();
-    for (List<String> o : others) {
-      named.add(ids(o));
-    }
-    throw new IllegalArgumentException(
+    return null;
+  }
+
+  private static IllegalArgumentException overlap(
+      BatchSource src, String other, String kind, String what) {
+    return new IllegalArgumentException(
         what
-            + " overlaps batch"
-            + (named.size() > 1 ? "es " : " ")
-            + String.join(", ", named)
-            + " in samples "
-            + ids(shared)
-            + " without being the same"
-            + " batch: batches are atomic, a redelivery must bring the same samples");
+            + " at "
+            + position(src)
+            + " overlaps the "
+            + kind
+            + " batch positions "
+            + other
+            + " without being the same range: batches are atomic, a redelivery must bring the"
+            + " same positions");
   }
 
   /** Marks complete every counted batch whose ranges reach the k-th smallest key. */
   private void refresh() {
     Key kth = rows.size() < k ? null : rows.lastKey();
-    for (Iterator<Batch> it = open.iterator(); it.hasNext(); ) {
-      Batch b = it.next();
-      if (b.counted
-          && !b.covered.isEmpty()
-          && b.covered.get(0).after() == null
-          && Key.atMost(kth, b.covered.get(0).through())) {
-        b.complete = true;
-        b.covered.clear();
-        it.remove();
+    for (Iterator<TreeMap<Long, Batch>> streams = open.values().iterator(); streams.hasNext(); ) {
+      TreeMap<Long, Batch> m = streams.next();
+      for (Iterator<Batch> it = m.values().iterator(); it.hasNext(); ) {
+        Batch b = it.next();
+        if (b.counted
+            && !b.covered.isEmpty()
+            && b.covered.get(0).after() == null
+            && Key.atMost(kth, b.covered.get(0).through())) {
+          it.remove();
+          markCounted(b.stream, b.first, b.end);
+        }
+      }
+      if (m.isEmpty()) {
+        streams.remove();
       }
     }
+  }
+
+  /** Adds [first, end) to the source's counted positions, joining the ranges it touches. */
+  private void markCounted(String stream, long first, long end) {
+    TreeMap<Long, Long> m = counted.computeIfAbsent(stream, x -> new TreeMap<>());
+    Map.Entry<Long, Long> before = m.floorEntry(first);
+    if (before != null && before.getValue() >= first) {
+      first = before.getKey();
+      end = Math.max(end, before.getValue());
+      m.remove(before.getKey());
+    }
+    Map.Entry<Long, Long> after = m.ceilingEntry(first);
+    while (after != null && after.getKey() <= end) {
+      end = Math.max(end, after.getValue());
+      m.remove(after.getKey());
+      after = m.ceilingEntry(first);
+    }
+    m.put(first, end);
+  }
+
+  private List<Batch> openList() {
+    List<Batch> all = new ArrayList<>();
+    for (TreeMap<Long, Batch> m : open.values()) {
+      all.addAll(m.values());
+    }
+    return all;
+  }
+
+  private static void checkSource(BatchSource src, boolean present, String what) {
+    if (!present) {
+      throw new IllegalArgumentException(
+          what
+              + ": no source position (BatchSource): summaries of an older profiler, which named"
+              + " batches by sample ids only, are refused");
+    }
+    if (src.getStream().isEmpty()) {
+      throw new IllegalArgumentException(what + ": the source position names no source (stream)");
+    }
+    if (src.getFirst() < 0 || src.getEnd() < 0 || src.getEnd() <= src.getFirst()) {
+      throw new IllegalArgumentException(
+          what
+              + ": source position "
+              + position(src)
+              + " is empty or beyond 2^63-1 (end must be greater than first)");
+    }
+  }
+
+  private static String position(BatchSource src) {
+    return src.getStream()
+        + " ["
+        + Long.toUnsignedString(src.getFirst())
+        + ", "
+        + Long.toUnsignedString(src.getEnd())
+        + ")";
+  }
+
+  private static String position(String stream, long first, long end) {
+    return stream + " [" + first + ", " + end + ")";
   }
 
   private Range range(KeyRange r, String what) {
@@ -567,6 +746,7 @@ public final class SummaryState {
 
   private static String describe(ActivationSummary s) {
     return "summary of batch "
+        + (s.hasSource() ? position(s.getSource()) + " " : "")
         + ids(s.getSampleIdsList())
         + " (task '"
         + s.getConfig().getTask()

@@ -67,7 +67,8 @@ class ProfiledBatchTest {
             "{\"id\":\"a\",\"text\":\"w3\"}", // a duplicate: refused by the engine
             "{\"id\":\"x\",\"text\":", // malformed: refused by validation
             "{\"id\":\"long\",\"text\":\"" + "w4 ".repeat(30).strip() + "\"}");
-    ProfiledBatch p = ProfiledBatch.of(b, new SampleRecords(Set.of("sst2"), 65536), engine);
+    ProfiledBatch p =
+        ProfiledBatch.of("samples", b, new SampleRecords(Set.of("sst2"), 65536), engine);
     assertEquals(
         List.of(RejectReason.MALFORMED_JSON, RejectReason.DUPLICATE_ID),
         p.letters().stream().map(ProfiledBatch.Letter::reason).toList());

@@ -23,8 +23,10 @@ import org.ppruning.stream.ProfilerEngine.Settings;
 import org.ppruning.stream.ProfilerEngine.TooLong;
 import org.ppruning.summary.FeatureCollector;
 import org.ppruning.summary.MergeResult;
+import org.ppruning.summary.Summaries;
 import org.ppruning.summary.SummaryState;
 import org.ppruning.summary.proto.ActivationSummary;
+import org.ppruning.summary.proto.BatchSource;
 import org.ppruning.testing.FeatureAsserts;
 import org.ppruning.tokenize.TextTokenizer;
 
@@ -58,6 +60,8 @@ class ProfilerEngineTest {
         new Settings(SEED, K, 8, maxBytes, policy));
   }
 
+  static final BatchSource AT = Summaries.source("samples/0", 100, 112);
+
   static List<Item> items(List<Sample> xs) {
     return xs.stream().map(x -> new Item("sst2", x)).toList();
   }
@@ -68,7 +72,10 @@ class ProfilerEngineTest {
     SummaryState state = new SummaryState(e.config("sst2"));
     int records = 0;
     for (int from = 0; from < samples.size(); from += 9) {
-      Result r = e.process(items(samples.subList(from, Math.min(samples.size(), from + 9))));
+      Result r =
+          e.process(
+              Summaries.source("samples/0", from, from + 9),
+              items(samples.subList(from, Math.min(samples.size(), from + 9))));
       assertEquals(List.of(), r.rejected());
       assertEquals(List.of(), r.truncated());
       assertEquals(1, r.summaries().size());
@@ -88,8 +95,8 @@ class ProfilerEngineTest {
   @Test
   void aFreshEngineGivesTheSameBytesAndTheStateSeesARedelivery() {
     List<Item> batch = items(samples.subList(0, 12));
-    Result first = engine(1 << 20, TooLong.REJECT).process(batch);
-    Result again = engine(1 << 20, TooLong.REJECT).process(batch);
+    Result first = engine(1 << 20, TooLong.REJECT).process(AT, batch);
+    Result again = engine(1 << 20, TooLong.REJECT).process(AT, batch);
     List<ActivationSummary> a = first.summaries().get(0).records();
     List<ActivationSummary> b = again.summaries().get(0).records();
     assertEquals(a.size(), b.size());
@@ -114,7 +121,7 @@ class ProfilerEngineTest {
     batch.add(new Item("sst2", new Sample("ctl", "\u0001\u0002", null, null)));
     batch.add(new Item("cola", samples.get(1)));
     batch.add(new Item("sst2", samples.get(2)));
-    Result rejecting = engine(1 << 20, TooLong.REJECT).process(batch);
+    Result rejecting = engine(1 << 20, TooLong.REJECT).process(AT, batch);
     assertEquals(
         List.of(1, 2, 3, 4),
         rejecting.rejected().stream().map(ProfilerEngine.Rejection::index).toList());
@@ -134,7 +141,7 @@ class ProfilerEngineTest {
     assertEquals(List.of("s0", "s2"), rejecting.summaries().get(0).sampleIds());
     assertEquals(2, rejecting.profiled());
 
-    Result truncating = engine(1 << 20, TooLong.TRUNCATE).process(batch);
+    Result truncating = engine(1 << 20, TooLong.TRUNCATE).process(AT, batch);
     assertEquals(
         List.of(new ProfilerEngine.Truncation(1, "sst2", "long", 32, 24)), truncating.truncated());
     assertEquals(List.of("long", "s0", "s2"), truncating.summaries().get(0).sampleIds());

@@ -43,6 +43,7 @@ import org.ppruning.summary.SummaryBuilder;
 import org.ppruning.summary.TokenizedSample;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.SummaryConfig;
+import org.ppruning.testing.Positions;
 import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.tokenize.TokenizerFiles;
 
@@ -116,7 +117,7 @@ class PrunerEngineTest {
     List<ActivationSummary> out = new ArrayList<>();
     for (int from = 0; from < order.size(); from += poll) {
       List<TokenizedSample> p = order.subList(from, Math.min(order.size(), from + poll));
-      out.addAll(b.profile(m, ProfileBatch.group(p, c, tok.padId())));
+      out.addAll(Positions.of(b.profile(m, ProfileBatch.group(p, c, tok.padId()))));
     }
     return out;
   }
@@ -408,6 +409,32 @@ class PrunerEngineTest {
     assertTrue(x.getMessage().contains(file.toString()), x.getMessage());
     Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 100));
     assertThrows(IOException.class, () -> PrunerCheckpoint.read(file));
+
+    // A checkpoint whose state is of the old format (batches by sample ids) is refused at start.
+    Path old = tmp.resolve("old.ckpt");
+    var state = c.tasks().get(TASK);
+    new PrunerCheckpoint(
+            c.offsets(),
+            java.util.Map.of(
+                TASK,
+                new PrunerCheckpoint.TaskEntry(
+                    state.prunedAt(),
+                    state.published(),
+                    state.state().toBuilder().clearFormat().build())))
+        .write(old);
+    IOException refused =
+        assertThrows(
+            IOException.class,
+            () ->
+                PrunerEngine.open(
+                    old,
+                    new ModelRepository(tmp.resolve("repo")),
+                    new PrunerEngine.Settings(SETTINGS, 1000, 1000, 0),
+                    task -> new PrunerEngine.Base("tiny", spec, weights, tokenizer)));
+    assertTrue(
+        refused.getMessage().contains(old.toString())
+            && refused.getMessage().contains("is in format 1 (batches listed by sample ids)"),
+        refused.getMessage());
   }
 
   @Test

@@ -20,6 +20,7 @@ import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PPruning;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.SummaryConfig;
+import org.ppruning.testing.Positions;
 import org.ppruning.testing.RealModels;
 import org.ppruning.tokenize.TextTokenizer;
 
@@ -59,8 +60,9 @@ class SummaryRealTest {
         List<TokenizedSample> share = tokenized.subList(b * 1000, (b + 1) * 1000);
         for (int from = 0; from < share.size(); from += 50) { // "Kafka polls" of 50 samples
           records.addAll(
-              builder.profile(
-                  m, ProfileBatch.group(share.subList(from, from + 50), c, tok.padId())));
+              Positions.of(
+                  builder.profile(
+                      m, ProfileBatch.group(share.subList(from, from + 50), c, tok.padId()))));
         }
       }
       Collections.shuffle(records, new Random(2));
@@ -89,8 +91,9 @@ class SummaryRealTest {
       for (int from = 0; from < tokenized.size(); from += 50) {
         SummaryBuilder builder = builders.get(from / 50 % 3);
         for (ActivationSummary r :
-            builder.profile(
-                m, ProfileBatch.group(tokenized.subList(from, from + 50), c, tok.padId()))) {
+            Positions.of(
+                builder.profile(
+                    m, ProfileBatch.group(tokenized.subList(from, from + 50), c, tok.padId())))) {
           fedBytes += r.getSerializedSize();
           fedRecords++;
           fed.merge(r);

@@ -23,9 +23,13 @@ import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
 import org.ppruning.summary.proto.ActivationState;
 import org.ppruning.summary.proto.ActivationSummary;
+import org.ppruning.summary.proto.BatchSource;
+import org.ppruning.summary.proto.KeyRange;
 import org.ppruning.summary.proto.RowEncoding;
 import org.ppruning.summary.proto.SummaryConfig;
+import org.ppruning.summary.proto.TokenKey;
 import org.ppruning.testing.FeatureAsserts;
+import org.ppruning.testing.Positions;
 import org.ppruning.tokenize.TextTokenizer;
 
 /** Summaries of a tiny random BERT: exact, order-independent merging and its failure modes. */
@@ -101,7 +105,7 @@ class SummaryTest {
         for (int from = 0; from < share.size(); from += batchSize) {
           List<TokenizedSample> poll =
               share.subList(from, Math.min(share.size(), from + batchSize));
-          out.addAll(b.profile(model, ProfileBatch.group(poll, c, tok.padId())));
+          out.addAll(Positions.of(b.profile(model, ProfileBatch.group(poll, c, tok.padId()))));
         }
       } else {
         for (int from = 0; from < share.size(); from += batchSize) {
@@ -112,7 +116,7 @@ class SummaryTest {
             byLength.computeIfAbsent(run.tokens().seqLen(), k -> new ArrayList<>()).add(run);
           }
           for (List<ProfileBatch> runs : byLength.values()) {
-            out.addAll(b.profile(model, runs));
+            out.addAll(Positions.of(b.profile(model, runs)));
           }
         }
       }
@@ -137,9 +141,14 @@ class SummaryTest {
     return r;
   }
 
-  /** The state's bytes without the batch list, which records how samples were grouped. */
+  /** The state's bytes without the batch positions, which record how samples were grouped. */
   static byte[] content(SummaryState s) {
-    return s.toProto().toBuilder().clearBatches().build().toByteArray();
+    return s.toProto().toBuilder()
+        .clearSources()
+        .clearOpen()
+        .clearBatchesSeen()
+        .build()
+        .toByteArray();
   }
 
   static void assertSameFeatures(ActivationFeatures want, ActivationFeatures got) {
@@ -201,7 +210,7 @@ class SummaryTest {
     int rows = 0;
     int turn = 0;
     for (ProfileBatch batch : ProfileBatch.group(order, c, tok.padId())) {
-      for (ActivationSummary r : builders.get(turn++ % 3).profile(model, batch)) {
+      for (ActivationSummary r : Positions.of(builders.get(turn++ % 3).profile(model, batch))) {
         rows += r.getRowsCount();
         s.merge(r);
       }
@@ -269,12 +278,12 @@ class SummaryTest {
     List<TokenizedSample> rest = new ArrayList<>(tokenized);
     rest.removeAll(five);
     SummaryState fresh = new SummaryState(c);
-    new SummaryBuilder(c, SMALL_BOUND).profile(model, again).forEach(fresh::merge);
+    Positions.of(new SummaryBuilder(c, SMALL_BOUND).profile(model, again)).forEach(fresh::merge);
     SummaryBuilder busy = new SummaryBuilder(c, SMALL_BOUND);
     for (ProfileBatch b : ProfileBatch.group(rest, c, tok.padId())) {
-      busy.profile(model, b).forEach(fresh::merge);
+      Positions.of(busy.profile(model, b)).forEach(fresh::merge);
     }
-    List<ActivationSummary> second = busy.profile(model, again);
+    List<ActivationSummary> second = Positions.of(busy.profile(model, again));
     assertEquals(MergeResult.Outcome.REDELIVERED, fresh.merge(second.get(0)).outcome());
     second.forEach(fresh::merge);
     assertEquals(40, fresh.samples());
@@ -288,26 +297,42 @@ class SummaryTest {
     SummaryState s = new SummaryState(c);
     List<TokenizedSample> three = sameLength(3, 16);
     List<TokenizedSample> first = List.of(three.get(0), three.get(1));
-    s.merge(b.profile(model, ProfileBatch.group(first, c, tok.padId())).get(0));
+    BatchSource at = Summaries.source("samples/3", 10, 12);
+    s.merge(Summaries.at(at, b.profile(model, ProfileBatch.group(first, c, tok.padId()))).get(0));
     byte[] before = s.toProto().toByteArray();
     List<TokenizedSample> overlapping = List.of(three.get(1), three.get(2));
-    var e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                s.merge(b.profile(model, ProfileBatch.group(overlapping, c, tok.padId())).get(0)));
-    List<String> ids = new ArrayList<>(List.of(three.get(0).id(), three.get(1).id()));
-    ids.sort(null);
+    ActivationSummary shifted =
+        Summaries.at(
+                Summaries.source("samples/3", 11, 13),
+                b.profile(model, ProfileBatch.group(overlapping, c, tok.padId())))
+            .get(0);
+    var e = assertThrows(IllegalArgumentException.class, () -> s.merge(shifted));
     assertTrue(
         e.getMessage()
             .contains(
-                "overlaps batch ["
-                    + String.join(", ", ids)
-                    + "] in samples ["
-                    + three.get(1).id()
-                    + "] without being the same batch"),
+                "at samples/3 [11, 13) overlaps the counted batch positions samples/3 [10, 12)"
+                    + " without being the same range"),
         e.getMessage());
     assertArrayEquals(before, s.toProto().toByteArray());
+    // Inside the counted positions: a redelivery, whatever it brings.
+    ActivationSummary inside = shifted.toBuilder().setSource(at).build();
+    assertEquals(MergeResult.Outcome.REDELIVERED, s.merge(inside).outcome());
+    // The same samples at another source are another batch; no position at all is refused.
+    ActivationSummary elsewhere =
+        shifted.toBuilder().setSource(Summaries.source("samples/4", 10, 12)).build();
+    assertEquals(MergeResult.Outcome.COUNTED, s.merge(elsewhere).outcome());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> s.merge(shifted.toBuilder().clearSource().build()));
+    assertTrue(e.getMessage().contains("no source position (BatchSource)"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                s.merge(
+                    shifted.toBuilder().setSource(Summaries.source("samples/4", 5, 5)).build()));
+    assertTrue(e.getMessage().contains("samples/4 [5, 5) is empty"), e.getMessage());
   }
 
   @Test
@@ -318,9 +343,11 @@ class SummaryTest {
     }
     // Room for the statistics but not for them and a row: chunk 0 carries statistics only.
     ProfileBatch batch = ProfileBatch.group(tokenized, c, tok.padId()).get(0);
-    ActivationSummary whole = new SummaryBuilder(c, 1 << 20).profile(model, batch).get(0);
+    ActivationSummary whole =
+        Positions.of(new SummaryBuilder(c, 1 << 20).profile(model, batch)).get(0);
     int tight = whole.toBuilder().clearRows().build().getSerializedSize() + 100;
-    List<ActivationSummary> parts = new SummaryBuilder(c, tight).profile(model, batch);
+    List<ActivationSummary> parts =
+        Positions.of(new SummaryBuilder(c, tight).profile(model, batch));
     assertEquals(0, parts.get(0).getRowsCount());
     assertFalse(parts.get(0).hasCovers());
     for (ActivationSummary r : parts) {
@@ -432,8 +459,9 @@ class SummaryTest {
     assertTrue(
         e.getMessage()
             .matches(
-                "\\d of 3 batches of task 'sst2' are incomplete \\(chunks"
-                    + " missing\\): \\[.*\\] has token rows only up to .*, the sampled tokens reach .*"),
+                "\\d of 3 batches of task 'sst2' are incomplete \\(chunks missing\\): batch"
+                    + " test-samples/0 \\[\\d+, \\d+\\) has token rows only up to .*, the"
+                    + " sampled tokens reach .*"),
         e.getMessage());
     SummaryState noStats = merge(c, records.subList(1, records.size()));
     e = assertThrows(IllegalStateException.class, noStats::toFeatures);
@@ -525,5 +553,132 @@ class SummaryTest {
             IllegalArgumentException.class,
             () -> b.add(ok, fewer, model.profile(ok.tokens(), fewer)));
     assertTrue(e.getMessage().contains("the profile was run without token"), e.getMessage());
+  }
+
+  /**
+   * {@code n} batches after {@code real} (which fills the k sampled tokens): each the statistics of
+   * {@code real}'s chunk 0 under new sample ids at the next positions of {@code partitions}
+   * partitions, with no row below the k-th key (its range ends there), as a profiler told the k-th
+   * key sends a batch none of whose tokens joins.
+   */
+  static List<ActivationSummary> followers(
+      SummaryState after, ActivationSummary real, int n, int partitions) {
+    TokenKey kth = after.kthKey().orElseThrow();
+    int size = real.getSampleIdsCount();
+    List<ActivationSummary> out = new ArrayList<>();
+    for (int b = 0; b < n; b++) {
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        ids.add(String.format("f%08d", b * size + i));
+      }
+      long first = 1_000L + (long) (b / partitions) * size;
+      out.add(
+          ActivationSummary.newBuilder()
+              .setConfig(real.getConfig())
+              .addAllSampleIds(ids)
+              .setChunks(1)
+              .setStatistics(real.getStatistics())
+              .setCovers(KeyRange.newBuilder().setThrough(kth))
+              .setSource(Summaries.source("samples/" + b % partitions, first, first + size))
+              .build());
+    }
+    return out;
+  }
+
+  @Test
+  void stateSizeDoesNotGrowWithTheBatchesMerged() {
+    SummaryConfig c = config();
+    List<ActivationSummary> records = stream(c, 1, 40, 1 << 20, 0);
+    SummaryState base = merge(c, records);
+    assertTrue(base.complete());
+    List<ActivationSummary> many = followers(base, records.get(0), 10_000, 3);
+    SummaryState small = merge(c, records);
+    many.subList(0, 100).forEach(small::merge);
+    SummaryState big = merge(c, records);
+    many.forEach(big::merge);
+    assertEquals(40 + 10_000L * records.get(0).getSampleIdsCount(), big.samples());
+    assertTrue(big.complete());
+    assertEquals(10_000 + records.size(), big.batches());
+    // The first batches' ranges, then one range per partition, whatever the count.
+    assertEquals(base.countedRanges() + 3, small.countedRanges());
+    assertEquals(base.countedRanges() + 3, big.countedRanges());
+    int smallBytes = small.toProto().getSerializedSize();
+    int bigBytes = big.toProto().getSerializedSize();
+    assertTrue(
+        Math.abs(bigBytes - smallBytes) <= 64,
+        "state after 100 batches " + smallBytes + " bytes, after 10,000 " + bigBytes);
+    // A redelivery of any of them is still recognised, and changes nothing.
+    byte[] before = big.toProto().toByteArray();
+    for (int b : new int[] {0, 4_567, 9_999}) {
+      assertEquals(MergeResult.Outcome.REDELIVERED, big.merge(many.get(b)).outcome());
+    }
+    assertArrayEquals(before, big.toProto().toByteArray());
+  }
+
+  @Test
+  void positionsMergeInAnyOrderToTheSameBytes() {
+    SummaryConfig c = config();
+    List<ActivationSummary> records = stream(c, 1, 40, 1 << 20, 0);
+    List<ActivationSummary> many = followers(merge(c, records), records.get(0), 300, 2);
+    List<ActivationSummary> all = new ArrayList<>(records);
+    all.addAll(many);
+    int first = merge(c, records).countedRanges();
+    byte[] inOrder = merge(c, all).toProto().toByteArray();
+    for (long seed = 0; seed < 3; seed++) {
+      // Gaps while shuffled; the same ranges once every batch arrived.
+      SummaryState s = merge(c, shuffled(all, seed));
+      assertArrayEquals(inOrder, s.toProto().toByteArray(), "order " + seed);
+      assertEquals(first + 2, s.countedRanges());
+    }
+    SummaryState partial = merge(c, records);
+    for (int b = 0; b < many.size(); b++) {
+      if (b / 2 % 2 == 0) {
+        partial.merge(many.get(b)); // every other batch of each partition: a gap after each
+      }
+    }
+    assertEquals(first + 150, partial.countedRanges());
+  }
+
+  @Test
+  void aStateOfTheOldFormatIsRefusedNamingIt() throws Exception {
+    SummaryConfig c = config();
+    ActivationState now = merge(c, stream(c, 1, 40, 1 << 20, 0)).toProto();
+    assertEquals(SummaryState.FORMAT, now.getFormat());
+    // Format 1: batches with their sample ids in field 2, no format field.
+    byte[] oldBatch =
+        com.google.protobuf.ByteString.copyFromUtf8("s1")
+            .concat(com.google.protobuf.ByteString.copyFrom(new byte[] {0x10, 0x01}))
+            .toByteArray();
+    byte[] idField = new byte[oldBatch.length + 2];
+    idField[0] = 0x0a; // field 1, length-delimited: "s1"
+    idField[1] = 2;
+    System.arraycopy(oldBatch, 0, idField, 2, oldBatch.length);
+    ActivationState old =
+        now.toBuilder()
+            .clearFormat()
+            .clearSources()
+            .clearOpen()
+            .clearBatchesSeen()
+            .setUnknownFields(
+                com.google.protobuf.UnknownFieldSet.newBuilder()
+                    .addField(
+                        2,
+                        com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                            .addLengthDelimited(com.google.protobuf.ByteString.copyFrom(idField))
+                            .build())
+                    .build())
+            .build();
+    ActivationState parsed = ActivationState.parseFrom(old.toByteArray());
+    var e = assertThrows(IllegalArgumentException.class, () -> SummaryState.fromProto(parsed));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "state of task 'sst2' is in format 1 (batches listed by sample ids); this version"
+                    + " reads format 2 (batches known by source position) only"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("delete the checkpoint"), e.getMessage());
+    var later = now.toBuilder().setFormat(3).build();
+    e = assertThrows(IllegalArgumentException.class, () -> SummaryState.fromProto(later));
+    assertTrue(e.getMessage().contains("is in format 3;"), e.getMessage());
   }
 }

@@ -66,7 +66,7 @@ final class BatchSender implements BatchPlanner.Worker<ProfiledBatch> {
           "re-forming batch %s-%d offsets [%d, %d) from its commit plan",
           settings.samplesTopic(), batch.partition(), batch.start(), batch.end());
     }
-    ProfiledBatch p = ProfiledBatch.of(batch, records, engine);
+    ProfiledBatch p = ProfiledBatch.of(settings.samplesTopic(), batch, records, engine);
     metrics.profiled(p);
     for (int i = 0; i < p.truncated().size(); i++) {
       ProfilerEngine.Truncation t = p.result().truncated().get(i);

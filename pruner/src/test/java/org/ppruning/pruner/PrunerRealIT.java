@@ -36,6 +36,7 @@ import org.ppruning.summary.SummaryBuilder;
 import org.ppruning.summary.TokenizedSample;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.SummaryConfig;
+import org.ppruning.testing.Positions;
 import org.ppruning.testing.RealModels;
 import org.ppruning.testing.ServiceProcess;
 import org.ppruning.tokenize.TextTokenizer;
@@ -87,8 +88,9 @@ class PrunerRealIT {
       int records = 0;
       for (int from = 0; from < tokenized.size(); from += 50) { // profiler polls of 50
         List<ActivationSummary> poll =
-            builder.profile(
-                m, ProfileBatch.group(tokenized.subList(from, from + 50), c, tok.padId()));
+            Positions.of(
+                builder.profile(
+                    m, ProfileBatch.group(tokenized.subList(from, from + 50), c, tok.padId())));
         PrunerServiceIT.produce(topic, poll, TASK);
         records += poll.size();
         bytes += poll.stream().mapToLong(ActivationSummary::getSerializedSize).sum();

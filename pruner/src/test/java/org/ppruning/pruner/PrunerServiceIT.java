@@ -64,6 +64,7 @@ import org.ppruning.summary.SummaryBuilder;
 import org.ppruning.summary.TokenizedSample;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.SummaryConfig;
+import org.ppruning.testing.Positions;
 import org.ppruning.testing.ServiceProcess;
 import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.tokenize.TokenizerFiles;
@@ -140,10 +141,11 @@ class PrunerServiceIT {
     List<ActivationSummary> out = new ArrayList<>();
     for (int i = from; i < to; i += 7) {
       out.addAll(
-          b.profile(
-              model,
-              ProfileBatch.group(
-                  tokenized.subList(i, Math.min(to, i + 7)), b.config(), tok.padId())));
+          Positions.of(
+              b.profile(
+                  model,
+                  ProfileBatch.group(
+                      tokenized.subList(i, Math.min(to, i + 7)), b.config(), tok.padId()))));
     }
     return out;
   }
