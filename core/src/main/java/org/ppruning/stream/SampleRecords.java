@@ -55,6 +55,11 @@ public final class SampleRecords {
     this.maxRecordBytes = maxRecordBytes;
   }
 
+  /** The largest record accepted, in bytes (key, value and headers; the value alone here). */
+  public int maxRecordBytes() {
+    return maxRecordBytes;
+  }
+
   /** What a record became. */
   public sealed interface Parsed permits Accepted, Rejected {}
 
