@@ -55,7 +55,10 @@ public final class SampleRecords {
     this.maxRecordBytes = maxRecordBytes;
   }
 
-  /** The largest record accepted, in bytes (key, value and headers; the value alone here). */
+  /**
+   * The size limit, in bytes: {@link #parse} holds the value to it, {@link ProfiledBatch#of} the
+   * whole record (key, value and headers) before parsing.
+   */
   public int maxRecordBytes() {
     return maxRecordBytes;
   }
