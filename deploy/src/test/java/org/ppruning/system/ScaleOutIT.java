@@ -37,11 +37,12 @@ class ScaleOutIT {
     List<Sample> samples = SystemFixtures.sentimentSamples();
     var reference = SystemFixtures.batchKept(samples);
 
-    // The profilers create the samples topic with 6 partitions; a short session timeout lets the
-    // group notice the killed one in seconds, not the default 45 s.
+    // The profilers create the samples topic with 6 partitions and load the sentiment model only;
+    // a short session timeout lets the group notice the killed one in seconds, not 45 s.
     List<String> jvm =
         List.of(
             SystemFixtures.NO_TRAINING,
+            "-Dppruning.profiler.known-tasks=" + TASK,
             "-Dppruning.profiler.kafka.partitions=" + PARTITIONS,
             "-Dppruning.profiler.kafka.consumer.session.timeout.ms=8000",
             "-Dppruning.profiler.kafka.consumer.heartbeat.interval.ms=1000");
