@@ -119,10 +119,21 @@ public final class SampleProducer implements AutoCloseable {
    * @param progress called with the number of samples sent so far (every 100 and at the end)
    */
   public void send(String task, List<Sample> samples, IntConsumer progress) {
+    send(task, samples, 0, progress);
+  }
+
+  /**
+   * Like {@link #send(String, List, IntConsumer)}, but sample {@code i} goes to partition {@code i
+   * mod partitions} (the key is still the task), so that several profilers share the samples of one
+   * task; {@code partitions} 0: the partition of the key, as {@code send} does.
+   */
+  public void send(String task, List<Sample> samples, int partitions, IntConsumer progress) {
     List<Future<RecordMetadata>> pending = new ArrayList<>();
     for (int i = 0; i < samples.size(); i++) {
+      Integer partition = partitions > 0 ? i % partitions : null;
       pending.add(
-          producer.send(new ProducerRecord<>(Topics.SAMPLES, task, json(task, samples.get(i)))));
+          producer.send(
+              new ProducerRecord<>(Topics.SAMPLES, partition, task, json(task, samples.get(i)))));
       if ((i + 1) % 100 == 0) {
         progress.accept(i + 1);
       }

@@ -109,7 +109,12 @@ public final class LocalRuntime {
 
   /** {@code RUN_DIR/logs/<service>.log}. */
   public Path log(Service s) {
-    return runDir.resolve("logs").resolve(s.id() + ".log");
+    return log(s.id());
+  }
+
+  /** {@code RUN_DIR/logs/<instance>.log} of a service or of an extra instance. */
+  public Path log(String instance) {
+    return runDir.resolve("logs").resolve(instance + ".log");
   }
 
   /** {@code RUN_DIR/<service>}: the service's work directory. */
@@ -119,19 +124,36 @@ public final class LocalRuntime {
 
   /** The arguments that identify a service of this run directory in its command line. */
   public List<String> markers(Service s) {
-    return List.of("-Dppruning.local.service=" + s.id(), "-Dppruning.local.run-dir=" + runDir);
+    return markers(s.id());
+  }
+
+  /**
+   * The markers of a service ({@link Service#id}) or of an extra instance ({@link #startExtra}).
+   */
+  public List<String> markers(String instance) {
+    return List.of("-Dppruning.local.service=" + instance, "-Dppruning.local.run-dir=" + runDir);
   }
 
   /** The command line of a service JVM (without the setsid prefix). */
   List<String> serviceCommand(
       Service s, int httpPort, Integer grpcPort, String bootstrap, List<String> jvmOptions) {
+    return serviceCommand(s, s.id(), httpPort, grpcPort, bootstrap, jvmOptions);
+  }
+
+  private List<String> serviceCommand(
+      Service s,
+      String instance,
+      int httpPort,
+      Integer grpcPort,
+      String bootstrap,
+      List<String> jvmOptions) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(markers(s));
+    cmd.addAll(markers(instance));
     // JavaCPP's physical-memory guard rejects BERT-sized models (see docs/architecture.md).
     cmd.add("-Dorg.bytedeco.javacpp.maxPhysicalBytes=0");
     cmd.add("-XX:+ExitOnOutOfMemoryError");
-    cmd.add("-D" + s.workDirKey() + "=" + workDir(s));
+    cmd.add("-D" + s.workDirKey() + "=" + runDir.resolve(instance));
     cmd.addAll(jvmOptions); // after the defaults above, so a user's -D wins
     cmd.add("-Dquarkus.http.port=" + httpPort);
     if (grpcPort != null) {
@@ -473,11 +495,41 @@ public final class LocalRuntime {
     }
   }
 
+  /**
+   * Starts one more instance of {@code s} from the same packaged jar, named {@code name} (its
+   * markers, work directory {@code RUN_DIR/<name>} and log {@code logs/<name>.log}), e.g. a second
+   * profiler in the same consumer group. Unlike the services of {@link #up}, it has no pid file:
+   * {@code status} and {@code down} do not see it, the caller waits for it and stops it ({@link
+   * Processes#stop} with {@link #markers(String)}).
+   */
+  public Process startExtra(
+      Service s, String name, int httpPort, String bootstrap, List<String> jvmOptions)
+      throws IOException {
+    for (Service other : Service.values()) {
+      if (other.id().equals(name)) {
+        throw new IllegalArgumentException(
+            "an extra instance cannot be named like the service " + name);
+      }
+    }
+    return startService(s, name, httpPort, null, bootstrap, jvmOptions);
+  }
+
   private Process startService(
       Service s, int httpPort, Integer grpcPort, String bootstrap, List<String> jvmOptions)
       throws IOException {
-    Files.createDirectories(workDir(s));
-    Path log = log(s);
+    return startService(s, s.id(), httpPort, grpcPort, bootstrap, jvmOptions);
+  }
+
+  private Process startService(
+      Service s,
+      String instance,
+      int httpPort,
+      Integer grpcPort,
+      String bootstrap,
+      List<String> jvmOptions)
+      throws IOException {
+    Files.createDirectories(runDir.resolve(instance));
+    Path log = log(instance);
     if (Files.exists(log)) {
       Files.move(
           log, log.resolveSibling(log.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
@@ -487,7 +539,7 @@ public final class LocalRuntime {
     if (onPath("setsid")) {
       cmd.add("setsid");
     }
-    cmd.addAll(serviceCommand(s, httpPort, grpcPort, bootstrap, jvmOptions));
+    cmd.addAll(serviceCommand(s, instance, httpPort, grpcPort, bootstrap, jvmOptions));
     return new ProcessBuilder(cmd)
         .directory(runDir.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

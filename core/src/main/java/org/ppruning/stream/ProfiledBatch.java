@@ -38,6 +38,11 @@ public record ProfiledBatch(
     List<Polled> itemRecord = new ArrayList<>();
     List<Letter> letters = new ArrayList<>();
     for (Polled r : batch.records()) {
+      long size = DeadLetter.payloadBytes(r.key(), r.value(), r.headers());
+      if (size > records.maxRecordBytes()) { // before any parsing or tokenisation
+        letters.add(new Letter(r, RejectReason.TOO_LARGE, tooLarge(r, size, records)));
+        continue;
+      }
       SampleRecords.Parsed p = records.parse(r.key(), r.value());
       if (p instanceof SampleRecords.Accepted a) {
         items.add(new ProfilerEngine.Item(a.task(), a.sample()));
@@ -63,5 +68,19 @@ public record ProfiledBatch(
     }
     return new ProfiledBatch(
         batch, List.copyOf(letters), result, List.copyOf(truncated), profileNanos);
+  }
+
+  private static String tooLarge(Polled r, long size, SampleRecords records) {
+    return "record is "
+        + size
+        + " bytes (key "
+        + (r.key() == null ? 0 : r.key().length)
+        + ", value "
+        + (r.value() == null ? 0 : r.value().length)
+        + ", "
+        + r.headers().size()
+        + " headers), over the limit of "
+        + records.maxRecordBytes()
+        + " (ppruning.profiler.max-record-bytes)";
   }
 }

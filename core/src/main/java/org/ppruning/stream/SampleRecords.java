@@ -55,6 +55,14 @@ public final class SampleRecords {
     this.maxRecordBytes = maxRecordBytes;
   }
 
+  /**
+   * The size limit, in bytes: {@link #parse} holds the value to it, {@link ProfiledBatch#of} the
+   * whole record (key, value and headers) before parsing.
+   */
+  public int maxRecordBytes() {
+    return maxRecordBytes;
+  }
+
   /** What a record became. */
   public sealed interface Parsed permits Accepted, Rejected {}
 

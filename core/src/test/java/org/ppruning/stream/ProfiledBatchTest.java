@@ -78,4 +78,32 @@ class ProfiledBatchTest {
     assertSame(b.records().get(3), p.truncated().get(0));
     assertEquals("long", p.result().truncated().get(0).sampleId());
   }
+
+  @Test
+  void aRecordOverTheLimitWithItsHeadersIsTooLargeBeforeParsingAndTheOthersAreProfiled() {
+    ProfilerEngine engine =
+        new ProfilerEngine(
+            Map.of("sst2", new ProfilerEngine.TaskModel(model, tok)),
+            new ProfilerEngine.Settings(7, 60, 8, 100_000, ProfilerEngine.TooLong.TRUNCATE));
+    byte[] ok = "{\"id\":\"a\",\"text\":\"w1 w2\"}".getBytes(StandardCharsets.UTF_8);
+    byte[] key = "sst2".getBytes(StandardCharsets.UTF_8);
+    // Value under the limit, but a header takes the record over it: refused, unparsed.
+    List<BatchPlanner.Header> big = List.of(new BatchPlanner.Header("trace", new byte[100]));
+    Polled heavy = new Polled(0, 7, key, "not json".getBytes(StandardCharsets.UTF_8), 0, big, 0);
+    Polled good = new Polled(0, 8, key, ok, 0, List.of(), 0);
+    int limit = ok.length + key.length; // exactly the good record
+    ProfiledBatch p =
+        ProfiledBatch.of(
+            new Batch(0, List.of(heavy, good), false, 0),
+            new SampleRecords(Set.of("sst2"), limit),
+            engine);
+    assertEquals(1, p.letters().size());
+    assertEquals(RejectReason.TOO_LARGE, p.letters().get(0).reason());
+    assertEquals(
+        "record is 117 bytes (key 4, value 8, 1 headers), over the limit of "
+            + limit
+            + " (ppruning.profiler.max-record-bytes)",
+        p.letters().get(0).message());
+    assertEquals(List.of("a"), p.result().summaries().get(0).sampleIds());
+  }
 }

@@ -129,7 +129,8 @@ public final class ServiceProcess implements AutoCloseable {
     return absent;
   }
 
-  private HttpResponse<String> get(String path) throws IOException {
+  /** GET {@code path} of the service's HTTP port (e.g. {@code /q/health/ready}). */
+  public HttpResponse<String> get(String path) throws IOException {
     try {
       return HTTP.send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))

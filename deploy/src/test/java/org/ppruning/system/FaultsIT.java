@@ -22,11 +22,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.ppruning.data.Sample;
-import org.ppruning.data.Tasks;
 import org.ppruning.demo.ModelEventWatcher;
 import org.ppruning.demo.SampleProducer;
-import org.ppruning.fetch.ArtifactCache;
-import org.ppruning.local.Processes;
 import org.ppruning.local.RuntimeStatus;
 import org.ppruning.local.Service;
 import org.ppruning.stream.ModelEvent;
@@ -45,12 +42,7 @@ class FaultsIT {
 
   @Test
   void killedServicesAndARedeliveredBatchEndWithTheFaultFreeUnits() throws Exception {
-    List<Sample> samples =
-        Tasks.allSamples(
-            TASK,
-            ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
-            System.err);
-    assertEquals(3000, samples.size());
+    List<Sample> samples = SystemFixtures.sentimentSamples();
     var reference = SystemFixtures.batchKept(samples);
 
     // Checkpoints every 5 summary records, so the pruner's kill -9 loses work it must replay.
@@ -113,14 +105,7 @@ class FaultsIT {
   }
 
   private static void kill9AndRestart(LocalSystem sys, Service s) throws Exception {
-    long pid = sys.status().services().get(s).pid();
-    assertEquals(0, new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor());
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (Processes.commandLine(pid).isPresent()) {
-      assertTrue(
-          System.nanoTime() < deadline, s.id() + " pid " + pid + " still runs 10 s after kill -9");
-      Thread.sleep(100);
-    }
+    long pid = SystemFixtures.kill9(sys, s);
     System.err.println("FaultsIT: killed " + s.id() + " (pid " + pid + "); restarting it");
     RuntimeStatus st = sys.up(); // up starts what is not running
     assertTrue(st.services().get(s).running());

@@ -5,13 +5,16 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.ppruning.local.Health;
 import org.ppruning.local.LocalRuntime;
 import org.ppruning.local.Ports;
+import org.ppruning.local.Processes;
 import org.ppruning.local.RuntimeStatus;
 import org.ppruning.local.Service;
 import org.ppruning.local.UpOptions;
@@ -40,7 +43,19 @@ public final class LocalSystem implements AutoCloseable {
 
   private final LocalRuntime runtime;
   private final UpOptions options;
+  private final List<Extra> extras = new ArrayList<>();
   private RuntimeStatus started;
+
+  /**
+   * An extra instance of a service ({@link #startExtra}): its name (markers, work directory and
+   * log), process and HTTP port.
+   */
+  public record Extra(String name, Process process, int httpPort) {
+    /** {@code http://127.0.0.1:PORT}. */
+    public URI http() {
+      return URI.create("http://127.0.0.1:" + httpPort);
+    }
+  }
 
   private LocalSystem(LocalRuntime runtime, UpOptions options) {
     this.runtime = runtime;
@@ -181,8 +196,43 @@ public final class LocalSystem implements AutoCloseable {
     return runtime.runDir();
   }
 
+  /**
+   * Starts one more instance of {@code s} ({@link LocalRuntime#startExtra}) on a free port with
+   * this harness' broker and JVM options plus {@code jvmOptions}, and waits until it is ready;
+   * {@link #close} stops it.
+   */
+  public Extra startExtra(Service s, String name, List<String> jvmOptions) throws IOException {
+    List<String> jvm = new ArrayList<>(options.jvmOptions());
+    jvm.addAll(jvmOptions);
+    int port = Ports.freePort();
+    Process p = runtime.startExtra(s, name, port, bootstrap(), jvm);
+    Extra e = new Extra(name, p, port);
+    extras.add(e);
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (Health.ready(port) != Health.UP) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            name
+                + (p.isAlive() ? " not ready after " + READY_TIMEOUT : " exited")
+                + "; log "
+                + runtime.log(name));
+      }
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + name, ex);
+      }
+    }
+    return e;
+  }
+
   /** {@code down}: stops every process of the run directory (and a broker of its own). */
   public Map<String, String> down() throws IOException {
+    for (Extra e : extras) {
+      Processes.stop(e.process().pid(), runtime.markers(e.name()), Duration.ofSeconds(30));
+    }
+    extras.clear();
     return runtime.down(Duration.ofSeconds(30), System.err);
   }
 

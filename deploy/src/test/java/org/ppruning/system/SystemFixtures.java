@@ -13,11 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.DoublePredicate;
 import org.ppruning.data.Sample;
+import org.ppruning.data.Tasks;
 import org.ppruning.demo.ServiceMetrics;
 import org.ppruning.features.ActivationFeatures;
 import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.importer.ModelLoader;
+import org.ppruning.local.Processes;
 import org.ppruning.local.Service;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.pruning.run.PruneRun;
@@ -40,6 +42,17 @@ final class SystemFixtures {
   private static final Map<List<String>, List<LayerSpec>> BATCH = new HashMap<>();
 
   private SystemFixtures() {}
+
+  /** The 3,000 sentiment sentences (training and test splits) the system tests stream. */
+  static List<Sample> sentimentSamples() throws java.io.IOException {
+    List<Sample> samples =
+        Tasks.allSamples(
+            TASK,
+            ArtifactCache.fromEnvironment(System.getenv(), System.getProperties()),
+            System.err);
+    assertEquals(3000, samples.size());
+    return samples;
+  }
 
   /**
    * The units {@code ppruning prune} keeps on these samples with the default settings (MiniLM, 50%
@@ -108,10 +121,18 @@ final class SystemFixtures {
   static double awaitMetric(
       LocalSystem sys, Service s, String metric, String label, DoublePredicate ok, Duration timeout)
       throws InterruptedException {
+    return awaitMetric(
+        sys.http(s), s.id() + " (log " + sys.runtime().log(s) + ")", metric, label, ok, timeout);
+  }
+
+  /** {@link #awaitMetric} of the service at {@code http}, named {@code what} in the failure. */
+  static double awaitMetric(
+      URI http, String what, String metric, String label, DoublePredicate ok, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     double last = Double.NaN;
     while (System.nanoTime() < deadline) {
-      var v = ServiceMetrics.read(sys.http(s), metric, label);
+      var v = ServiceMetrics.read(http, metric, label);
       if (v.isPresent()) {
         last = v.getAsDouble();
         if (ok.test(last)) {
@@ -121,7 +142,7 @@ final class SystemFixtures {
       Thread.sleep(250);
     }
     throw new AssertionError(
-        s.id()
+        what
             + " "
             + metric
             + "{"
@@ -130,8 +151,20 @@ final class SystemFixtures {
             + last
             + " after "
             + timeout.toSeconds()
-            + " s; log "
-            + sys.runtime().log(s));
+            + " s");
+  }
+
+  /** {@code kill -9} of a service; returns its pid once the process is gone (10 s at most). */
+  static long kill9(LocalSystem sys, Service s) throws Exception {
+    long pid = sys.status().services().get(s).pid();
+    assertEquals(0, new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor());
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (Processes.commandLine(pid).isPresent()) {
+      assertTrue(
+          System.nanoTime() < deadline, s.id() + " pid " + pid + " still runs 10 s after kill -9");
+      Thread.sleep(100);
+    }
+    return pid;
   }
 
   static double metric(LocalSystem sys, Service s, String metric, String label) {

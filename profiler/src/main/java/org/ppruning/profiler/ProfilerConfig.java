@@ -57,7 +57,10 @@ public interface ProfilerConfig {
   @WithDefault("200ms")
   Duration linger();
 
-  /** The largest sample record value accepted, in bytes (larger: TOO_LARGE). */
+  /**
+   * The largest sample record accepted, in bytes: key, value and headers (larger: TOO_LARGE, before
+   * parsing; its dead letter is truncated if it does not fit the producer's requests).
+   */
   @WithDefault("65536")
   int maxRecordBytes();
 

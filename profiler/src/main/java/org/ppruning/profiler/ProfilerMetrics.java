@@ -24,6 +24,7 @@ final class ProfilerMetrics {
   private final Counter records;
   private final Counter replayed;
   private final Counter restarts;
+  private final Counter deadLettersTruncated;
 
   ProfilerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -49,6 +50,10 @@ final class ProfilerMetrics {
     records = registry.counter("ppruning.profiler.records");
     replayed = registry.counter("ppruning.profiler.replayed.batches");
     restarts = registry.counter("ppruning.profiler.restarts");
+    deadLettersTruncated =
+        Counter.builder("ppruning.profiler.dead.letters.truncated")
+            .description("Dead letters sent truncated: the whole record did not fit a request")
+            .register(registry);
   }
 
   /** Records of the assigned partitions not committed yet. */
@@ -59,6 +64,11 @@ final class ProfilerMetrics {
   /** The consumer loop starts again after a failure. */
   void restarted() {
     restarts.increment();
+  }
+
+  /** A dead letter went out truncated. */
+  void deadLetterTruncated() {
+    deadLettersTruncated.increment();
   }
 
   /** A batch re-formed from its commit plan. */

@@ -138,6 +138,7 @@ public class ProfilerService {
               config.kafka(),
               "ppruning-profiler");
       clients.consumerConfig(settings.consumerDefaults()); // refuses contradictions now
+      settings.maxRequestBytes(clients.producerConfig(settings.producerDefaults()));
     } catch (IllegalArgumentException ex) {
       throw new RestartLoop.Fatal("invalid ppruning.profiler settings: " + ex.getMessage(), ex);
     }

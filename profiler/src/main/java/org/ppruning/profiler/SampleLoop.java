@@ -90,7 +90,15 @@ final class SampleLoop implements BatchPlanner.Source, ConsumerRebalanceListener
       this.loop = loop;
       consumer = c;
       planner = new BatchPlanner(settings.batchSize(), settings.linger(), this, System::nanoTime);
-      sender = new BatchSender(producer, settings, records, engine, metrics, loop::stopping);
+      sender =
+          new BatchSender(
+              producer,
+              settings,
+              records,
+              engine,
+              metrics,
+              loop::stopping,
+              settings.maxRequestBytes(clients.producerConfig(settings.producerDefaults())));
       c.subscribe(List.of(settings.samplesTopic()), this);
       while (!loop.stopping()) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {

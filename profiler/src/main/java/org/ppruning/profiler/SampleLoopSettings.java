@@ -5,6 +5,7 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.ppruning.stream.BatchPlanner;
+import org.ppruning.stream.DeadLetter;
 
 /** What {@link SampleLoop} reads and writes, and its batches. */
 record SampleLoopSettings(
@@ -27,6 +28,23 @@ record SampleLoopSettings(
         "read_committed",
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
         Math.max(4 * batchSize, 100));
+  }
+
+  /**
+   * The producer's effective {@code max.request.size} in {@code producerConfig} (the defaults with
+   * the {@code kafka.*} overrides); refuses one too small for a dead letter.
+   */
+  int maxRequestBytes(Map<String, Object> producerConfig) {
+    Object v = producerConfig.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+    int n = v == null ? maxProducerBytes : Integer.parseInt(v.toString().strip());
+    if (n < DeadLetter.MIN_REQUEST_BYTES) {
+      throw new IllegalArgumentException(
+          "producer max.request.size is "
+              + n
+              + " bytes; a dead letter needs at least "
+              + DeadLetter.MIN_REQUEST_BYTES);
+    }
+    return n;
   }
 
   /** The producer's service defaults: idempotent, room for the largest record. */

@@ -43,6 +43,7 @@ import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
 import org.ppruning.stream.BatchPlanner;
+import org.ppruning.stream.DeadLetter;
 import org.ppruning.stream.RejectReason;
 import org.ppruning.summary.FeatureCollector;
 import org.ppruning.summary.MergeResult;
@@ -390,29 +391,29 @@ class ProfilerIT {
           readUntil(n.dlq(), rs -> rs.size() >= expected.size());
       assertEquals(expected.size(), dead.size());
       for (ConsumerRecord<byte[], byte[]> d : dead) {
-        long offset = Long.parseLong(header(d, DeadLetters.SOURCE_OFFSET));
+        long offset = Long.parseLong(header(d, DeadLetter.SOURCE_OFFSET));
         int i = offsets.indexOf(offset);
         assertEquals(
             expected.get(offset).name(),
-            header(d, DeadLetters.REASON),
-            "reason of offset " + offset + ": " + header(d, DeadLetters.MESSAGE));
-        assertEquals(n.samples(), header(d, DeadLetters.SOURCE_TOPIC));
-        assertEquals("0", header(d, DeadLetters.SOURCE_PARTITION));
-        assertNotNull(header(d, DeadLetters.SOURCE_TIMESTAMP));
-        assertTrue(!header(d, DeadLetters.MESSAGE).isBlank());
+            header(d, DeadLetter.REASON),
+            "reason of offset " + offset + ": " + header(d, DeadLetter.MESSAGE));
+        assertEquals(n.samples(), header(d, DeadLetter.SOURCE_TOPIC));
+        assertEquals("0", header(d, DeadLetter.SOURCE_PARTITION));
+        assertNotNull(header(d, DeadLetter.SOURCE_TIMESTAMP));
+        assertTrue(!header(d, DeadLetter.MESSAGE).isBlank());
         assertArrayEquals(kvs.get(i)[0], d.key(), "original key");
         assertArrayEquals(kvs.get(i)[1], d.value(), "original bytes");
       }
       ConsumerRecord<byte[], byte[]> tooLong =
           dead.stream()
-              .filter(d -> "TOO_LONG".equals(header(d, DeadLetters.REASON)))
+              .filter(d -> "TOO_LONG".equals(header(d, DeadLetter.REASON)))
               .findFirst()
               .orElseThrow();
       assertTrue(
-          header(tooLong, DeadLetters.MESSAGE).contains("sample 'long'")
-              && header(tooLong, DeadLetters.MESSAGE)
+          header(tooLong, DeadLetter.MESSAGE).contains("sample 'long'")
+              && header(tooLong, DeadLetter.MESSAGE)
                   .contains("32 tokens, more than the limit of 24"),
-          header(tooLong, DeadLetters.MESSAGE));
+          header(tooLong, DeadLetter.MESSAGE));
 
       // The valid records around them: sst2 ok0, ok1, ok2 and cola c0.
       List<ConsumerRecord<byte[], byte[]>> summaries =
