@@ -36,12 +36,22 @@ public final class FinetunerEngine {
    * @param dataset the built-in task whose labelled splits every job trains on; null: the event's
    *     task
    * @param training the trainer's settings (epochs, learning rate, batch, max length, seed ...)
+   * @param trainRows train on this many rows of the train split chosen by the seed; null: all
    */
-  public record Settings(String dataset, Trainer.Config training) {
+  public record Settings(String dataset, Trainer.Config training, Integer trainRows) {
     public Settings {
       if (training == null) {
         throw new IllegalArgumentException("fine-tuning settings need a trainer config");
       }
+      if (trainRows != null && trainRows < 1) {
+        throw new IllegalArgumentException(
+            "train rows must be >= 1 (or unset: all), got " + trainRows);
+      }
+    }
+
+    /** Every row of the train split. */
+    public Settings(String dataset, Trainer.Config training) {
+      this(dataset, training, null);
     }
   }
 
@@ -197,6 +207,7 @@ public final class FinetunerEngine {
                         dir,
                         FineTuning.Options.of(tc)
                             .withName(source.toString())
+                            .withTrainRows(settings.trainRows())
                             .withTeacher(distill)));
                 if (outcome.get().result().failure() != null) {
                   throw new JobRetry.BadModel(

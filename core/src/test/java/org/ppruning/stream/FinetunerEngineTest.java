@@ -3,6 +3,7 @@ package org.ppruning.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -197,6 +198,29 @@ class FinetunerEngineTest {
         again.skipped());
     assertEquals(List.of(1L), serving.versions("sentiment"));
     assertEquals(1, offered.size());
+  }
+
+  @Test
+  void trainRowsLimitsTheRowsTrainedOnAndZeroIsRefused() throws Exception {
+    ModelEvent pruned = prunedVersion(new ModelRepository(tmp.resolve("pruned")));
+    FinetunerEngine engine =
+        new FinetunerEngine(
+            new ModelRepository(tmp.resolve("serving")),
+            new FinetunerEngine.Settings(null, Trainer.Config.defaults(1, 1e-3f, 8, 16, 42), 10),
+            name -> tinySentiment(),
+            () -> null,
+            (task, version, dir, metrics) ->
+                new SwapResult(task, version, dir, true, 0, "swapped in", 1, 1),
+            new VersionCheck(tmp.resolve("pruned"), VersionCheck.SAVED_MODEL));
+    ModelEvent e = engine.train(engine.accept(pruned.toJson()).event()).event();
+    assertEquals(10, e.samples(), "train rows (24 in the split)");
+    IllegalArgumentException bad =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new FinetunerEngine.Settings(
+                    null, Trainer.Config.defaults(1, 1e-3f, 8, 16, 42), 0));
+    assertEquals("train rows must be >= 1 (or unset: all), got 0", bad.getMessage());
   }
 
   @Test

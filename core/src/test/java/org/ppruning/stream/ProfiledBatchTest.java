@@ -94,6 +94,7 @@ class ProfiledBatchTest {
     int limit = ok.length + key.length; // exactly the good record
     ProfiledBatch p =
         ProfiledBatch.of(
+            "samples",
             new Batch(0, List.of(heavy, good), false, 0),
             new SampleRecords(Set.of("sst2"), limit),
             engine);

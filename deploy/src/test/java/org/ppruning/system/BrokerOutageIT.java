@@ -81,6 +81,7 @@ class BrokerOutageIT {
     List<String> jvm =
         List.of(
             "-Dppruning.finetuner.training.epochs=1",
+            "-Dppruning.finetuner.training.train-rows=640",
             "-Dppruning.finetuner.serving.scan-interval=1s");
     try (LocalSystem sys = LocalSystem.prepare(null, jvm)) {
       // --- (b) the services start 60 s before the broker ---------------------------------------

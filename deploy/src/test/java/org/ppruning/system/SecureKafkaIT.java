@@ -135,6 +135,7 @@ class SecureKafkaIT {
             keys,
             "-Dppruning.pruner.min-samples=" + SAMPLES,
             "-Dppruning.finetuner.training.epochs=1",
+            "-Dppruning.finetuner.training.train-rows=640",
             "-Dppruning.finetuner.serving.scan-interval=1s");
     String bootstrap = keys.get("bootstrap.servers");
     try (LocalSystem sys = LocalSystem.start(bootstrap, jvm);

@@ -51,6 +51,12 @@ public interface FinetunerConfig {
     /** Built-in task whose labelled train/dev/test splits are used; default: the event's task. */
     Optional<String> dataset();
 
+    /**
+     * Train on this many rows of the train split, chosen by the seed ({@code finetune
+     * --train-rows}); unset: all of them.
+     */
+    Optional<Integer> trainRows();
+
     @WithDefault("3")
     int epochs();
 

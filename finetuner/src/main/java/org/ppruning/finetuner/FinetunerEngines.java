@@ -32,7 +32,7 @@ final class FinetunerEngines {
     FinetunerEngine.Teacher teacher = c.teacher().isEmpty() ? () -> null : () -> teacher(c);
     return new FinetunerEngine(
         serving.repository(),
-        new FinetunerEngine.Settings(c.dataset().orElse(null), tc),
+        new FinetunerEngine.Settings(c.dataset().orElse(null), tc, c.trainRows().orElse(null)),
         data,
         teacher,
         serving::offer,
