@@ -128,12 +128,11 @@ class BrokerOutageIT {
         awaitAllReady(sys, "(a) after the broker came back", Duration.ofMinutes(4));
         producer.send(TASK, samples.subList(1500, 3000), n -> {});
         ModelEvent v1 =
-            events.await(
+            SystemFixtures.awaitEvent(
+                events,
                 "(a) pruned version 1 after the outage",
-                e -> e.stage().equals(ModelEvent.PRUNED) && e.task().equals(TASK),
-                Duration.ofMinutes(20),
-                e -> {},
-                () -> {});
+                ModelEvent.PRUNED,
+                Duration.ofMinutes(20));
         assertEquals(1, v1.version(), "(a) the first pruned version");
         assertEquals(3000, v1.samples(), "(a) every sample counted once");
         assertSamePids(sys, pids, "(a)");

@@ -79,12 +79,8 @@ class FaultsIT {
       producer.send(TASK, samples.subList(1500, 3000), n -> {});
 
       ModelEvent v1 =
-          events.await(
-              "pruned version after the faults",
-              e -> e.stage().equals(ModelEvent.PRUNED) && e.task().equals(TASK),
-              Duration.ofMinutes(20),
-              e -> {},
-              () -> {});
+          SystemFixtures.awaitEvent(
+              events, "pruned version after the faults", ModelEvent.PRUNED, Duration.ofMinutes(20));
       assertEquals(1, v1.version());
       assertEquals(3000, v1.samples(), "every sample counted once");
       SystemFixtures.assertSameUnits(

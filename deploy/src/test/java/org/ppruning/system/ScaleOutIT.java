@@ -73,12 +73,8 @@ class ScaleOutIT {
           pid, killedAt, (System.nanoTime() - t0) / 1e9, secondAtKill);
 
       ModelEvent v1 =
-          events.await(
-              "pruned version after the kill",
-              e -> e.stage().equals(ModelEvent.PRUNED) && e.task().equals(TASK),
-              Duration.ofMinutes(20),
-              e -> {},
-              () -> {});
+          SystemFixtures.awaitEvent(
+              events, "pruned version after the kill", ModelEvent.PRUNED, Duration.ofMinutes(20));
       System.err.printf(
           "ScaleOutIT: send -> pruned version %.1f s%n", (System.nanoTime() - t0) / 1e9);
       double survivor =

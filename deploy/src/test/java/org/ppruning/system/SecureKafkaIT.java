@@ -151,12 +151,8 @@ class SecureKafkaIT {
         producer.send(TASK, train, n -> {});
       }
       ModelEvent pruned =
-          events.await(
-              "pruned version",
-              e -> e.stage().equals(ModelEvent.PRUNED) && e.task().equals(TASK),
-              Duration.ofMinutes(15),
-              e -> {},
-              () -> {});
+          SystemFixtures.awaitEvent(
+              events, "pruned version", ModelEvent.PRUNED, Duration.ofMinutes(15));
       assertEquals(SAMPLES, pruned.samples());
       ModelEvent tuned =
           events.await(

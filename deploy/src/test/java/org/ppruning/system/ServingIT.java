@@ -87,12 +87,8 @@ class ServingIT {
         producer.send(TASK, train, n -> {});
       }
       ModelEvent pruned =
-          events.await(
-              "pruned version",
-              e -> e.stage().equals(ModelEvent.PRUNED) && e.task().equals(TASK),
-              Duration.ofMinutes(20),
-              e -> {},
-              () -> {});
+          SystemFixtures.awaitEvent(
+              events, "pruned version", ModelEvent.PRUNED, Duration.ofMinutes(20));
       assertEquals(train.size(), pruned.samples());
       forgedEventsAreRefusedAndInvalidFoldersSkipped(sys, pruned, prunerRepo, empty999);
       ModelEvent tuned =

@@ -60,12 +60,8 @@ class StreamingIT {
       producer.send(TASK, first, n -> {});
       long lastAcked = System.nanoTime();
       ModelEvent v1 =
-          events.await(
-              "first pruned version",
-              e -> e.stage().equals(ModelEvent.PRUNED) && e.task().equals(TASK),
-              Duration.ofMinutes(20),
-              e -> {},
-              () -> {});
+          SystemFixtures.awaitEvent(
+              events, "first pruned version", ModelEvent.PRUNED, Duration.ofMinutes(20));
       double latency = (System.nanoTime() - lastAcked) / 1e9;
       System.err.printf(
           "StreamingIT: last of 3,000 samples acknowledged -> model event: %.1f s%n", latency);

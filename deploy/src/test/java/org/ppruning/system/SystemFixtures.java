@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.function.DoublePredicate;
 import org.ppruning.data.Sample;
 import org.ppruning.data.Tasks;
+import org.ppruning.demo.ModelEventWatcher;
 import org.ppruning.demo.ServiceMetrics;
 import org.ppruning.features.ActivationFeatures;
 import org.ppruning.fetch.ArtifactCache;
@@ -24,6 +25,7 @@ import org.ppruning.local.Service;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.pruning.run.PruneRun;
 import org.ppruning.pruning.run.PruneSettings;
+import org.ppruning.stream.ModelEvent;
 import org.ppruning.summary.FeatureCollector;
 import org.ppruning.summary.Summaries;
 import org.ppruning.tokenize.TextTokenizer;
@@ -165,6 +167,14 @@ final class SystemFixtures {
       Thread.sleep(100);
     }
     return pid;
+  }
+
+  /** Waits for the next model event of {@code stage} for the test task. */
+  static ModelEvent awaitEvent(
+      ModelEventWatcher events, String what, String stage, Duration timeout)
+      throws InterruptedException {
+    return events.await(
+        what, e -> e.stage().equals(stage) && e.task().equals(TASK), timeout, e -> {}, () -> {});
   }
 
   static double metric(LocalSystem sys, Service s, String metric, String label) {
