@@ -37,8 +37,9 @@ public class BearerTokenInterceptor implements ServerInterceptor {
   private final byte[] expected;
 
   BearerTokenInterceptor(FinetunerConfig config) {
+    FinetunerConfig.Auth auth = config.serving().auth();
     this.expected =
-        expected(config.serving().auth()).map(BearerTokenInterceptor::digest).orElse(null);
+        expected(auth.token(), auth.tokenFile()).map(BearerTokenInterceptor::digest).orElse(null);
   }
 
   @Override
@@ -67,13 +68,14 @@ public class BearerTokenInterceptor implements ServerInterceptor {
     return MessageDigest.isEqual(expected, given) ? null : "wrong bearer token in 'authorization'";
   }
 
-  private static Optional<String> expected(FinetunerConfig.Auth auth) {
-    if (auth.token().isPresent() && auth.tokenFile().isPresent()) {
+  /** The token from {@code auth.token} or {@code auth.token-file}; refuses both, or a blank one. */
+  static Optional<String> expected(Optional<String> value, Optional<Path> tokenFile) {
+    if (value.isPresent() && tokenFile.isPresent()) {
       throw new IllegalStateException(TOKEN + " and " + TOKEN + "-file are both set: set one");
     }
-    Optional<String> token = auth.token();
-    if (auth.tokenFile().isPresent()) {
-      Path file = auth.tokenFile().get();
+    Optional<String> token = value;
+    if (tokenFile.isPresent()) {
+      Path file = tokenFile.get();
       try {
         token = Optional.of(Files.readString(file, StandardCharsets.UTF_8).strip());
       } catch (IOException e) {
@@ -82,7 +84,7 @@ public class BearerTokenInterceptor implements ServerInterceptor {
     }
     if (token.isPresent() && token.get().isBlank()) {
       throw new IllegalStateException(
-          TOKEN + (auth.tokenFile().isPresent() ? "-file" : "") + " is blank");
+          TOKEN + (tokenFile.isPresent() ? "-file " + tokenFile.get() : "") + " is blank");
     }
     return token;
   }

@@ -31,24 +31,34 @@ public class ServingTls implements ServerBuilderCustomizer<VertxServerBuilder> {
 
   @Override
   public void customize(GrpcServerConfiguration config, VertxServerBuilder builder) {
-    Optional<Path> cert = tls.cert();
-    Optional<Path> key = tls.key();
+    check(tls.cert(), tls.key(), tls.clientCa())
+        .ifPresent(
+            ca ->
+                builder.useSsl(
+                    options ->
+                        options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString()))));
+  }
+
+  /**
+   * The client CA to trust, if any, after refusing a certificate without a key (or the reverse), a
+   * client CA without TLS, and files that cannot be read.
+   */
+  static Optional<Path> check(Optional<Path> cert, Optional<Path> key, Optional<Path> clientCa) {
     if (cert.isPresent() != key.isPresent()) {
       throw new IllegalStateException(
           CERT + " and " + KEY + " go together: only " + (cert.isPresent() ? CERT : KEY) + " set");
     }
     cert.ifPresent(p -> readable(CERT, p));
     key.ifPresent(p -> readable(KEY, p));
-    if (tls.clientCa().isEmpty()) {
-      return;
+    if (clientCa.isEmpty()) {
+      return Optional.empty();
     }
-    Path ca = readable(CLIENT_CA, tls.clientCa().get());
+    Path ca = readable(CLIENT_CA, clientCa.get());
     if (cert.isEmpty()) {
       throw new IllegalStateException(
           CLIENT_CA + " (" + ca + ") needs TLS: set " + CERT + " and " + KEY + " too");
     }
-    builder.useSsl(
-        options -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
+    return Optional.of(ca);
   }
 
   private static Path readable(String key, Path path) {
