@@ -114,5 +114,36 @@ public interface FinetunerConfig {
     /** How much worse (absolute) the metric may be and still be swapped in. */
     @WithDefault("0")
     double metricTolerance();
+
+    /** TLS of the gRPC and HTTP servers ({@code serving.tls.*}); all unset: plaintext. */
+    Tls tls();
+
+    /** Bearer token on the gRPC calls ({@code serving.auth.*}); unset: no token needed. */
+    Auth auth();
+  }
+
+  /**
+   * PEM files; mapped onto Quarkus' {@code quarkus.grpc.server.ssl.*} and {@code
+   * quarkus.http.ssl.*} in application.properties and by {@link
+   * org.ppruning.finetuner.serving.ServingTls}.
+   */
+  interface Tls {
+    /** Server certificate chain (PEM): TLS on the gRPC server and HTTPS on the HTTP ssl-port. */
+    Optional<Path> cert();
+
+    /** The certificate's private key (PEM, PKCS#8 or PKCS#1). */
+    Optional<Path> key();
+
+    /** CA certificates (PEM) for client certificates: set, the gRPC server requires one (mTLS). */
+    Optional<Path> clientCa();
+  }
+
+  /** Checked by {@link org.ppruning.finetuner.serving.BearerTokenInterceptor}. */
+  interface Auth {
+    /** The token every gRPC call but {@code grpc.health.v1.Health} must carry. */
+    Optional<String> token();
+
+    /** A file holding the token (a Kubernetes Secret); trailing whitespace is ignored. */
+    Optional<Path> tokenFile();
   }
 }
