@@ -125,6 +125,16 @@ public final class ConcurrencyGate {
         "the client's deadline passed " + when + "; the request was not run");
   }
 
+  /** Model calls allowed at a time. */
+  public int maxRunning() {
+    return running;
+  }
+
+  /** Requests allowed to wait. */
+  public int maxQueued() {
+    return queued;
+  }
+
   /** Model calls running now. */
   public int running() {
     return running - permits.availablePermits();
