@@ -13,14 +13,21 @@ import java.util.Arrays;
  * @param maxTokensPerText most tokens of one sequence; 0: each model's positions (a served version
  *     never accepts more than its positions, see {@link ServedVersion#maxLength()})
  * @param maxNewTokens most tokens one Generate call may produce
+ * @param maxResponseValues most float values one Predict response may carry (4 bytes each)
  * @param keyPrefix the configuration prefix the transport reads these from, for the messages
  */
 public record ServingLimits(
-    int maxBatch, int maxBatchTokens, int maxTokensPerText, int maxNewTokens, String keyPrefix) {
+    int maxBatch,
+    int maxBatchTokens,
+    int maxTokensPerText,
+    int maxNewTokens,
+    long maxResponseValues,
+    String keyPrefix) {
   public static final String MAX_BATCH = "max-batch";
   public static final String MAX_BATCH_TOKENS = "max-batch-tokens";
   public static final String MAX_TOKENS_PER_TEXT = "max-tokens-per-text";
   public static final String MAX_NEW_TOKENS = "max-new-tokens";
+  public static final String MAX_RESPONSE_VALUES = "max-response-values";
 
   /** Longest model name accepted (TensorFlow Serving names are short; ours are task ids). */
   public static final int MAX_NAME_LENGTH = 128;
@@ -33,6 +40,10 @@ public record ServingLimits(
     positive(maxBatch, keyPrefix + MAX_BATCH);
     positive(maxBatchTokens, keyPrefix + MAX_BATCH_TOKENS);
     positive(maxNewTokens, keyPrefix + MAX_NEW_TOKENS);
+    if (maxResponseValues < 1) {
+      throw new IllegalArgumentException(
+          keyPrefix + MAX_RESPONSE_VALUES + " must be >= 1, got " + maxResponseValues);
+    }
     if (maxTokensPerText < 0) {
       throw new IllegalArgumentException(
           keyPrefix
@@ -44,11 +55,15 @@ public record ServingLimits(
 
   /** No limit beyond each model's positions: for in-process callers that size their own batches. */
   public static final ServingLimits NONE =
-      new ServingLimits(Integer.MAX_VALUE, Integer.MAX_VALUE, 0, Integer.MAX_VALUE, "");
+      new ServingLimits(
+          Integer.MAX_VALUE, Integer.MAX_VALUE, 0, Integer.MAX_VALUE, Long.MAX_VALUE, "");
 
-  /** The defaults: 64 sequences, 64 x 512 tokens, the model's positions, 64 new tokens. */
+  /**
+   * The defaults: 64 sequences, 64 x 512 tokens, the model's positions, 64 new tokens, 16 Mi
+   * response values (64 MiB).
+   */
   public static ServingLimits defaults(String keyPrefix) {
-    return new ServingLimits(64, 64 * 512, 0, 64, keyPrefix);
+    return new ServingLimits(64, 64 * 512, 0, 64, 1L << 24, keyPrefix);
   }
 
   private static void positive(int v, String key) {
@@ -205,6 +220,30 @@ public record ServingLimits(
               + " generated tokens per request ("
               + key(MAX_NEW_TOKENS)
               + ")");
+    }
+  }
+
+  /**
+   * The float values a Predict response would carry, before the model runs.
+   *
+   * @param outputs each output's values for this request (see {@link TensorInputs#outputValues})
+   */
+  public void checkResponse(java.util.Map<String, Long> outputs) {
+    long n = 0;
+    for (long v : outputs.values()) {
+      n = (Long.MAX_VALUE - n < v) ? Long.MAX_VALUE : n + v;
+    }
+    if (n > maxResponseValues) {
+      throw exhausted(
+          "the response would hold "
+              + n
+              + " float values "
+              + outputs
+              + ", more than the limit of "
+              + maxResponseValues
+              + " ("
+              + key(MAX_RESPONSE_VALUES)
+              + "); select fewer outputs with output_filter or send a smaller batch");
     }
   }
 

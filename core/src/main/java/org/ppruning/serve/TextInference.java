@@ -17,6 +17,9 @@ import org.ppruning.tokenize.TokenizerFiles;
  * and never truncated.
  */
 public final class TextInference {
+  /** How the tokenizer's refusal of a text over the length limit ends (TextTokenizer). */
+  private static final String OVER_LIMIT = "(texts are never truncated)";
+
   private TextInference() {}
 
   /** One input's answer: the best label and every label's probability and logit. */
@@ -97,7 +100,9 @@ public final class TextInference {
           e.getMessage()
               + " ("
               + v
-              + (limits == ServingLimits.NONE ? "" : "; " + limits.tokensPerTextSource())
+              + (limits == ServingLimits.NONE || !e.getMessage().contains(OVER_LIMIT)
+                  ? ""
+                  : "; " + limits.tokensPerTextSource())
               + ")");
     }
   }

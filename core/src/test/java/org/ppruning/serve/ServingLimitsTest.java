@@ -73,14 +73,31 @@ class ServingLimitsTest {
             + " (x.limits.max-new-tokens)",
         refused(ServingException.Code.RESOURCE_EXHAUSTED, () -> limits.checkNewTokens(65))
             .getMessage());
-    ServingLimits lower = new ServingLimits(8, 100, 16, 4, P);
+    ServingLimits lower = new ServingLimits(8, 100, 16, 4, 1000, P);
     assertEquals(
         "x.limits.max-tokens-per-text = 16, at most the model's positions",
         lower.tokensPerTextSource());
     assertEquals(
         "x.limits.max-batch must be >= 1, got 0",
-        assertThrows(IllegalArgumentException.class, () -> new ServingLimits(0, 1, 0, 1, P))
+        assertThrows(IllegalArgumentException.class, () -> new ServingLimits(0, 1, 0, 1, 1, P))
             .getMessage());
+  }
+
+  @Test
+  void aResponseAboveItsLimitIsRefusedBeforeTheModelRuns() {
+    // the reported request: 2048 x 128 on MiniLM (d 384), every output of a fine-tuned model
+    java.util.Map<String, Long> outputs = new java.util.LinkedHashMap<>();
+    outputs.put("logits", 2048L * 2);
+    outputs.put("probabilities", 2048L * 2);
+    outputs.put("sequence_output", 2048L * 128 * 384);
+    assertEquals(
+        "the response would hold 100671488 float values {logits=4096, probabilities=4096,"
+            + " sequence_output=100663296}, more than the limit of 16777216"
+            + " (x.limits.max-response-values); select fewer outputs with output_filter or send"
+            + " a smaller batch",
+        refused(ServingException.Code.RESOURCE_EXHAUSTED, () -> limits.checkResponse(outputs))
+            .getMessage());
+    limits.checkResponse(java.util.Map.of("probabilities", 2048L * 2));
   }
 
   @Test

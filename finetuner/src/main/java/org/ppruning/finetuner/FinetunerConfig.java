@@ -141,6 +141,10 @@ public interface FinetunerConfig {
     @WithDefault("64")
     int maxNewTokens();
 
+    /** Most float values one Predict response may carry (4 bytes each; default 64 MiB). */
+    @WithDefault("16777216")
+    long maxResponseValues();
+
     /** Model calls at a time; default: the number of processors. */
     Optional<Integer> maxConcurrent();
 

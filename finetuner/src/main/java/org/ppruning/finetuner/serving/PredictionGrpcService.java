@@ -67,6 +67,8 @@ public class PredictionGrpcService implements PredictionService {
                       inputs.put(name, TensorProtos.ints(name, t, gate.limits(), v.maxLength())));
           var batch = TensorInputs.toBatch(v, inputs, v.maxLength());
           List<String> outputs = TensorInputs.outputs(v, request.getOutputFilterList());
+          gate.limits()
+              .checkResponse(TensorInputs.outputValues(v, outputs, batch.size(), batch.seqLen()));
           PredictResponse.Builder r = PredictResponse.newBuilder().setModelSpec(answered(v));
           for (Map.Entry<String, FloatTensor> e : v.model().serve(batch, outputs).entrySet()) {
             r.putOutputs(e.getKey(), TensorProtos.floats(e.getValue()));

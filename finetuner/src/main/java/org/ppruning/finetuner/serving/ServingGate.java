@@ -25,7 +25,12 @@ public class ServingGate {
     FinetunerConfig.Limits c = config.serving().limits();
     this.limits =
         new ServingLimits(
-            c.maxBatch(), c.maxBatchTokens(), c.maxTokensPerText(), c.maxNewTokens(), PREFIX);
+            c.maxBatch(),
+            c.maxBatchTokens(),
+            c.maxTokensPerText(),
+            c.maxNewTokens(),
+            c.maxResponseValues(),
+            PREFIX);
     int running = c.maxConcurrent().orElse(Runtime.getRuntime().availableProcessors());
     this.gate =
         new ConcurrencyGate(
