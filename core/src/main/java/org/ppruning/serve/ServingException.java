@@ -18,7 +18,11 @@ public final class ServingException extends RuntimeException {
      */
     FAILED_PRECONDITION,
     /** The operation exists in the API but not for this model. */
-    UNIMPLEMENTED
+    UNIMPLEMENTED,
+    /** A request larger than a limit, or the server busy beyond its queue (see ServingLimits). */
+    RESOURCE_EXHAUSTED,
+    /** The client's deadline passed before the request ran. */
+    DEADLINE_EXCEEDED
   }
 
   private final Code code;

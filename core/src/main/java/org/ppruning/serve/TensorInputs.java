@@ -149,6 +149,27 @@ public final class TensorInputs {
   }
 
   /**
+   * How many values each output would have for a batch of {@code batch} x {@code seq}, from the
+   * signature's shapes: the first unknown dimension is the batch, the second the sequence.
+   */
+  public static Map<String, Long> outputValues(
+      ServedVersion served, List<String> outputs, long batch, long seq) {
+    Map<String, Long> out = new java.util.LinkedHashMap<>();
+    var described = served.model().servingSignature().getOutputs();
+    for (String o : outputs) {
+      long[] dims = described.get(o).shape.asArray();
+      long n = 1;
+      int unknown = 0;
+      for (long d : dims == null ? new long[0] : dims) {
+        long size = d >= 0 ? d : (unknown++ == 0 ? batch : seq);
+        n = (size != 0 && n > Long.MAX_VALUE / size) ? Long.MAX_VALUE : n * size;
+      }
+      out.put(o, n);
+    }
+    return out;
+  }
+
+  /**
    * Checks an output filter against the signature's outputs.
    *
    * @return the outputs to compute: the filter, or all outputs if it is empty

@@ -17,6 +17,9 @@ import org.ppruning.tokenize.TokenizerFiles;
  * and never truncated.
  */
 public final class TextInference {
+  /** How the tokenizer's refusal of a text over the length limit ends (TextTokenizer). */
+  private static final String OVER_LIMIT = "(texts are never truncated)";
+
   private TextInference() {}
 
   /** One input's answer: the best label and every label's probability and logit. */
@@ -42,6 +45,16 @@ public final class TextInference {
    */
   public static List<Classification> classify(
       ServedVersion v, List<String> texts, List<String> pairsOrNull) {
+    return classify(v, texts, pairsOrNull, ServingLimits.NONE);
+  }
+
+  /**
+   * {@link #classify(ServedVersion, List, List)} within {@code limits}: the number of texts is
+   * checked before tokenizing, batch x padded length before the model runs (RESOURCE_EXHAUSTED).
+   */
+  public static List<Classification> classify(
+      ServedVersion v, List<String> texts, List<String> pairsOrNull, ServingLimits limits) {
+    limits.checkBatch("the request's number of texts", texts.size());
     ModelSpec spec = v.spec();
     if (spec.head() == null) {
       throw new ServingException(
@@ -51,7 +64,8 @@ public final class TextInference {
               + spec.architecture().name().toLowerCase()
               + " model that was not fine-tuned); it cannot classify");
     }
-    TokenBatch batch = encode(v, texts, pairsOrNull);
+    TokenBatch batch = encode(v, texts, pairsOrNull, limits);
+    limits.checkTokens("the request's texts:", batch.size(), batch.seqLen());
     Map<String, FloatTensor> out = v.model().serve(batch, List.of("logits", "probabilities"));
     List<String> labels = spec.head().labels();
     int n = labels.size();
@@ -74,14 +88,22 @@ public final class TextInference {
     return result;
   }
 
-  private static TokenBatch encode(ServedVersion v, List<String> texts, List<String> pairs) {
+  private static TokenBatch encode(
+      ServedVersion v, List<String> texts, List<String> pairs, ServingLimits limits) {
     if (texts.isEmpty()) {
       throw ServingException.invalid("no inputs: send at least one text");
     }
     try {
       return tokenizer(v).encode(texts, pairs, v.maxLength());
     } catch (IllegalArgumentException e) {
-      throw ServingException.invalid(e.getMessage() + " (" + v + ")");
+      throw ServingException.invalid(
+          e.getMessage()
+              + " ("
+              + v
+              + (limits == ServingLimits.NONE || !e.getMessage().contains(OVER_LIMIT)
+                  ? ""
+                  : "; " + limits.tokensPerTextSource())
+              + ")");
     }
   }
 
@@ -149,7 +171,13 @@ public final class TextInference {
    *     empty text or one over the model's positions
    */
   public static List<TextScore> score(ServedVersion v, List<String> texts) {
+    return score(v, texts, ServingLimits.NONE);
+  }
+
+  /** {@link #score(ServedVersion, List)} within {@code limits} (texts, batch x tokens). */
+  public static List<TextScore> score(ServedVersion v, List<String> texts, ServingLimits limits) {
     requireGpt2(v, "Score");
+    limits.checkBatch("the request's number of texts", texts.size());
     if (texts.isEmpty()) {
       throw ServingException.invalid("no texts to score");
     }
@@ -160,6 +188,7 @@ public final class TextInference {
       rows.add(ids);
       len = Math.max(len, ids.length);
     }
+    limits.checkTokens("the request's texts:", rows.size(), len);
     FloatTensor logits =
         v.model().serve(batch(v, rows, len), List.of("logits")).get("logits"); // [B, T, V]
     int vocab = (int) logits.dim(2);
@@ -183,7 +212,14 @@ public final class TextInference {
    * {@code maxNewTokens} or at {@code <|endoftext|>}.
    */
   public static Generation generate(ServedVersion v, String prompt, int maxNewTokens) {
+    return generate(v, prompt, maxNewTokens, ServingLimits.NONE);
+  }
+
+  /** {@link #generate(ServedVersion, String, int)} with at most {@code max-new-tokens}. */
+  public static Generation generate(
+      ServedVersion v, String prompt, int maxNewTokens, ServingLimits limits) {
     requireGpt2(v, "Generate");
+    limits.checkNewTokens(maxNewTokens);
     if (maxNewTokens < 1) {
       throw ServingException.invalid("max_new_tokens must be >= 1, got " + maxNewTokens);
     }

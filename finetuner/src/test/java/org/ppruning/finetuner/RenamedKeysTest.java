@@ -34,6 +34,27 @@ class RenamedKeysTest {
   }
 
   @Test
+  void theOldServingMaxLengthIsRefusedWithItsLimitsKey() {
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                RenamedKeys.check(
+                    new SmallRyeConfigBuilder()
+                        .withSources(
+                            new PropertiesConfigSource(
+                                Map.of("ppruning.finetuner.serving.max-length", "128"),
+                                "test",
+                                100))
+                        .build(),
+                    RenamedKeys.SERVICES));
+    assertEquals(
+        "renamed configuration keys: ppruning.finetuner.serving.max-length is now"
+            + " ppruning.finetuner.serving.limits.max-tokens-per-text (see docs/operations.md)",
+        e.getMessage());
+  }
+
+  @Test
   void theOldGroupEnvironmentVariableIsRefusedToo() {
     var e =
         assertThrows(

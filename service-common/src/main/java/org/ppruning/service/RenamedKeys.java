@@ -25,7 +25,9 @@ public final class RenamedKeys {
           "ppruning.pruner.kafka.summaries-topic", "ppruning.pruner.kafka.topics.summaries",
           "ppruning.pruner.kafka.models-topic", "ppruning.pruner.kafka.topics.models",
           "ppruning.pruner.kafka.bootstrap-servers", "kafka.bootstrap.servers",
-          "ppruning.finetuner.training.group-id", "ppruning.finetuner.kafka.group");
+          "ppruning.finetuner.training.group-id", "ppruning.finetuner.kafka.group",
+          "ppruning.finetuner.serving.max-length",
+              "ppruning.finetuner.serving.limits.max-tokens-per-text");
 
   /**
    * Throws if {@code config} sets any old key of {@code renamed} (old -> new), as a property or as

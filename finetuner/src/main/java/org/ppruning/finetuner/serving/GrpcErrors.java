@@ -22,6 +22,8 @@ final class GrpcErrors {
             case NOT_FOUND -> Status.NOT_FOUND;
             case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
             case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
+            case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
+            case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
           };
       return code.withDescription(s.getMessage()).asRuntimeException();
     }

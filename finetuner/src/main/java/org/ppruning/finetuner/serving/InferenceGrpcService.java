@@ -4,8 +4,10 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import java.util.function.Function;
+import org.ppruning.finetuner.FinetunerConfig;
 import org.ppruning.serve.Lease;
 import org.ppruning.serve.ServedVersion;
+import org.ppruning.serve.ServingLimits;
 import org.ppruning.serve.TextBatch;
 import org.ppruning.serve.TextInference;
 import org.ppruning.serving.v1.Classification;
@@ -27,9 +29,13 @@ import org.ppruning.serving.v1.TextScore;
 @GrpcService
 public class InferenceGrpcService implements Inference {
   private final ServingRegistry registry;
+  private final ServingGate gate;
+  private final boolean exposePaths;
 
-  InferenceGrpcService(ServingRegistry registry) {
+  InferenceGrpcService(ServingRegistry registry, ServingGate gate, FinetunerConfig config) {
     this.registry = registry;
+    this.gate = gate;
+    this.exposePaths = config.serving().exposePaths();
   }
 
   @Override
@@ -46,7 +52,7 @@ public class InferenceGrpcService implements Inference {
           ClassifyResponse.Builder r =
               ClassifyResponse.newBuilder().setModel(v.task()).setVersion(v.version());
           for (TextInference.Classification c :
-              TextInference.classify(v, batch.texts(), batch.pairsOrNull())) {
+              TextInference.classify(v, batch.texts(), batch.pairsOrNull(), gate.limits())) {
             Classification.Builder cb =
                 Classification.newBuilder().setLabel(c.label()).setScore(c.score());
             for (int j = 0; j < c.labels().size(); j++) {
@@ -71,7 +77,8 @@ public class InferenceGrpcService implements Inference {
         v -> {
           ScoreResponse.Builder r =
               ScoreResponse.newBuilder().setModel(v.task()).setVersion(v.version());
-          for (TextInference.TextScore s : TextInference.score(v, request.getTextsList())) {
+          for (TextInference.TextScore s :
+              TextInference.score(v, request.getTextsList(), gate.limits())) {
             TextScore.Builder b =
                 TextScore.newBuilder()
                     .setLogProb(s.logProb())
@@ -94,7 +101,8 @@ public class InferenceGrpcService implements Inference {
         request.getVersion(),
         v -> {
           TextInference.Generation g =
-              TextInference.generate(v, request.getPrompt(), request.getMaxNewTokens());
+              TextInference.generate(
+                  v, request.getPrompt(), request.getMaxNewTokens(), gate.limits());
           GenerateResponse.Builder r =
               GenerateResponse.newBuilder()
                   .setModel(v.task())
@@ -119,8 +127,10 @@ public class InferenceGrpcService implements Inference {
                 .setModel(task)
                 .setVersion(v.version())
                 .setArchitecture(v.spec().architecture().name().toLowerCase())
-                .setMaxLength(v.maxLength())
-                .setPath(v.dir().toString());
+                .setMaxLength(v.maxLength());
+        if (exposePaths) {
+          m.setPath(v.dir().toString());
+        }
         if (v.spec().head() != null) {
           m.addAllLabels(v.spec().head().labels());
         }
@@ -137,12 +147,19 @@ public class InferenceGrpcService implements Inference {
       if (model.isEmpty()) {
         throw GrpcErrors.invalid("model is empty; served models: " + registry.served().tasks());
       }
+      ServingLimits.checkModelName("model", model);
       if (version < 0) {
         throw GrpcErrors.invalid("version must be >= 0 (0: the served one), got " + version);
       }
-      try (Lease lease = registry.acquire(model, version == 0 ? null : version, null)) {
-        return Uni.createFrom().item(body.apply(lease.version()));
-      }
+      return Uni.createFrom()
+          .item(
+              gate.run(
+                  () -> {
+                    try (Lease lease =
+                        registry.acquire(model, version == 0 ? null : version, null)) {
+                      return body.apply(lease.version());
+                    }
+                  }));
     } catch (RuntimeException e) {
       return Uni.createFrom().failure(GrpcErrors.status(e));
     }

@@ -9,10 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.FloatTensor;
 import org.ppruning.serve.Lease;
 import org.ppruning.serve.ServedVersion;
+import org.ppruning.serve.ServingLimits;
 import org.ppruning.serve.TensorInputs;
 import org.ppruning.serve.TextBatch;
 import org.ppruning.serve.TextInference;
@@ -42,9 +44,11 @@ public class PredictionGrpcService implements PredictionService {
   static final String PREDICT_METHOD = "tensorflow/serving/predict";
 
   private final ServingRegistry registry;
+  private final ServingGate gate;
 
-  PredictionGrpcService(ServingRegistry registry) {
+  PredictionGrpcService(ServingRegistry registry, ServingGate gate) {
     this.registry = registry;
+    this.gate = gate;
   }
 
   @Override
@@ -52,12 +56,19 @@ public class PredictionGrpcService implements PredictionService {
   public Uni<PredictResponse> predict(PredictRequest request) {
     return answer(
         request.getModelSpec(),
+        true,
         lease -> {
           ServedVersion v = lease.version();
           Map<String, TensorInputs.IntTensor> inputs = new LinkedHashMap<>();
-          request.getInputsMap().forEach((name, t) -> inputs.put(name, TensorProtos.ints(name, t)));
+          request
+              .getInputsMap()
+              .forEach(
+                  (name, t) ->
+                      inputs.put(name, TensorProtos.ints(name, t, gate.limits(), v.maxLength())));
           var batch = TensorInputs.toBatch(v, inputs, v.maxLength());
           List<String> outputs = TensorInputs.outputs(v, request.getOutputFilterList());
+          gate.limits()
+              .checkResponse(TensorInputs.outputValues(v, outputs, batch.size(), batch.seqLen()));
           PredictResponse.Builder r = PredictResponse.newBuilder().setModelSpec(answered(v));
           for (Map.Entry<String, FloatTensor> e : v.model().serve(batch, outputs).entrySet()) {
             r.putOutputs(e.getKey(), TensorProtos.floats(e.getValue()));
@@ -71,12 +82,13 @@ public class PredictionGrpcService implements PredictionService {
   public Uni<ClassificationResponse> classify(ClassificationRequest request) {
     return answer(
         request.getModelSpec(),
+        true,
         lease -> {
           ServedVersion v = lease.version();
           TextBatch texts = ExampleTexts.read(request.getInput());
           ClassificationResult.Builder result = ClassificationResult.newBuilder();
           for (TextInference.Classification c :
-              TextInference.classify(v, texts.texts(), texts.pairsOrNull())) {
+              TextInference.classify(v, texts.texts(), texts.pairsOrNull(), gate.limits())) {
             Classifications.Builder cs = Classifications.newBuilder();
             for (int j = 0; j < c.labels().size(); j++) {
               cs.addClasses(Class.newBuilder().setLabel(c.labels().get(j)).setScore(c.scores()[j]));
@@ -95,6 +107,7 @@ public class PredictionGrpcService implements PredictionService {
   public Uni<GetModelMetadataResponse> getModelMetadata(GetModelMetadataRequest request) {
     return answer(
         request.getModelSpec(),
+        false,
         lease -> {
           if (request.getMetadataFieldCount() == 0) {
             throw GrpcErrors.invalid("metadata_field is empty; supported: [signature_def]");
@@ -121,13 +134,17 @@ public class PredictionGrpcService implements PredictionService {
         });
   }
 
-  /** Leases the version a model spec names, runs {@code body}, maps every failure to a status. */
-  private <T> Uni<T> answer(ModelSpec spec, Function<Lease, T> body) {
+  /**
+   * Leases the version a model spec names, runs {@code body} (through the gate if it calls the
+   * model), maps every failure to a status.
+   */
+  private <T> Uni<T> answer(ModelSpec spec, boolean modelCall, Function<Lease, T> body) {
     try {
       if (spec.getName().isEmpty()) {
         throw GrpcErrors.invalid(
             "model_spec.name is empty; served models: " + registry.served().tasks());
       }
+      ServingLimits.checkModelName("model_spec.name", spec.getName());
       String sig = spec.getSignatureName();
       if (!sig.isEmpty() && !sig.equals(TransformerModel.SERVING)) {
         throw GrpcErrors.invalid(
@@ -143,9 +160,13 @@ public class PredictionGrpcService implements PredictionService {
           spec.getVersionChoiceCase() == ModelSpec.VersionChoiceCase.VERSION_LABEL
               ? spec.getVersionLabel()
               : null;
-      try (Lease lease = registry.acquire(spec.getName(), version, label)) {
-        return Uni.createFrom().item(body.apply(lease));
-      }
+      Supplier<T> call =
+          () -> {
+            try (Lease lease = registry.acquire(spec.getName(), version, label)) {
+              return body.apply(lease);
+            }
+          };
+      return Uni.createFrom().item(modelCall ? gate.run(call) : call.get());
     } catch (RuntimeException e) {
       return Uni.createFrom().failure(GrpcErrors.status(e));
     }

@@ -43,7 +43,7 @@ public class ServingRegistry {
     this.meters = meters;
     this.repository = new ModelRepository(c.repository());
     SwapPolicy policy = new SwapPolicy(c.refuseWorseMetric().orElse(null), c.metricTolerance());
-    this.served = new ServedModels(policy, c.maxLength(), this::record);
+    this.served = new ServedModels(policy, c.limits().maxTokensPerText(), this::record);
     scan();
     long every = c.scanInterval().toMillis();
     if (every > 0) {

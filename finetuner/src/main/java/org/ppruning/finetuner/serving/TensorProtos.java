@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.ppruning.model.FloatTensor;
 import org.ppruning.serve.ServingException;
+import org.ppruning.serve.ServingLimits;
 import org.ppruning.serve.TensorInputs.IntTensor;
 import org.ppruning.serving.tf.DataType;
 import org.ppruning.serving.tf.TensorInfo;
@@ -18,10 +19,18 @@ import org.tensorflow.Signature;
  * them); outputs are DT_FLOAT in {@code float_val}.
  */
 final class TensorProtos {
+  /** More dimensions than this are refused before the shape is read (inputs are rank 2). */
+  static final int MAX_RANK = 8;
+
   private TensorProtos() {}
 
-  /** Decodes an integer input, naming it in every error. */
-  static IntTensor ints(String name, TensorProto t) {
+  /**
+   * Decodes an integer input, naming it in every error. The declared shape is checked against
+   * {@code limits} and against the values the message holds before anything is allocated for it.
+   *
+   * @param maxLength the served version's longest sequence
+   */
+  static IntTensor ints(String name, TensorProto t, ServingLimits limits, int maxLength) {
     DataType type = t.getDtype();
     if (type != DataType.DT_INT32 && type != DataType.DT_INT64) {
       throw invalid(
@@ -34,35 +43,31 @@ final class TensorProtos {
     if (t.getTensorShape().getUnknownRank()) {
       throw invalid("input '" + name + "' has an unknown rank; expected [batch, sequence]");
     }
+    if (t.getTensorShape().getDimCount() > MAX_RANK) {
+      throw invalid(
+          "input '"
+              + name
+              + "' has rank "
+              + t.getTensorShape().getDimCount()
+              + "; expected [batch, sequence] (rank 2)");
+    }
     long[] shape =
         t.getTensorShape().getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
+    limits.checkShape(name, shape, maxLength); // the product now fits an int
     long n = 1;
     for (long d : shape) {
-      if (d < 0) {
-        throw invalid(
-            "input '"
-                + name
-                + "' has shape "
-                + Arrays.toString(shape)
-                + " with a negative dimension");
-      }
-      n = Math.multiplyExact(n, d);
+      n *= d;
     }
-    if (n > Integer.MAX_VALUE) {
-      throw invalid(
-          "input '" + name + "' has shape " + Arrays.toString(shape) + ", too many values");
-    }
-    int[] values = new int[(int) n];
     boolean int32 = type == DataType.DT_INT32;
     int width = int32 ? 4 : 8;
     if (!t.getTensorContent().isEmpty()) {
-      ByteBuffer b = t.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-      if (b.remaining() != n * width) {
+      long bytes = t.getTensorContent().size();
+      if (bytes != n * width) {
         throw invalid(
             "input '"
                 + name
                 + "' has "
-                + b.remaining()
+                + bytes
                 + " bytes of tensor_content;"
                 + " shape "
                 + Arrays.toString(shape)
@@ -71,25 +76,29 @@ final class TensorProtos {
                 + " needs "
                 + n * width);
       }
+    } else {
+      int count = int32 ? t.getIntValCount() : t.getInt64ValCount();
+      if (count != n) {
+        throw invalid(
+            "input '"
+                + name
+                + "' has "
+                + count
+                + " values in "
+                + (int32 ? "int_val" : "int64_val")
+                + "; shape "
+                + Arrays.toString(shape)
+                + " needs "
+                + n);
+      }
+    }
+    int[] values = new int[(int) n];
+    if (!t.getTensorContent().isEmpty()) {
+      ByteBuffer b = t.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
       for (int i = 0; i < n; i++) {
         values[i] = int32 ? b.getInt() : toInt(name, shape, i, b.getLong());
       }
       return new IntTensor(shape, values);
-    }
-    int count = int32 ? t.getIntValCount() : t.getInt64ValCount();
-    String field = int32 ? "int_val" : "int64_val";
-    if (count != n) {
-      throw invalid(
-          "input '"
-              + name
-              + "' has "
-              + count
-              + " values in "
-              + field
-              + "; shape "
-              + Arrays.toString(shape)
-              + " needs "
-              + n);
     }
     for (int i = 0; i < n; i++) {
       values[i] = int32 ? t.getIntVal(i) : toInt(name, shape, i, t.getInt64Val(i));

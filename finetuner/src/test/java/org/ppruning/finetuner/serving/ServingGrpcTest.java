@@ -73,7 +73,7 @@ import org.ppruning.serving.v1.TextInput;
 /**
  * The serving APIs through the real gRPC server, on tiny random models exported as SavedModels:
  * parity with the SavedModel run in-process, metadata, validation, swaps under load, a corrupt
- * version, health, reflection and metrics.
+ * version, health, reflection (off by default) and metrics.
  */
 @QuarkusTest
 class ServingGrpcTest {
@@ -246,6 +246,7 @@ class ServingGrpcTest {
     assertEquals(r.version(), listed.getVersion());
     assertEquals(TinyServables.LABELS, listed.getLabelsList());
     assertEquals(24, listed.getMaxLength());
+    assertEquals("", listed.getPath(), "server paths only with serving.expose-paths=true");
   }
 
   @Test
@@ -418,7 +419,8 @@ class ServingGrpcTest {
             + "...\") has 27 tokens, more than the limit of 24 (texts are never truncated)"
             + " (model 'checks' version "
             + v
-            + ")",
+            + "; the model's positions; ppruning.finetuner.serving.limits.max-tokens-per-text"
+            + " can set it lower)",
         () ->
             typed.classify(
                 ClassifyRequest.newBuilder()
@@ -604,7 +606,7 @@ class ServingGrpcTest {
   }
 
   @Test
-  void healthAndReflectionAnswer() throws Exception {
+  void healthAnswersAndReflectionIsOffByDefault() throws Exception {
     HealthCheckResponse h =
         HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.newBuilder().build());
     assertEquals(HealthCheckResponse.ServingStatus.SERVING, h.getStatus());
@@ -632,14 +634,11 @@ class ServingGrpcTest {
                   public void onCompleted() {}
                 });
     requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-    List<String> names = services.get(30, TimeUnit.SECONDS);
-    requests.onCompleted();
-    assertTrue(
-        names.containsAll(
-            List.of(
-                "ppruning.v1.Inference",
-                "tensorflow.serving.PredictionService",
-                "grpc.health.v1.Health")),
-        names.toString());
+    // Off unless quarkus.grpc.server.enable-reflection-service=true (docs/serving.md).
+    java.util.concurrent.ExecutionException off =
+        assertThrows(
+            java.util.concurrent.ExecutionException.class,
+            () -> services.get(30, TimeUnit.SECONDS));
+    assertEquals(Status.Code.UNIMPLEMENTED, Status.fromThrowable(off.getCause()).getCode());
   }
 }
