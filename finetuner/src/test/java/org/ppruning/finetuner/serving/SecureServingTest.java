@@ -66,7 +66,20 @@ class SecureServingTest {
           "ppruning.finetuner.serving.tls.cert", DIR.resolve("server.crt").toString(),
           "ppruning.finetuner.serving.tls.key", DIR.resolve("server.key").toString(),
           "ppruning.finetuner.serving.tls.client-ca", DIR.resolve("ca.crt").toString(),
-          "ppruning.finetuner.serving.auth.token", TOKEN);
+          "ppruning.finetuner.serving.auth.token", TOKEN,
+          // An empty repository of its own: a model loaded here would load DJL's tokenizer
+          // library a second time in this JVM (another test's Quarkus loaded it), which fails.
+          "ppruning.finetuner.serving.repository", emptyRepository());
+    }
+  }
+
+  private static String emptyRepository() {
+    try {
+      return java.nio.file.Files.createTempDirectory(
+              Path.of("target").toAbsolutePath(), "secure-serving-repo-")
+          .toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
