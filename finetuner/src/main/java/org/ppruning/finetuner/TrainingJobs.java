@@ -65,7 +65,7 @@ final class TrainingJobs {
       metrics.counter("ppruning.finetuner.events.refused", "reason", r.label());
     }
     for (JobRetry.Kind k : JobRetry.Kind.values()) {
-      metrics.counter("ppruning.finetuner.jobs.skipped", "kind", label(k));
+      metrics.counter("ppruning.finetuner.jobs.skipped", "kind", k.name().toLowerCase());
     }
   }
 
@@ -159,7 +159,9 @@ final class TrainingJobs {
         String what = e.task() + " version " + e.version() + " (" + e.path() + ")";
         if (!d.retry()) {
           failed.increment();
-          metrics.counter("ppruning.finetuner.jobs.skipped", "kind", label(d.kind())).increment();
+          metrics
+              .counter("ppruning.finetuner.jobs.skipped", "kind", d.kind().name().toLowerCase())
+              .increment();
           lastSkipped.set(what + ": " + d.reason());
           LOG.errorf(ex, "fine-tuning %s skipped: %s", what, d.reason());
           return;
@@ -193,9 +195,5 @@ final class TrainingJobs {
       throw new InterruptedException("stopping");
     }
     Thread.sleep(d.toMillis());
-  }
-
-  private static String label(JobRetry.Kind k) {
-    return k.name().toLowerCase();
   }
 }

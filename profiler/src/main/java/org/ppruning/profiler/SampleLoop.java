@@ -159,13 +159,10 @@ final class SampleLoop implements BatchPlanner.Source, ConsumerRebalanceListener
     Map<Integer, BatchPlanner.Committed> out = new HashMap<>();
     consumer
         .committed(partitions.stream().map(this::tp).collect(Collectors.toSet()))
-        .forEach(
+        .forEach( // Kafka's metadata is "" when none was committed, never null
             (tp, m) -> {
               if (m != null) {
-                out.put(
-                    tp.partition(),
-                    new BatchPlanner.Committed(
-                        m.offset(), m.metadata() == null ? "" : m.metadata()));
+                out.put(tp.partition(), new BatchPlanner.Committed(m.offset(), m.metadata()));
               }
             });
     return out;
