@@ -120,6 +120,44 @@ public final class ServedModels implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The versions of {@code task} a status API reports, newest first: the served one AVAILABLE,
+   * refused ones END with the reason.
+   *
+   * @throws ServingException NOT_FOUND if the task has no served or refused version
+   */
+  public List<VersionStatus> status(String task) {
+    List<VersionStatus> out = new ArrayList<>();
+    AtomicReference<ServedVersion> ref = task == null ? null : served.get(task);
+    ServedVersion v = ref == null ? null : ref.get();
+    if (v != null) {
+      out.add(new VersionStatus(v.version(), VersionStatus.State.AVAILABLE, null));
+    }
+    refused
+        .getOrDefault(task, Map.of())
+        .forEach(
+            (version, why) -> out.add(new VersionStatus(version, VersionStatus.State.END, why)));
+    if (out.isEmpty()) {
+      throw ServingException.notFound(
+          "model '" + task + "' is not served; served models: " + tasks());
+    }
+    out.sort((a, b) -> Long.compare(b.version(), a.version()));
+    return out;
+  }
+
+  /** Version labels of {@code task} and the version each names; empty if the task is not served. */
+  public Map<String, Long> labels(String task) {
+    AtomicReference<ServedVersion> ref = task == null ? null : served.get(task);
+    ServedVersion v = ref == null ? null : ref.get();
+    Map<String, Long> out = new TreeMap<>();
+    if (v != null) {
+      for (String l : LABELS) {
+        out.put(l, v.version());
+      }
+    }
+    return out;
+  }
+
   /** Versions refused so far: task -> version -> reason. */
   public Map<String, Map<Long, String>> refusals() {
     Map<String, Map<Long, String>> out = new TreeMap<>();

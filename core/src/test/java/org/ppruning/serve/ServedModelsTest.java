@@ -97,6 +97,14 @@ class ServedModelsTest {
       assertEquals(4, logits(l.version(), TinyModels.batch(50, 3, 4, 2)).length);
     }
     assertEquals(Map.of("sentiment", Map.of(2L, r.reason())), served.refusals());
+    assertEquals(
+        List.of(
+            new VersionStatus(2, VersionStatus.State.END, r.reason()),
+            new VersionStatus(1, VersionStatus.State.AVAILABLE, null)),
+        served.status("sentiment"));
+    assertEquals(Map.of("latest", 1L, "stable", 1L), served.labels("sentiment"));
+    ServingException e = assertThrows(ServingException.class, () -> served.status("nope"));
+    assertEquals(ServingException.Code.NOT_FOUND, e.code());
   }
 
   @Test
