@@ -145,6 +145,38 @@ public final class ServedModels implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The status of one version of {@code task} (by number or by label), or of all its versions when
+   * both are null: what TensorFlow Serving's GetModelStatus and REST status calls report.
+   *
+   * @throws ServingException NOT_FOUND naming the task, version or label that is unknown
+   */
+  public List<VersionStatus> status(String task, Long version, String label) {
+    List<VersionStatus> all = status(task);
+    Long wanted = version;
+    if (label != null && !label.isEmpty()) {
+      wanted = labels(task).get(label);
+      if (wanted == null) {
+        throw ServingException.notFound(
+            "model '" + task + "' has no version label '" + label + "'; labels: " + labels(task));
+      }
+    }
+    if (wanted == null) {
+      return all;
+    }
+    for (VersionStatus s : all) {
+      if (s.version() == wanted) {
+        return List.of(s);
+      }
+    }
+    throw ServingException.notFound(
+        "model '" + task + "' has no version " + wanted + "; versions: " + versionsOf(all));
+  }
+
+  private static List<Long> versionsOf(List<VersionStatus> status) {
+    return status.stream().map(VersionStatus::version).toList();
+  }
+
   /** Version labels of {@code task} and the version each names; empty if the task is not served. */
   public Map<String, Long> labels(String task) {
     AtomicReference<ServedVersion> ref = task == null ? null : served.get(task);

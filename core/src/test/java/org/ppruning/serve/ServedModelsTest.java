@@ -103,8 +103,18 @@ class ServedModelsTest {
             new VersionStatus(1, VersionStatus.State.AVAILABLE, null)),
         served.status("sentiment"));
     assertEquals(Map.of("latest", 1L, "stable", 1L), served.labels("sentiment"));
-    ServingException e = assertThrows(ServingException.class, () -> served.status("nope"));
-    assertEquals(ServingException.Code.NOT_FOUND, e.code());
+    assertEquals(
+        List.of(new VersionStatus(1, VersionStatus.State.AVAILABLE, null)),
+        served.status("sentiment", null, "stable"));
+    assertEquals(VersionStatus.State.END, served.status("sentiment", 2L, null).get(0).state());
+    for (Runnable bad :
+        List.<Runnable>of(
+            () -> served.status("nope"),
+            () -> served.status("sentiment", 3L, null),
+            () -> served.status("sentiment", null, "canary"))) {
+      ServingException e = assertThrows(ServingException.class, bad::run);
+      assertEquals(ServingException.Code.NOT_FOUND, e.code());
+    }
   }
 
   @Test
