@@ -100,9 +100,10 @@ public final class LocalSystem implements AutoCloseable {
     }
     int grpc = distinctFreePort(taken);
     int kafka;
+    // Linux gives odd ports for bind(0); the controller's kafka + 1 is then of the same fork.
     do {
       kafka = distinctFreePort(taken);
-    } while (kafka == 65535 || !Ports.isFree(kafka + 1) || !taken.add(kafka + 1));
+    } while (kafka % 2 == 0 || !Ports.isFree(kafka + 1) || !taken.add(kafka + 1));
     return UpOptions.defaults()
         .withPorts(kafka, http, grpc)
         .withBootstrap(bootstrap)
@@ -111,13 +112,46 @@ public final class LocalSystem implements AutoCloseable {
   }
 
   private static int distinctFreePort(Set<Integer> taken) {
-    for (int i = 0; i < 100; i++) {
-      int p = Ports.freePort();
+    for (int i = 0; i < 1000; i++) {
+      int p = forkFreePort();
       if (taken.add(p)) {
         return p;
       }
     }
-    throw new IllegalStateException("no distinct free port after 100 tries");
+    throw new IllegalStateException("no distinct free port after 1000 tries");
+  }
+
+  /**
+   * A free port of this fork's share. Failsafe runs the system test classes in {@code
+   * ppruning.system.forks} JVMs at once (deploy/pom.xml), fork {@code ppruning.system.fork} = 1..N.
+   * Ports are the kernel's free ones, split into N disjoint shares by {@link #portFork}, so that
+   * one fork never takes a port another has chosen but not bound yet, or left free while its broker
+   * is stopped (BrokerOutageIT). Without the properties (one JVM) every free port is ours.
+   */
+  static int forkFreePort() {
+    int forks = Integer.getInteger("ppruning.system.forks", 1);
+    int fork = Integer.getInteger("ppruning.system.fork", 1);
+    if (forks < 1 || fork < 1 || fork > forks) {
+      throw new IllegalStateException(
+          "ppruning.system.fork must be in 1..ppruning.system.forks, not " + fork + " of " + forks);
+    }
+    for (int i = 0; i < 1000; i++) {
+      int p = Ports.freePort();
+      if (portFork(p, forks) == fork) {
+        return p;
+      }
+    }
+    throw new IllegalStateException(
+        "no free port of fork " + fork + " of " + forks + " after 1000 tries");
+  }
+
+  /**
+   * The fork (1..forks) a port belongs to: pairs of ports (2k+1, 2k+2) go round the forks, so a
+   * broker's client port (odd, as Linux gives for bind(0)) and its controller port (+1) belong to
+   * the same fork.
+   */
+  static int portFork(int port, int forks) {
+    return ((port - 1) / 2) % forks + 1;
   }
 
   /** The checkout (failsafe sets ppruning.project.dir to the deploy module's parent). */
@@ -204,7 +238,7 @@ public final class LocalSystem implements AutoCloseable {
   public Extra startExtra(Service s, String name, List<String> jvmOptions) throws IOException {
     List<String> jvm = new ArrayList<>(options.jvmOptions());
     jvm.addAll(jvmOptions);
-    int port = Ports.freePort();
+    int port = forkFreePort();
     Process p = runtime.startExtra(s, name, port, bootstrap(), jvm);
     Extra e = new Extra(name, p, port);
     extras.add(e);
