@@ -30,7 +30,9 @@ import org.ppruning.stream.ModelRepository;
  * ends. A version that fails any step is closed, the served ones keep serving, and the {@link
  * SwapResult} says why. Swap-policy decisions are stored in the version's folder ({@link
  * SwapDecision}): a restarted server keeps refusing a refused version and compares new versions
- * with the last accepted one. Swaps of one model are serialized; serving never waits for a swap.
+ * with the last accepted one. A version not served because of models.config (not pinned, not
+ * listed) is decided again by every scan, so a changed models.config serves it. Swaps of one model
+ * are serialized; serving never waits for a swap.
  *
  * <p>Usage:
  *
@@ -330,7 +332,7 @@ public final class ServedModels implements AutoCloseable {
         why = "version " + version + " is not newer than the served version " + previous;
       }
       if (why != null) {
-        t.refused.put(version, why);
+        t.skipped.put(version, why);
         return report(new SwapResult(task, version, dir, false, previous, why, 0, 0));
       }
       Baseline base = latest ? baseline(t, cur, dir.toAbsolutePath().getParent(), version) : null;
@@ -398,6 +400,7 @@ public final class ServedModels implements AutoCloseable {
       NavigableMap<Long, ServedVersion> next = new TreeMap<>();
       Map<Long, Loaded> loaded = new TreeMap<>();
       Map<Long, String> missing = new TreeMap<>();
+      t.skipped.clear();
       if (vp instanceof VersionPolicy.Latest n) {
         Baseline base = null;
         for (long v : reversed(available)) {
@@ -417,8 +420,8 @@ public final class ServedModels implements AutoCloseable {
           }
           Path dir = repository.path(t.task, v);
           Baseline check = v > base.version() ? base : null;
-          SwapDecision d = check == null ? null : SwapDecision.read(dir, warnings);
-          if (d != null && d.madeBy(policy)) {
+          SwapDecision d = decision(dir);
+          if (d != null && check != null) {
             if (!d.accepted()) {
               String why = d.reason() + " (decided before: " + dir.resolve(SwapDecision.FILE) + ")";
               t.refused.put(v, why);
@@ -427,7 +430,7 @@ public final class ServedModels implements AutoCloseable {
             }
             check = null; // accepted before by this policy: not compared again
           }
-          Loaded l = load(t, v, dir, null, check, previous);
+          Loaded l = load(t, v, dir, recordedMetrics(d), check, previous);
           if (l.refusal() != null) {
             out.add(report(l.refusal()));
             continue;
@@ -438,6 +441,11 @@ public final class ServedModels implements AutoCloseable {
       } else {
         SortedSet<Long> want =
             vp instanceof VersionPolicy.Specific s ? s.versions() : new TreeSet<>(available);
+        for (long v : available) {
+          if (!want.contains(v)) {
+            t.skipped.put(v, "models.config pins model '" + t.task + "' to versions " + want);
+          }
+        }
         for (long v : want) {
           ServedVersion s = cur.versions().get(v);
           if (s != null) {
@@ -453,7 +461,7 @@ public final class ServedModels implements AutoCloseable {
                     + repository.root().resolve(t.task));
           } else if (!t.broken.containsKey(v)) {
             Path dir = repository.path(t.task, v);
-            Loaded l = load(t, v, dir, null, null, previous);
+            Loaded l = load(t, v, dir, recordedMetrics(decision(dir)), null, previous);
             if (l.refusal() != null) {
               out.add(report(l.refusal()));
             } else {
@@ -472,6 +480,20 @@ public final class ServedModels implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** The decision this policy stored in {@code dir}, or null. */
+  private SwapDecision decision(Path dir) {
+    SwapDecision d = SwapDecision.read(dir, warnings);
+    return d != null && d.madeBy(policy) ? d : null;
+  }
+
+  /**
+   * The metrics an accepted decision recorded (those the version was offered with, e.g. from its
+   * model event), so that a restarted server compares with them; null: the spec's metadata.
+   */
+  private static Map<String, Double> recordedMetrics(SwapDecision d) {
+    return d != null && d.accepted() ? d.metrics() : null;
   }
 
   private static List<Long> reversed(List<Long> ascending) {

@@ -32,6 +32,13 @@ final class TaskVersions {
   /** Refused by the swap policy (or not newer): a scan does not try them again. */
   final Map<Long, String> refused = new ConcurrentHashMap<>();
 
+  /**
+   * Not served because of models.config or ordering (not pinned, not listed, not newer): unlike
+   * {@link #refused}, decided again by the next scan, so that a changed models.config can serve
+   * them.
+   */
+  final Map<Long, String> skipped = new ConcurrentHashMap<>();
+
   /** Failed to load or warm up: not tried again by a scan. */
   final Map<Long, String> broken = new ConcurrentHashMap<>();
 
@@ -65,6 +72,7 @@ final class TaskVersions {
       retired.remove(v);
       refused.remove(v);
       broken.remove(v);
+      skipped.remove(v);
     }
   }
 
@@ -73,6 +81,7 @@ final class TaskVersions {
    */
   List<VersionStatus> status() {
     Map<Long, VersionStatus> out = new TreeMap<>(Collections.reverseOrder());
+    skipped.forEach((v, why) -> out.put(v, new VersionStatus(v, VersionStatus.State.END, why)));
     retired.forEach(
         (v, s) ->
             out.put(
