@@ -122,13 +122,22 @@ public final class ModelConfigFile {
 
   private static VersionPolicy policy(ServableVersionPolicy p) {
     return switch (p.getPolicyChoiceCase()) {
-      case LATEST ->
-          new VersionPolicy.Latest(
-              p.getLatest().getNumVersions() == 0 ? 1 : p.getLatest().getNumVersions());
+      case LATEST -> latest(p.getLatest().getNumVersions());
       case ALL -> new VersionPolicy.All();
       case SPECIFIC -> VersionPolicy.Specific.of(p.getSpecific().getVersionsList());
       case POLICYCHOICE_NOT_SET -> VersionPolicy.latest();
     };
+  }
+
+  /** {@code num_versions} is a uint32: 0 means 1; above Integer.MAX_VALUE is refused. */
+  private static VersionPolicy latest(int numVersions) {
+    if (numVersions < 0) {
+      throw new IllegalArgumentException(
+          "latest { num_versions: "
+              + Integer.toUnsignedString(numVersions)
+              + " } is more versions than can be served");
+    }
+    return new VersionPolicy.Latest(numVersions == 0 ? 1 : numVersions);
   }
 
   private static IllegalArgumentException refused(String source, String why) {

@@ -112,6 +112,12 @@ class ModelConfigFileTest {
             + " a version >= 1, got 0",
         refusal("model_config_list { config { name: 'x' version_labels { key: 'canary' } } }"));
     assertEquals(
+        "models.config test.config: config #1 ('x'): latest { num_versions: 4294967295 } is more"
+            + " versions than can be served",
+        refusal(
+            "model_config_list { config { name: 'x' model_version_policy { latest {"
+                + " num_versions: 4294967295 } } } }"));
+    assertEquals(
         "models.config test.config: model 'x' is configured twice",
         refusal("model_config_list { config { name: 'x' } config { name: 'x' } }"));
     String traversal = refusal("model_config_list { config { name: '../../etc/passwd' } }");
