@@ -1,25 +1,38 @@
 package org.ppruning.serve;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.ppruning.stream.ModelRepository;
 
 /**
- * Each task's latest good model version, swapped without losing a request.
+ * The served versions of each model, swapped without losing a request.
  *
- * <p>A swap ({@link #offer}) loads the new version, runs one real request through it, checks the
- * {@link SwapPolicy}, then switches the task's reference atomically; requests that leased the old
- * version finish on it, and it closes when the last of them ends. A version that fails any step is
- * closed, the old one keeps serving, and the {@link SwapResult} says why. Swaps of one task are
- * serialized; serving never waits for a swap.
+ * <p>Without a {@link ServingConfig} every task of the repository serves its newest good version.
+ * With one ({@link #configure}, a {@code models.config}) only the listed models are served, each
+ * with its {@link VersionPolicy}: the newest {@code n}, all, or pinned versions, and the version
+ * labels it assigns.
+ *
+ * <p>A new version is loaded, runs one real request, and (under a {@code latest} policy, when it is
+ * newer than the served ones) must pass the {@link SwapPolicy}; the set of served versions is then
+ * replaced atomically. Requests that leased a version finish on it; it closes when the last of them
+ * ends. A version that fails any step is closed, the served ones keep serving, and the {@link
+ * SwapResult} says why. Swap-policy decisions are stored in the version's folder ({@link
+ * SwapDecision}): a restarted server keeps refusing a refused version and compares new versions
+ * with the last accepted one. A version not served because of models.config (not pinned, not
+ * listed) is decided again by every scan, so a changed models.config serves it. Swaps of one model
+ * are serialized; serving never waits for a swap.
  *
  * <p>Usage:
  *
@@ -33,16 +46,15 @@ import org.ppruning.stream.ModelRepository;
  * }</pre>
  */
 public final class ServedModels implements AutoCloseable {
-  /** Version labels that name the served version. */
+  /** Version labels that name the newest served version unless models.config assigns them. */
   public static final List<String> LABELS = List.of("latest", "stable");
 
   private final SwapPolicy policy;
   private final int maxLength;
   private final Consumer<SwapResult> listener;
-  private final Map<String, AtomicReference<ServedVersion>> served = new ConcurrentHashMap<>();
-  private final Map<String, Object> swapLocks = new ConcurrentHashMap<>();
-  // task -> version -> reason; a scan does not retry a refused version (an explicit offer does).
-  private final Map<String, Map<Long, String>> refused = new ConcurrentHashMap<>();
+  private final Consumer<String> warnings;
+  private final Map<String, TaskVersions> tasks = new ConcurrentHashMap<>();
+  private volatile ServingConfig config;
   private volatile boolean closed;
 
   /**
@@ -50,56 +62,127 @@ public final class ServedModels implements AutoCloseable {
    * @param listener told of every accepted or refused version (logs, metrics, events)
    */
   public ServedModels(SwapPolicy policy, int maxLength, Consumer<SwapResult> listener) {
-    this.policy = policy;
-    this.maxLength = maxLength;
-    this.listener = listener;
+    this(policy, maxLength, listener, w -> System.err.println("WARNING: " + w));
   }
 
   /**
-   * Leases the served version of {@code task}.
+   * @param warnings told of problems that refuse nothing (a decision that cannot be stored, a label
+   *     that names an unserved version)
+   */
+  public ServedModels(
+      SwapPolicy policy, int maxLength, Consumer<SwapResult> listener, Consumer<String> warnings) {
+    this.policy = policy;
+    this.maxLength = maxLength;
+    this.listener = listener;
+    this.warnings = warnings;
+  }
+
+  /**
+   * Serves what {@code c} lists from the next {@link #scan} on; null serves every task's newest
+   * version (no models.config).
+   */
+  public void configure(ServingConfig c) {
+    this.config = c;
+  }
+
+  /** The models.config in force, or null. */
+  public ServingConfig config() {
+    return config;
+  }
+
+  /**
+   * Leases a served version of {@code task}.
    *
-   * @param version a version number that must be the served one, or null for the served one
-   * @param label {@code latest} or {@code stable} (both the served version), or null
-   * @throws ServingException NOT_FOUND naming the task, version or label that is not served
+   * @param version a served version number, or null
+   * @param label a version label ({@link #labels}), or null; neither: the newest served version
+   * @throws ServingException NOT_FOUND naming the task, version or label that is not served, and
+   *     why when it is known
    */
   public Lease acquire(String task, Long version, String label) {
-    AtomicReference<ServedVersion> ref = task == null ? null : served.get(task);
-    if (ref == null || ref.get() == null) {
-      throw ServingException.notFound(
-          "model '" + task + "' is not served; served models: " + tasks());
-    }
-    if (label != null && !label.isEmpty() && !LABELS.contains(label)) {
-      throw ServingException.notFound(
-          "model '" + task + "' has no version label '" + label + "'; labels: " + LABELS);
+    TaskVersions t = task == null ? null : tasks.get(task);
+    if (t == null || t.snapshot.versions().isEmpty()) {
+      throw notServed(task);
     }
     while (true) {
-      ServedVersion v = ref.get();
-      if (v == null) {
+      TaskVersions.Snapshot s = t.snapshot;
+      if (s.versions().isEmpty()) {
         throw ServingException.notFound("model '" + task + "' is not served any more");
       }
-      if (v.tryAcquire()) {
-        if (version != null && version != v.version()) {
-          v.release();
-          throw ServingException.notFound(
-              "version "
-                  + version
-                  + " of model '"
-                  + task
-                  + "' is not served; the served version is "
-                  + v.version());
+      ServedVersion v;
+      if (version != null) {
+        v = s.versions().get(version);
+        if (v == null) {
+          throw versionNotServed(t, s, version);
         }
+      } else if (label != null && !label.isEmpty()) {
+        Long want = t.labels().get(label);
+        if (want == null) {
+          Long configured = s.labels().get(label);
+          if (configured != null) {
+            String why = t.whyNotServed(configured);
+            throw ServingException.notFound(
+                "version label '"
+                    + label
+                    + "' of model '"
+                    + task
+                    + "' names version "
+                    + configured
+                    + ", which is not served"
+                    + (why == null ? " (not in the repository)" : " (" + why + ")"));
+          }
+          throw ServingException.notFound(
+              "model '"
+                  + task
+                  + "' has no version label '"
+                  + label
+                  + "'; labels: "
+                  + t.labels().keySet());
+        }
+        v = s.versions().get(want);
+        if (v == null) {
+          continue; // swapped between labels() and the snapshot read: read again
+        }
+      } else {
+        v = s.newest();
+      }
+      if (v.tryAcquire()) {
         return new Lease(v);
       }
-      // v was swapped out and closed between get() and tryAcquire(): the reference is new now.
+      // v was retired and closed between the read and tryAcquire(): the snapshot is new now.
     }
+  }
+
+  private ServingException notServed(String task) {
+    ServingConfig c = config;
+    String notListed =
+        c != null && task != null && c.model(task) == null
+            ? "; it is not in models.config (models: " + c.names() + ")"
+            : "";
+    return ServingException.notFound(
+        "model '" + task + "' is not served; served models: " + tasks() + notListed);
+  }
+
+  private static ServingException versionNotServed(
+      TaskVersions t, TaskVersions.Snapshot s, long version) {
+    String why = t.whyNotServed(version);
+    return ServingException.notFound(
+        "version "
+            + version
+            + " of model '"
+            + t.task
+            + "' is not served; "
+            + (s.versions().size() == 1
+                ? "the served version is " + s.newest().version()
+                : "the served versions are " + s.versions().keySet())
+            + (why == null ? "" : " (" + why + ")"));
   }
 
   /** Served task ids, sorted. */
   public List<String> tasks() {
     List<String> t = new ArrayList<>();
-    served.forEach(
+    tasks.forEach(
         (k, v) -> {
-          if (v.get() != null) {
+          if (!v.snapshot.versions().isEmpty()) {
             t.add(k);
           }
         });
@@ -107,12 +190,12 @@ public final class ServedModels implements AutoCloseable {
     return t;
   }
 
-  /** Task -> served version number. */
+  /** Task -> newest served version number. */
   public Map<String, Long> versions() {
     Map<String, Long> out = new TreeMap<>();
-    served.forEach(
+    tasks.forEach(
         (k, v) -> {
-          ServedVersion s = v.get();
+          ServedVersion s = v.snapshot.newest();
           if (s != null) {
             out.put(k, s.version());
           }
@@ -120,34 +203,38 @@ public final class ServedModels implements AutoCloseable {
     return out;
   }
 
+  /** Task -> every served version number, ascending. */
+  public Map<String, List<Long>> servedVersions() {
+    Map<String, List<Long>> out = new TreeMap<>();
+    tasks.forEach(
+        (k, v) -> {
+          if (!v.snapshot.versions().isEmpty()) {
+            out.put(k, List.copyOf(v.snapshot.versions().keySet()));
+          }
+        });
+    return out;
+  }
+
   /**
-   * The versions of {@code task} a status API reports, newest first: the served one AVAILABLE,
-   * refused ones END with the reason.
+   * Every version of {@code task} the server knows, newest first: served ones AVAILABLE, loading
+   * ones LOADING, replaced ones UNLOADING until their last request ends and END after; refused,
+   * broken and pinned-but-missing ones END with the reason.
    *
-   * @throws ServingException NOT_FOUND if the task has no served or refused version
+   * @throws ServingException NOT_FOUND if the server knows no version of the task
    */
   public List<VersionStatus> status(String task) {
-    List<VersionStatus> out = new ArrayList<>();
-    AtomicReference<ServedVersion> ref = task == null ? null : served.get(task);
-    ServedVersion v = ref == null ? null : ref.get();
-    if (v != null) {
-      out.add(new VersionStatus(v.version(), VersionStatus.State.AVAILABLE, null));
-    }
-    refused
-        .getOrDefault(task, Map.of())
-        .forEach(
-            (version, why) -> out.add(new VersionStatus(version, VersionStatus.State.END, why)));
+    TaskVersions t = task == null ? null : tasks.get(task);
+    List<VersionStatus> out = t == null ? List.of() : t.status();
     if (out.isEmpty()) {
-      throw ServingException.notFound(
-          "model '" + task + "' is not served; served models: " + tasks());
+      throw notServed(task);
     }
-    out.sort((a, b) -> Long.compare(b.version(), a.version()));
     return out;
   }
 
   /**
    * The status of one version of {@code task} (by number or by label), or of all its versions when
-   * both are null: what TensorFlow Serving's GetModelStatus and REST status calls report.
+   * both are null: what TensorFlow Serving's GetModelStatus and REST status calls report. A label
+   * models.config assigns to a version that is not served gives that version's status.
    *
    * @throws ServingException NOT_FOUND naming the task, version or label that is unknown
    */
@@ -156,6 +243,9 @@ public final class ServedModels implements AutoCloseable {
     Long wanted = version;
     if (label != null && !label.isEmpty()) {
       wanted = labels(task).get(label);
+      if (wanted == null) {
+        wanted = tasks.get(task).snapshot.labels().get(label);
+      }
       if (wanted == null) {
         throw ServingException.notFound(
             "model '" + task + "' has no version label '" + label + "'; labels: " + labels(task));
@@ -177,143 +267,369 @@ public final class ServedModels implements AutoCloseable {
     return status.stream().map(VersionStatus::version).toList();
   }
 
-  /** Version labels of {@code task} and the version each names; empty if the task is not served. */
+  /**
+   * Version labels of {@code task} that name a served version, and that version: models.config's
+   * {@code version_labels}, and {@code latest}/{@code stable} (the newest served version) unless it
+   * assigns them. Empty if the task is not served.
+   */
   public Map<String, Long> labels(String task) {
-    AtomicReference<ServedVersion> ref = task == null ? null : served.get(task);
-    ServedVersion v = ref == null ? null : ref.get();
-    Map<String, Long> out = new TreeMap<>();
-    if (v != null) {
-      for (String l : LABELS) {
-        out.put(l, v.version());
-      }
-    }
+    TaskVersions t = task == null ? null : tasks.get(task);
+    return t == null ? new TreeMap<>() : t.labels();
+  }
+
+  /** Versions refused or broken so far: task -> version -> reason. */
+  public Map<String, Map<Long, String>> refusals() {
+    Map<String, Map<Long, String>> out = new TreeMap<>();
+    tasks.forEach(
+        (k, t) -> {
+          Map<Long, String> m = new TreeMap<>(t.refused);
+          m.putAll(t.broken);
+          if (!m.isEmpty()) {
+            out.put(k, Map.copyOf(m));
+          }
+        });
     return out;
   }
 
-  /** Versions refused so far: task -> version -> reason. */
-  public Map<String, Map<Long, String>> refusals() {
-    Map<String, Map<Long, String>> out = new TreeMap<>();
-    refused.forEach((k, v) -> out.put(k, Map.copyOf(v)));
-    return out;
+  private TaskVersions state(String task) {
+    return tasks.computeIfAbsent(task, TaskVersions::new);
   }
 
   /**
-   * Offers a new version of a task: loads and warms it up, checks the policy and swaps it in, or
-   * refuses it and keeps the served one.
+   * Offers a new version of a task: loads and warms it up, checks the policy and serves it, or
+   * refuses it and keeps the served ones. Evaluated afresh even if refused before (the decision is
+   * stored again).
    *
    * @param metrics its evaluation results, or null to read the spec's metadata {@code metrics}
    */
   public SwapResult offer(String task, long version, Path dir, Map<String, Double> metrics) {
     ModelRepository.checkTask(task);
-    synchronized (swapLocks.computeIfAbsent(task, k -> new Object())) {
+    TaskVersions t = state(task);
+    synchronized (t.lock) {
       if (closed) {
         throw new IllegalStateException("serving is closed; cannot offer " + task + " " + version);
       }
-      AtomicReference<ServedVersion> ref =
-          served.computeIfAbsent(task, k -> new AtomicReference<>());
-      ServedVersion current = ref.get();
-      long previous = current == null ? 0 : current.version();
-      if (current != null && version <= previous) {
-        return report(
-            new SwapResult(
-                task,
-                version,
-                dir,
-                false,
-                previous,
-                "version " + version + " is not newer than the served version " + previous,
-                0,
-                0));
+      ServingConfig c = config;
+      ModelConfig mc = c == null ? null : c.model(task);
+      TaskVersions.Snapshot cur = t.snapshot;
+      ServedVersion newest = cur.newest();
+      long previous = newest == null ? 0 : newest.version();
+      String why = null;
+      if (c != null && mc == null) {
+        why = "model '" + task + "' is not in models.config (models: " + c.names() + ")";
       }
-      long t0 = System.nanoTime();
-      ServedVersion candidate;
-      try {
-        candidate = ServedVersion.load(task, version, dir, metrics, maxLength);
-      } catch (IOException | RuntimeException e) {
-        return report(
-            new SwapResult(
-                task,
-                version,
-                dir,
-                false,
-                previous,
-                "failed to load: " + message(e),
-                millis(t0),
-                0));
+      VersionPolicy vp = mc == null ? VersionPolicy.latest() : mc.policy();
+      if (why == null
+          && vp instanceof VersionPolicy.Specific s
+          && !s.versions().contains(version)) {
+        why = "models.config pins model '" + task + "' to versions " + s.versions();
       }
-      long load = millis(t0);
-      long t1 = System.nanoTime();
-      String why;
-      try {
-        candidate.warmUp();
-        why = policy.refusal(candidate, current);
-      } catch (RuntimeException e) {
-        why = "failed its warm-up request: " + message(e);
+      boolean latest = vp instanceof VersionPolicy.Latest;
+      if (why == null && cur.versions().containsKey(version)) {
+        why = "version " + version + " is already served";
       }
-      long warm = millis(t1);
+      if (why == null && latest && newest != null && version <= previous) {
+        why = "version " + version + " is not newer than the served version " + previous;
+      }
       if (why != null) {
-        candidate.release();
-        return report(new SwapResult(task, version, dir, false, previous, why, load, warm));
+        t.skipped.put(version, why);
+        return report(new SwapResult(task, version, dir, false, previous, why, 0, 0));
       }
-      ref.set(candidate);
-      if (current != null) {
-        current.release(); // closes once the requests that leased it are done
+      Baseline base = latest ? baseline(t, cur, dir.toAbsolutePath().getParent(), version) : null;
+      Loaded l = load(t, version, dir, metrics, base, previous);
+      if (l.refusal() != null) {
+        return report(l.refusal());
       }
-      return report(
-          new SwapResult(
-              task,
-              version,
-              dir,
-              true,
-              previous,
-              current == null ? "first version served" : "replaces version " + previous,
-              load,
-              warm));
+      NavigableMap<Long, ServedVersion> next = new TreeMap<>(cur.versions());
+      next.put(version, l.version());
+      if (vp instanceof VersionPolicy.Latest n) {
+        while (next.size() > n.numVersions()) {
+          next.pollFirstEntry();
+        }
+      }
+      t.publish(next, mc == null ? Map.of() : mc.labels());
+      checkLabels(t);
+      return report(accepted(t, version, dir, previous, l));
     }
   }
 
   /**
-   * Offers, per task of the repository, its newest versions above the served one, newest first,
-   * until one is accepted; versions refused before are skipped.
+   * Brings every model to what its policy asks for: without models.config each task of the
+   * repository serves its newest good version (versions refused before are skipped); with one, each
+   * listed model serves the versions of its policy and models not listed are unloaded.
    *
    * @return what each offer did
    */
   public List<SwapResult> scan(ModelRepository repository) throws IOException {
     List<SwapResult> results = new ArrayList<>();
-    for (String task : repository.tasks()) {
-      AtomicReference<ServedVersion> ref = served.get(task);
-      long current = ref == null || ref.get() == null ? 0 : ref.get().version();
-      Map<Long, String> known = refused.getOrDefault(task, Map.of());
-      List<Long> versions = new ArrayList<>(repository.versions(task));
-      Collections.reverse(versions);
-      for (long v : versions) {
-        if (v <= current) {
-          break;
-        }
-        if (known.containsKey(v)) {
-          continue;
-        }
-        SwapResult r = offer(task, v, repository.path(task, v), null);
-        results.add(r);
-        if (r.accepted()) {
-          break;
+    ServingConfig c = config;
+    if (c != null) {
+      for (TaskVersions t : tasks.values()) {
+        if (c.model(t.task) == null && !t.snapshot.versions().isEmpty()) {
+          synchronized (t.lock) {
+            t.publish(new TreeMap<>(), Map.of());
+            t.missing = Map.of();
+          }
         }
       }
+    }
+    List<String> names = c == null ? repository.tasks() : c.names();
+    for (String task : names) {
+      ModelConfig mc = c == null ? null : c.model(task);
+      results.addAll(
+          sync(
+              state(task),
+              mc == null ? VersionPolicy.latest() : mc.policy(),
+              mc == null ? Map.of() : mc.labels(),
+              repository));
     }
     return results;
   }
 
-  private SwapResult report(SwapResult r) {
-    if (r.accepted()) {
-      Map<Long, String> m = refused.get(r.task());
-      if (m != null) {
-        m.remove(r.version());
+  private List<SwapResult> sync(
+      TaskVersions t, VersionPolicy vp, Map<String, Long> labels, ModelRepository repository)
+      throws IOException {
+    List<SwapResult> out = new ArrayList<>();
+    synchronized (t.lock) {
+      if (closed) {
+        return out;
       }
-    } else {
-      refused
-          .computeIfAbsent(r.task(), k -> new ConcurrentHashMap<>())
-          .put(r.version(), r.reason());
+      List<Long> available = repository.versions(t.task);
+      TaskVersions.Snapshot cur = t.snapshot;
+      long previous = cur.newest() == null ? 0 : cur.newest().version();
+      NavigableMap<Long, ServedVersion> next = new TreeMap<>();
+      Map<Long, Loaded> loaded = new TreeMap<>();
+      Map<Long, String> missing = new TreeMap<>();
+      t.skipped.clear();
+      if (vp instanceof VersionPolicy.Latest n) {
+        Baseline base = null;
+        for (long v : reversed(available)) {
+          if (next.size() >= n.numVersions()) {
+            break;
+          }
+          ServedVersion s = cur.versions().get(v);
+          if (s != null) {
+            next.put(v, s);
+            continue;
+          }
+          if (t.refused.containsKey(v) || t.broken.containsKey(v)) {
+            continue;
+          }
+          if (base == null) {
+            base = baseline(t, cur, repository.root().resolve(t.task), Long.MAX_VALUE);
+          }
+          Path dir = repository.path(t.task, v);
+          Baseline check = v > base.version() ? base : null;
+          SwapDecision d = decision(dir);
+          if (d != null && check != null) {
+            if (!d.accepted()) {
+              String why = d.reason() + " (decided before: " + dir.resolve(SwapDecision.FILE) + ")";
+              t.refused.put(v, why);
+              out.add(report(new SwapResult(t.task, v, dir, false, previous, why, 0, 0)));
+              continue;
+            }
+            check = null; // accepted before by this policy: not compared again
+          }
+          Loaded l = load(t, v, dir, recordedMetrics(d), check, previous);
+          if (l.refusal() != null) {
+            out.add(report(l.refusal()));
+            continue;
+          }
+          next.put(v, l.version());
+          loaded.put(v, l);
+        }
+      } else {
+        SortedSet<Long> want =
+            vp instanceof VersionPolicy.Specific s ? s.versions() : new TreeSet<>(available);
+        for (long v : available) {
+          if (!want.contains(v)) {
+            t.skipped.put(v, "models.config pins model '" + t.task + "' to versions " + want);
+          }
+        }
+        for (long v : want) {
+          ServedVersion s = cur.versions().get(v);
+          if (s != null) {
+            next.put(v, s);
+          } else if (!available.contains(v)) {
+            missing.put(
+                v,
+                "models.config asks for version "
+                    + v
+                    + " of model '"
+                    + t.task
+                    + "', which is not in "
+                    + repository.root().resolve(t.task));
+          } else if (!t.broken.containsKey(v)) {
+            Path dir = repository.path(t.task, v);
+            Loaded l = load(t, v, dir, recordedMetrics(decision(dir)), null, previous);
+            if (l.refusal() != null) {
+              out.add(report(l.refusal()));
+            } else {
+              next.put(v, l.version());
+              loaded.put(v, l);
+            }
+          }
+        }
+      }
+      t.missing = missing;
+      t.publish(next, labels);
+      checkLabels(t);
+      for (Map.Entry<Long, Loaded> e : loaded.entrySet()) {
+        out.add(
+            report(accepted(t, e.getKey(), e.getValue().version().dir(), previous, e.getValue())));
+      }
     }
+    return out;
+  }
+
+  /** The decision this policy stored in {@code dir}, or null. */
+  private SwapDecision decision(Path dir) {
+    SwapDecision d = SwapDecision.read(dir, warnings);
+    return d != null && d.madeBy(policy) ? d : null;
+  }
+
+  /**
+   * The metrics an accepted decision recorded (those the version was offered with, e.g. from its
+   * model event), so that a restarted server compares with them; null: the spec's metadata.
+   */
+  private static Map<String, Double> recordedMetrics(SwapDecision d) {
+    return d != null && d.accepted() ? d.metrics() : null;
+  }
+
+  private static List<Long> reversed(List<Long> ascending) {
+    List<Long> r = new ArrayList<>(ascending);
+    Collections.reverse(r);
+    return r;
+  }
+
+  /** The version a candidate is compared with, and its metrics. */
+  private record Baseline(long version, Map<String, Double> metrics) {}
+
+  /**
+   * The newest served version; if none is served (a restart), the newest version below {@code
+   * below} in {@code taskDir} whose stored decision by this policy accepted it.
+   */
+  private Baseline baseline(TaskVersions t, TaskVersions.Snapshot cur, Path taskDir, long below) {
+    ServedVersion newest = cur.newest();
+    if (newest != null) {
+      return new Baseline(newest.version(), newest.metrics());
+    }
+    List<Long> versions = new ArrayList<>();
+    if (taskDir != null && Files.isDirectory(taskDir)) {
+      try (Stream<Path> s = Files.list(taskDir)) {
+        s.map(p -> p.getFileName().toString())
+            .filter(n -> n.matches("[1-9][0-9]{0,17}"))
+            .map(Long::parseLong)
+            .filter(v -> v < below)
+            .forEach(versions::add);
+      } catch (IOException e) {
+        warnings.accept("cannot list " + taskDir + " for a recorded baseline: " + e.getMessage());
+      }
+    }
+    versions.sort(Collections.reverseOrder());
+    for (long v : versions) {
+      SwapDecision d = SwapDecision.read(taskDir.resolve(Long.toString(v)), warnings);
+      if (d != null && d.accepted() && d.madeBy(policy)) {
+        return new Baseline(v, d.metrics());
+      }
+    }
+    return new Baseline(0, Map.of());
+  }
+
+  /** A loaded, warmed-up version that passed, or why not (then {@code version} is null). */
+  private record Loaded(ServedVersion version, SwapResult refusal, long loadMillis, long warm) {}
+
+  /**
+   * Loads and warms up a version; with a baseline, checks the swap policy and stores the decision.
+   * A refused or broken version is recorded (not tried again by a scan) and closed.
+   */
+  private Loaded load(
+      TaskVersions t,
+      long version,
+      Path dir,
+      Map<String, Double> metrics,
+      Baseline base,
+      long previous) {
+    t.loading.add(version);
+    try {
+      long t0 = System.nanoTime();
+      ServedVersion candidate;
+      try {
+        candidate = ServedVersion.load(t.task, version, dir, metrics, maxLength);
+      } catch (IOException | RuntimeException e) {
+        String why = "failed to load: " + message(e);
+        t.broken.put(version, why);
+        return new Loaded(
+            null, new SwapResult(t.task, version, dir, false, previous, why, millis(t0), 0), 0, 0);
+      }
+      long load = millis(t0);
+      long t1 = System.nanoTime();
+      try {
+        candidate.warmUp();
+      } catch (RuntimeException e) {
+        candidate.release();
+        String why = "failed its warm-up request: " + message(e);
+        t.broken.put(version, why);
+        return new Loaded(
+            null,
+            new SwapResult(t.task, version, dir, false, previous, why, load, millis(t1)),
+            0,
+            0);
+      }
+      long warm = millis(t1);
+      if (base != null) {
+        String why = policy.refusal(candidate.metrics(), base.version(), base.metrics());
+        String passed =
+            base.version() == 0
+                ? "no earlier version to compare with"
+                : "not worse than version " + base.version() + " by the swap policy";
+        new SwapDecision(
+                why == null,
+                policy.metric(),
+                policy.tolerance(),
+                candidate.metrics(),
+                base.version(),
+                base.metrics(),
+                why == null ? passed : why)
+            .write(dir, warnings);
+        if (why != null) {
+          candidate.release();
+          t.refused.put(version, why);
+          return new Loaded(
+              null, new SwapResult(t.task, version, dir, false, previous, why, load, warm), 0, 0);
+        }
+      }
+      return new Loaded(candidate, null, load, warm);
+    } finally {
+      t.loading.remove(version);
+    }
+  }
+
+  private static SwapResult accepted(
+      TaskVersions t, long version, Path dir, long previous, Loaded l) {
+    NavigableMap<Long, ServedVersion> now = t.snapshot.versions();
+    String reason;
+    if (now.size() > 1) {
+      reason = "serves versions " + now.keySet();
+    } else if (previous == 0) {
+      reason = "first version served";
+    } else {
+      reason = "replaces version " + previous;
+    }
+    return new SwapResult(t.task, version, dir, true, previous, reason, l.loadMillis(), l.warm());
+  }
+
+  private void checkLabels(TaskVersions t) {
+    String p = t.labelProblems();
+    if (!p.equals(t.labelProblem)) {
+      t.labelProblem = p;
+      if (!p.isEmpty()) {
+        warnings.accept(p + "; requests for the label are refused until it is");
+      }
+    }
+  }
+
+  private SwapResult report(SwapResult r) {
     listener.accept(r);
     return r;
   }
@@ -331,12 +647,9 @@ public final class ServedModels implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    for (Map.Entry<String, AtomicReference<ServedVersion>> e : served.entrySet()) {
-      synchronized (swapLocks.computeIfAbsent(e.getKey(), k -> new Object())) {
-        ServedVersion v = e.getValue().getAndSet(null);
-        if (v != null) {
-          v.release();
-        }
+    for (TaskVersions t : tasks.values()) {
+      synchronized (t.lock) {
+        t.publish(new TreeMap<>(), Map.of());
       }
     }
   }

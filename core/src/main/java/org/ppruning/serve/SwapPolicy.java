@@ -27,11 +27,25 @@ public record SwapPolicy(String metric, double tolerance) {
 
   /** Null if {@code candidate} may replace {@code current}, else why not. */
   String refusal(ServedVersion candidate, ServedVersion current) {
-    if (metric == null || current == null) {
+    if (current == null) {
       return null;
     }
-    Double now = current.metrics().get(metric);
-    Double next = candidate.metrics().get(metric);
+    return refusal(candidate.metrics(), current.version(), current.metrics());
+  }
+
+  /**
+   * Null if a version with {@code candidate} metrics may replace version {@code baseline} with
+   * {@code baselineMetrics}, else why not.
+   */
+  String refusal(
+      java.util.Map<String, Double> candidate,
+      long baseline,
+      java.util.Map<String, Double> baselineMetrics) {
+    if (metric == null || baseline == 0) {
+      return null;
+    }
+    Double now = baselineMetrics.get(metric);
+    Double next = candidate.get(metric);
     if (now == null) {
       return null;
     }
@@ -39,7 +53,7 @@ public record SwapPolicy(String metric, double tolerance) {
       return "it recorded no "
           + metric
           + " while the served version "
-          + current.version()
+          + baseline
           + " has "
           + metric
           + " "
@@ -51,7 +65,7 @@ public record SwapPolicy(String metric, double tolerance) {
           + " "
           + next
           + " is worse than the served version "
-          + current.version()
+          + baseline
           + "'s "
           + now
           + " (tolerance "

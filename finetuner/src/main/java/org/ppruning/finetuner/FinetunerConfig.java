@@ -108,6 +108,17 @@ public interface FinetunerConfig {
      */
     Limits limits();
 
+    /**
+     * A TensorFlow Serving {@code models.config} ({@code ModelServerConfig} text proto,
+     * docs/serving.md): only the models it lists are served, with their version policy and labels.
+     * Unset: every task of the repository serves its newest good version.
+     */
+    Optional<Path> modelConfigFile();
+
+    /** How often {@code model-config-file} is read for changes; 0 reads it only at start. */
+    @WithDefault("10s")
+    Duration modelConfigPollInterval();
+
     /** ListModels returns each version's folder on the server only if this is true. */
     @WithDefault("false")
     boolean exposePaths();

@@ -35,9 +35,11 @@ import org.tensorflow.Signature;
 
 /**
  * {@code tensorflow.serving.PredictionService} (Predict, Classify, GetModelMetadata),
- * wire-compatible with TensorFlow Serving: a model name is a task id, a version must be the served
- * one (or a label {@code latest}/{@code stable}), the signature is {@code serving_default}.
- * Classify reads UTF-8 text from the tf.Example bytes features {@code text} and {@code text_pair}.
+ * wire-compatible with TensorFlow Serving: a model name is a task id; {@code model_spec.version}
+ * must be a served version and {@code version_label} a label of one (models.config's {@code
+ * version_labels}, else {@code latest}/{@code stable}); neither: the newest served version. The
+ * signature is {@code serving_default}. Classify reads UTF-8 text from the tf.Example bytes
+ * features {@code text} and {@code text_pair}.
  */
 @GrpcService
 public class PredictionGrpcService implements PredictionService {

@@ -17,14 +17,16 @@ import org.jboss.logging.Logger;
 import org.ppruning.finetuner.FinetunerConfig;
 import org.ppruning.serve.Lease;
 import org.ppruning.serve.ServedModels;
+import org.ppruning.serve.ServingConfig;
 import org.ppruning.serve.SwapPolicy;
 import org.ppruning.serve.SwapResult;
 import org.ppruning.stream.ModelRepository;
 
 /**
  * The service's served models: core's {@link ServedModels} over the configured repository, scanned
- * at start and every {@code scan-interval}. A new version is announced with {@link #offer(String,
- * Path)}; every swap or refusal is logged and counted ({@code
+ * at start and every {@code scan-interval}, restricted by the optional {@code models.config}
+ * ({@link ModelConfigFile}, read again every {@code model-config-poll-interval}). A new version is
+ * announced with {@link #offer(String, Path)}; every swap or refusal is logged and counted ({@code
  * ppruning_serving_swaps_total{task,outcome}}, {@code ppruning_serving_version{task}}).
  */
 @Startup
@@ -37,16 +39,24 @@ public class ServingRegistry {
   private final MeterRegistry meters;
   private final Map<String, AtomicLong> versionGauges = new ConcurrentHashMap<>();
   private final ScheduledExecutorService scanner;
+  private final ModelConfigFile modelConfig;
 
   ServingRegistry(FinetunerConfig config, MeterRegistry meters) {
     FinetunerConfig.Serving c = config.serving();
     this.meters = meters;
     this.repository = new ModelRepository(c.repository());
     SwapPolicy policy = new SwapPolicy(c.refuseWorseMetric().orElse(null), c.metricTolerance());
-    this.served = new ServedModels(policy, c.limits().maxTokensPerText(), this::record);
+    this.served =
+        new ServedModels(policy, c.limits().maxTokensPerText(), this::record, w -> LOG.warn(w));
+    this.modelConfig =
+        c.modelConfigFile().map(f -> new ModelConfigFile(f, repository)).orElse(null);
+    if (modelConfig != null) {
+      reloadModelConfig(true);
+    }
     scan();
     long every = c.scanInterval().toMillis();
-    if (every > 0) {
+    long poll = modelConfig == null ? 0 : c.modelConfigPollInterval().toMillis();
+    if (every > 0 || poll > 0) {
       scanner =
           Executors.newSingleThreadScheduledExecutor(
               r -> {
@@ -54,9 +64,56 @@ public class ServingRegistry {
                 t.setDaemon(true);
                 return t;
               });
-      scanner.scheduleWithFixedDelay(this::scan, every, every, TimeUnit.MILLISECONDS);
+      if (every > 0) {
+        scanner.scheduleWithFixedDelay(this::scan, every, every, TimeUnit.MILLISECONDS);
+      }
+      if (poll > 0) {
+        scanner.scheduleWithFixedDelay(
+            () -> reloadModelConfig(false), poll, poll, TimeUnit.MILLISECONDS);
+      }
     } else {
       scanner = null;
+    }
+  }
+
+  /**
+   * Reads models.config again; if it changed, serves what it lists (and scans, unless {@code
+   * atStart}: the first scan follows). A file that cannot be read or is refused is logged naming
+   * the file and the problem, and the configuration in force stays (at start: nothing is served
+   * until the file is good). No file: every task's newest version.
+   */
+  private void reloadModelConfig(boolean atStart) {
+    try {
+      ModelConfigFile.Change change = modelConfig.changed();
+      if (change == null) {
+        return;
+      }
+      ServingConfig next = change.config();
+      served.configure(next);
+      if (next == null) {
+        LOG.warnf(
+            "models.config %s does not exist: serving every task's newest version",
+            modelConfig.file());
+      } else {
+        LOG.infof("models.config %s in force: serving %s", modelConfig.file(), next.names());
+      }
+      if (!atStart) {
+        scan();
+      }
+    } catch (RuntimeException e) {
+      if (atStart) {
+        served.configure(new ServingConfig(List.of()));
+        LOG.errorf("%s; nothing is served until the file is fixed", e.getMessage());
+      } else {
+        LOG.errorf("%s; the models.config read before stays in force", e.getMessage());
+      }
+    }
+  }
+
+  /** Waits until the scans and models.config reloads queued so far have run (for tests). */
+  void awaitScans() throws Exception {
+    if (scanner != null) {
+      scanner.submit(() -> {}).get();
     }
   }
 
