@@ -59,7 +59,7 @@ public final class ServingReplicas {
               + unit
               + " (one writer of the repository, one member of the consumer group per task),"
               + " found "
-              + training.stream().map(ServiceRuntime::origin).toList());
+              + training.stream().map(ServiceRuntime::origin).sorted().toList());
     }
     if (serving.isEmpty()) {
       out.add(

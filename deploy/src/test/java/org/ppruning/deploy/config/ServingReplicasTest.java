@@ -115,7 +115,7 @@ class ServingReplicasTest {
         "Deployment ppruning-finetuner-serving never sees a new version: it serves"
             + " ppruning.finetuner.serving.repository = /models/serving (env"
             + " PPRUNING_FINETUNER_SERVING_REPOSITORY), which is persistentVolumeClaim"
-            + " ppruning-models at models/serving",
+            + " ppruning-models at serving",
         "Deployment ppruning-finetuner writes its versions to"
             + " ppruning.finetuner.serving.repository = /models/finetuned");
     // Same path, but the claim's folder "serving" is mounted there.
@@ -180,7 +180,7 @@ class ServingReplicasTest {
     h.getSpec().getMetrics().get(0).getResource().setName("memory");
     List<String> problems = KubernetesServing.problems(m, finetuner);
     assertEquals(3, problems.size(), String.join("\n", problems));
-    oneSays(problems, "minReplicas 1");
+    oneSays(problems, "minReplicas 1: one pod's restart would stop serving");
     oneSays(problems, "maxReplicas 1 <= minReplicas 1");
     oneSays(problems, "no CPU Utilization target");
     Manifests other = Manifests.load();
