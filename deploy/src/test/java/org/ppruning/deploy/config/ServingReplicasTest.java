@@ -161,11 +161,11 @@ class ServingReplicasTest {
     d.getSpec().getStrategy().getRollingUpdate().setMaxUnavailable(new IntOrString("25%"));
     d.getSpec().setReplicas(3);
     container(m, SERVING).getReadinessProbe().getHttpGet().setPath("/q/health/live");
-    List<String> problems = KubernetesServing.problems(m, finetuner);
-    assertEquals(3, problems.size(), String.join("\n", problems));
-    oneSays(problems, "maxUnavailable 25%, not 0");
-    oneSays(problems, "no readiness probe on /q/health/ready at port 8083");
-    oneSays(problems, "sets replicas 3: every apply resets what its autoscaler decided");
+    exactly(
+        KubernetesServing.problems(m, finetuner),
+        "maxUnavailable 25%, not 0",
+        "no readiness probe on /q/health/ready at port 8083",
+        "sets replicas 3: every apply resets what its autoscaler decided");
     Manifests recreate = Manifests.load();
     recreate.named(Deployment.class, SERVING).getSpec().getStrategy().setType("Recreate");
     oneSays(KubernetesServing.problems(recreate, finetuner), "not an explicit RollingUpdate");
@@ -178,11 +178,11 @@ class ServingReplicasTest {
     h.getSpec().setMinReplicas(1);
     h.getSpec().setMaxReplicas(1);
     h.getSpec().getMetrics().get(0).getResource().setName("memory");
-    List<String> problems = KubernetesServing.problems(m, finetuner);
-    assertEquals(3, problems.size(), String.join("\n", problems));
-    oneSays(problems, "minReplicas 1: one pod's restart would stop serving");
-    oneSays(problems, "maxReplicas 1 <= minReplicas 1");
-    oneSays(problems, "no CPU Utilization target");
+    exactly(
+        KubernetesServing.problems(m, finetuner),
+        "minReplicas 1: one pod's restart would stop serving",
+        "maxReplicas 1 <= minReplicas 1",
+        "no CPU Utilization target");
     Manifests other = Manifests.load();
     other.named(HorizontalPodAutoscaler.class, SERVING).getSpec().getScaleTargetRef().setName("x");
     assertEquals(
@@ -283,6 +283,14 @@ class ServingReplicasTest {
         .put("target", "/models")
         .put("read_only", true);
     assertEquals(List.of(), ComposeServing.problems(rw, finetuner));
+  }
+
+  /** {@code problems} are as many as {@code each}, and each of {@code each} is in exactly one. */
+  private static void exactly(List<String> problems, String... each) {
+    assertEquals(each.length, problems.size(), String.join("\n", problems));
+    for (String part : each) {
+      oneSays(problems, part);
+    }
   }
 
   private static ServiceRuntime runtime(Manifests m, String deployment) {
