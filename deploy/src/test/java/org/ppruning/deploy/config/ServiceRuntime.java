@@ -79,9 +79,15 @@ public record ServiceRuntime(
   /** The service as Deployment {@code ppruning-SERVICE} of {@code manifests} runs it. */
   public static ServiceRuntime fromKubernetes(
       Manifests manifests, String service, Map<String, String> properties) {
-    String name = "ppruning-" + service;
-    String origin = "Deployment " + name;
-    PodSpec pod = manifests.named(Deployment.class, name).getSpec().getTemplate().getSpec();
+    return fromKubernetes(
+        manifests, manifests.named(Deployment.class, "ppruning-" + service), service, properties);
+  }
+
+  /** The service as {@code deployment} (one of {@code manifests}) runs it. */
+  public static ServiceRuntime fromKubernetes(
+      Manifests manifests, Deployment deployment, String service, Map<String, String> properties) {
+    String origin = "Deployment " + deployment.getMetadata().getName();
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
     if (pod.getContainers().size() != 1) {
       throw new IllegalArgumentException(origin + ": expected one container");
     }
@@ -138,10 +144,21 @@ public record ServiceRuntime(
   /** The service as {@code services.SERVICE} of a parsed compose file runs it. */
   public static ServiceRuntime fromCompose(
       JsonNode compose, String service, Map<String, String> properties) {
-    String origin = "compose service " + service;
-    JsonNode svc = compose.path("services").path(service);
+    return fromCompose(compose, service, service, properties);
+  }
+
+  /**
+   * The service as {@code services.NAME} of a parsed compose file runs it.
+   *
+   * @param name the compose service, e.g. finetuner-serving
+   * @param service the service it runs, e.g. finetuner
+   */
+  public static ServiceRuntime fromCompose(
+      JsonNode compose, String name, String service, Map<String, String> properties) {
+    String origin = "compose service " + name;
+    JsonNode svc = compose.path("services").path(name);
     if (!svc.isObject()) {
-      throw new IllegalArgumentException("compose file: no service " + service);
+      throw new IllegalArgumentException("compose file: no service " + name);
     }
     if (svc.has("env_file")) {
       throw new IllegalArgumentException(origin + ": env_file is not modelled by this check");

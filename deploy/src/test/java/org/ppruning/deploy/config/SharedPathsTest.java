@@ -167,7 +167,8 @@ class SharedPathsTest {
         "(not persistent)");
   }
 
-  private static void oneSays(List<String> problems, String... parts) {
+  /** Exactly one of {@code problems} contains every one of {@code parts}. */
+  static void oneSays(List<String> problems, String... parts) {
     long n = problems.stream().filter(p -> List.of(parts).stream().allMatch(p::contains)).count();
     assertEquals(
         1, n, "problems saying all of " + List.of(parts) + " in:\n" + String.join("\n", problems));
