@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.ppruning.graph.TokenBatch;
 import org.ppruning.serving.tf.DataType;
 import org.ppruning.serving.tf.TensorProto;
@@ -99,13 +100,6 @@ final class LoadClients {
     }
   }
 
-  /** The requests recorded so far. */
-  List<Call> snapshot() {
-    synchronized (calls) {
-      return List.copyOf(calls);
-    }
-  }
-
   private void run(int client, int clients) {
     ManagedChannel ch = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
     try {
@@ -115,55 +109,17 @@ final class LoadClients {
       for (int i = client * (texts.size() / clients); !stopped; i++) {
         String text = texts.get(i % texts.size());
         boolean isPredict = i % 2 == 0;
-        long t0 = System.nanoTime();
-        Status.Code retried = null;
-        Call call;
-        while (true) {
-          try {
-            long v =
+        LongSupplier rpc =
+            () ->
                 isPredict
                     ? predict(predict.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS), text)
                     : classify(
                         classify.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS), text);
-            call =
-                new Call(
-                    client,
-                    kind(isPredict),
-                    t0,
-                    System.nanoTime(),
-                    Status.Code.OK,
-                    null,
-                    v,
-                    retried);
-          } catch (StatusRuntimeException e) {
-            Status.Code code = e.getStatus().getCode();
-            if (retryUnavailable && retried == null && code == Status.Code.UNAVAILABLE) {
-              retried = code;
-              continue; // once, as a new call
-            }
-            call =
-                new Call(
-                    client,
-                    kind(isPredict),
-                    t0,
-                    System.nanoTime(),
-                    code,
-                    e.getStatus().getDescription(),
-                    0,
-                    retried);
-          } catch (RuntimeException e) {
-            call =
-                new Call(
-                    client,
-                    kind(isPredict),
-                    t0,
-                    System.nanoTime(),
-                    Status.Code.UNKNOWN,
-                    "bad answer: " + e.getMessage(),
-                    0,
-                    retried);
-          }
-          break;
+        String kind = isPredict ? "Predict" : "Classify";
+        long t0 = System.nanoTime();
+        Call call = attempt(client, kind, t0, rpc, null);
+        if (retryUnavailable && call.code() == Status.Code.UNAVAILABLE) {
+          call = attempt(client, kind, t0, rpc, Status.Code.UNAVAILABLE); // once, as a new call
         }
         calls.add(call);
       }
@@ -172,8 +128,20 @@ final class LoadClients {
     }
   }
 
-  private static String kind(boolean predict) {
-    return predict ? "Predict" : "Classify";
+  /** Sends one call; its outcome, timed from {@code t0} (the first attempt's start). */
+  private static Call attempt(
+      int client, String kind, long t0, LongSupplier rpc, Status.Code retried) {
+    try {
+      long v = rpc.getAsLong();
+      return new Call(client, kind, t0, System.nanoTime(), Status.Code.OK, null, v, retried);
+    } catch (StatusRuntimeException e) {
+      Status s = e.getStatus();
+      return new Call(
+          client, kind, t0, System.nanoTime(), s.getCode(), s.getDescription(), 0, retried);
+    } catch (RuntimeException e) {
+      String error = "bad answer: " + e.getMessage();
+      return new Call(client, kind, t0, System.nanoTime(), Status.Code.UNKNOWN, error, 0, retried);
+    }
   }
 
   /**
