@@ -553,6 +553,7 @@ public final class LocalRuntime {
       throws IOException {
     Files.createDirectories(runDir.resolve(instance));
     Path log = log(instance);
+    Files.createDirectories(log.getParent()); // startExtra without up
     if (Files.exists(log)) {
       Files.move(
           log, log.resolveSibling(log.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
