@@ -514,6 +514,29 @@ public final class LocalRuntime {
     return startService(s, name, httpPort, null, bootstrap, jvmOptions);
   }
 
+  /**
+   * Waits until an instance started by {@link #startExtra} answers ready on {@code httpPort};
+   * throws, naming it and its log, if it exits first or is not ready within {@code timeout}.
+   */
+  public void awaitReady(String name, Process p, int httpPort, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (Health.ready(httpPort) != Health.UP) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            name
+                + (p.isAlive() ? " not ready after " + timeout : " exited")
+                + "; log "
+                + log(name));
+      }
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + name, ex);
+      }
+    }
+  }
+
   private Process startService(
       Service s, int httpPort, Integer grpcPort, String bootstrap, List<String> jvmOptions)
       throws IOException {
@@ -530,6 +553,7 @@ public final class LocalRuntime {
       throws IOException {
     Files.createDirectories(runDir.resolve(instance));
     Path log = log(instance);
+    Files.createDirectories(log.getParent()); // startExtra without up
     if (Files.exists(log)) {
       Files.move(
           log, log.resolveSibling(log.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);

@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.ppruning.local.Health;
 import org.ppruning.local.LocalRuntime;
 import org.ppruning.local.Ports;
 import org.ppruning.local.Processes;
@@ -242,22 +241,7 @@ public final class LocalSystem implements AutoCloseable {
     Process p = runtime.startExtra(s, name, port, bootstrap(), jvm);
     Extra e = new Extra(name, p, port);
     extras.add(e);
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    while (Health.ready(port) != Health.UP) {
-      if (!p.isAlive() || System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            name
-                + (p.isAlive() ? " not ready after " + READY_TIMEOUT : " exited")
-                + "; log "
-                + runtime.log(name));
-      }
-      try {
-        Thread.sleep(250);
-      } catch (InterruptedException ex) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for " + name, ex);
-      }
-    }
+    runtime.awaitReady(name, p, port, READY_TIMEOUT);
     return e;
   }
 

@@ -190,7 +190,10 @@ public interface FinetunerConfig {
     /** Model calls at a time; default: the number of processors. */
     Optional<Integer> maxConcurrent();
 
-    /** Requests waiting for a model call beyond those; default: twice {@code max-concurrent}. */
+    /**
+     * Requests waiting for a model call beyond those; default: twice {@code max-concurrent}, at
+     * least 16.
+     */
     Optional<Integer> maxQueued();
 
     /** The longest a request waits for a model call (unless its deadline is earlier). */

@@ -18,6 +18,12 @@ import org.ppruning.serve.ServingLimits;
 public class ServingGate {
   static final String PREFIX = "ppruning.finetuner.serving.limits.";
 
+  /**
+   * The least default {@code max-queued}: with 2 x processors alone, 8 concurrent clients of a
+   * 2-core server are more than its 2 running and 4 waiting places (docs/serving.md).
+   */
+  static final int MIN_DEFAULT_QUEUED = 16;
+
   private final ServingLimits limits;
   private final ConcurrencyGate gate;
 
@@ -34,7 +40,10 @@ public class ServingGate {
     int running = c.maxConcurrent().orElse(Runtime.getRuntime().availableProcessors());
     this.gate =
         new ConcurrencyGate(
-            running, c.maxQueued().orElse(2 * running), c.maxQueueWait().toNanos(), PREFIX);
+            running,
+            c.maxQueued().orElse(Math.max(MIN_DEFAULT_QUEUED, 2 * running)),
+            c.maxQueueWait().toNanos(),
+            PREFIX);
   }
 
   ServingLimits limits() {
