@@ -50,17 +50,8 @@ public class RestApi {
             return JsonAnswers.classify(calls.classify(p.target(r.signature()), r::texts).value());
           }
           PredictJson.Request r = PredictJson.read(body, calls.limits());
-          var answer =
-              calls.predict(
-                  p.target(r.signature()),
-                  v -> {
-                    r.inputs()
-                        .forEach(
-                            (name, t) -> calls.limits().checkShape(name, t.shape(), v.maxLength()));
-                    return r.inputs();
-                  },
-                  java.util.List.of());
-          return JsonAnswers.predict(r.rows(), answer.value());
+          return JsonAnswers.predict(
+              r.rows(), calls.predict(p.target(r.signature()), r.inputs()).value());
         });
   }
 

@@ -80,6 +80,22 @@ public class ServingCalls {
         });
   }
 
+  /**
+   * Predict on inputs a transport decoded without knowing the version (REST's JSON): each input's
+   * shape is checked against core's limits for the version leased (its longest sequence, tokens per
+   * text) before {@link TensorInputs#toBatch} checks values and vocabulary; all outputs.
+   */
+  Answer<Map<String, FloatTensor>> predict(
+      Target target, Map<String, TensorInputs.IntTensor> inputs) {
+    return predict(
+        target,
+        v -> {
+          inputs.forEach((name, t) -> gate.limits().checkShape(name, t.shape(), v.maxLength()));
+          return inputs;
+        },
+        List.of());
+  }
+
   /** Classify the texts {@code read} gives (read once the version is leased, inside the gate). */
   Answer<List<TextInference.Classification>> classify(Target target, Supplier<TextBatch> read) {
     return call(
