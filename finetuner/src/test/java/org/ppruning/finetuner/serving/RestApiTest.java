@@ -59,10 +59,7 @@ class RestApiTest {
   }
 
   private long publish(String task, long seed) throws Exception {
-    long v = registry.repository().nextVersion(task);
-    SwapResult r =
-        registry.offer(
-            task, TinyServables.write(registry.repository(), task, v, tokenizer, seed, 0.8));
+    SwapResult r = ServingGrpcTest.publish(registry, tokenizer, task, seed);
     assertTrue(r.accepted(), r.reason());
     return r.version();
   }
