@@ -89,15 +89,20 @@ final class ExampleTexts {
   }
 
   private static String utf8(ByteString bytes, int example, String name) {
+    return utf8(bytes.toByteArray(), "example " + example + " feature '" + name + "'");
+  }
+
+  /** Strict UTF-8: malformed bytes are refused (INVALID_ARGUMENT naming {@code what}). */
+  static String utf8(byte[] bytes, String what) {
     try {
       return StandardCharsets.UTF_8
           .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes.toByteArray()))
+          .decode(ByteBuffer.wrap(bytes))
           .toString();
     } catch (CharacterCodingException e) {
-      throw GrpcErrors.invalid("example " + example + " feature '" + name + "' is not valid UTF-8");
+      throw ServingCalls.invalid(what + " is not valid UTF-8");
     }
   }
 }

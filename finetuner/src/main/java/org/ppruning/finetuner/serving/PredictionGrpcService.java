@@ -8,17 +8,11 @@ import io.smallrye.mutiny.Uni;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.FloatTensor;
-import org.ppruning.serve.Lease;
-import org.ppruning.serve.ServedVersion;
-import org.ppruning.serve.ServingLimits;
 import org.ppruning.serve.TensorInputs;
-import org.ppruning.serve.TextBatch;
 import org.ppruning.serve.TextInference;
-import org.ppruning.serving.tf.SignatureDef;
 import org.ppruning.serving.tfs.Class;
 import org.ppruning.serving.tfs.ClassificationRequest;
 import org.ppruning.serving.tfs.ClassificationResponse;
@@ -30,8 +24,6 @@ import org.ppruning.serving.tfs.ModelSpec;
 import org.ppruning.serving.tfs.PredictRequest;
 import org.ppruning.serving.tfs.PredictResponse;
 import org.ppruning.serving.tfs.PredictionService;
-import org.ppruning.serving.tfs.SignatureDefMap;
-import org.tensorflow.Signature;
 
 /**
  * {@code tensorflow.serving.PredictionService} (Predict, Classify, GetModelMetadata),
@@ -39,40 +31,39 @@ import org.tensorflow.Signature;
  * must be a served version and {@code version_label} a label of one (models.config's {@code
  * version_labels}, else {@code latest}/{@code stable}); neither: the newest served version. The
  * signature is {@code serving_default}. Classify reads UTF-8 text from the tf.Example bytes
- * features {@code text} and {@code text_pair}.
+ * features {@code text} and {@code text_pair}. The protos are decoded and encoded here; the work
+ * is {@link ServingCalls}', shared with REST.
  */
 @GrpcService
 public class PredictionGrpcService implements PredictionService {
-  static final String PREDICT_METHOD = "tensorflow/serving/predict";
+  private final ServingCalls calls;
 
-  private final ServingRegistry registry;
-  private final ServingGate gate;
-
-  PredictionGrpcService(ServingRegistry registry, ServingGate gate) {
-    this.registry = registry;
-    this.gate = gate;
+  PredictionGrpcService(ServingCalls calls) {
+    this.calls = calls;
   }
 
   @Override
   @Blocking
   public Uni<PredictResponse> predict(PredictRequest request) {
     return answer(
-        request.getModelSpec(),
-        true,
-        lease -> {
-          ServedVersion v = lease.version();
-          Map<String, TensorInputs.IntTensor> inputs = new LinkedHashMap<>();
-          request
-              .getInputsMap()
-              .forEach(
-                  (name, t) ->
-                      inputs.put(name, TensorProtos.ints(name, t, gate.limits(), v.maxLength())));
-          var batch = TensorInputs.toBatch(v, inputs, v.maxLength());
-          List<String> outputs = TensorInputs.outputs(v, request.getOutputFilterList());
-          gate.limits()
-              .checkResponse(TensorInputs.outputValues(v, outputs, batch.size(), batch.seqLen()));
-          PredictResponse.Builder r = PredictResponse.newBuilder().setModelSpec(answered(v));
-          for (Map.Entry<String, FloatTensor> e : v.model().serve(batch, outputs).entrySet()) {
+        () -> {
+          var a =
+              calls.predict(
+                  target(request.getModelSpec()),
+                  v -> {
+                    Map<String, TensorInputs.IntTensor> inputs = new LinkedHashMap<>();
+                    request
+                        .getInputsMap()
+                        .forEach(
+                            (name, t) ->
+                                inputs.put(
+                                    name,
+                                    TensorProtos.ints(name, t, calls.limits(), v.maxLength())));
+                    return inputs;
+                  },
+                  request.getOutputFilterList());
+          PredictResponse.Builder r = PredictResponse.newBuilder().setModelSpec(answered(a));
+          for (Map.Entry<String, FloatTensor> e : a.value().entrySet()) {
             r.putOutputs(e.getKey(), TensorProtos.floats(e.getValue()));
           }
           return r.build();
@@ -83,14 +74,12 @@ public class PredictionGrpcService implements PredictionService {
   @Blocking
   public Uni<ClassificationResponse> classify(ClassificationRequest request) {
     return answer(
-        request.getModelSpec(),
-        true,
-        lease -> {
-          ServedVersion v = lease.version();
-          TextBatch texts = ExampleTexts.read(request.getInput());
+        () -> {
+          var a =
+              calls.classify(
+                  target(request.getModelSpec()), () -> ExampleTexts.read(request.getInput()));
           ClassificationResult.Builder result = ClassificationResult.newBuilder();
-          for (TextInference.Classification c :
-              TextInference.classify(v, texts.texts(), texts.pairsOrNull(), gate.limits())) {
+          for (TextInference.Classification c : a.value()) {
             Classifications.Builder cs = Classifications.newBuilder();
             for (int j = 0; j < c.labels().size(); j++) {
               cs.addClasses(Class.newBuilder().setLabel(c.labels().get(j)).setScore(c.scores()[j]));
@@ -98,7 +87,7 @@ public class PredictionGrpcService implements PredictionService {
             result.addClassifications(cs);
           }
           return ClassificationResponse.newBuilder()
-              .setModelSpec(answered(v))
+              .setModelSpec(answered(a))
               .setResult(result)
               .build();
         });
@@ -108,76 +97,54 @@ public class PredictionGrpcService implements PredictionService {
   @Blocking
   public Uni<GetModelMetadataResponse> getModelMetadata(GetModelMetadataRequest request) {
     return answer(
-        request.getModelSpec(),
-        false,
-        lease -> {
-          if (request.getMetadataFieldCount() == 0) {
-            throw GrpcErrors.invalid("metadata_field is empty; supported: [signature_def]");
-          }
-          for (String f : request.getMetadataFieldList()) {
-            if (!f.equals("signature_def")) {
-              throw GrpcErrors.invalid(
-                  "metadata_field '" + f + "' is not supported;" + " supported: [signature_def]");
-            }
-          }
-          ServedVersion v = lease.version();
-          Signature s = v.model().servingSignature();
-          SignatureDef.Builder def = SignatureDef.newBuilder().setMethodName(PREDICT_METHOD);
-          s.getInputs().forEach((k, d) -> def.putInputs(k, TensorProtos.info(d)));
-          s.getOutputs().forEach((k, d) -> def.putOutputs(k, TensorProtos.info(d)));
-          SignatureDefMap map =
-              SignatureDefMap.newBuilder()
-                  .putSignatureDef(TransformerModel.SERVING, def.build())
-                  .build();
+        () -> {
+          ServingCalls.Target target = target(request.getModelSpec());
+          checkFields(request.getMetadataFieldList());
+          var a = calls.signatures(target);
           return GetModelMetadataResponse.newBuilder()
-              .setModelSpec(answered(v))
-              .putMetadata("signature_def", Any.pack(map))
+              .setModelSpec(answered(a))
+              .putMetadata("signature_def", Any.pack(a.value()))
               .build();
         });
   }
 
-  /**
-   * Leases the version a model spec names, runs {@code body} (through the gate if it calls the
-   * model), maps every failure to a status.
-   */
-  private <T> Uni<T> answer(ModelSpec spec, boolean modelCall, Function<Lease, T> body) {
+  private static void checkFields(List<String> fields) {
+    if (fields.isEmpty()) {
+      throw GrpcErrors.invalid("metadata_field is empty; supported: [signature_def]");
+    }
+    for (String f : fields) {
+      if (!f.equals("signature_def")) {
+        throw GrpcErrors.invalid(
+            "metadata_field '" + f + "' is not supported;" + " supported: [signature_def]");
+      }
+    }
+  }
+
+  /** Runs {@code body}, mapping every failure to a gRPC status. */
+  private static <T> Uni<T> answer(Supplier<T> body) {
     try {
-      if (spec.getName().isEmpty()) {
-        throw GrpcErrors.invalid(
-            "model_spec.name is empty; served models: " + registry.served().tasks());
-      }
-      ServingLimits.checkModelName("model_spec.name", spec.getName());
-      String sig = spec.getSignatureName();
-      if (!sig.isEmpty() && !sig.equals(TransformerModel.SERVING)) {
-        throw GrpcErrors.invalid(
-            "model_spec.signature_name '"
-                + sig
-                + "' is not served;"
-                + " signatures: ["
-                + TransformerModel.SERVING
-                + "]");
-      }
-      Long version = spec.hasVersion() ? spec.getVersion().getValue() : null;
-      String label =
-          spec.getVersionChoiceCase() == ModelSpec.VersionChoiceCase.VERSION_LABEL
-              ? spec.getVersionLabel()
-              : null;
-      Supplier<T> call =
-          () -> {
-            try (Lease lease = registry.acquire(spec.getName(), version, label)) {
-              return body.apply(lease);
-            }
-          };
-      return Uni.createFrom().item(modelCall ? gate.run(call) : call.get());
+      return Uni.createFrom().item(body.get());
     } catch (RuntimeException e) {
       return Uni.createFrom().failure(GrpcErrors.status(e));
     }
   }
 
-  private static ModelSpec answered(ServedVersion v) {
+  private static ServingCalls.Target target(ModelSpec spec) {
+    return new ServingCalls.Target(
+        "model_spec.name",
+        spec.getName(),
+        spec.hasVersion() ? spec.getVersion().getValue() : null,
+        spec.getVersionChoiceCase() == ModelSpec.VersionChoiceCase.VERSION_LABEL
+            ? spec.getVersionLabel()
+            : null,
+        "model_spec.signature_name",
+        spec.getSignatureName());
+  }
+
+  private static ModelSpec answered(ServingCalls.Answer<?> a) {
     return ModelSpec.newBuilder()
-        .setName(v.task())
-        .setVersion(Int64Value.of(v.version()))
+        .setName(a.task())
+        .setVersion(Int64Value.of(a.version()))
         .setSignatureName(TransformerModel.SERVING)
         .build();
   }

@@ -187,6 +187,33 @@ class SecureServingTest {
                 HttpResponse.BodyHandlers.ofString()));
   }
 
+  @Test
+  void restApiNeedsHttpsAndTheToken() throws Exception {
+    int https = ConfigProvider.getConfig().getValue("quarkus.http.test-ssl-port", Integer.class);
+    int http = ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
+    String url = "https://localhost:" + https + "/v1/models/nosuch";
+    String ca = DIR.resolve("ca.crt").toString();
+
+    String missing = Curl.get(url, "--cacert", ca).error(401);
+    assertTrue(missing.contains("missing 'authorization' header"), missing);
+    String wrong =
+        Curl.get(url, "--cacert", ca, "-H", "Authorization: Bearer guess-" + TOKEN).error(401);
+    assertTrue(wrong.contains("wrong bearer token"), wrong);
+    assertFalse(wrong.contains(TOKEN), wrong);
+    // With the token the request gets through to the API: the model is unknown (empty repository).
+    String through =
+        Curl.get(url, "--cacert", ca, "-H", "Authorization: Bearer " + TOKEN).error(404);
+    assertTrue(through.contains("'nosuch' is not served"), through);
+    // Plain HTTP serves no REST API when TLS is configured, and names the HTTPS port.
+    String plain =
+        Curl.get(
+                "http://localhost:" + http + "/v1/models/nosuch",
+                "-H",
+                "Authorization: Bearer " + TOKEN)
+            .error(403);
+    assertTrue(plain.contains("port " + https), plain);
+  }
+
   private ManagedChannel tls(boolean withClientCertificate) {
     try {
       SslContextBuilder ssl =

@@ -100,6 +100,12 @@ class ServingGrpcTest {
 
   /** Writes the next version of {@code task} (seeded weights) and offers it. */
   private SwapResult publish(String task, long seed) throws Exception {
+    return publish(registry, tokenizer, task, seed);
+  }
+
+  /** Writes the next version of {@code task} (seeded weights) into the registry's repository. */
+  static SwapResult publish(ServingRegistry registry, Path tokenizer, String task, long seed)
+      throws Exception {
     long v = registry.repository().nextVersion(task);
     Path dir = TinyServables.write(registry.repository(), task, v, tokenizer, seed, 0.8);
     return registry.offer(task, dir);

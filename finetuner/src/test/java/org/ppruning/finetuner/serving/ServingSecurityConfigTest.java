@@ -18,14 +18,11 @@ class ServingSecurityConfigTest {
 
   @Test
   void tokenFromTheKeyOrTheFileTrailingNewlineIgnored() throws Exception {
-    assertEquals(
-        Optional.of("abc"), BearerTokenInterceptor.expected(Optional.of("abc"), Optional.empty()));
+    assertEquals(Optional.of("abc"), BearerToken.expected(Optional.of("abc"), Optional.empty()));
     Path file = Files.writeString(dir.resolve("token"), "from-secret\n");
     assertEquals(
-        Optional.of("from-secret"),
-        BearerTokenInterceptor.expected(Optional.empty(), Optional.of(file)));
-    assertEquals(
-        Optional.empty(), BearerTokenInterceptor.expected(Optional.empty(), Optional.empty()));
+        Optional.of("from-secret"), BearerToken.expected(Optional.empty(), Optional.of(file)));
+    assertEquals(Optional.empty(), BearerToken.expected(Optional.empty(), Optional.empty()));
   }
 
   @Test
@@ -34,20 +31,18 @@ class ServingSecurityConfigTest {
     IllegalStateException both =
         assertThrows(
             IllegalStateException.class,
-            () -> BearerTokenInterceptor.expected(Optional.of("t"), Optional.of(file)));
+            () -> BearerToken.expected(Optional.of("t"), Optional.of(file)));
     assertTrue(both.getMessage().contains("both set"), both.getMessage());
     Path blank = Files.writeString(dir.resolve("blank"), " \n");
     IllegalStateException empty =
         assertThrows(
             IllegalStateException.class,
-            () -> BearerTokenInterceptor.expected(Optional.empty(), Optional.of(blank)));
+            () -> BearerToken.expected(Optional.empty(), Optional.of(blank)));
     assertTrue(empty.getMessage().contains("token-file " + blank), empty.getMessage());
     UncheckedIOException missing =
         assertThrows(
             UncheckedIOException.class,
-            () ->
-                BearerTokenInterceptor.expected(
-                    Optional.empty(), Optional.of(dir.resolve("none"))));
+            () -> BearerToken.expected(Optional.empty(), Optional.of(dir.resolve("none"))));
     assertTrue(missing.getMessage().contains(dir.resolve("none").toString()), missing.getMessage());
   }
 
