@@ -59,6 +59,11 @@ class ArchitectureTest {
   }
 
   @Test
+  void onlyOnnxReferenceAndTheAppUseOnnxRuntime() {
+    ModuleRules.onnxRuntimeStaysOutOfTheServices().forEach(rule -> rule.check(main));
+  }
+
+  @Test
   void aLibraryClassThatImportsTheCommandLineFailsTheRule() {
     // The fixture package stands for a library package; its one class imports org.ppruning.cli.
     JavaClasses fixture =
