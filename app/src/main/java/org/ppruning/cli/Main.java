@@ -1,13 +1,20 @@
 package org.ppruning.cli;
 
+import org.ppruning.demo.Demo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
-/** {@code bin/ppruning}: the one command-line entry point. */
+/**
+ * {@code bin/ppruning}: the one command-line entry point. {@code --help} and {@code --version} are
+ * inherited by every command, so {@code ppruning prune --help} prints prune's help and exits 0
+ * before any required option is checked; the version comes from the build ({@link BuildVersion}).
+ */
 @Command(
     name = "ppruning",
     mixinStandardHelpOptions = true,
-    version = "ppruning 0.1.0",
+    scope = ScopeType.INHERIT,
+    versionProvider = BuildVersion.class,
     description = "Prune pre-trained transformers before fine-tuning (P-pruning).",
     subcommands = {
       ModelsCommand.class,
@@ -21,6 +28,7 @@ import picocli.CommandLine.Command;
       DownCommand.class,
       StatusCommand.class,
       PretrainCommand.class,
+      Demo.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

@@ -37,7 +37,6 @@ import org.ppruning.stream.ModelRepository;
 import org.ppruning.train.Distillation;
 import org.ppruning.train.FineTuning;
 import org.ppruning.train.Trainer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -49,8 +48,7 @@ import picocli.CommandLine.Option;
  * everything it started, also on failure or Ctrl-C, unless {@code --keep-running}.
  */
 @Command(
-    name = "ppruning demo",
-    mixinStandardHelpOptions = true,
+    name = "demo",
     sortOptions = false,
     description = "Prune, fine-tune and serve a model through the streaming services, end to end.")
 public final class Demo implements Callable<Integer> {
@@ -195,10 +193,6 @@ public final class Demo implements Callable<Integer> {
 
   private final PrintStream err = System.err;
   private final long t0 = System.nanoTime();
-
-  public static void main(String[] args) {
-    System.exit(new CommandLine(new Demo()).execute(args));
-  }
 
   @Override
   public Integer call() throws Exception {

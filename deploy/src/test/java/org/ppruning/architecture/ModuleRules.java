@@ -149,6 +149,38 @@ final class ModuleRules {
         .toList();
   }
 
+  /**
+   * onnxruntime is an optional dependency of core that the services do not carry (their images
+   * leave it out): only {@code OnnxReference} (and its nested classes) may use it, and neither the
+   * services nor service-common may use {@code OnnxReference}, so no service code path reaches it.
+   */
+  static List<ArchRule> onnxRuntimeStaysOutOfTheServices() {
+    var onnxReference =
+        com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf(
+            org.ppruning.importer.onnx.OnnxReference.class);
+    return List.of(
+        noClasses()
+            .that()
+            .resideInAnyPackage(CORE)
+            .and(com.tngtech.archunit.base.DescribedPredicate.not(onnxReference))
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("ai.onnxruntime..")
+            .orShould()
+            .dependOnClassesThat(onnxReference)
+            .because(
+                "onnxruntime is optional in core: only OnnxReference (ppruning verify) runs it"),
+        noClasses()
+            .that()
+            .resideInAnyPackage(concat(SERVICE_COMMON, SERVICES))
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("ai.onnxruntime..")
+            .orShould()
+            .dependOnClassesThat(onnxReference)
+            .because("the service images do not carry onnxruntime (core declares it optional)"));
+  }
+
   private static String[] others(String[] mine) {
     List<String> mineList = List.of(mine);
     return java.util.Arrays.stream(SERVICES)

@@ -147,6 +147,22 @@ class ComposeFileTest {
         FILE + ": topics created (partitions, retention.ms) vs deploy/k8s/topics.yaml");
   }
 
+  @Test
+  void kafkaImageIsTheBrokerVersionTheTestsRun() throws IOException {
+    // One broker version: the one deploy/kafka/kafka.sh runs for every integration and system test.
+    Path brokerPom = ServiceFacts.root().resolve("deploy/kafka/broker-pom.xml");
+    Matcher m =
+        Pattern.compile("<kafka.version>([^<]+)</kafka.version>")
+            .matcher(java.nio.file.Files.readString(brokerPom));
+    assertTrue(m.find(), brokerPom + ": no <kafka.version>");
+    for (String name : List.of("kafka", "topics")) {
+      assertEquals(
+          "apache/kafka:" + m.group(1),
+          service(name).path("image").asText(),
+          FILE + ": " + name + " image vs " + brokerPom);
+    }
+  }
+
   private static JsonNode service(String name) {
     JsonNode s = compose.path("services").path(name);
     assertTrue(s.isObject(), FILE + ": no service '" + name + "'");
