@@ -31,8 +31,8 @@ import org.ppruning.serving.tfs.PredictionService;
  * must be a served version and {@code version_label} a label of one (models.config's {@code
  * version_labels}, else {@code latest}/{@code stable}); neither: the newest served version. The
  * signature is {@code serving_default}. Classify reads UTF-8 text from the tf.Example bytes
- * features {@code text} and {@code text_pair}. The protos are decoded and encoded here; the work
- * is {@link ServingCalls}', shared with REST.
+ * features {@code text} and {@code text_pair}. The protos are decoded and encoded here; the work is
+ * {@link ServingCalls}', shared with REST.
  */
 @GrpcService
 public class PredictionGrpcService implements PredictionService {
