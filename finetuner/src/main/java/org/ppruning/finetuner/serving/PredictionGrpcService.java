@@ -14,7 +14,6 @@ import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.FloatTensor;
 import org.ppruning.serve.Lease;
 import org.ppruning.serve.ServedVersion;
-import org.ppruning.serve.ServingLimits;
 import org.ppruning.serve.TensorInputs;
 import org.ppruning.serve.TextBatch;
 import org.ppruning.serve.TextInference;
@@ -140,11 +139,7 @@ public class PredictionGrpcService implements PredictionService {
    */
   private <T> Uni<T> answer(ModelSpec spec, boolean modelCall, Function<Lease, T> body) {
     try {
-      if (spec.getName().isEmpty()) {
-        throw GrpcErrors.invalid(
-            "model_spec.name is empty; served models: " + registry.served().tasks());
-      }
-      ServingLimits.checkModelName("model_spec.name", spec.getName());
+      String name = ModelSpecs.name(spec, registry.served());
       String sig = spec.getSignatureName();
       if (!sig.isEmpty() && !sig.equals(TransformerModel.SERVING)) {
         throw GrpcErrors.invalid(
@@ -155,14 +150,11 @@ public class PredictionGrpcService implements PredictionService {
                 + TransformerModel.SERVING
                 + "]");
       }
-      Long version = spec.hasVersion() ? spec.getVersion().getValue() : null;
-      String label =
-          spec.getVersionChoiceCase() == ModelSpec.VersionChoiceCase.VERSION_LABEL
-              ? spec.getVersionLabel()
-              : null;
+      Long version = ModelSpecs.version(spec);
+      String label = ModelSpecs.label(spec);
       Supplier<T> call =
           () -> {
-            try (Lease lease = registry.acquire(spec.getName(), version, label)) {
+            try (Lease lease = registry.acquire(name, version, label)) {
               return body.apply(lease);
             }
           };
