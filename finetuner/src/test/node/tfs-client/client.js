@@ -8,7 +8,10 @@
 //   REQUEST.json: {"address": "localhost:9000", "protoDir": ".../src/main/proto", "model": "m",
 //                  "token": optional bearer token, "shape": [batch, seq],
 //                  "inputs": {"input_ids": [...], "attention_mask": [...], "token_type_ids": [...]},
-//                  "texts": ["a text", ...]}
+//                  "texts": ["a text", ...], "large": optional [batch, seq]}
+//   With "large", it then sends the large Predict (token ids of that shape as
+//   tensor_content in each of the three inputs) three times and prints how each ended and how
+//   long it took (the request's encoding included).
 'use strict';
 
 const fs = require('fs');
@@ -50,10 +53,30 @@ function call(client, method, request) {
 
 const dims = (shape) => ({dim: shape.map((size) => ({size: String(size)}))});
 
-function int32Content(values) {
+function int32Content(values, shape = req.shape) {
   const b = Buffer.alloc(values.length * 4);
   values.forEach((v, i) => b.writeInt32LE(v, i * 4));
-  return {dtype: 'DT_INT32', tensor_shape: dims(req.shape), tensor_content: b};
+  return {dtype: 'DT_INT32', tensor_shape: dims(shape), tensor_content: b};
+}
+
+// The large Predict: resolves to {code, details, ms, bytes} however it ends.
+function largePredict(shape) {
+  const n = shape[0] * shape[1];
+  const inputs = {
+    input_ids: int32Content(new Array(n).fill(5), shape),
+    attention_mask: int32Content(new Array(n).fill(1), shape),
+    token_type_ids: int32Content(new Array(n).fill(0), shape),
+  };
+  const start = process.hrtime.bigint();
+  return new Promise((resolve) => {
+    const deadline = new Date(Date.now() + 120000);
+    prediction.Predict({model_spec: {name: req.model}, inputs}, metadata, {deadline},
+        (err, response) => {
+          const ms = Number(process.hrtime.bigint() - start) / 1e6;
+          resolve(err ? {code: grpc.status[err.code], details: err.details, ms}
+                      : {code: 'OK', details: '', ms});
+        });
+  });
 }
 
 function int32Values(values) {
@@ -127,6 +150,12 @@ async function main() {
     status: status.model_version_status.map((s) => ({version: Number(s.version), state: s.state,
       error_code: s.status.error_code, error_message: s.status.error_message})),
   };
+  if (req.large) {
+    result.large = [];
+    for (let i = 0; i < 3; i++) {
+      result.large.push(await largePredict(req.large));
+    }
+  }
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 

