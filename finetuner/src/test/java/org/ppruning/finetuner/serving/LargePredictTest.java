@@ -1,15 +1,18 @@
 package org.ppruning.finetuner.serving;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.ppruning.serve.SwapResult;
@@ -21,10 +24,11 @@ import org.ppruning.serving.tfs.PredictionServiceGrpc;
 /**
  * The issue's 3 MB Predict (2048 x 128 token ids as tensor_content in each of the three inputs,
  * just over 3 MiB on the wire, under grpc-java's default 4 MiB inbound limit) from a Java gRPC
- * client against a served real model: refused within a second, before the model runs, naming the
- * batch limit and its key; ten of them leave the heap and the resident memory below twice their
- * idle size; a good request then succeeds. Before the limits the server ran the forward pass on
- * 262,144 tokens and answered with a 384 MiB response (docs/serving.md, "The 3 MB Predict").
+ * client against a served real model: after one untimed first call, each refused within a second,
+ * before the model runs, naming the batch limit and its key; eleven of them leave the heap and the
+ * resident memory below twice their idle size; a good request then succeeds. Before the limits the
+ * server ran the forward pass on 262,144 tokens and answered with a 384 MiB response
+ * (docs/serving.md, "The 3 MB Predict").
  */
 @QuarkusTest
 class LargePredictTest {
@@ -76,17 +80,23 @@ class LargePredictTest {
     long idleHeap = HostileClientTest.usedHeapAfterGc();
     long idleRss = residentBytes();
 
-    for (int i = 0; i < 10; i++) {
+    // One untimed first call (the client's and the server's code paths for a 3 MB message are
+    // compiled on it), refused like the others; then ten, each within a second.
+    StatusRuntimeException first =
+        assertThrows(StatusRuntimeException.class, () -> tfs.predict(big));
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, first.getStatus().getCode());
+    assertTrue(REFUSAL.matcher(first.getStatus().getDescription()).matches(), first.toString());
+    long[] ms = new long[10];
+    for (int i = 0; i < ms.length; i++) {
       long start = System.nanoTime();
       String d =
           HostileClientTest.refusedFast(() -> tfs.predict(big), Status.Code.RESOURCE_EXHAUSTED);
-      long ms = (System.nanoTime() - start) / 1_000_000;
+      ms[i] = (System.nanoTime() - start) / 1_000_000;
       assertTrue(REFUSAL.matcher(d).matches(), d);
-      if (i == 0) {
-        System.out.printf(
-            "3 MB Predict (%d bytes): refused in %d ms: %s%n", big.getSerializedSize(), ms, d);
-      }
     }
+    System.out.printf(
+        "3 MB Predict (%d bytes) refused in %s ms: %s%n",
+        big.getSerializedSize(), Arrays.toString(ms), first.getStatus().getDescription());
 
     long heap = HostileClientTest.usedHeapAfterGc();
     long rss = residentBytes();
