@@ -54,6 +54,17 @@ class LargePredictTest {
         .build();
   }
 
+  /** Writes a tiny real model of {@code seed} as the task's next version and serves it. */
+  static long serveTiny(ServingRegistry registry, String task, Path tokenizer, int seed)
+      throws IOException {
+    long v = registry.repository().nextVersion(task);
+    SwapResult r =
+        registry.offer(
+            task, TinyServables.write(registry.repository(), task, v, tokenizer, seed, 0.8));
+    assertTrue(r.accepted(), r.reason());
+    return v;
+  }
+
   /** This JVM's resident set (the server runs in it), from /proc/self/status, in bytes. */
   static long residentBytes() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
@@ -67,11 +78,7 @@ class LargePredictTest {
   @Test
   void threeMegabytePredictIsRefusedFastAndMemoryStaysPut() throws Exception {
     Path tokenizer = TinyServables.tokenizer(Files.createTempDirectory(Path.of("target"), "tok-"));
-    long v = registry.repository().nextVersion("large");
-    SwapResult r =
-        registry.offer(
-            "large", TinyServables.write(registry.repository(), "large", v, tokenizer, 61, 0.8));
-    assertTrue(r.accepted(), r.reason());
+    serveTiny(registry, "large", tokenizer, 61);
     tfs.predict(ServingGrpcTest.predict("large", HostileClientTest.GOOD).build());
     PredictRequest big = threeMegabytes("large");
     assertTrue(

@@ -18,7 +18,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.ppruning.graph.TokenBatch;
-import org.ppruning.serve.SwapResult;
 import org.ppruning.serve.TinyServables;
 import org.ppruning.serving.tf.SignatureDef;
 import org.ppruning.serving.tf.TensorInfo;
@@ -67,11 +66,7 @@ class NodeClientTest {
   @Test
   void nodeClientGetsTheJavaClientsAnswers() throws Exception {
     Path tokenizer = TinyServables.tokenizer(Files.createTempDirectory(Path.of("target"), "tok-"));
-    long v = registry.repository().nextVersion("node");
-    SwapResult r =
-        registry.offer(
-            "node", TinyServables.write(registry.repository(), "node", v, tokenizer, 51, 0.8));
-    assertTrue(r.accepted(), r.reason());
+    long v = LargePredictTest.serveTiny(registry, "node", tokenizer, 51);
     TokenBatch b;
     try (TextTokenizer tok = TextTokenizer.load(tokenizer)) {
       b = tok.encode(TEXTS, null, 24);
