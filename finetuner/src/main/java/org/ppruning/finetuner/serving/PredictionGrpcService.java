@@ -133,10 +133,8 @@ public class PredictionGrpcService implements PredictionService {
     return new ServingCalls.Target(
         "model_spec.name",
         spec.getName(),
-        spec.hasVersion() ? spec.getVersion().getValue() : null,
-        spec.getVersionChoiceCase() == ModelSpec.VersionChoiceCase.VERSION_LABEL
-            ? spec.getVersionLabel()
-            : null,
+        ModelSpecs.version(spec),
+        ModelSpecs.label(spec),
         "model_spec.signature_name",
         spec.getSignatureName());
   }

@@ -24,6 +24,9 @@ import org.ppruning.model.FloatTensor;
 import org.ppruning.serve.Lease;
 import org.ppruning.serve.SwapResult;
 import org.ppruning.serve.TextInference;
+import org.ppruning.serving.tfs.GetModelStatusRequest;
+import org.ppruning.serving.tfs.ModelServiceGrpc;
+import org.ppruning.serving.tfs.ModelSpec;
 import org.ppruning.serving.tfs.PredictResponse;
 import org.ppruning.serving.tfs.PredictionServiceGrpc;
 import org.ppruning.serving.v1.ClassifyRequest;
@@ -45,7 +48,23 @@ class ServingBenchmark {
   @GrpcClient("serving")
   InferenceGrpc.InferenceBlockingStub typed;
 
+  @GrpcClient("serving")
+  ModelServiceGrpc.ModelServiceBlockingStub models;
+
   @Inject ServingRegistry registry;
+
+  static final String STATUS_PATH = "gRPC GetModelStatus (no model call)";
+  static final String HOP_PATH = "in-process serve on a pool thread (token ids)";
+  final java.util.concurrent.ExecutorService workers =
+      java.util.concurrent.Executors.newFixedThreadPool(4);
+
+  private static void join(java.util.concurrent.Future<?> f) {
+    try {
+      f.get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   /** One timed call path of one model at one batch size. */
   record Cell(String task, int batch, String path, int groups, IntConsumer call, List<Double> ms) {}
@@ -150,6 +169,38 @@ class ServingBenchmark {
                   groups,
                   i -> typed.classify(classifies.get(i)),
                   new ArrayList<>()));
+          if (batch == 1) {
+            // The in-process call handed to a pool thread and waited for, as gRPC's @Blocking
+            // hands it to a worker: the cost of the hop and of running TensorFlow on another
+            // thread each time, without gRPC.
+            cells.add(
+                new Cell(
+                    task,
+                    batch,
+                    HOP_PATH,
+                    groups,
+                    i ->
+                        join(
+                            workers.submit(
+                                () ->
+                                    v.model()
+                                        .serve(
+                                            batches.get(i), List.of("logits", "probabilities")))),
+                    new ArrayList<>()));
+            // gRPC without the model: transport, the worker-thread hop and protobuf only.
+            GetModelStatusRequest status =
+                GetModelStatusRequest.newBuilder()
+                    .setModelSpec(ModelSpec.newBuilder().setName(task))
+                    .build();
+            cells.add(
+                new Cell(
+                    task,
+                    batch,
+                    STATUS_PATH,
+                    groups,
+                    i -> models.getModelStatus(status),
+                    new ArrayList<>()));
+          }
         }
       }
       // Rounds visit every cell in turn, so that load from other processes spreads evenly
@@ -228,8 +279,24 @@ class ServingBenchmark {
         }
       }
       lines.add(ratio.toString());
+      for (String task : names) {
+        lines.add(
+            String.format(
+                Locale.ROOT,
+                "%s batch 1 gRPC overhead at p50: Predict - in-process serve %.2f ms,"
+                    + " v1 Classify - in-process classify %.2f ms; a GetModelStatus round trip"
+                    + " (no model call) %.2f ms; serve on a pool thread - serve %.2f ms",
+                task,
+                p50.get(task + 1 + "gRPC Predict (token ids)")
+                    - p50.get(task + 1 + "in-process serve (token ids)"),
+                p50.get(task + 1 + "gRPC ppruning.v1 Classify (text)")
+                    - p50.get(task + 1 + "in-process classify (text)"),
+                p50.get(task + 1 + STATUS_PATH),
+                p50.get(task + 1 + HOP_PATH) - p50.get(task + 1 + "in-process serve (token ids)")));
+      }
     } finally {
       leases.forEach(Lease::close);
+      workers.shutdown();
     }
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.write(out, lines);
