@@ -119,6 +119,13 @@ public interface FinetunerConfig {
     @WithDefault("10s")
     Duration modelConfigPollInterval();
 
+    /**
+     * At shutdown, how long the gRPC server may take to finish the calls it is running after it
+     * stops taking new ones (clients get GOAWAY and reconnect elsewhere); the rest are cancelled.
+     */
+    @WithDefault("10s")
+    Duration drainTimeout();
+
     /** ListModels returns each version's folder on the server only if this is true. */
     @WithDefault("false")
     boolean exposePaths();
