@@ -2,7 +2,6 @@ package org.ppruning.pruning.compensation;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +90,9 @@ public final class Compensation {
           }
           int units = heads ? spec.layers().get(i).heads() : spec.layers().get(i).ffn();
           int unitWidth = heads ? spec.headSize() : 1;
-          int[] keep = columns(LayerFit.complement(sorted(drop), units), unitWidth);
+          int[] keep =
+              columns(
+                  UnitRemoval.complement(drop, units, "layer " + i + " dropped units"), unitWidth);
           ModelLayout.Projection proj =
               heads
                   ? ModelLayout.of(curSpec).attentionProjection(i)
@@ -152,12 +153,6 @@ public final class Compensation {
       }
     }
     return new UnitRemoval.Pruned(curSpec.withMetadata("pruning", prov), cur);
-  }
-
-  private static int[] sorted(int[] a) {
-    int[] s = a.clone();
-    Arrays.sort(s);
-    return s;
   }
 
   /** Unit indices to the input columns they own ({@code width} columns per unit). */

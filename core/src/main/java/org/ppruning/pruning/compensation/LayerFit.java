@@ -3,6 +3,7 @@ package org.ppruning.pruning.compensation;
 import java.util.List;
 import org.ppruning.graph.Tensors;
 import org.ppruning.model.FloatTensor;
+import org.ppruning.model.UnitRemoval;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -70,7 +71,7 @@ final class LayerFit implements AutoCloseable {
       Operand<TFloat32> xs = tf.gather(xp, idx, one);
       Operand<TFloat32> r;
       if (sameInputs) {
-        int[] drop = complement(keep, width);
+        int[] drop = UnitRemoval.complement(keep, width, "kept columns");
         var di = tf.constant(drop);
         r = tf.linalg.matMul(tf.gather(xp, di, one), tf.gather(w, di, zero));
       } else {
@@ -204,21 +205,6 @@ final class LayerFit implements AutoCloseable {
     for (int i = 0; i < x.length; i++) {
       acc[i] += x[i];
     }
-  }
-
-  static int[] complement(int[] keep, int n) {
-    boolean[] kept = new boolean[n];
-    for (int k : keep) {
-      kept[k] = true;
-    }
-    int[] out = new int[n - keep.length];
-    int j = 0;
-    for (int i = 0; i < n; i++) {
-      if (!kept[i]) {
-        out[j++] = i;
-      }
-    }
-    return out;
   }
 
   @Override
