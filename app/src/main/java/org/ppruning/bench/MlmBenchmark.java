@@ -25,6 +25,9 @@ import org.ppruning.pruning.Budget;
 import org.ppruning.pruning.PruningPlan;
 import org.ppruning.pruning.Rewrite;
 import org.ppruning.pruning.clustering.LinkageMode;
+import org.ppruning.pruning.compensation.Calibration;
+import org.ppruning.pruning.compensation.Compensation;
+import org.ppruning.pruning.compensation.CompensationSettings;
 import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PPruning;
 import org.ppruning.pruning.run.SampleSelection;
@@ -39,8 +42,13 @@ import org.ppruning.tokenize.TextTokenizer;
  * top-1 accuracy (15% of tokens masked) on held-out sentences: the sentiment dev and test splits
  * (never profiled) and sentences of the State of the Union test addresses.
  *
+ * <p>Compensation rows: P-pruning's plan rewritten with each compensation arm ({@link
+ * Compensation}), calibrated on the first ROWS tokens of the profiled samples (never the held-out
+ * sentences).
+ *
  * <p>Arguments: MODEL (bert-base-uncased), SOTU_SENTENCES (600), LINKAGE (reference), KEEPS
- * (0.7,0.6,0.5).
+ * (0.7,0.6,0.5), ARMS (least-squares/sequential: comma-separated {@code MODE[/FIT[/RIDGE]]}, or
+ * {@code none}), BASELINES (yes: random and weight-magnitude rows), ROWS (8192 calibration tokens).
  */
 public final class MlmBenchmark {
   private static final long SEED = 42;
@@ -55,6 +63,11 @@ public final class MlmBenchmark {
         args.length > 3
             ? java.util.Arrays.stream(args[3].split(",")).mapToDouble(Double::parseDouble).toArray()
             : new double[] {0.7, 0.6, 0.5};
+    List<CompensationSettings> arms =
+        arms(
+            args.length > 4 ? args[4] : "least-squares/sequential",
+            args.length > 6 ? Integer.parseInt(args[6]) : CompensationSettings.DEFAULT_ROWS);
+    boolean baselines = args.length <= 5 || !args[5].equals("no");
     ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     SplitData<Sample> sentiment = Tasks.splits("sentiment", cache, System.err);
     List<Sample> profileSet = SampleSelection.atMost(sentiment.train(), 3000, SEED);
@@ -92,6 +105,14 @@ public final class MlmBenchmark {
         row("full", "-", 1.0, spec, m, tok, setA, setB);
       }
       int seqLen = (int) Math.round(f.meanLength());
+      Calibration cal =
+          arms.isEmpty()
+              ? null
+              : Compensation.calibration(
+                  tok,
+                  profileSet,
+                  spec,
+                  arms.stream().mapToInt(CompensationSettings::rows).max().orElseThrow());
       for (double keep : keeps) {
         Budget b = new Budget(Budget.Kind.FLOPS, keep, 5, null, null, seqLen);
         t0 = System.nanoTime();
@@ -100,8 +121,33 @@ public final class MlmBenchmark {
         System.err.printf("plan %.2f: %.1f s%n", keep, (System.nanoTime() - t0) / 1e9);
         int[] heads = r.plan().headsPerLayer().stream().mapToInt(Integer::intValue).toArray();
         int[] neurons = r.plan().ffnPerLayer().stream().mapToInt(Integer::intValue).toArray();
+        for (CompensationSettings arm : arms) {
+          t0 = System.nanoTime();
+          UnitRemoval.Pruned p =
+              Compensation.apply(
+                  spec, w, r.plan(), Map.of("method", "p-pruning"), arm, cal, System.err);
+          double secs = (System.nanoTime() - t0) / 1e9;
+          try (TransformerModel small = TransformerModel.build(p.spec(), p.weights(), null)) {
+            double kept =
+                CostModel.encoderFlops(p.spec(), seqLen)
+                    / (double) CostModel.encoderFlops(spec, seqLen);
+            String label =
+                "p+"
+                    + (arm.mode() == CompensationSettings.Mode.BIAS ? "bias" : "ls")
+                    + "/"
+                    + arm.fit().id()
+                    + (arm.mode() == CompensationSettings.Mode.LEAST_SQUARES
+                        ? "/" + arm.ridge()
+                        : "");
+            row(label, String.format("%.2f", keep), kept, p.spec(), small, tok, setA, setB);
+            System.out.printf(
+                "  (%s: %d calibration rows, compensation %.1f s)%n", label, cal.rows(), secs);
+          }
+        }
         for (Method method :
-            new Method[] {Method.P_PRUNING, Method.RANDOM, Method.WEIGHT_MAGNITUDE}) {
+            baselines
+                ? new Method[] {Method.P_PRUNING, Method.RANDOM, Method.WEIGHT_MAGNITUDE}
+                : new Method[] {Method.P_PRUNING}) {
           PruningPlan plan =
               method == Method.P_PRUNING
                   ? r.plan()
@@ -151,6 +197,24 @@ public final class MlmBenchmark {
         all.correct(),
         all.total(),
         (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Arms {@code MODE[/FIT[/RIDGE]]}, comma-separated; {@code none}: no compensation rows. */
+  static List<CompensationSettings> arms(String spec, int rows) {
+    List<CompensationSettings> out = new ArrayList<>();
+    if (spec.equals("none")) {
+      return out;
+    }
+    for (String a : spec.split(",")) {
+      String[] p = a.split("/");
+      out.add(
+          new CompensationSettings(
+              CompensationSettings.Mode.of(p[0]),
+              p.length > 1 ? CompensationSettings.Fit.of(p[1]) : CompensationSettings.DEFAULT_FIT,
+              rows,
+              p.length > 2 ? Double.parseDouble(p[2]) : CompensationSettings.DEFAULT_RIDGE));
+    }
+    return out;
   }
 
   /** Sentences of 8 to 40 words from the documents, a seeded sample of at most {@code max}. */

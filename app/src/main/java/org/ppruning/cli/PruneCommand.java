@@ -15,6 +15,9 @@ import org.ppruning.fetch.ArtifactCache;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.importer.ModelLoader;
 import org.ppruning.model.ModelSpec;
+import org.ppruning.pruning.compensation.Calibration;
+import org.ppruning.pruning.compensation.Compensation;
+import org.ppruning.pruning.compensation.CompensationSettings;
 import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PruneRun;
 import org.ppruning.pruning.run.PruneSettings;
@@ -150,6 +153,36 @@ final class PruneCommand implements Callable<Integer> {
       description = "Sequence length for FLOPs (default: the samples'" + " mean token count).")
   Integer seqLen;
 
+  @Option(
+      names = "--compensation",
+      defaultValue = "none",
+      description =
+          "none, bias or least-squares: after selection, fold the removed units' output into the"
+              + " kept ones (docs/pruning.md; default ${DEFAULT-VALUE}).")
+  String compensation;
+
+  @Option(
+      names = "--compensation-fit",
+      defaultValue = "sequential",
+      description =
+          "original, sequential or sequential-to-original: whose activations each layer is"
+              + " fitted on (default ${DEFAULT-VALUE}).")
+  String compensationFit;
+
+  @Option(
+      names = "--compensation-rows",
+      defaultValue = "" + CompensationSettings.DEFAULT_ROWS,
+      description =
+          "Calibration tokens (regression rows) of the compensation (default ${DEFAULT-VALUE}).")
+  int compensationRows;
+
+  @Option(
+      names = "--compensation-ridge",
+      defaultValue = "" + CompensationSettings.DEFAULT_RIDGE,
+      description =
+          "Least-squares ridge, relative to the mean Gram diagonal (default ${DEFAULT-VALUE}).")
+  double compensationRidge;
+
   @Option(names = "--force", description = "Replace DIR if it exists.")
   boolean force;
 
@@ -198,6 +231,12 @@ final class PruneCommand implements Callable<Integer> {
       b.seqLen(seqLen);
     }
     PruneSettings settings = b.build();
+    CompensationSettings comp =
+        new CompensationSettings(
+            CompensationSettings.Mode.of(compensation),
+            CompensationSettings.Fit.of(compensationFit),
+            compensationRows,
+            compensationRidge);
     Map<String, Double> seconds = new LinkedHashMap<>();
     ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
 
@@ -218,9 +257,13 @@ final class PruneCommand implements Callable<Integer> {
       }
       ModelSpec spec = mdl.spec();
       ActivationFeatures features;
+      Calibration cal = null;
       t0 = System.nanoTime();
       try (TextTokenizer tok = TextTokenizer.load(mdl.tokenizerJson())) {
         features = FeatureCollector.collect(mdl, tok, samples, tokens, seed, batch, System.err);
+        if (comp.mode() != CompensationSettings.Mode.NONE) {
+          cal = Compensation.calibration(tok, samples, spec, comp.rows());
+        }
       }
       seconds.put("profile", secs(t0));
       PruneRun run =
@@ -230,7 +273,9 @@ final class PruneCommand implements Callable<Integer> {
               features,
               settings,
               input.task != null ? "task:" + input.task + "/" + split : input.samples.toString(),
-              seconds);
+              seconds,
+              comp,
+              cal);
       Map<String, Object> report = run.export(out, force, mdl.tokenizerJson());
       ModelSpec pruned = run.pruned().spec();
       int s = run.config().budget().seqLen();
@@ -247,6 +292,7 @@ final class PruneCommand implements Callable<Integer> {
       o.put("ffnPerLayer", pruned.ffnPerLayer());
       o.put("thresholds", report.get("thresholds"));
       o.put("seqLen", s);
+      o.put("compensation", comp.mode().id());
       o.put("out", out.toAbsolutePath().toString());
       o.put("seconds", run.seconds());
       if (json) {

@@ -129,6 +129,57 @@ class PruneCommandTest {
   }
 
   @Test
+  void compensationKeepsTheShapesAndRecordsItself() throws Exception {
+    Path plain = tmp.resolve("plain");
+    Path comp = tmp.resolve("ls");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "prune",
+                "--model",
+                model.toString(),
+                "--samples",
+                samples.toString(),
+                "--flops-keep",
+                "0.6",
+                "--linkage",
+                "direct",
+                "--json",
+                "--out"));
+    List<String> a = new ArrayList<>(args);
+    a.add(plain.toString());
+    CliRunner r = CliRunner.run(a.toArray(String[]::new));
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals("none", r.json().get("compensation").asText());
+    a = new ArrayList<>(args);
+    a.addAll(
+        List.of(comp.toString(), "--compensation", "least-squares", "--compensation-rows", "200"));
+    r = CliRunner.run(a.toArray(String[]::new));
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals("least-squares", r.json().get("compensation").asText());
+    assertTrue(r.json().get("seconds").has("compensation"), r.json().toString());
+    try (TransformerModel p = TransformerModel.load(plain);
+        TransformerModel c = TransformerModel.load(comp)) {
+      assertEquals(p.spec().layers(), c.spec().layers());
+      var pw = p.readWeights();
+      var cw = c.readWeights();
+      assertEquals(pw.names(), cw.names());
+      int changed = 0;
+      for (String n : pw.names()) {
+        assertArrayEquals(pw.get(n).shape(), cw.get(n).shape(), n);
+        changed += pw.get(n).equals(cw.get(n)) ? 0 : 1;
+      }
+      // Per layer: output-projection kernel and bias of attention and FFN (where units went).
+      assertTrue(changed > 0 && changed <= 8, changed + " tensors changed");
+      java.util.Map<?, ?> prov = (java.util.Map<?, ?>) c.spec().metadata().get("pruning");
+      assertEquals(
+          java.util.Map.of(
+              "mode", "least-squares", "fit", "sequential", "rows", 200, "ridge", 0.01),
+          prov.get("compensation"));
+    }
+  }
+
+  @Test
   void badInputIsRefusedAndNothingIsWritten() throws Exception {
     Path out = tmp.resolve("never");
     Path empty = Files.writeString(tmp.resolve("empty.jsonl"), "\n");
@@ -161,6 +212,24 @@ class PruneCommandTest {
       },
       {"(0, 1]", "--samples", samples.toString(), "--model", model.toString(), "--flops-keep", "0"},
       {"--seed", "--samples", samples.toString(), "--model", model.toString(), "--seed", "abc"},
+      {
+        "compensation must be one of [none, bias, least-squares], got 'ls'",
+        "--samples",
+        samples.toString(),
+        "--model",
+        model.toString(),
+        "--compensation",
+        "ls"
+      },
+      {
+        "compensation rows must be in [16, 65536]",
+        "--samples",
+        samples.toString(),
+        "--model",
+        model.toString(),
+        "--compensation-rows",
+        "8"
+      },
       {
         "unknown method 'best'",
         "--samples",

@@ -207,6 +207,31 @@ public final class TransformerModel implements AutoCloseable {
     return run(profile, feeds(batch, positions), captures);
   }
 
+  /**
+   * Runs {@code profile} for some of its captures only (say, one layer's {@link
+   * ProfileNames#context}); TensorFlow then computes only the layers those need.
+   *
+   * @param positions indices into the flattened [size * seqLen] tokens to capture activations at
+   * @param outputs capture names of the {@code profile} signature
+   */
+  public Map<String, FloatTensor> capture(
+      TokenBatch batch, int[] positions, java.util.Collection<String> outputs) {
+    int n = batch.size() * batch.seqLen();
+    for (int p : positions) {
+      if (p < 0 || p >= n) {
+        throw new IllegalArgumentException(
+            "token position " + p + " outside the batch's " + n + " tokens");
+      }
+    }
+    for (String o : outputs) {
+      if (!profile.outputNames().contains(o)) {
+        throw new IllegalArgumentException(
+            "no profile output '" + o + "'; this model has " + profile.outputNames());
+      }
+    }
+    return run(profile, feeds(batch, positions), outputs);
+  }
+
   /** Reads every weight back out of the session. */
   public Weights readWeights() {
     Map<String, long[]> shapes = ModelLayout.of(spec).shapes();

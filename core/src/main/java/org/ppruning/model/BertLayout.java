@@ -123,6 +123,16 @@ public record BertLayout(ModelSpec spec) implements ModelLayout {
         new UnitTensor(output(i) + "/kernel", 0, 1, 1));
   }
 
+  @Override
+  public Projection attentionProjection(int i) {
+    return new Projection(attentionOutput(i) + "/kernel", attentionOutput(i) + "/bias");
+  }
+
+  @Override
+  public Projection ffnProjection(int i) {
+    return new Projection(output(i) + "/kernel", output(i) + "/bias");
+  }
+
   static void dense(Map<String, long[]> m, String prefix, long in, long out) {
     m.put(prefix + "/kernel", new long[] {in, out});
     m.put(prefix + "/bias", new long[] {out});

@@ -91,6 +91,16 @@ public record Gpt2Layout(ModelSpec spec) implements ModelLayout {
         new UnitTensor(mlpProj(i) + "/w", 0, 1, 1));
   }
 
+  @Override
+  public Projection attentionProjection(int i) {
+    return new Projection(attnProj(i) + "/w", attnProj(i) + "/b");
+  }
+
+  @Override
+  public Projection ffnProjection(int i) {
+    return new Projection(mlpProj(i) + "/w", mlpProj(i) + "/b");
+  }
+
   static void linear(Map<String, long[]> m, String prefix, long in, long out) {
     m.put(prefix + "/w", new long[] {in, out});
     m.put(prefix + "/b", new long[] {out});

@@ -32,6 +32,23 @@ public interface ModelLayout {
   List<UnitTensor> neuronTensors(int layer);
 
   /**
+   * The dense layer that maps the heads' concatenated context vectors to the model width: its
+   * kernel [heads * headSize, d] and bias [d].
+   */
+  Projection attentionProjection(int layer);
+
+  /** The FFN's second dense layer: kernel [ffn, d] (post-activation in) and bias [d]. */
+  Projection ffnProjection(int layer);
+
+  /**
+   * A dense layer's weight names.
+   *
+   * @param kernel [in, out]
+   * @param bias [out]
+   */
+  record Projection(String kernel, String bias) {}
+
+  /**
    * Checks that {@code weights} holds exactly the tensors the spec needs, each with its shape.
    *
    * @param where names the weights' origin in the error message

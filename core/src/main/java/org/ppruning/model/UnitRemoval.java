@@ -57,8 +57,11 @@ public final class UnitRemoval {
     return new Pruned(smaller, out);
   }
 
-  /** Indices 0..n-1 not in {@code drop}; rejects duplicates and out-of-range entries. */
-  static int[] complement(int[] drop, int n, String what) {
+  /**
+   * Indices 0..n-1 not in {@code drop}, ascending; rejects duplicates and out-of-range entries
+   * ({@code what} names the list in the message).
+   */
+  public static int[] complement(int[] drop, int n, String what) {
     boolean[] gone = new boolean[n];
     for (int d : drop) {
       if (d < 0 || d >= n) {

@@ -13,6 +13,9 @@ import org.ppruning.model.UnitRemoval;
 import org.ppruning.model.Weights;
 import org.ppruning.pruning.Budget;
 import org.ppruning.pruning.Rewrite;
+import org.ppruning.pruning.compensation.Calibration;
+import org.ppruning.pruning.compensation.Compensation;
+import org.ppruning.pruning.compensation.CompensationSettings;
 
 /**
  * Steps 2-6 from features to a pruned model: plan ({@link PPruning}), rewrite ({@link Rewrite})
@@ -47,6 +50,31 @@ public record PruneRun(
       PruneSettings settings,
       String data,
       Map<String, Double> seconds) {
+    return plan(spec, weights, features, settings, data, seconds, null, null);
+  }
+
+  /**
+   * Plans, rewrites and compensates the kept units ({@link Compensation}); with {@code
+   * compensation} null or mode none this is {@link #plan(ModelSpec, Weights, ActivationFeatures,
+   * PruneSettings, String, Map)}. The compensation time is recorded as {@code compensation}.
+   *
+   * @param calibration the calibration tokens; required unless the mode is none
+   */
+  public static PruneRun plan(
+      ModelSpec spec,
+      Weights weights,
+      ActivationFeatures features,
+      PruneSettings settings,
+      String data,
+      Map<String, Double> seconds,
+      CompensationSettings compensation,
+      Calibration calibration) {
+    boolean compensate =
+        compensation != null && compensation.mode() != CompensationSettings.Mode.NONE;
+    if (compensate && calibration == null) {
+      throw new IllegalArgumentException(
+          "compensation '" + compensation.mode().id() + "' needs calibration tokens");
+    }
     Map<String, Double> secs = new LinkedHashMap<>(seconds);
     PPruning.Config config = settings.config(features);
     PPruning.Result r = PPruning.plan(spec, weights, features, config);
@@ -67,8 +95,16 @@ public record PruneRun(
     provenance.put("sampledTokens", features.sampledTokens());
     provenance.put("data", data);
     provenance.put("parent", spec.source());
-    UnitRemoval.Pruned pruned = Rewrite.apply(spec, weights, r.plan(), provenance);
-    secs.put("rewrite", seconds(t0));
+    UnitRemoval.Pruned pruned;
+    if (compensate) {
+      pruned =
+          Compensation.apply(
+              spec, weights, r.plan(), provenance, compensation, calibration, System.err);
+      secs.put("compensation", seconds(t0));
+    } else {
+      pruned = Rewrite.apply(spec, weights, r.plan(), provenance);
+      secs.put("rewrite", seconds(t0));
+    }
     return new PruneRun(spec, config, r, features, pruned, secs);
   }
 
