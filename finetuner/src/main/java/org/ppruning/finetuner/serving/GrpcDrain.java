@@ -93,7 +93,7 @@ class GrpcDrain {
         gate.gate().running(), gate.gate().waiting());
   }
 
-  /** The deployments of Quarkus' separate gRPC server (none in dev and test mode). */
+  /** The deployments of Quarkus' separate gRPC server, if it runs as a verticle. */
   private List<String> grpcDeployments() {
     if (!(vertx instanceof VertxInternal internal)) {
       return List.of();
