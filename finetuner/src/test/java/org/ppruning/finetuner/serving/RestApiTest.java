@@ -201,8 +201,9 @@ class RestApiTest {
 
   @Test
   void statusAndMetadataAreTensorFlowServingsJson() throws Exception {
-    long v = publish("status", 12);
-    for (String path : List.of("status", "status/versions/" + v, "status/labels/latest")) {
+    long v = publish("rest-status", 12);
+    for (String path :
+        List.of("rest-status", "rest-status/versions/" + v, "rest-status/labels/latest")) {
       Curl.Reply r = Curl.get(url(path));
       assertEquals(200, r.status(), r.body());
       JsonNode s = r.json().get("model_version_status");
@@ -212,10 +213,10 @@ class RestApiTest {
       assertEquals("OK", s.get(0).get("status").get("error_code").asText(), r.body());
     }
 
-    Curl.Reply m = Curl.get(url("status/versions/" + v + "/metadata"));
+    Curl.Reply m = Curl.get(url("rest-status/versions/" + v + "/metadata"));
     assertEquals(200, m.status(), m.body());
     JsonNode spec = m.json().get("model_spec");
-    assertEquals("status", spec.get("name").asText());
+    assertEquals("rest-status", spec.get("name").asText());
     assertEquals(Long.toString(v), spec.get("version").asText());
     JsonNode sig =
         m.json().get("metadata").get("signature_def").get("signature_def").get("serving_default");
