@@ -106,7 +106,7 @@ public interface FinetunerConfig {
      * ppruning.finetuner.serving.limits.*}, docs/serving.md); checked before anything is allocated
      * or a model is called.
      */
-    Limits limits();
+    ServingLimitSettings limits();
 
     /**
      * A TensorFlow Serving {@code models.config} ({@code ModelServerConfig} text proto,
@@ -170,41 +170,5 @@ public interface FinetunerConfig {
 
     /** A file holding the token (a Kubernetes Secret); trailing whitespace is ignored. */
     Optional<Path> tokenFile();
-  }
-
-  /** Serving limits ({@code ppruning.finetuner.serving.limits.*}). */
-  interface Limits {
-    /** Most sequences (texts, tensor rows) per request. */
-    @WithDefault("64")
-    int maxBatch();
-
-    /** Most tokens per request: batch x padded sequence length. */
-    @WithDefault("32768")
-    int maxBatchTokens();
-
-    /** Most tokens per text (special tokens included); 0 means each model's positions. */
-    @WithDefault("0")
-    int maxTokensPerText();
-
-    /** Most tokens one Generate call may produce. */
-    @WithDefault("64")
-    int maxNewTokens();
-
-    /** Most float values one Predict response may carry (4 bytes each; default 64 MiB). */
-    @WithDefault("16777216")
-    long maxResponseValues();
-
-    /** Model calls at a time; default: the number of processors. */
-    Optional<Integer> maxConcurrent();
-
-    /**
-     * Requests waiting for a model call beyond those; default: twice {@code max-concurrent}, at
-     * least 16.
-     */
-    Optional<Integer> maxQueued();
-
-    /** The longest a request waits for a model call (unless its deadline is earlier). */
-    @WithDefault("5s")
-    Duration maxQueueWait();
   }
 }

@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.ppruning.finetuner.FinetunerConfig;
+import org.ppruning.finetuner.ServingLimitSettings;
 import org.ppruning.serve.ConcurrencyGate;
 import org.ppruning.serve.ServingLimits;
 
@@ -28,7 +29,7 @@ public class ServingGate {
   private final ConcurrencyGate gate;
 
   ServingGate(FinetunerConfig config) {
-    FinetunerConfig.Limits c = config.serving().limits();
+    ServingLimitSettings c = config.serving().limits();
     this.limits =
         new ServingLimits(
             c.maxBatch(),
