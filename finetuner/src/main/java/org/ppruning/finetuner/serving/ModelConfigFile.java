@@ -29,6 +29,9 @@ public final class ModelConfigFile {
   private static final String ABSENT = "absent";
   private Object last; // the bytes read last, ABSENT, or the read error's message
 
+  /** Read whole at every poll: a list of models, never near this (a wrong path could be). */
+  static final long MAX_BYTES = 1 << 20;
+
   public ModelConfigFile(Path file, ModelRepository repository) {
     this.file = file;
     this.repository = repository;
@@ -54,6 +57,10 @@ public final class ModelConfigFile {
   public Change changed() {
     byte[] bytes;
     try {
+      long size = Files.size(file);
+      if (size > MAX_BYTES) {
+        return refuse("is " + size + " bytes; a models.config may have at most " + MAX_BYTES);
+      }
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       if (ABSENT.equals(last)) {
@@ -62,12 +69,8 @@ public final class ModelConfigFile {
       last = ABSENT;
       return new Change(null);
     } catch (IOException e) {
-      String why = "cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
-      if (why.equals(last)) {
-        return null;
-      }
-      last = why;
-      throw new IllegalArgumentException("models.config " + file + " " + why);
+      return refuse(
+          "cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
     }
     ByteBuffer content = ByteBuffer.wrap(bytes);
     if (content.equals(last)) {
@@ -127,6 +130,15 @@ public final class ModelConfigFile {
       case SPECIFIC -> VersionPolicy.Specific.of(p.getSpecific().getVersionsList());
       case POLICYCHOICE_NOT_SET -> VersionPolicy.latest();
     };
+  }
+
+  /** Throws the refusal {@code why} of this file once; null (no change) while it repeats. */
+  private Change refuse(String why) {
+    if (why.equals(last)) {
+      return null;
+    }
+    last = why;
+    throw new IllegalArgumentException("models.config " + file + " " + why);
   }
 
   /** {@code num_versions} is a uint32: 0 means 1; above Integer.MAX_VALUE is refused. */

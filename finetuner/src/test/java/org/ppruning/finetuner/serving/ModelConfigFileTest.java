@@ -147,6 +147,13 @@ class ModelConfigFileTest {
     assertTrue(bad.getMessage().startsWith("models.config " + f + ": "), bad.getMessage());
     assertNull(file.changed(), "a bad content is reported once");
 
+    Files.write(f, new byte[(int) ModelConfigFile.MAX_BYTES + 1]);
+    IllegalArgumentException big = assertThrows(IllegalArgumentException.class, file::changed);
+    assertEquals(
+        "models.config " + f + " is 1048577 bytes; a models.config may have at most 1048576",
+        big.getMessage());
+    assertNull(file.changed(), "a too large file is reported once");
+
     Files.delete(f);
     assertNull(file.changed().config());
   }
