@@ -254,9 +254,29 @@ class SecureKafkaIT {
       }
       up.join(Duration.ofSeconds(60).toMillis());
       assertFalse(up.isAlive(), "up returned once the services were stopped");
-    } finally {
-      sys.down();
+    } catch (Throwable failure) {
+      // Report this failure, not the cleanup's: up may still hold the run directory's lock.
+      try {
+        stopAndRelease(sys, up);
+      } catch (Throwable cleanup) {
+        failure.addSuppressed(cleanup);
+      }
+      throw failure;
     }
+    sys.down();
+  }
+
+  /** Stops whatever {@code up} started, waits for it to give the run directory back, then downs. */
+  private static void stopAndRelease(LocalSystem sys, Thread up) throws Exception {
+    for (Service s : Service.values()) {
+      var pf = PidFile.read(PidFile.path(sys.runDir(), s));
+      if (pf.isPresent()) {
+        Processes.stop(pf.get().pid(), sys.runtime().markers(s), GRACE);
+      }
+    }
+    up.interrupt();
+    up.join(Duration.ofSeconds(60).toMillis());
+    sys.down();
   }
 
   /** The {@code <service>-kafka} check of a service's readiness, null while it does not answer. */
