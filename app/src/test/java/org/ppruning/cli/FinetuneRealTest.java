@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** MiniLM fine-tuned on the real sentiment sentences reaches at least 85% test accuracy. */
+/** MiniLM fine-tuned for one epoch on the real sentiment sentences reaches 85% test accuracy. */
 @Tag("real")
 class FinetuneRealTest {
   @TempDir Path tmp;
@@ -24,12 +24,13 @@ class FinetuneRealTest {
             "--task",
             "sentiment",
             "--epochs",
-            "2",
+            "1",
             "--out",
             out.toString(),
             "--json");
     assertEquals(0, ft.exitCode(), ft.err());
     JsonNode j = ft.json();
+    System.err.println("finetune --json: " + j);
     for (String key : new String[] {"metric", "value", "epochs", "secondsPerStep", "bestEpoch"}) {
       assertTrue(j.has(key), key + " in " + j);
     }
@@ -38,12 +39,13 @@ class FinetuneRealTest {
     // was trained to give its sentence embedding.
     assertEquals("mean", j.get("pooling").asText(), j.toString());
     assertTrue(j.get("value").asDouble() >= 0.85, j.toString());
-    assertTrue(ft.err().contains("epoch 1/2"), "progress shown");
+    assertTrue(ft.err().contains("epoch 1/1"), "progress shown");
 
     CliRunner ev =
         CliRunner.run(
             "eval", "--model", out.toString(), "--task", "sentiment", "--split", "test", "--json");
     assertEquals(0, ev.exitCode(), ev.err());
+    System.err.println("eval --json: " + ev.json());
     assertTrue(ev.json().get("value").asDouble() >= 0.85, ev.out());
     assertEquals(290, ev.json().get("samples").asInt());
   }

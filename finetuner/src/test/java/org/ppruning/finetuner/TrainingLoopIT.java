@@ -17,12 +17,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -50,6 +55,7 @@ import org.ppruning.testing.RealModels;
 @Tag("real")
 class TrainingLoopIT {
   static final Path ROOT = Path.of("target/it-training").toAbsolutePath();
+  static final String GROUP = "it-" + UUID.randomUUID();
 
   public static class Training implements QuarkusTestProfile {
     @Override
@@ -63,12 +69,14 @@ class TrainingLoopIT {
           ROOT.resolve("pruned").toString(),
           "ppruning.finetuner.training.epochs",
           "1",
+          "ppruning.finetuner.training.train-rows",
+          "1024",
           "ppruning.finetuner.training.lr",
           "1e-4",
           "ppruning.finetuner.training.teacher",
           "all-minilm-l6-v2",
           "ppruning.finetuner.kafka.group",
-          "it-" + UUID.randomUUID());
+          GROUP);
     }
   }
 
@@ -139,11 +147,10 @@ class TrainingLoopIT {
       assertEquals(before + 1, loop.repository().versions(task).size());
 
       // The same event again (a redelivery): nothing is trained twice.
-      p.send(new ProducerRecord<>(Topics.MODELS, task, event.toJson())).get();
-      Instant deadline = Instant.now().plusSeconds(20);
-      while (Instant.now().isBefore(deadline)) {
-        Thread.sleep(500);
-      }
+      // Its offset is committed once it is skipped (or, wrongly, trained and published again).
+      RecordMetadata again =
+          p.send(new ProducerRecord<>(Topics.MODELS, task, event.toJson())).get();
+      awaitCommitted(bootstrap, again, Duration.ofMinutes(5));
       assertEquals(before + 1, loop.repository().versions(task).size());
     } finally {
       AtomicFiles.deleteTree(v1);
@@ -171,6 +178,27 @@ class TrainingLoopIT {
       }
     }
     throw new AssertionError("no finetuned event for " + parent + " within " + timeout);
+  }
+
+  /** Waits until the finetuner's group has committed past {@code record}. */
+  private static void awaitCommitted(String bootstrap, RecordMetadata record, Duration timeout)
+      throws Exception {
+    TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+    Properties a = new Properties();
+    a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(a)) {
+      Instant deadline = Instant.now().plus(timeout);
+      while (Instant.now().isBefore(deadline)) {
+        OffsetAndMetadata committed =
+            admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get().get(tp);
+        if (committed != null && committed.offset() > record.offset()) {
+          return;
+        }
+        Thread.sleep(250);
+      }
+    }
+    throw new AssertionError(
+        GROUP + " did not commit past " + tp + "@" + record.offset() + " within " + timeout);
   }
 
   private static KafkaProducer<String, byte[]> producer(String bootstrap) {
