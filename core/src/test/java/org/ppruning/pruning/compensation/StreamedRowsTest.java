@@ -272,7 +272,8 @@ class StreamedRowsTest {
     SummaryState s = merged(old, records);
     assertEquals(K, s.sampledTokens());
     assertEquals(List.of(), s.compensationRows());
-    SummaryState back = SummaryState.fromProto(ActivationState.parseFrom(s.toProto().toByteArray()));
+    SummaryState back =
+        SummaryState.fromProto(ActivationState.parseFrom(s.toProto().toByteArray()));
     assertEquals(s.toProto(), back.toProto());
     // a state that expects rows refuses the old summary, naming the field
     SummaryState wants = new SummaryState(config(C));
