@@ -143,8 +143,8 @@ public final class SummaryState {
   }
 
   /**
-   * The k-th smallest token key held, once k tokens are held: no token with a larger key can join,
-   * so profilers may skip them ({@link SummaryBuilder#tighten}).
+   * The k-th smallest token key held, once k tokens are held (k = {@link Summaries#keptRows}): no
+   * token with a larger key can join, so profilers may skip them ({@link SummaryBuilder#tighten}).
    */
   public Optional<TokenKey> kthKey() {
     return rows.size() < k ? Optional.empty() : Optional.of(rows.lastKey().toProto());
@@ -529,7 +529,12 @@ public final class SummaryState {
     }
     if (p.getRowsCount() > st.k) {
       throw new IllegalArgumentException(
-          what + ": " + p.getRowsCount() + " token rows, k is " + st.k);
+          what
+              + ": "
+              + p.getRowsCount()
+              + " token rows, the stream keeps at most "
+              + st.k
+              + " (max of tokens and compensation rows)");
     }
     Key prev = null;
     for (TokenRow r : p.getRowsList()) {

@@ -114,6 +114,14 @@ class StreamedCompensationRealTest {
                 + " plain %.4f, least-squares %.4f; prune + write %.1f s plain, %.1f s"
                 + " compensated%n",
             ROWS, errPlain, errLs, secs[0], secs[1]);
+        for (Path d : dirs) {
+          System.err.println(
+              d.getParent().getParent().getFileName()
+                  + " stage seconds: "
+                  + new com.fasterxml.jackson.databind.ObjectMapper()
+                      .readTree(d.resolve("pruning-report.json").toFile())
+                      .get("seconds"));
+        }
         assertTrue(errLs < 0.9 * errPlain, "compensated " + errLs + " vs plain " + errPlain);
       }
     }

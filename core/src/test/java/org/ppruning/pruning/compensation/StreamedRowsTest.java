@@ -293,31 +293,19 @@ class StreamedRowsTest {
             CompensationSettings.Fit.ORIGINAL,
             C,
             CompensationSettings.DEFAULT_RIDGE);
-    e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                Compensation.apply(
-                    spec,
-                    weights,
-                    plan,
-                    Map.of(),
-                    ls,
-                    new ProfiledRows(s.compensationRows(), spec),
-                    null));
-    assertTrue(e.getMessage().contains("no profiled rows to fit on"), e.getMessage());
-    e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                Compensation.apply(
-                    spec,
-                    weights,
-                    plan,
-                    Map.of(),
-                    ls.withFit(CompensationSettings.Fit.SEQUENTIAL),
-                    new ProfiledRows(s.compensationRows(), spec),
-                    null));
-    assertTrue(e.getMessage().contains("fit must be 'original'"), e.getMessage());
+    ProfiledRows none = new ProfiledRows(s.compensationRows(), spec);
+    for (var bad :
+        Map.of(
+                ls,
+                "no profiled rows to fit on",
+                ls.withFit(CompensationSettings.Fit.SEQUENTIAL),
+                "fit must be 'original'")
+            .entrySet()) {
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> Compensation.apply(spec, weights, plan, Map.of(), bad.getKey(), none, null));
+      assertTrue(e.getMessage().contains(bad.getValue()), e.getMessage());
+    }
   }
 }
