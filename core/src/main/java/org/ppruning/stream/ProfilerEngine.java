@@ -61,9 +61,30 @@ public final class ProfilerEngine {
    *     which a pruner's must equal ({@link Summaries#DEFAULT_ROWS_PER_RUN}) or it refuses them
    * @param maxSummaryBytes the largest summary record
    * @param tooLong the policy for samples over the model's positions
+   * @param compensationRows token rows kept for the pruner's compensation: the summaries' {@code
+   *     compensation_rows} (the stream keeps the max(tokens, this) smallest token keys), 0 for
+   *     none; a pruner's must be equal or it refuses the summaries
    */
-  public record Settings(long seed, int tokens, int runSize, int maxSummaryBytes, TooLong tooLong) {
+  public record Settings(
+      long seed,
+      int tokens,
+      int runSize,
+      int maxSummaryBytes,
+      TooLong tooLong,
+      int compensationRows) {
+    /** Without compensation rows. */
+    public Settings(long seed, int tokens, int runSize, int maxSummaryBytes, TooLong tooLong) {
+      this(seed, tokens, runSize, maxSummaryBytes, tooLong, 0);
+    }
+
     public Settings {
+      if (compensationRows < 0 || compensationRows > Summaries.MAX_COMPENSATION_ROWS) {
+        throw new IllegalArgumentException(
+            "compensation rows must be in [0, "
+                + Summaries.MAX_COMPENSATION_ROWS
+                + "], got "
+                + compensationRows);
+      }
       if (tokens <= 0 || runSize <= 0 || maxSummaryBytes <= 0) {
         throw new IllegalArgumentException(
             "tokens ("
@@ -148,8 +169,10 @@ public final class ProfilerEngine {
       throw new IllegalArgumentException(
           "task '" + task + "' is not served here: " + models.keySet().stream().sorted().toList());
     }
-    return Summaries.config(
-        task, m.model().spec(), settings.seed(), settings.tokens(), settings.runSize());
+    return Summaries.withCompensationRows(
+        Summaries.config(
+            task, m.model().spec(), settings.seed(), settings.tokens(), settings.runSize()),
+        settings.compensationRows());
   }
 
   /**

@@ -19,6 +19,8 @@ import org.ppruning.features.ActivationFeatures;
 import org.ppruning.model.LayerSpec;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.Weights;
+import org.ppruning.pruning.compensation.CompensationSettings;
+import org.ppruning.pruning.compensation.ProfiledRows;
 import org.ppruning.pruning.run.PruneRun;
 import org.ppruning.pruning.run.PruneSettings;
 import org.ppruning.stream.PrunerCheckpoint.Partition;
@@ -51,9 +53,22 @@ public final class PrunerEngine {
    * @param everySamples new samples between re-clusterings
    * @param minChange a re-clustering writes a version only if {@link KeptUnits#change} from the
    *     latest version exceeds this, in [0, 1)
+   * @param compensation none, bias or least-squares (as {@code prune --compensation}), fitted on
+   *     the summaries' compensation rows (fit original)
+   * @param compensationRows the summaries' {@code compensation_rows}: token rows the stream keeps
+   *     for compensation, 0 (none) or in [{@value CompensationSettings#MIN_ROWS}, {@value
+   *     CompensationSettings#MAX_ROWS}]; must equal the profiler's; required unless compensation is
+   *     none
+   * @param ridge the least-squares ridge (as {@code prune --compensation-ridge})
    */
   public record Settings(
-      PruneSettings prune, long minSamples, long everySamples, double minChange) {
+      PruneSettings prune,
+      long minSamples,
+      long everySamples,
+      double minChange,
+      CompensationSettings.Mode compensation,
+      int compensationRows,
+      double ridge) {
     public static final long DEFAULT_MIN_SAMPLES = 3000;
     public static final long DEFAULT_EVERY_SAMPLES = 1000;
     public static final double DEFAULT_MIN_CHANGE = 0.05;
@@ -72,6 +87,44 @@ public final class PrunerEngine {
       if (!(minChange >= 0 && minChange < 1)) {
         throw new IllegalArgumentException("min-change must be in [0, 1), got " + minChange);
       }
+      if (compensation == null) {
+        throw new IllegalArgumentException("compensation mode is required (none to turn it off)");
+      }
+      if (compensationRows != 0) {
+        // the same range and message as prune --compensation-rows
+        new CompensationSettings(
+            compensation, CompensationSettings.Fit.ORIGINAL, compensationRows, ridge);
+      } else if (compensation != CompensationSettings.Mode.NONE) {
+        throw new IllegalArgumentException(
+            "compensation '"
+                + compensation.id()
+                + "' fits on token rows the summaries carry, but compensation-rows is 0: set it"
+                + " (in ["
+                + CompensationSettings.MIN_ROWS
+                + ", "
+                + CompensationSettings.MAX_ROWS
+                + "]) on the pruner and the same value on the profiler");
+      }
+    }
+
+    /** No compensation and no compensation rows. */
+    public Settings(PruneSettings prune, long minSamples, long everySamples, double minChange) {
+      this(
+          prune,
+          minSamples,
+          everySamples,
+          minChange,
+          CompensationSettings.Mode.NONE,
+          0,
+          CompensationSettings.DEFAULT_RIDGE);
+    }
+
+    /** The compensation as the library runs it: fit original, on the summaries' rows. */
+    public CompensationSettings compensationSettings() {
+      return compensation == CompensationSettings.Mode.NONE
+          ? null
+          : new CompensationSettings(
+              compensation, CompensationSettings.Fit.ORIGINAL, compensationRows, ridge);
     }
   }
 
@@ -191,6 +244,8 @@ public final class PrunerEngine {
                 + saved.getTokens()
                 + ", rows per run "
                 + Integer.toUnsignedString(saved.getRowsPerRun())
+                + ", compensation rows "
+                + Integer.toUnsignedString(saved.getCompensationRows())
                 + ", model "
                 + saved.getModel().getSource()
                 + "; now seed "
@@ -199,6 +254,8 @@ public final class PrunerEngine {
                 + t.config.getTokens()
                 + ", rows per run "
                 + t.config.getRowsPerRun()
+                + ", compensation rows "
+                + t.config.getCompensationRows()
                 + ", model "
                 + t.config.getModel().getSource()
                 + "): delete it to start over");
@@ -279,6 +336,11 @@ public final class PrunerEngine {
               + s.getConfig().getRowEncoding()
               + ", rows per run "
               + Integer.toUnsignedString(s.getConfig().getRowsPerRun())
+              + ", compensation rows "
+              + Integer.toUnsignedString(s.getConfig().getCompensationRows())
+              + (s.getConfig().getCompensationRows() == 0
+                  ? " (none: a profiler before compensation rows, or its compensation-rows unset)"
+                  : "")
               + "; the pruner expects "
               + t.config.getSeed()
               + ", "
@@ -288,7 +350,9 @@ public final class PrunerEngine {
               + ", "
               + t.config.getRowEncoding()
               + ", "
-              + t.config.getRowsPerRun());
+              + t.config.getRowsPerRun()
+              + ", "
+              + t.config.getCompensationRows());
     }
     MergeResult r;
     try {
@@ -323,7 +387,10 @@ public final class PrunerEngine {
   private Task newTask(String task) throws IOException {
     Base b = bases.forTask(task);
     return new Task(
-        b, Summaries.config(task, b.spec(), settings.prune().seed(), settings.prune().tokens()));
+        b,
+        Summaries.withCompensationRows(
+            Summaries.config(task, b.spec(), settings.prune().seed(), settings.prune().tokens()),
+            settings.compensationRows()));
   }
 
   /**
@@ -361,7 +428,14 @@ public final class PrunerEngine {
     t.prunedAt = samples; // a failure below waits for the next every-samples, no retry loop
     PruneRun run =
         PruneRun.plan(
-            t.base.spec(), t.base.weights(), f, settings.prune(), "stream:" + task, Map.of());
+            t.base.spec(),
+            t.base.weights(),
+            f,
+            settings.prune(),
+            "stream:" + task,
+            Map.of(),
+            settings.compensationSettings(),
+            new ProfiledRows(t.state.compensationRows(), t.base.spec()));
     List<VersionCheck.Problem> skipped = new ArrayList<>();
     OptionalLong latest = latestValid(task, skipped);
     double change = 1;

@@ -165,6 +165,27 @@ public final class Summaries {
     return c;
   }
 
+  /** The most compensation rows a stream may keep (as {@code prune --compensation-rows}). */
+  public static final int MAX_COMPENSATION_ROWS = 65_536;
+
+  /**
+   * {@code config} keeping {@code rows} compensation rows: the stream then keeps the max(tokens,
+   * rows) smallest token keys, the first k of which are still the features. 0: none beyond k.
+   */
+  public static SummaryConfig withCompensationRows(SummaryConfig config, int rows) {
+    SummaryConfig c = config.toBuilder().setCompensationRows(rows).build();
+    check(c);
+    return c;
+  }
+
+  /**
+   * The token rows the stream keeps: max(tokens, compensation_rows). Builders send and states keep
+   * the tokens with this many smallest keys (the bottom-k rule with this cap).
+   */
+  public static int keptRows(SummaryConfig c) {
+    return Math.max(c.getTokens(), c.getCompensationRows());
+  }
+
   /** Refuses a configuration with a missing or impossible field, naming it. */
   static void check(SummaryConfig c) {
     ModelFingerprint m = c.getModel();
@@ -208,6 +229,13 @@ public final class Summaries {
               + (c.getRowsPerRun() == 0
                   ? " (unset: a summary of a profiler before fixed runs)"
                   : ""));
+    }
+    if (Integer.compareUnsigned(c.getCompensationRows(), MAX_COMPENSATION_ROWS) > 0) {
+      bad.add(
+          "compensation_rows must be in [0, "
+              + MAX_COMPENSATION_ROWS
+              + "], got "
+              + Integer.toUnsignedString(c.getCompensationRows()));
     }
     if (!bad.isEmpty()) {
       throw new IllegalArgumentException(
@@ -294,6 +322,17 @@ public final class Summaries {
               + Integer.toUnsignedString(got.getRowsPerRun())
               + ", expected "
               + Integer.toUnsignedString(want.getRowsPerRun()));
+    }
+    if (want.getCompensationRows() != got.getCompensationRows()) {
+      d.add(
+          "compensation_rows "
+              + Integer.toUnsignedString(got.getCompensationRows())
+              + (got.getCompensationRows() == 0
+                  ? " (a summary without compensation rows: a profiler before them, or its"
+                      + " compensation-rows unset)"
+                  : "")
+              + ", expected "
+              + Integer.toUnsignedString(want.getCompensationRows()));
     }
     if (d.isEmpty() && !want.equals(got)) {
       d.add("fields this reader does not know differ");

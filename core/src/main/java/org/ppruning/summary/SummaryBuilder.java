@@ -24,9 +24,10 @@ import org.ppruning.summary.proto.TokenRow;
  * Turns {@code profile} outputs into {@link ActivationSummary} records. One builder serves one
  * stream (one profiler consumer, or one batch command run) and remembers the k smallest token keys
  * it has seen: a token above that running threshold can never be among the k smallest overall, so
- * it is neither asked of the model nor sent. Each call summarises one batch of samples (the state's
- * atomic unit, profiled in runs of the configuration's rows per padded length) as one summary,
- * split into chunks of at most {@code maxBytes} serialised bytes.
+ * it is neither asked of the model nor sent. Here k is {@link Summaries#keptRows}: the configured
+ * tokens, or the compensation rows if there are more of them. Each call summarises one batch of
+ * samples (the state's atomic unit, profiled in runs of the configuration's rows per padded length)
+ * as one summary, split into chunks of at most {@code maxBytes} serialised bytes.
  *
  * <pre>{@code
  * SummaryBuilder b = new SummaryBuilder(Summaries.config("sst2", spec, 42, 200),
@@ -77,7 +78,7 @@ public final class SummaryBuilder {
   public static SummaryBuilder forSamples(
       SummaryConfig config, int maxBytes, List<TokenizedSample> all) {
     Summaries.check(config);
-    int k = config.getTokens();
+    int k = Summaries.keptRows(config); // the tokens, or more with compensation rows
     TreeSet<Key> smallest = new TreeSet<>();
     for (TokenizedSample s : all) {
       for (int p = 0; p < s.length(); p++) {
@@ -306,7 +307,7 @@ public final class SummaryBuilder {
     for (ProfileBatch b : runs) {
       lengths.add(lengths(b, ids));
     }
-    int k = config.getTokens();
+    int k = Summaries.keptRows(config); // the tokens, or more with compensation rows
     Key before = Key.min(kept.size() < k ? null : kept.last(), bound);
     TreeSet<Key> next = new TreeSet<>(kept);
     List<Token> candidates = new ArrayList<>();

@@ -50,7 +50,8 @@ import org.ppruning.summary.proto.TokenRow;
 public final class SummaryState {
   private final SummaryConfig config;
   private final ModelFingerprint model;
-  private final int k;
+  private final int k; // rows kept: Summaries.keptRows (tokens, or more compensation rows)
+  private final int featureRows; // the first of them that are features: tokens
   private final int rowValues;
   private final Totals totals;
   private final TreeMap<Key, float[]> rows = new TreeMap<>();
@@ -93,7 +94,8 @@ public final class SummaryState {
     Summaries.check(config);
     this.config = config;
     this.model = config.getModel();
-    this.k = config.getTokens();
+    this.k = Summaries.keptRows(config);
+    this.featureRows = config.getTokens();
     this.rowValues = Summaries.rowValues(model);
     this.totals = new Totals(model);
   }
@@ -135,17 +137,35 @@ public final class SummaryState {
     return n;
   }
 
-  /** Token rows held: at most k. */
+  /** Token rows held: at most k ({@link Summaries#keptRows}). */
   public int sampledTokens() {
     return rows.size();
   }
 
   /**
-   * The k-th smallest token key held, once k tokens are held: no token with a larger key can join,
-   * so profilers may skip them ({@link SummaryBuilder#tighten}).
+   * The k-th smallest token key held, once k tokens are held (k = {@link Summaries#keptRows}): no
+   * token with a larger key can join, so profilers may skip them ({@link SummaryBuilder#tighten}).
    */
   public Optional<TokenKey> kthKey() {
     return rows.size() < k ? Optional.empty() : Optional.of(rows.lastKey().toProto());
+  }
+
+  /**
+   * The compensation's regression rows: the held token rows with the {@code compensation_rows}
+   * smallest keys, in key order (fewer if the samples hold fewer tokens; none if the configuration
+   * carries no compensation rows). Each is one profiled token: per layer, heads x head_size
+   * attention context values, then the FFN activations. The arrays are the state's own: read only.
+   */
+  public List<float[]> compensationRows() {
+    int n = Math.min(config.getCompensationRows(), rows.size());
+    List<float[]> out = new ArrayList<>(n);
+    for (float[] r : rows.values()) {
+      if (out.size() == n) {
+        break;
+      }
+      out.add(r);
+    }
+    return Collections.unmodifiableList(out);
   }
 
   /** Whether every batch seen is complete (see the class comment) and there is at least one. */
@@ -277,8 +297,9 @@ public final class SummaryState {
   }
 
   /**
-   * The features of everything merged: the k sampled tokens' activations in key order, and mean
-   * |activation| per unit over all counted tokens (each sum rounded once, then divided).
+   * The features of everything merged: the first {@code tokens} sampled tokens' activations in key
+   * order (with compensation rows the state holds more; the bottom-k of them are the same tokens),
+   * and mean |activation| per unit over all counted tokens (each sum rounded once, then divided).
    *
    * @throws IllegalStateException if nothing was merged, a batch is incomplete (names it and what
    *     is missing), or the samples hold fewer than k tokens
@@ -316,10 +337,10 @@ public final class SummaryState {
               + "' are incomplete (chunks missing): "
               + String.join("; ", why));
     }
-    if (rows.size() < k) {
+    if (rows.size() < featureRows) {
       throw new IllegalStateException(
           "asked for "
-              + k
+              + featureRows
               + " sampled tokens, but the "
               + totals.samples
               + " samples hold only "
@@ -335,10 +356,13 @@ public final class SummaryState {
     for (int l = 0; l < model.getHeadsCount(); l++) {
       int w = model.getHeads(l) * dh;
       int f = model.getNeurons(l);
-      float[] heads = new float[k * w];
-      float[] neurons = new float[k * f];
+      float[] heads = new float[featureRows * w];
+      float[] neurons = new float[featureRows * f];
       int r = 0;
       for (float[] row : rows.values()) {
+        if (r == featureRows) {
+          break; // the rest are compensation rows only
+        }
         System.arraycopy(row, at, heads, r * w, w);
         System.arraycopy(row, at + w, neurons, r * f, f);
         r++;
@@ -354,8 +378,8 @@ public final class SummaryState {
       }
       layers.add(
           new LayerFeatures(
-              new FloatTensor(new long[] {k, w}, heads),
-              new FloatTensor(new long[] {k, f}, neurons),
+              new FloatTensor(new long[] {featureRows, w}, heads),
+              new FloatTensor(new long[] {featureRows, f}, neurons),
               headSal,
               neuronSal));
     }
@@ -364,7 +388,7 @@ public final class SummaryState {
         dh,
         (int) totals.samples,
         totals.tokens,
-        k,
+        featureRows,
         config.getSeed(),
         (double) totals.tokens / totals.samples);
   }
@@ -505,7 +529,12 @@ public final class SummaryState {
     }
     if (p.getRowsCount() > st.k) {
       throw new IllegalArgumentException(
-          what + ": " + p.getRowsCount() + " token rows, k is " + st.k);
+          what
+              + ": "
+              + p.getRowsCount()
+              + " token rows, the stream keeps at most "
+              + st.k
+              + " (max of tokens and compensation rows)");
     }
     Key prev = null;
     for (TokenRow r : p.getRowsList()) {

@@ -156,5 +156,31 @@ class ProfilerEngineTest {
     assertThrows(IllegalArgumentException.class, () -> engine(100, TooLong.REJECT).config("x"));
     Settings d = Settings.defaults();
     assertEquals(new Settings(42, 200, 8, 512 * 1024, TooLong.REJECT), d);
+    assertEquals(0, d.compensationRows());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new Settings(1, 60, 8, 100, TooLong.REJECT, 70_000));
+    assertTrue(e.getMessage().contains("compensation rows must be in [0, 65536]"), e.getMessage());
+  }
+
+  @Test
+  void compensationRowsTravelInTheSummaries() {
+    ProfilerEngine e =
+        new ProfilerEngine(
+            Map.of("sst2", new ProfilerEngine.TaskModel(model, tok)),
+            new Settings(SEED, K, 8, 1 << 20, TooLong.REJECT, 200));
+    assertEquals(200, e.config("sst2").getCompensationRows());
+    SummaryState state = new SummaryState(e.config("sst2"));
+    e.process(Summaries.source("samples/0", 0, samples.size()), items(samples))
+        .summaries()
+        .get(0)
+        .records()
+        .forEach(state::merge);
+    assertTrue(state.tokens() > 200, "tokens " + state.tokens());
+    assertEquals(200, state.sampledTokens(), "the 200 smallest keys, not only k = " + K);
+    assertEquals(200, state.compensationRows().size());
+    FeatureAsserts.assertSameFeatures(
+        FeatureCollector.collect(model, tok, samples, K, SEED, 8, System.err), state.toFeatures());
   }
 }

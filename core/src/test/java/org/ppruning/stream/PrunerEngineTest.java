@@ -26,12 +26,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ppruning.data.Sample;
 import org.ppruning.features.ActivationFeatures;
+import org.ppruning.graph.TokenBatch;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.LayerSpec;
+import org.ppruning.model.ModelLayout;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
 import org.ppruning.model.Weights;
 import org.ppruning.pruning.clustering.LinkageMode;
+import org.ppruning.pruning.compensation.CompensationSettings;
 import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PruneRun;
 import org.ppruning.pruning.run.PruneSettings;
@@ -43,6 +46,7 @@ import org.ppruning.summary.SummaryBuilder;
 import org.ppruning.summary.TokenizedSample;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.SummaryConfig;
+import org.ppruning.testing.OutputError;
 import org.ppruning.testing.Positions;
 import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.tokenize.TokenizerFiles;
@@ -447,5 +451,83 @@ class PrunerEngineTest {
     List<LayerSpec> c = List.of(new LayerSpec(new int[] {2}, new int[] {1}));
     assertEquals(1.0, KeptUnits.change(a, c));
     assertThrows(IllegalArgumentException.class, () -> KeptUnits.change(a, List.of()));
+  }
+
+  @Test
+  void compensatedVersionDiffersAndIsCloserToTheOriginal() throws Exception {
+    int rows = 300;
+    SummaryConfig c = Summaries.withCompensationRows(Summaries.config(TASK, spec, SEED, K), rows);
+    List<ActivationSummary> recs = publish(c, model, 7, 11);
+    Path[] dirs = new Path[2];
+    int i = 0;
+    for (CompensationSettings.Mode mode :
+        List.of(CompensationSettings.Mode.NONE, CompensationSettings.Mode.LEAST_SQUARES)) {
+      PrunerEngine e =
+          new PrunerEngine(
+              new ModelRepository(tmp.resolve("repo-" + mode.id())),
+              new PrunerEngine.Settings(
+                  SETTINGS,
+                  samples.size(),
+                  1000,
+                  0,
+                  mode,
+                  rows,
+                  CompensationSettings.DEFAULT_RIDGE),
+              task -> new PrunerEngine.Base("tiny", spec, weights, tokenizer));
+      for (int r = 0; r < recs.size(); r++) {
+        PrunerEngine.Accepted a = e.accept(TASK, recs.get(r), P0, r);
+        assertNotEquals(PrunerEngine.Outcome.REJECTED, a.outcome(), a.detail());
+      }
+      assertTrue(e.due(TASK));
+      PrunerEngine.Pruned p = e.prune(TASK);
+      assertTrue(p.written());
+      dirs[i++] = e.repository().path(TASK, p.version());
+    }
+    TokenBatch batch = OutputError.batch(tok, OutputError.tinyTexts(40, 99), spec.maxPositions());
+    try (TransformerModel plain = TransformerModel.load(dirs[0]);
+        TransformerModel ls = TransformerModel.load(dirs[1])) {
+      assertEquals(plain.spec().layers(), ls.spec().layers(), "same units kept");
+      String kernel = ModelLayout.of(ls.spec()).ffnProjection(0).kernel();
+      assertFalse(
+          plain.readWeights().get(kernel).equals(ls.readWeights().get(kernel)),
+          "compensation changed the kept rows");
+      Map<?, ?> prov =
+          (Map<?, ?>) ((Map<?, ?>) ls.spec().metadata().get("pruning")).get("compensation");
+      assertEquals("least-squares", prov.get("mode"));
+      assertEquals("original", prov.get("fit"));
+      assertEquals(rows, ((Number) prov.get("rows")).intValue());
+      double errPlain = OutputError.relative(plain, model, batch);
+      double errLs = OutputError.relative(ls, model, batch);
+      System.out.printf(
+          "held-out sequence_output relative error: plain %.4f, least-squares %.4f%n",
+          errPlain, errLs);
+      assertTrue(errPlain > 0.05, "pruning changed the output: " + errPlain);
+      assertTrue(errLs < 0.3 * errPlain, "compensated " + errLs + " vs plain " + errPlain);
+    }
+  }
+
+  @Test
+  void compensationWithoutRowsIsRefusedByName() throws Exception {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new PrunerEngine.Settings(
+                    SETTINGS, 1, 1, 0, CompensationSettings.Mode.LEAST_SQUARES, 0, 1e-2));
+    assertTrue(e.getMessage().contains("compensation-rows is 0"), e.getMessage());
+    // summaries of a profiler without compensation rows: read, and refused by a pruner that
+    // expects rows, naming them
+    PrunerEngine en =
+        new PrunerEngine(
+            new ModelRepository(tmp.resolve("repo")),
+            new PrunerEngine.Settings(
+                SETTINGS, 1, 1, 0, CompensationSettings.Mode.LEAST_SQUARES, 300, 1e-2),
+            task -> new PrunerEngine.Base("tiny", spec, weights, tokenizer));
+    PrunerEngine.Accepted a = en.accept(TASK, records.get(0), P0, 0);
+    assertEquals(PrunerEngine.Outcome.REJECTED, a.outcome());
+    assertEquals("config", a.reason());
+    assertTrue(
+        a.detail().contains("compensation rows 0 (none: a profiler before compensation rows"),
+        a.detail());
   }
 }

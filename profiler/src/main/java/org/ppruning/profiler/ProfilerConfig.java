@@ -39,6 +39,14 @@ public interface ProfilerConfig {
   int tokens();
 
   /**
+   * Token rows kept for the pruner's compensation (the summaries' {@code compensation_rows}): the
+   * stream keeps the max(tokens, this) smallest token keys; 0: none. Must equal the pruner's {@code
+   * compensation-rows}.
+   */
+  @WithDefault("0")
+  int compensationRows();
+
+  /**
    * Records per batch (per partition): a batch is one summary and one offset commit. Larger batches
    * send fewer token rows that a later batch displaces from the bottom-k (about k (1 + ln(N /
    * batch)) rows for N samples), at the cost of latency.

@@ -116,7 +116,8 @@ public class ProfilerService {
               config.tokens(),
               config.runSize(),
               config.maxSummaryBytes(),
-              ProfilerEngine.TooLong.parse(config.tooLong()));
+              ProfilerEngine.TooLong.parse(config.tooLong()),
+              config.compensationRows());
       KafkaSettings.TopicNames t = config.kafka().topics();
       settings =
           new SampleLoopSettings(

@@ -51,6 +51,25 @@ public interface PrunerConfig {
   @WithDefault("200")
   int tokens();
 
+  /**
+   * none, bias or least-squares: how the kept units are compensated (as {@code prune
+   * --compensation}; fitted on the summaries' compensation rows, fit original).
+   */
+  @WithDefault("none")
+  String compensation();
+
+  /**
+   * Token rows the summaries keep for compensation (their {@code compensation_rows}); must equal
+   * the profiler's; 0: none (then compensation must be none). Summaries of another value are
+   * rejected.
+   */
+  @WithDefault("0")
+  int compensationRows();
+
+  /** Least-squares ridge relative to the mean Gram diagonal (as {@code --compensation-ridge}). */
+  @WithDefault("0.01")
+  double compensationRidge();
+
   /** Samples before the first pruning of a task. */
   @WithDefault("3000")
   long minSamples();

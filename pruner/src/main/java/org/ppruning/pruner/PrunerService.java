@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 import org.ppruning.fetch.ArtifactCache;
+import org.ppruning.pruning.compensation.CompensationSettings;
 import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PruneSettings;
 import org.ppruning.service.KafkaClients;
@@ -134,7 +135,13 @@ public class PrunerService {
               m -> LOG.infof("pruner: loading base model %s", m));
       PrunerEngine.Settings settings =
           new PrunerEngine.Settings(
-              pruneSettings(), config.minSamples(), config.everySamples(), config.minChange());
+              pruneSettings(),
+              config.minSamples(),
+              config.everySamples(),
+              config.minChange(),
+              CompensationSettings.Mode.of(config.compensation()),
+              config.compensationRows(),
+              config.compensationRidge());
       CheckpointSchedule schedule =
           new CheckpointSchedule(
               config.checkpoint().everySummaries(),

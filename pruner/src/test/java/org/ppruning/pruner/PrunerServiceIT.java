@@ -46,10 +46,12 @@ import org.ppruning.data.Sample;
 import org.ppruning.features.ActivationFeatures;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.LayerSpec;
+import org.ppruning.model.ModelLayout;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.model.TinyModels;
 import org.ppruning.model.TokenizerSpec;
 import org.ppruning.pruning.clustering.LinkageMode;
+import org.ppruning.pruning.compensation.CompensationSettings;
 import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PruneRun;
 import org.ppruning.pruning.run.PruneSettings;
@@ -64,6 +66,7 @@ import org.ppruning.summary.SummaryBuilder;
 import org.ppruning.summary.TokenizedSample;
 import org.ppruning.summary.proto.ActivationSummary;
 import org.ppruning.summary.proto.SummaryConfig;
+import org.ppruning.testing.OutputError;
 import org.ppruning.testing.Positions;
 import org.ppruning.testing.ServiceProcess;
 import org.ppruning.tokenize.TextTokenizer;
@@ -421,6 +424,56 @@ class PrunerServiceIT {
           LongStream.rangeClosed(1, want.size()).boxed().toList(),
           published,
           "every version's event was published");
+    }
+  }
+
+  @Test
+  void compensationKeysWriteAVersionCloserToTheOriginal() throws Exception {
+    String topic = "it.summaries." + UUID.randomUUID();
+    createTopic(topic);
+    Path work = tmp.resolve("run-" + topic);
+    int rows = 400;
+    SummaryConfig c = Summaries.withCompensationRows(config(), rows);
+    List<ActivationSummary> records = summaries(new SummaryBuilder(c, 3_000), 0, 100);
+    produce(topic, records);
+    Map<String, String> s = settings(work, topic, 100, 1000);
+    s.put("compensation", "least-squares");
+    s.put("compensation-rows", "" + rows);
+    Path dir;
+    try (ServiceProcess app = start(s, Path.of("target/it-logs/" + topic + ".log"))) {
+      ModelEvent v1 = awaitEvents(topic + ".models", 1, app).get(0);
+      assertEquals(100, v1.samples());
+      dir = Path.of(URI.create(v1.path()));
+    }
+    // the same records without compensation, through the core engine
+    Path plainRoot = Files.createTempDirectory(tmp, "plain");
+    ModelSpec spec = model.spec();
+    var weights = model.readWeights();
+    PrunerEngine e =
+        new PrunerEngine(
+            new ModelRepository(plainRoot),
+            new PrunerEngine.Settings(
+                SETTINGS, 100, 1000, 0, CompensationSettings.Mode.NONE, rows, 1e-2),
+            task -> new PrunerEngine.Base("tiny", spec, weights, model.tokenizerJson()));
+    for (int i = 0; i < records.size(); i++) {
+      e.accept(TASK, records.get(i), new Partition("t", 0), i);
+    }
+    e.prune(TASK);
+    var batch = OutputError.batch(tok, OutputError.tinyTexts(40, 99), spec.maxPositions());
+    try (TransformerModel ls = TransformerModel.load(dir);
+        TransformerModel plain = TransformerModel.load(plainRoot.resolve(TASK).resolve("1"))) {
+      assertSameUnits(plain.spec().layers(), ls.spec().layers(), "compensation keeps the units");
+      String kernel = ModelLayout.of(ls.spec()).ffnProjection(1).kernel();
+      assertTrue(
+          !plain.readWeights().get(kernel).equals(ls.readWeights().get(kernel)),
+          "the kept rows were compensated");
+      double errPlain = OutputError.relative(plain, model, batch);
+      double errLs = OutputError.relative(ls, model, batch);
+      System.out.printf(
+          "service: held-out sequence_output relative error plain %.4f, least-squares %.4f%n",
+          errPlain, errLs);
+      assertTrue(errPlain > 0.05, "pruning changed the output: " + errPlain);
+      assertTrue(errLs < 0.3 * errPlain, "compensated " + errLs + " vs plain " + errPlain);
     }
   }
 }

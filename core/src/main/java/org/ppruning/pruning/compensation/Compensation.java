@@ -54,56 +54,17 @@ public final class Compensation {
       CompensationSettings settings,
       Calibration cal,
       PrintStream progress) {
-    Map<String, Object> prov = new LinkedHashMap<>(provenance);
     if (settings.mode() == CompensationSettings.Mode.NONE) {
-      prov.put("compensation", Map.of("mode", "none"));
-      return Rewrite.apply(spec, weights, plan, prov);
+      return none(spec, weights, plan, provenance);
     }
-    Map<String, Object> c = new LinkedHashMap<>();
-    c.put("mode", settings.mode().id());
-    c.put("fit", settings.fit().id());
-    c.put("rows", cal.rows());
-    if (settings.mode() == CompensationSettings.Mode.LEAST_SQUARES) {
-      c.put("ridge", settings.ridge());
-    }
-    prov.put("compensation", c);
-    double ridge =
-        settings.mode() == CompensationSettings.Mode.BIAS
-            ? Double.POSITIVE_INFINITY
-            : settings.ridge();
     CompensationSettings.Fit fit = settings.fit();
-    List<int[]> dropH = plan.dropHeads(spec);
-    List<int[]> dropN = plan.dropNeurons(spec);
-    int layers = spec.numLayers();
-    ModelSpec curSpec = spec;
-    Weights cur = weights;
     try (TransformerModel original =
         fit == CompensationSettings.Fit.SEQUENTIAL
             ? null
             : TransformerModel.build(spec, weights, null)) {
-      for (int i = 0; i < layers; i++) {
-        long t0 = System.nanoTime();
-        for (boolean heads : new boolean[] {true, false}) {
-          int[] drop = (heads ? dropH : dropN).get(i);
-          if (drop.length == 0) {
-            continue;
-          }
-          int units = heads ? spec.layers().get(i).heads() : spec.layers().get(i).ffn();
-          int unitWidth = heads ? spec.headSize() : 1;
-          int[] keep =
-              columns(
-                  UnitRemoval.complement(drop, units, "layer " + i + " dropped units"), unitWidth);
-          ModelLayout.Projection proj =
-              heads
-                  ? ModelLayout.of(curSpec).attentionProjection(i)
-                  : ModelLayout.of(curSpec).ffnProjection(i);
-          String capture = heads ? ProfileNames.context(i) : ProfileNames.activation(i);
-          LayerFit.Solution sol;
-          try (LayerFit lf =
-              new LayerFit(
-                  cur.get(proj.kernel()),
-                  keep,
-                  fit != CompensationSettings.Fit.SEQUENTIAL_TO_ORIGINAL)) {
+      Feeder feed =
+          (lf, i, heads, curSpec, cur) -> {
+            String capture = heads ? ProfileNames.context(i) : ProfileNames.activation(i);
             TransformerModel own =
                 fit == CompensationSettings.Fit.ORIGINAL
                     ? null
@@ -128,28 +89,153 @@ public final class Compensation {
                 own.close();
               }
             }
-            sol = lf.solve(ridge, cur.get(proj.bias()));
+          };
+      return compensate(spec, weights, plan, provenance, settings, cal.rows(), feed, progress);
+    }
+  }
+
+  /**
+   * Removes the plan's dropped units and compensates the kept ones on rows profiled beforehand (the
+   * streaming pruner's summaries): fit {@code original}, since the rows are the unpruned model's
+   * activations.
+   *
+   * @throws IllegalArgumentException if the fit is not {@code original}, there are no rows, or the
+   *     rows were profiled on a model of other widths
+   */
+  public static UnitRemoval.Pruned apply(
+      ModelSpec spec,
+      Weights weights,
+      PruningPlan plan,
+      Map<String, Object> provenance,
+      CompensationSettings settings,
+      ProfiledRows rows,
+      PrintStream progress) {
+    if (settings.mode() == CompensationSettings.Mode.NONE) {
+      return none(spec, weights, plan, provenance);
+    }
+    if (settings.fit() != CompensationSettings.Fit.ORIGINAL) {
+      throw new IllegalArgumentException(
+          "compensation on profiled rows fits each layer on the original model's activations:"
+              + " fit must be 'original', got '"
+              + settings.fit().id()
+              + "'");
+    }
+    if (rows.size() == 0) {
+      throw new IllegalArgumentException(
+          "compensation '" + settings.mode().id() + "' has no profiled rows to fit on");
+    }
+    if (!rows.spec().headsPerLayer().equals(spec.headsPerLayer())
+        || !rows.spec().ffnPerLayer().equals(spec.ffnPerLayer())
+        || rows.spec().headSize() != spec.headSize()) {
+      throw new IllegalArgumentException(
+          "profiled rows are of a model with heads "
+              + rows.spec().headsPerLayer()
+              + " and neurons "
+              + rows.spec().ffnPerLayer()
+              + ", the model pruned has "
+              + spec.headsPerLayer()
+              + " and "
+              + spec.ffnPerLayer());
+    }
+    Feeder feed =
+        (lf, i, heads, curSpec, cur) -> {
+          for (int from = 0; from < rows.size(); from += ProfiledRows.SLICE) {
+            lf.add(
+                rows.slice(i, heads, from, Math.min(rows.size(), from + ProfiledRows.SLICE)), null);
           }
-          List<int[]> none = new ArrayList<>();
-          List<int[]> only = new ArrayList<>();
-          for (int l = 0; l < layers; l++) {
-            none.add(new int[0]);
-            only.add(l == i ? drop : new int[0]);
-          }
-          UnitRemoval.Pruned p =
-              heads
-                  ? UnitRemoval.remove(curSpec, cur, only, none)
-                  : UnitRemoval.remove(curSpec, cur, none, only);
-          p.weights().replace(proj.kernel(), sol.rows());
-          p.weights().replace(proj.bias(), sol.bias());
-          curSpec = p.spec();
-          cur = p.weights();
+        };
+    return compensate(spec, weights, plan, provenance, settings, rows.size(), feed, progress);
+  }
+
+  /** Adds one layer projection's regression rows to a fit. */
+  @FunctionalInterface
+  private interface Feeder {
+    /**
+     * @param heads the attention output projection (else the FFN second matrix)
+     * @param curSpec the model pruned and compensated below layer {@code layer}
+     */
+    void feed(LayerFit lf, int layer, boolean heads, ModelSpec curSpec, Weights cur);
+  }
+
+  private static UnitRemoval.Pruned none(
+      ModelSpec spec, Weights weights, PruningPlan plan, Map<String, Object> provenance) {
+    Map<String, Object> prov = new LinkedHashMap<>(provenance);
+    prov.put("compensation", Map.of("mode", "none"));
+    return Rewrite.apply(spec, weights, plan, prov);
+  }
+
+  private static UnitRemoval.Pruned compensate(
+      ModelSpec spec,
+      Weights weights,
+      PruningPlan plan,
+      Map<String, Object> provenance,
+      CompensationSettings settings,
+      int rows,
+      Feeder feed,
+      PrintStream progress) {
+    Map<String, Object> prov = new LinkedHashMap<>(provenance);
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("mode", settings.mode().id());
+    c.put("fit", settings.fit().id());
+    c.put("rows", rows);
+    if (settings.mode() == CompensationSettings.Mode.LEAST_SQUARES) {
+      c.put("ridge", settings.ridge());
+    }
+    prov.put("compensation", c);
+    double ridge =
+        settings.mode() == CompensationSettings.Mode.BIAS
+            ? Double.POSITIVE_INFINITY
+            : settings.ridge();
+    CompensationSettings.Fit fit = settings.fit();
+    List<int[]> dropH = plan.dropHeads(spec);
+    List<int[]> dropN = plan.dropNeurons(spec);
+    int layers = spec.numLayers();
+    ModelSpec curSpec = spec;
+    Weights cur = weights;
+    for (int i = 0; i < layers; i++) {
+      long t0 = System.nanoTime();
+      for (boolean heads : new boolean[] {true, false}) {
+        int[] drop = (heads ? dropH : dropN).get(i);
+        if (drop.length == 0) {
+          continue;
         }
-        if (progress != null) {
-          progress.printf(
-              "compensation (%s, %s): layer %d of %d, %.1f s%n",
-              settings.mode().id(), fit.id(), i + 1, layers, (System.nanoTime() - t0) / 1e9);
+        int units = heads ? spec.layers().get(i).heads() : spec.layers().get(i).ffn();
+        int unitWidth = heads ? spec.headSize() : 1;
+        int[] keep =
+            columns(
+                UnitRemoval.complement(drop, units, "layer " + i + " dropped units"), unitWidth);
+        ModelLayout.Projection proj =
+            heads
+                ? ModelLayout.of(curSpec).attentionProjection(i)
+                : ModelLayout.of(curSpec).ffnProjection(i);
+        LayerFit.Solution sol;
+        try (LayerFit lf =
+            new LayerFit(
+                cur.get(proj.kernel()),
+                keep,
+                fit != CompensationSettings.Fit.SEQUENTIAL_TO_ORIGINAL)) {
+          feed.feed(lf, i, heads, curSpec, cur);
+          sol = lf.solve(ridge, cur.get(proj.bias()));
         }
+        List<int[]> none = new ArrayList<>();
+        List<int[]> only = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+          none.add(new int[0]);
+          only.add(l == i ? drop : new int[0]);
+        }
+        UnitRemoval.Pruned p =
+            heads
+                ? UnitRemoval.remove(curSpec, cur, only, none)
+                : UnitRemoval.remove(curSpec, cur, none, only);
+        p.weights().replace(proj.kernel(), sol.rows());
+        p.weights().replace(proj.bias(), sol.bias());
+        curSpec = p.spec();
+        cur = p.weights();
+      }
+      if (progress != null) {
+        progress.printf(
+            "compensation (%s, %s): layer %d of %d, %.1f s%n",
+            settings.mode().id(), fit.id(), i + 1, layers, (System.nanoTime() - t0) / 1e9);
       }
     }
     return new UnitRemoval.Pruned(curSpec.withMetadata("pruning", prov), cur);

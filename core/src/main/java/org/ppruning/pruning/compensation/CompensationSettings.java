@@ -51,6 +51,10 @@ public record CompensationSettings(Mode mode, Fit fit, int rows, double ridge) {
     return new CompensationSettings(m, fit, rows, ridge);
   }
 
+  public CompensationSettings withFit(Fit f) {
+    return new CompensationSettings(mode, f, rows, ridge);
+  }
+
   /** What is compensated. */
   public enum Mode {
     NONE,

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.ppruning.features.ActivationFeatures;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.LayerSpec;
@@ -12,10 +13,12 @@ import org.ppruning.model.ModelSpec;
 import org.ppruning.model.UnitRemoval;
 import org.ppruning.model.Weights;
 import org.ppruning.pruning.Budget;
+import org.ppruning.pruning.PruningPlan;
 import org.ppruning.pruning.Rewrite;
 import org.ppruning.pruning.compensation.Calibration;
 import org.ppruning.pruning.compensation.Compensation;
 import org.ppruning.pruning.compensation.CompensationSettings;
+import org.ppruning.pruning.compensation.ProfiledRows;
 
 /**
  * Steps 2-6 from features to a pruned model: plan ({@link PPruning}), rewrite ({@link Rewrite})
@@ -50,7 +53,14 @@ public record PruneRun(
       PruneSettings settings,
       String data,
       Map<String, Double> seconds) {
-    return plan(spec, weights, features, settings, data, seconds, null, null);
+    return plan(
+        spec,
+        weights,
+        features,
+        settings,
+        data,
+        seconds,
+        (Function<Planned, UnitRemoval.Pruned>) null);
   }
 
   /**
@@ -75,6 +85,69 @@ public record PruneRun(
       throw new IllegalArgumentException(
           "compensation '" + compensation.mode().id() + "' needs calibration tokens");
     }
+    return plan(
+        spec,
+        weights,
+        features,
+        settings,
+        data,
+        seconds,
+        compensate
+            ? prov ->
+                Compensation.apply(
+                    spec,
+                    weights,
+                    prov.plan(),
+                    prov.values(),
+                    compensation,
+                    calibration,
+                    System.err)
+            : null);
+  }
+
+  /**
+   * Plans, rewrites and compensates the kept units on rows profiled beforehand (the streaming
+   * pruner: {@link Compensation#apply(ModelSpec, Weights, PruningPlan, Map, CompensationSettings,
+   * ProfiledRows, java.io.PrintStream)}, fit {@code original}); with {@code compensation} null or
+   * mode none this is {@link #plan(ModelSpec, Weights, ActivationFeatures, PruneSettings, String,
+   * Map)}.
+   */
+  public static PruneRun plan(
+      ModelSpec spec,
+      Weights weights,
+      ActivationFeatures features,
+      PruneSettings settings,
+      String data,
+      Map<String, Double> seconds,
+      CompensationSettings compensation,
+      ProfiledRows rows) {
+    boolean compensate =
+        compensation != null && compensation.mode() != CompensationSettings.Mode.NONE;
+    return plan(
+        spec,
+        weights,
+        features,
+        settings,
+        data,
+        seconds,
+        compensate
+            ? prov ->
+                Compensation.apply(
+                    spec, weights, prov.plan(), prov.values(), compensation, rows, null)
+            : null);
+  }
+
+  /** The plan and provenance a compensation starts from. */
+  private record Planned(PruningPlan plan, Map<String, Object> values) {}
+
+  private static PruneRun plan(
+      ModelSpec spec,
+      Weights weights,
+      ActivationFeatures features,
+      PruneSettings settings,
+      String data,
+      Map<String, Double> seconds,
+      Function<Planned, UnitRemoval.Pruned> compensate) {
     Map<String, Double> secs = new LinkedHashMap<>(seconds);
     PPruning.Config config = settings.config(features);
     PPruning.Result r = PPruning.plan(spec, weights, features, config);
@@ -96,10 +169,8 @@ public record PruneRun(
     provenance.put("data", data);
     provenance.put("parent", spec.source());
     UnitRemoval.Pruned pruned;
-    if (compensate) {
-      pruned =
-          Compensation.apply(
-              spec, weights, r.plan(), provenance, compensation, calibration, System.err);
+    if (compensate != null) {
+      pruned = compensate.apply(new Planned(r.plan(), provenance));
       secs.put("compensation", seconds(t0));
     } else {
       pruned = Rewrite.apply(spec, weights, r.plan(), provenance);
