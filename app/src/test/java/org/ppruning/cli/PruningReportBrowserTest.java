@@ -1,13 +1,13 @@
 package org.ppruning.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.ppruning.pruning.report.SvgDom.chart;
+import static org.ppruning.pruning.report.SvgDom.count;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,32 +25,6 @@ class PruningReportBrowserTest {
   static final int KEPT = 0x2b8a3e;
   static final int REMOVED = 0xc92a2a;
   static final int CUT = 0x1864ab;
-
-  static int count(String s, String regex) {
-    Matcher m = Pattern.compile(regex).matcher(s);
-    int n = 0;
-    while (m.find()) {
-      n++;
-    }
-    return n;
-  }
-
-  /** The element of the chart of this class, layer and kind, tag to end tag. */
-  static String chart(String dom, String cls, int layer, String kind) {
-    Matcher m =
-        Pattern.compile(
-                "<svg class=\"chart "
-                    + cls
-                    + "\" data-layer=\""
-                    + layer
-                    + "\" data-kind=\""
-                    + kind
-                    + "\".*?</svg>",
-                Pattern.DOTALL)
-            .matcher(dom);
-    assertTrue(m.find(), "no " + cls + " chart of layer " + layer + " " + kind + " in the DOM");
-    return m.group();
-  }
 
   @Test
   void chromiumRendersEveryChartWithThePlansNumbers() throws Exception {

@@ -1,5 +1,7 @@
 package org.ppruning.pruning.report;
 
+import static org.ppruning.pruning.report.Svg.attr;
+
 /**
  * The FLOPs and the parameter budget, target against achieved, split between attention and FFN: one
  * panel per cost (FLOPs per sequence; parameters of heads and neurons), a row each for attention,
@@ -19,19 +21,13 @@ final class BudgetChart {
 
   static String render(ReportData r) {
     StringBuilder b = new StringBuilder();
-    b.append("<svg class=\"chart budget\" width=\"")
-        .append(Svg.c(W))
-        .append("\" height=\"")
-        .append(Svg.c(2 * PANEL))
-        .append("\" role=\"img\" aria-label=\"FLOPs and parameters, target against achieved\">");
+    b.append("<svg class=\"chart budget\"")
+        .append(attr("width", Svg.c(W)))
+        .append(attr("height", Svg.c(2 * PANEL)))
+        .append(" role=\"img\" aria-label=\"FLOPs and parameters, target against achieved\">");
     BudgetReport bu = r.budget();
-    panel(
-        b,
-        0,
-        "flops",
-        "Encoder FLOPs per sequence of " + bu.seqLen() + " tokens",
-        r.flops(),
-        bu.flops() ? bu : null);
+    String flops = "Encoder FLOPs per sequence of " + bu.seqLen() + " tokens";
+    panel(b, 0, "flops", flops, r.flops(), bu.flops() ? bu : null);
     panel(
         b, PANEL, "params", "Parameters of heads and neurons", r.params(), bu.flops() ? null : bu);
     return b.append("</svg>").toString();
@@ -60,67 +56,37 @@ final class BudgetChart {
       long after,
       Double target) {
     b.append(Svg.text(4, y + 12, "start", part.equals("ffn") ? "FFN" : part));
-    rect(b, "before", x.at(0), y, x.at(before) - x.at(0), Svg.BEFORE, "");
-    rect(
-        b,
-        "after",
-        x.at(0),
-        y,
-        x.at(after) - x.at(0),
-        Svg.KEPT,
-        " data-cost=\""
-            + cost
-            + "\" data-part=\""
-            + part
-            + "\" data-before=\""
-            + before
-            + "\" data-after=\""
-            + after
-            + "\"");
-    String label =
-        Svg.si(after)
-            + " of "
-            + Svg.si(before)
-            + " kept ("
-            + Svg.pct(Cost.fraction(after, before))
-            + ")";
+    b.append(Svg.rect("before", x.at(0), y, x.at(before) - x.at(0), 14, attr("fill", Svg.BEFORE)));
+    b.append(
+        Svg.rect(
+            "after",
+            x.at(0),
+            y,
+            x.at(after) - x.at(0),
+            14,
+            attr("data-cost", cost)
+                + attr("data-part", part)
+                + attr("data-before", before)
+                + attr("data-after", after)
+                + attr("fill", Svg.KEPT)));
+    String kept = Svg.pct(Cost.fraction(after, before));
+    String label = Svg.si(after) + " of " + Svg.si(before) + " kept (" + kept + ")";
     if (target != null) {
       double tx = x.at(target);
-      b.append("<line class=\"target\" data-part=\"")
-          .append(part)
-          .append("\" data-target=\"")
-          .append(Svg.num(target))
-          .append("\" x1=\"")
-          .append(Svg.c(tx))
-          .append("\" x2=\"")
-          .append(Svg.c(tx))
-          .append("\" y1=\"")
-          .append(Svg.c(y - 3))
-          .append("\" y2=\"")
-          .append(Svg.c(y + 17))
-          .append("\" stroke=\"")
-          .append(Svg.TARGET)
-          .append("\" stroke-width=\"2\"/>");
-      label +=
-          "; target " + Svg.si(target) + " (" + Svg.pct(before == 0 ? 1 : target / before) + ")";
+      b.append(
+          Svg.line(
+              "target",
+              tx,
+              y - 3,
+              tx,
+              y + 17,
+              attr("data-part", part)
+                  + attr("data-target", Svg.num(target))
+                  + attr("stroke", Svg.TARGET)
+                  + attr("stroke-width", 2)));
+      double share = before == 0 ? 1 : target / before;
+      label += "; target " + Svg.si(target) + " (" + Svg.pct(share) + ")";
     }
     b.append(Svg.text(LABEL + BAR + 10, y + 12, "start", label));
-  }
-
-  private static void rect(
-      StringBuilder b, String cls, double x, double y, double w, String fill, String data) {
-    b.append("<rect class=\"")
-        .append(cls)
-        .append('"')
-        .append(data)
-        .append(" x=\"")
-        .append(Svg.c(x))
-        .append("\" y=\"")
-        .append(Svg.c(y))
-        .append("\" width=\"")
-        .append(Svg.c(Math.max(0, w)))
-        .append("\" height=\"14\" fill=\"")
-        .append(fill)
-        .append("\"/>");
   }
 }

@@ -1,5 +1,7 @@
 package org.ppruning.pruning.report;
 
+import static org.ppruning.pruning.report.Svg.attr;
+
 /**
  * One layer's dendrogram merge heights for one unit kind, with the threshold's cut: merge {@code k}
  * (in height order) at {@code (k, height)}, the cut a dashed horizontal line. Merges at or below
@@ -26,27 +28,18 @@ final class MergeChart {
     double[] h = u.mergeHeights();
     int applied = u.mergesApplied(threshold);
     StringBuilder b = new StringBuilder();
-    b.append("<svg class=\"chart merges\" data-layer=\"")
-        .append(layer)
-        .append("\" data-kind=\"")
-        .append(kind)
-        .append("\" data-merges=\"")
-        .append(h.length)
-        .append("\" data-applied=\"")
-        .append(applied)
-        .append("\" data-clusters=\"")
-        .append(u.clusters())
-        .append("\" data-threshold=\"")
-        .append(Svg.num(threshold))
-        .append("\" width=\"")
-        .append(Svg.c(W))
-        .append("\" height=\"")
-        .append(Svg.c(H))
-        .append("\" role=\"img\" aria-label=\"layer ")
-        .append(layer)
-        .append(' ')
-        .append(kind)
-        .append(" merge heights and the threshold cut\">");
+    b.append(
+        Svg.open(
+            "merges",
+            layer,
+            kind,
+            attr("data-merges", h.length)
+                + attr("data-applied", applied)
+                + attr("data-clusters", u.clusters())
+                + attr("data-threshold", Svg.num(threshold)),
+            W,
+            H,
+            "merge heights and the threshold cut"));
     b.append(
         Svg.text(
             4,
@@ -59,14 +52,18 @@ final class MergeChart {
                 + u.before()
                 + ", cut "
                 + Svg.num(threshold)));
-    frame(b);
+    b.append(
+        Svg.rect(
+            "frame",
+            LEFT,
+            TOP,
+            RIGHT - LEFT,
+            BOTTOM - TOP,
+            attr("fill", "none") + attr("stroke", Svg.BEFORE)));
     if (h.length == 0) {
+      String units = u.before() + (u.before() == 1 ? " unit" : " units");
       b.append(
-          Svg.text(
-              (LEFT + RIGHT) / 2,
-              (TOP + BOTTOM) / 2,
-              "middle",
-              "no merges (" + u.before() + (u.before() == 1 ? " unit)" : " units)")));
+          Svg.text((LEFT + RIGHT) / 2, (TOP + BOTTOM) / 2, "middle", "no merges (" + units + ")"));
       return b.append("</svg>").toString();
     }
     double lo = Math.min(0, Math.min(h[0], threshold));
@@ -77,52 +74,34 @@ final class MergeChart {
     if (h.length <= DOTS) {
       for (int k = 0; k < h.length; k++) {
         boolean in = k < applied;
-        b.append("<circle class=\"merge ")
-            .append(in ? "applied" : "above")
-            .append("\" cx=\"")
-            .append(Svg.c(x.at(k + 0.5)))
-            .append("\" cy=\"")
-            .append(Svg.c(y.at(h[k])))
-            .append("\" r=\"3\" fill=\"")
-            .append(in ? Svg.REMOVED : Svg.KEPT)
-            .append("\"/>");
+        b.append(
+            Svg.circle(
+                "merge " + (in ? "applied" : "above"),
+                x.at(k + 0.5),
+                y.at(h[k]),
+                3,
+                attr("fill", in ? Svg.REMOVED : Svg.KEPT),
+                ""));
       }
     } else {
       curve(b, h, 0, applied, x, y, "applied", Svg.REMOVED);
       curve(b, h, applied, h.length, x, y, "above", Svg.KEPT);
     }
     double cy = y.at(threshold);
-    b.append("<line class=\"cut\" x1=\"")
-        .append(Svg.c(LEFT))
-        .append("\" x2=\"")
-        .append(Svg.c(RIGHT))
-        .append("\" y1=\"")
-        .append(Svg.c(cy))
-        .append("\" y2=\"")
-        .append(Svg.c(cy))
-        .append("\" stroke=\"")
-        .append(Svg.CUT)
-        .append("\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>");
+    b.append(
+        Svg.line(
+            "cut",
+            LEFT,
+            cy,
+            RIGHT,
+            cy,
+            attr("stroke", Svg.CUT) + attr("stroke-width", 1.5) + attr("stroke-dasharray", "5 3")));
     b.append(Svg.text(LEFT - 4, BOTTOM + 4, "end", Svg.num(lo)));
-    b.append(Svg.text(LEFT - 4, TOP + 8, "end", Svg.num(hi)));
+    b.append(Svg.text(LEFT - 4, TOP + 8, "end", Svg.num(y.hi())));
     b.append(
         Svg.text(
             LEFT, H - 8, "start", applied + " of " + h.length + " merges below the cut (red)"));
     return b.append("</svg>").toString();
-  }
-
-  private static void frame(StringBuilder b) {
-    b.append("<rect class=\"frame\" x=\"")
-        .append(Svg.c(LEFT))
-        .append("\" y=\"")
-        .append(Svg.c(TOP))
-        .append("\" width=\"")
-        .append(Svg.c(RIGHT - LEFT))
-        .append("\" height=\"")
-        .append(Svg.c(BOTTOM - TOP))
-        .append("\" fill=\"none\" stroke=\"")
-        .append(Svg.BEFORE)
-        .append("\"/>");
   }
 
   /** Merges {@code from .. to-1} as a polyline, at most two points per pixel column. */
@@ -151,23 +130,16 @@ final class MergeChart {
     }
     b.append("<polyline class=\"")
         .append(cls)
-        .append("\" data-count=\"")
-        .append(to - from)
-        .append("\" points=\"")
-        .append(points.toString().strip())
-        .append("\" fill=\"none\" stroke=\"")
-        .append(colour)
-        .append("\" stroke-width=\"2\"/>");
+        .append('"')
+        .append(attr("data-count", to - from))
+        .append(attr("points", points.toString().strip()))
+        .append(attr("fill", "none"))
+        .append(attr("stroke", colour))
+        .append(attr("stroke-width", 2))
+        .append("/>");
     if (to - from == 1) { // a one-point polyline draws nothing
-      b.append("<circle class=\"merge ")
-          .append(cls)
-          .append("\" cx=\"")
-          .append(Svg.c(x.at(from + 0.5)))
-          .append("\" cy=\"")
-          .append(Svg.c(y.at(h[from])))
-          .append("\" r=\"2\" fill=\"")
-          .append(colour)
-          .append("\"/>");
+      b.append(
+          Svg.circle("merge " + cls, x.at(from + 0.5), y.at(h[from]), 2, attr("fill", colour), ""));
     }
   }
 }

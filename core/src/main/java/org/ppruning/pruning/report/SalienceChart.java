@@ -1,5 +1,7 @@
 package org.ppruning.pruning.report;
 
+import static org.ppruning.pruning.report.Svg.attr;
+
 import java.util.Optional;
 
 /**
@@ -33,23 +35,15 @@ final class SalienceChart {
     Svg.Scale x = new Svg.Scale(lo, hi, LEFT, RIGHT);
     int[] removed = u.removed();
     StringBuilder b = new StringBuilder();
-    b.append("<svg class=\"chart salience\" data-layer=\"")
-        .append(layer)
-        .append("\" data-kind=\"")
-        .append(kind)
-        .append("\" data-kept=\"")
-        .append(u.after())
-        .append("\" data-removed=\"")
-        .append(removed.length)
-        .append("\" width=\"")
-        .append(Svg.c(W))
-        .append("\" height=\"")
-        .append(Svg.c(H))
-        .append("\" role=\"img\" aria-label=\"layer ")
-        .append(layer)
-        .append(' ')
-        .append(kind)
-        .append(" salience, kept against removed\">");
+    b.append(
+        Svg.open(
+            "salience",
+            layer,
+            kind,
+            attr("data-kept", u.after()) + attr("data-removed", removed.length),
+            W,
+            H,
+            "salience, kept against removed"));
     b.append(Svg.text(4, 14, "start", kind + " salience (mean |activation|)"));
     b.append(Svg.text(4, KEPT_Y + 4, "start", "kept " + u.after()));
     b.append(Svg.text(4, REMOVED_Y + 4, "start", "removed " + removed.length));
@@ -60,13 +54,7 @@ final class SalienceChart {
       box(b, u.keptStats(), x, KEPT_Y, "kept", Svg.KEPT);
       box(b, u.removedStats(), x, REMOVED_Y, "removed", Svg.REMOVED);
     }
-    b.append("<line class=\"axis\" x1=\"")
-        .append(Svg.c(LEFT))
-        .append("\" x2=\"")
-        .append(Svg.c(RIGHT))
-        .append("\" y1=\"100\" y2=\"100\" stroke=\"")
-        .append(Svg.TEXT)
-        .append("\"/>");
+    b.append(Svg.line("axis", LEFT, 100, RIGHT, 100, attr("stroke", Svg.TEXT)));
     b.append(Svg.text(LEFT, 114, "middle", Svg.num(lo)));
     b.append(Svg.text(RIGHT, 114, "end", Svg.num(x.hi())));
     return b.append("</svg>").toString();
@@ -78,23 +66,14 @@ final class SalienceChart {
       int p = units[i];
       // Three lanes, so that units of equal salience stay apart.
       double dy = (i % 3 - 1) * 6;
-      b.append("<circle class=\"unit ")
-          .append(cls)
-          .append("\" data-unit=\"")
-          .append(p)
-          .append("\" cx=\"")
-          .append(Svg.c(x.at(s[p])))
-          .append("\" cy=\"")
-          .append(Svg.c(y + dy))
-          .append("\" r=\"3.5\" fill=\"")
-          .append(colour)
-          .append("\" fill-opacity=\"0.8\"><title>")
-          .append(cls)
-          .append(" unit ")
-          .append(p)
-          .append(": ")
-          .append(Svg.num(s[p]))
-          .append("</title></circle>");
+      b.append(
+          Svg.circle(
+              "unit " + cls,
+              x.at(s[p]),
+              y + dy,
+              3.5,
+              attr("data-unit", p) + attr("fill", colour) + attr("fill-opacity", 0.8),
+              "<title>" + cls + " unit " + p + ": " + Svg.num(s[p]) + "</title>"));
     }
   }
 
@@ -105,54 +84,41 @@ final class SalienceChart {
       return;
     }
     Quartiles s = q.get();
-    b.append("<g class=\"box\" data-group=\"")
-        .append(group)
-        .append("\" data-count=\"")
-        .append(s.count())
-        .append("\" stroke=\"")
-        .append(colour)
-        .append("\"><title>")
-        .append(group)
-        .append(": ")
-        .append(s.count())
-        .append(" units, min ")
-        .append(Svg.num(s.min()))
-        .append(", quartiles ")
-        .append(Svg.num(s.q1()))
-        .append(" / ")
-        .append(Svg.num(s.median()))
-        .append(" / ")
-        .append(Svg.num(s.q3()))
-        .append(", max ")
-        .append(Svg.num(s.max()))
+    b.append("<g class=\"box\"")
+        .append(attr("data-group", group))
+        .append(attr("data-count", s.count()))
+        .append(attr("stroke", colour))
+        .append(attr("stroke-width", 2))
+        .append("><title>")
+        .append(
+            Svg.esc(
+                group
+                    + ": "
+                    + s.count()
+                    + " units, min "
+                    + Svg.num(s.min())
+                    + ", quartiles "
+                    + Svg.num(s.q1())
+                    + " / "
+                    + Svg.num(s.median())
+                    + " / "
+                    + Svg.num(s.q3())
+                    + ", max "
+                    + Svg.num(s.max())))
         .append("</title>");
-    line(b, x.at(s.min()), y, x.at(s.max()), y, "whisker");
-    line(b, x.at(s.min()), y - 6, x.at(s.min()), y + 6, "min");
-    line(b, x.at(s.max()), y - 6, x.at(s.max()), y + 6, "max");
-    b.append("<rect class=\"iqr\" x=\"")
-        .append(Svg.c(x.at(s.q1())))
-        .append("\" y=\"")
-        .append(Svg.c(y - 9))
-        .append("\" width=\"")
-        .append(Svg.c(Math.max(1, x.at(s.q3()) - x.at(s.q1()))))
-        .append("\" height=\"18\" fill=\"")
-        .append(colour)
-        .append("\" fill-opacity=\"0.35\"/>");
-    line(b, x.at(s.median()), y - 9, x.at(s.median()), y + 9, "median");
+    b.append(Svg.line("whisker", x.at(s.min()), y, x.at(s.max()), y, ""));
+    b.append(Svg.line("min", x.at(s.min()), y - 6, x.at(s.min()), y + 6, ""));
+    b.append(Svg.line("max", x.at(s.max()), y - 6, x.at(s.max()), y + 6, ""));
+    double width = Math.max(1, x.at(s.q3()) - x.at(s.q1()));
+    b.append(
+        Svg.rect(
+            "iqr",
+            x.at(s.q1()),
+            y - 9,
+            width,
+            18,
+            attr("fill", colour) + attr("fill-opacity", 0.35)));
+    b.append(Svg.line("median", x.at(s.median()), y - 9, x.at(s.median()), y + 9, ""));
     b.append("</g>");
-  }
-
-  private static void line(StringBuilder b, double x1, double y1, double x2, double y2, String c) {
-    b.append("<line class=\"")
-        .append(c)
-        .append("\" x1=\"")
-        .append(Svg.c(x1))
-        .append("\" y1=\"")
-        .append(Svg.c(y1))
-        .append("\" x2=\"")
-        .append(Svg.c(x2))
-        .append("\" y2=\"")
-        .append(Svg.c(y2))
-        .append("\" stroke-width=\"2\"/>");
   }
 }

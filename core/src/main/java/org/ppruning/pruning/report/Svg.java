@@ -93,6 +93,89 @@ final class Svg {
   }
 
   /**
+   * The opening tag of a per-layer chart: {@code <svg class="chart CLS" data-layer data-kind ...>}
+   * with {@code data} (more attributes, each with a leading space) and an accessible label.
+   */
+  static String open(
+      String cls, int layer, String kind, String data, double w, double h, String label) {
+    return "<svg class=\"chart "
+        + cls
+        + "\" data-layer=\""
+        + layer
+        + "\" data-kind=\""
+        + kind
+        + "\""
+        + data
+        + " width=\""
+        + c(w)
+        + "\" height=\""
+        + c(h)
+        + "\" role=\"img\" aria-label=\"layer "
+        + layer
+        + " "
+        + kind
+        + " "
+        + esc(label)
+        + "\">";
+  }
+
+  /** A line; {@code attrs} are more attributes, each with a leading space. */
+  static String line(String cls, double x1, double y1, double x2, double y2, String attrs) {
+    return "<line class=\""
+        + cls
+        + "\" x1=\""
+        + c(x1)
+        + "\" y1=\""
+        + c(y1)
+        + "\" x2=\""
+        + c(x2)
+        + "\" y2=\""
+        + c(y2)
+        + "\""
+        + attrs
+        + "/>";
+  }
+
+  /** A rectangle (a negative width draws as 0). */
+  static String rect(String cls, double x, double y, double w, double h, String attrs) {
+    return "<rect class=\""
+        + cls
+        + "\""
+        + attrs
+        + " x=\""
+        + c(x)
+        + "\" y=\""
+        + c(y)
+        + "\" width=\""
+        + c(Math.max(0, w))
+        + "\" height=\""
+        + c(h)
+        + "\"/>";
+  }
+
+  /** A circle; {@code inner} is its content (say, a title), may be empty. */
+  static String circle(String cls, double cx, double cy, double r, String attrs, String inner) {
+    return "<circle class=\""
+        + cls
+        + "\""
+        + attrs
+        + " cx=\""
+        + c(cx)
+        + "\" cy=\""
+        + c(cy)
+        + "\" r=\""
+        + c(r)
+        + "\">"
+        + inner
+        + "</circle>";
+  }
+
+  /** An attribute with a leading space: {@code name="value"}. */
+  static String attr(String name, Object value) {
+    return " " + name + "=\"" + esc(String.valueOf(value)) + "\"";
+  }
+
+  /**
    * A linear map from {@code [lo, hi]} to {@code [from, to]}; a zero-width domain is widened to
    * {@code [lo, lo + 1]} so that a layer whose values are all equal still draws.
    */

@@ -1,5 +1,7 @@
 package org.ppruning.pruning.report;
 
+import static org.ppruning.pruning.report.Svg.attr;
+
 import java.util.List;
 import java.util.function.Function;
 
@@ -14,19 +16,17 @@ final class WidthChart {
   private static final double TOP = 24;
   private static final double LABEL = 40;
   private static final double BAR = 250;
-  private static final double VALUE = 90;
-  private static final double COLUMN = BAR + VALUE + 20;
+  private static final double COLUMN = BAR + 110;
 
   private WidthChart() {}
 
   static String render(List<LayerReport> layers) {
     double height = TOP + ROW * layers.size() + 6;
     StringBuilder b = new StringBuilder();
-    b.append("<svg class=\"chart widths\" width=\"")
-        .append(Svg.c(LABEL + 2 * COLUMN))
-        .append("\" height=\"")
-        .append(Svg.c(height))
-        .append("\" role=\"img\" aria-label=\"heads and FFN neurons kept per layer\">");
+    b.append("<svg class=\"chart widths\"")
+        .append(attr("width", Svg.c(LABEL + 2 * COLUMN)))
+        .append(attr("height", Svg.c(height)))
+        .append(" role=\"img\" aria-label=\"heads and FFN neurons kept per layer\">");
     column(b, layers, "heads", LayerReport::heads, LABEL);
     column(b, layers, "neurons", LayerReport::neurons, LABEL + COLUMN);
     for (int i = 0; i < layers.size(); i++) {
@@ -47,43 +47,27 @@ final class WidthChart {
     for (int i = 0; i < layers.size(); i++) {
       UnitReport u = units.apply(layers.get(i));
       double y = TOP + ROW * i;
-      b.append("<rect class=\"before\" x=\"")
-          .append(Svg.c(x0))
-          .append("\" y=\"")
-          .append(Svg.c(y))
-          .append("\" width=\"")
-          .append(Svg.c(x.at(u.before()) - x0))
-          .append("\" height=\"14\" fill=\"")
-          .append(Svg.BEFORE)
-          .append("\"/>");
-      b.append("<rect class=\"kept\" data-layer=\"")
-          .append(layers.get(i).layer())
-          .append("\" data-kind=\"")
-          .append(kind)
-          .append("\" data-kept=\"")
-          .append(u.after())
-          .append("\" data-before=\"")
-          .append(u.before())
-          .append("\" x=\"")
-          .append(Svg.c(x0))
-          .append("\" y=\"")
-          .append(Svg.c(y))
-          .append("\" width=\"")
-          .append(Svg.c(x.at(u.after()) - x0))
-          .append("\" height=\"14\" fill=\"")
-          .append(Svg.KEPT)
-          .append("\"/>");
+      b.append(Svg.rect("before", x0, y, x.at(u.before()) - x0, 14, attr("fill", Svg.BEFORE)));
+      b.append(
+          Svg.rect(
+              "kept",
+              x0,
+              y,
+              x.at(u.after()) - x0,
+              14,
+              attr("data-layer", layers.get(i).layer())
+                  + attr("data-kind", kind)
+                  + attr("data-kept", u.after())
+                  + attr("data-before", u.before())
+                  + attr("fill", Svg.KEPT)));
+      String share =
+          u.before() == 0 ? "" : " (" + Math.round(100.0 * u.after() / u.before()) + "%)";
       b.append(
           Svg.text(
               x0 + BAR + 6,
               y + 12,
               "start",
-              Svg.grouped(u.after())
-                  + " / "
-                  + Svg.grouped(u.before())
-                  + (u.before() == 0
-                      ? ""
-                      : " (" + Math.round(100.0 * u.after() / u.before()) + "%)")));
+              Svg.grouped(u.after()) + " / " + Svg.grouped(u.before()) + share));
     }
   }
 }

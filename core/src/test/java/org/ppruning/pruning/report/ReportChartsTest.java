@@ -1,13 +1,13 @@
 package org.ppruning.pruning.report;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.ppruning.pruning.report.SvgDom.chart;
+import static org.ppruning.pruning.report.SvgDom.count;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -76,31 +76,6 @@ class ReportChartsTest {
     double[] a = new double[n];
     java.util.Arrays.fill(a, v);
     return a;
-  }
-
-  static int count(String html, String regex) {
-    Matcher m = Pattern.compile(regex).matcher(html);
-    int n = 0;
-    while (m.find()) {
-      n++;
-    }
-    return n;
-  }
-
-  /** The opening tag of the chart of this class, layer and kind. */
-  static String chart(String html, String cls, int layer, String kind) {
-    Matcher m =
-        Pattern.compile(
-                "<svg class=\"chart "
-                    + cls
-                    + "\" data-layer=\""
-                    + layer
-                    + "\" data-kind=\""
-                    + kind
-                    + "\"[^>]*>(.*?)</svg>")
-            .matcher(html);
-    assertTrue(m.find(), cls + " chart of layer " + layer + " " + kind);
-    return m.group();
   }
 
   @Test
