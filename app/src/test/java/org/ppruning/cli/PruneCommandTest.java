@@ -7,15 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ppruning.graph.TransformerModel;
-import org.ppruning.model.ModelSpec;
-import org.ppruning.model.TinyModels;
-import org.ppruning.model.TokenizerSpec;
-import org.ppruning.tokenize.TokenizerFiles;
 
 /** {@code ppruning prune} on a tiny model saved with a tiny tokenizer. */
 class PruneCommandTest {
@@ -25,34 +20,9 @@ class PruneCommandTest {
 
   @BeforeEach
   void tinyModelAndSamples() throws Exception {
-    List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-    for (int i = 0; vocab.size() < 50; i++) {
-      vocab.add("w" + i);
-    }
-    Path tok = tmp.resolve("tokenizer.json");
-    Files.writeString(tok, TokenizerFiles.wordPieceJson(vocab, true));
-    ModelSpec spec =
-        TinyModels.bertSpec(2, 16, 4, 32).withTokenizer(new TokenizerSpec("wordpiece", true));
-    model = tmp.resolve("tiny");
-    try (TransformerModel m =
-        TransformerModel.build(spec, TinyModels.randomWeights(spec, 3), tok)) {
-      m.export(model, false);
-    }
-    Random r = new Random(1);
-    StringBuilder lines = new StringBuilder();
-    for (int i = 0; i < 50; i++) {
-      StringBuilder t = new StringBuilder();
-      for (int j = 0, n = 3 + r.nextInt(10); j < n; j++) {
-        t.append(" w").append(r.nextInt(45));
-      }
-      lines
-          .append("{\"id\": \"s")
-          .append(i)
-          .append("\", \"text\": \"")
-          .append(t.toString().strip())
-          .append("\"}\n");
-    }
-    samples = Files.writeString(tmp.resolve("samples.jsonl"), lines.toString());
+    TinyPruneInputs in = TinyPruneInputs.create(tmp);
+    model = in.model();
+    samples = in.samples();
   }
 
   @Test
@@ -95,7 +65,7 @@ class PruneCommandTest {
     assertTrue(j.get("paramsAfter").asLong() < j.get("paramsBefore").asLong());
     assertTrue(j.get("seconds").has("profile") && j.get("seconds").has("clustering"));
     assertTrue(Files.isRegularFile(out.resolve("pruning-report.json")));
-    assertTrue(Files.readString(out.resolve("pruning-report.html")).contains("<table>"));
+    assertTrue(Files.readString(out.resolve("pruning-report.html")).contains("<svg class=\"chart"));
     assertTrue(r.err().contains("profiling: 50 samples"), "progress shown: " + r.err());
     try (TransformerModel m = TransformerModel.load(out)) {
       assertEquals(

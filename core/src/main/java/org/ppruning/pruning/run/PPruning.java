@@ -47,6 +47,9 @@ public final class PPruning {
    * @param neurons neuron threshold and per-layer FFN widths
    * @param headClusters per layer, the size of every head cluster
    * @param neuronClusters per layer, the size of every neuron cluster
+   * @param headTrees per layer, the dendrogram of its heads (null for a layer without heads): its
+   *     merge heights and the threshold give the cut the report draws
+   * @param neuronTrees per layer, the dendrogram of its neurons (null for a layer without any)
    * @param targets cost targets
    * @param seconds stage timings
    */
@@ -56,6 +59,8 @@ public final class PPruning {
       ThresholdSearch.Cut neurons,
       List<int[]> headClusters,
       List<int[]> neuronClusters,
+      List<Dendrogram> headTrees,
+      List<Dendrogram> neuronTrees,
       Budget.Targets targets,
       Map<String, Double> seconds) {
 
@@ -63,6 +68,9 @@ public final class PPruning {
     public Result {
       headClusters = copy(headClusters);
       neuronClusters = copy(neuronClusters);
+      // Dendrograms are immutable; the lists may hold null (a layer without units of the kind).
+      headTrees = Collections.unmodifiableList(new ArrayList<>(headTrees));
+      neuronTrees = Collections.unmodifiableList(new ArrayList<>(neuronTrees));
       seconds = Collections.unmodifiableMap(new LinkedHashMap<>(seconds));
     }
 
@@ -145,7 +153,8 @@ public final class PPruning {
             ? new PruningPlan(keepHeads, keepNeurons)
             : atWidths(spec, weights, f, c.method(), hc.perLayer(), nc.perLayer(), c.seed());
     seconds.put("selection", (System.nanoTime() - t0) / 1e9);
-    return new Result(plan, hc, nc, headClusters, neuronClusters, targets, seconds);
+    return new Result(
+        plan, hc, nc, headClusters, neuronClusters, headTrees, neuronTrees, targets, seconds);
   }
 
   /**

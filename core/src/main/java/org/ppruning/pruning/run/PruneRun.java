@@ -196,10 +196,8 @@ public record PruneRun(
       small.export(out, force);
     }
     seconds.put("export", seconds(t0));
-    Map<String, Object> report =
-        PruningReport.build(base, pruned.spec(), config, result, features, seconds);
-    PruningReport.write(report, out);
-    return report;
+    return PruningReport.write(
+        PruningReport.build(base, pruned.spec(), config, result, features, seconds), out);
   }
 
   static double seconds(long t0) {
