@@ -53,10 +53,46 @@ class ServingBenchmark {
 
   @Inject ServingRegistry registry;
 
+  @Inject ServingCalls servingCalls;
+
+  @Inject io.micrometer.core.instrument.MeterRegistry meters;
+
   static final String STATUS_PATH = "gRPC GetModelStatus (no model call)";
   static final String HOP_PATH = "in-process serve on a pool thread (token ids)";
+  static final String CHAIN_PATH = "in-process serve, then 2 more thread hand-offs (token ids)";
+  static final String WORK_PATH = "Predict's work in-process (PredictionGrpcService, no gRPC)";
   final java.util.concurrent.ExecutorService workers =
       java.util.concurrent.Executors.newFixedThreadPool(4);
+  final java.util.concurrent.ExecutorService relayA =
+      java.util.concurrent.Executors.newSingleThreadExecutor();
+  final java.util.concurrent.ExecutorService relayB =
+      java.util.concurrent.Executors.newSingleThreadExecutor();
+
+  /** Server-side time (the metrics interceptor: headers in to close) per gRPC cell, summed. */
+  final java.util.Map<String, double[]> server = new java.util.HashMap<>();
+
+  /** Count and total nanoseconds of the serving timer of one gRPC method, all codes. */
+  private double[] serverTimer(String method) {
+    double[] t = new double[2];
+    for (var timer : meters.find("ppruning.serving.requests").tag("method", method).timers()) {
+      t[0] += timer.count();
+      t[1] += timer.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+    return t;
+  }
+
+  private static String method(String path) {
+    if (path.startsWith("gRPC Predict")) {
+      return "tensorflow.serving.PredictionService/Predict";
+    }
+    if (path.startsWith("gRPC ppruning.v1 Classify")) {
+      return "ppruning.v1.Inference/Classify";
+    }
+    if (path.startsWith("gRPC GetModelStatus")) {
+      return "tensorflow.serving.ModelService/GetModelStatus";
+    }
+    return null;
+  }
 
   private static void join(java.util.concurrent.Future<?> f) {
     try {
@@ -64,6 +100,13 @@ class ServingBenchmark {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private String serverMean(Cell c) {
+    double[] t = server.get(c.task() + c.batch() + c.path());
+    return t == null || t[0] == 0
+        ? ""
+        : String.format(Locale.ROOT, "%.2f (%d calls)", t[1] / t[0] / 1e6, (long) t[0]);
   }
 
   /** One timed call path of one model at one batch size. */
@@ -187,6 +230,36 @@ class ServingBenchmark {
                                         .serve(
                                             batches.get(i), List.of("logits", "probabilities")))),
                     new ArrayList<>()));
+            // The model call followed by two more hand-offs to idle threads before this thread
+            // wakes, as a gRPC answer goes worker -> server event loop -> client event loop ->
+            // caller: the cost of waking threads after a model call, without gRPC.
+            cells.add(
+                new Cell(
+                    task,
+                    batch,
+                    CHAIN_PATH,
+                    groups,
+                    i ->
+                        java.util.concurrent.CompletableFuture.supplyAsync(
+                                () ->
+                                    v.model()
+                                        .serve(batches.get(i), List.of("logits", "probabilities")),
+                                workers)
+                            .thenApplyAsync(x -> x, relayA)
+                            .thenApplyAsync(x -> x, relayB)
+                            .join(),
+                    new ArrayList<>()));
+            // Everything Predict does on the server (decode, limits, gate, lease, model, response
+            // protos) called on this thread: Predict minus the transport.
+            PredictionGrpcService direct = new PredictionGrpcService(servingCalls);
+            cells.add(
+                new Cell(
+                    task,
+                    batch,
+                    WORK_PATH,
+                    groups,
+                    i -> direct.predict(predicts.get(i)).await().indefinitely(),
+                    new ArrayList<>()));
             // gRPC without the model: transport, the worker-thread hop and protobuf only.
             GetModelStatusRequest status =
                 GetModelStatusRequest.newBuilder()
@@ -215,11 +288,20 @@ class ServingBenchmark {
       for (int round = 0; round < rounds; round++) {
         for (Cell c : cells) {
           int k = c.batch() == 1 ? 40 : 3;
+          String m = method(c.path());
+          double[] before = m == null ? null : serverTimer(m);
           for (int i = 0; i < k; i++) {
             int g = (round * k + i) % c.groups();
             long s0 = System.nanoTime();
             c.call().accept(g);
             c.ms().add((System.nanoTime() - s0) / 1e6);
+          }
+          if (m != null) {
+            double[] after = serverTimer(m);
+            double[] sum =
+                server.computeIfAbsent(c.task() + c.batch() + c.path(), x -> new double[2]);
+            sum[0] += after[0] - before[0];
+            sum[1] += after[1] - before[1];
           }
         }
       }
@@ -238,8 +320,10 @@ class ServingBenchmark {
               loadBefore,
               loadAfter));
       lines.add("");
-      lines.add("| model | batch | path | p50 ms | p99 ms | mean ms | sequences/s |");
-      lines.add("|---|---|---|---|---|---|---|");
+      lines.add(
+          "| model | batch | path | p50 ms | p99 ms | mean ms | sequences/s |"
+              + " server-side mean ms |");
+      lines.add("|---|---|---|---|---|---|---|---|");
       java.util.Map<String, Double> p50 = new java.util.HashMap<>();
       for (Cell c : cells) {
         double[] ms = c.ms().stream().mapToDouble(Double::doubleValue).sorted().toArray();
@@ -251,14 +335,15 @@ class ServingBenchmark {
         lines.add(
             String.format(
                 Locale.ROOT,
-                "| %s | %d | %s | %.2f | %.2f | %.2f | %.1f |",
+                "| %s | %d | %s | %.2f | %.2f | %.2f | %.1f | %s |",
                 c.task(),
                 c.batch(),
                 c.path(),
                 q50,
                 q99,
                 mean,
-                1000.0 * c.batch() / mean));
+                1000.0 * c.batch() / mean,
+                serverMean(c)));
       }
       lines.add("");
       StringBuilder ratio = new StringBuilder("pruned / unpruned p50 latency:");
@@ -285,18 +370,23 @@ class ServingBenchmark {
                 Locale.ROOT,
                 "%s batch 1 gRPC overhead at p50: Predict - in-process serve %.2f ms,"
                     + " v1 Classify - in-process classify %.2f ms; a GetModelStatus round trip"
-                    + " (no model call) %.2f ms; serve on a pool thread - serve %.2f ms",
+                    + " (no model call) %.2f ms; serve on a pool thread - serve %.2f ms;"
+                    + " Predict's work in-process - serve %.2f ms",
                 task,
                 p50.get(task + 1 + "gRPC Predict (token ids)")
                     - p50.get(task + 1 + "in-process serve (token ids)"),
                 p50.get(task + 1 + "gRPC ppruning.v1 Classify (text)")
                     - p50.get(task + 1 + "in-process classify (text)"),
                 p50.get(task + 1 + STATUS_PATH),
-                p50.get(task + 1 + HOP_PATH) - p50.get(task + 1 + "in-process serve (token ids)")));
+                p50.get(task + 1 + HOP_PATH) - p50.get(task + 1 + "in-process serve (token ids)"),
+                p50.get(task + 1 + WORK_PATH)
+                    - p50.get(task + 1 + "in-process serve (token ids)")));
       }
     } finally {
       leases.forEach(Lease::close);
       workers.shutdown();
+      relayA.shutdown();
+      relayB.shutdown();
     }
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.write(out, lines);
