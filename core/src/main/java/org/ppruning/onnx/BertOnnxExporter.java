@@ -105,19 +105,27 @@ public final class BertOnnxExporter {
   }
 
   /**
-   * Writes the ONNX model to {@code out} through a temporary file beside it, renamed into place, so
-   * no reader sees half a file.
+   * Writes the ONNX model of {@code spec} to {@code out}, as {@link #write(ModelProto, Path)}.
    *
    * @return the file's size in bytes
    */
   public static long write(ModelSpec spec, Weights weights, String producerVersion, Path out)
       throws IOException {
-    ModelProto model = toModel(spec, weights, producerVersion);
+    return write(toModel(spec, weights, producerVersion), out);
+  }
+
+  /**
+   * Writes {@code model} to {@code out} through a temporary file beside it, renamed into place, so
+   * no reader sees half a file.
+   *
+   * @return the file's size in bytes
+   */
+  public static long write(ModelProto model, Path out) throws IOException {
     Path dir = out.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
     try {
-      try (OutputStream o = Files.newOutputStream(tmp)) {
+      try (OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
         model.writeTo(o);
       }
       Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
