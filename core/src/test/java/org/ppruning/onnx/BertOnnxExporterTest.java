@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ppruning.graph.TokenBatch;
 import org.ppruning.graph.TransformerModel;
+import org.ppruning.importer.onnx.OnnxModel;
+import org.ppruning.importer.onnx.OnnxModelReader;
+import org.ppruning.importer.onnx.OnnxValueInfo;
 import org.ppruning.model.Activation;
 import org.ppruning.model.FloatTensor;
 import org.ppruning.model.ModelSpec;
@@ -118,6 +121,36 @@ class BertOnnxExporterTest {
     // Other batch and sequence sizes run on the same file.
     var out = OnnxRun.run(f, TinyModels.batch(50, 1, 20, 3, 9, 1));
     assertArrayEquals(new long[] {4, 20, 16}, out.get("sequence_output").shape());
+  }
+
+  @Test
+  void theProjectsIndependentWireFormatReaderReadsTheExportBack() throws Exception {
+    // OnnxModelReader was written field by field from onnx.proto with no generated classes: it
+    // agreeing on every weight, input and output checks the subset proto's field numbers.
+    var p = pruned(TinyModels.bertSpec(4, 16, 4, 24), 7);
+    Path f = tmp.resolve("back.onnx");
+    BertOnnxExporter.write(p.spec(), p.weights(), "test", f);
+    OnnxModel m = OnnxModelReader.read(f);
+    assertEquals(8, m.irVersion());
+    assertEquals(Map.of("", 17L), m.opsets());
+    for (String name : p.weights().names()) {
+      if (m.initializers().containsKey(name)) {
+        assertEquals(p.weights().get(name), m.initializers().get(name).toFloatTensor(), name);
+      }
+    }
+    assertTrue(m.initializers().containsKey("bert/encoder/layer_3/intermediate/dense/kernel"));
+    assertArrayEquals(
+        new long[] {16, 7},
+        m.initializers().get("bert/encoder/layer_3/intermediate/dense/kernel").dims());
+    assertEquals(
+        List.of("input_ids", "attention_mask", "token_type_ids"),
+        m.inputs().stream().map(OnnxValueInfo::name).toList());
+    assertEquals(
+        List.of("sequence_output", "pooled_output", "mlm_logits"),
+        m.outputs().stream().map(OnnxValueInfo::name).toList());
+    assertTrue(
+        m.nodes().stream().anyMatch(n -> n.opType().equals("LayerNormalization")),
+        "LayerNormalization nodes");
   }
 
   @Test
