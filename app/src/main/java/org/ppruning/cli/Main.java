@@ -21,6 +21,7 @@ import picocli.CommandLine.ScopeType;
       ImportCommand.class,
       InfoCommand.class,
       VerifyCommand.class,
+      ExportCommand.class,
       PruneCommand.class,
       FinetuneCommand.class,
       EvalCommand.class,
