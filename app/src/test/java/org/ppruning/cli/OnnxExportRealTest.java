@@ -25,8 +25,8 @@ import org.ppruning.onnx.OnnxRun;
 import org.ppruning.tokenize.TextTokenizer;
 
 /**
- * MiniLM and BERT-base pruned to 50% of their FLOPs ({@code ppruning prune}, P-pruning on 256
- * sentiment samples), exported with {@code ppruning export --format onnx}: onnxruntime's outputs
+ * MiniLM and BERT-base pruned to 50% of their FLOPs ({@code ppruning prune}, P-pruning on 64
+ * sentiment samples: enough for per-layer widths, and the test is about the export), exported with {@code ppruning export --format onnx}: onnxruntime's outputs
  * equal TF Java's within 1e-4 on the 24 sentences {@code verify} uses ({@code mlm_logits}: 1e-4
  * relative to their scale, see {@link #tolerance}), and the file runs in a plain onnxruntime
  * program ({@code src/test/resources/onnx/Check.java}, only the onnxruntime jar on its class path)
@@ -61,7 +61,7 @@ class OnnxExportRealTest {
             "--flops-keep",
             "0.5",
             "--samples-max",
-            "256",
+            "64",
             "--out",
             dir.toString(),
             "--json");
