@@ -32,8 +32,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * continues; the library (core) knows nothing of tracing.
  *
  * <p>Off by default: with {@code quarkus.otel.sdk.disabled=true} (the services' setting) the
- * OpenTelemetry instance has no tracer provider and no propagators, so nothing is read, recorded or
- * written.
+ * OpenTelemetry SDK has no propagators and no span processor, so no header is read or written and
+ * nothing is exported.
  */
 @ApplicationScoped
 public class KafkaTracing {
