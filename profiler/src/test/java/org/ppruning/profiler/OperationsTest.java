@@ -51,8 +51,8 @@ class OperationsTest {
     Context parent = tracing.extract(sample);
     Span span = tracing.publishSpan("ppruning.summaries", parent, List.of());
     try {
-      // The disabled SDK has no propagators and no span processor: nothing read, written or
-      // exported (a span object still exists in memory, and is dropped when it ends).
+      // Off: no propagation (KafkaTracing), and the disabled SDK has no span processor (a span
+      // object exists in memory and is dropped when it ends; nothing is exported).
       assertFalse(KafkaTracing.traced(parent), "the sample's trace is not read");
       assertFalse(tracing.headers(span).iterator().hasNext(), "no header is written");
     } finally {

@@ -12,6 +12,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The trace context carried in Kafka record headers from a sample to the model events
@@ -31,9 +33,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * service sends. Each service adapter decides which consumed record's context a produced record
  * continues; the library (core) knows nothing of tracing.
  *
- * <p>Off by default: with {@code quarkus.otel.sdk.disabled=true} (the services' setting) the
- * OpenTelemetry SDK has no propagators and no span processor, so no header is read or written and
- * nothing is exported.
+ * <p>Off by default: with {@code quarkus.otel.sdk.disabled=true} (the services' setting) no header
+ * is read or written, and the SDK has no span processor, so nothing is exported.
  */
 @ApplicationScoped
 public class KafkaTracing {
@@ -61,6 +62,19 @@ public class KafkaTracing {
   private final Tracer tracer;
   private final TextMapPropagator propagator;
 
+  /**
+   * The services' instance: a disabled SDK ({@code quarkus.otel.sdk.disabled=true}) still has the
+   * W3C propagators, so off means no propagation at all here: no header read or written.
+   */
+  @Inject
+  KafkaTracing(
+      OpenTelemetry otel,
+      @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "false")
+          boolean sdkDisabled) {
+    this(sdkDisabled ? OpenTelemetry.noop() : otel);
+  }
+
+  /** Tracing through {@code otel} ({@link OpenTelemetry#noop()}: off). */
   public KafkaTracing(OpenTelemetry otel) {
     this.tracer = otel.getTracer("org.ppruning");
     this.propagator = otel.getPropagators().getTextMapPropagator();
