@@ -187,7 +187,10 @@ class OperationsIT {
       assertEquals(200, r.statusCode(), s.id() + " /q/metrics");
       exposed.put(s, Dashboard.exposed(r.body()));
     }
-    Set<String> names = Dashboard.load().metricNames();
+    Set<String> names =
+        Dashboard.load(
+                LocalSystem.projectDir().resolve("deploy/k8s/monitoring/ppruning-dashboard.json"))
+            .metricNames();
     assertTrue(names.size() >= 40, "dashboard metrics: " + names);
     List<String> missing = new ArrayList<>();
     for (String name : names) {

@@ -46,10 +46,15 @@ public record Dashboard(JsonNode json) {
 
   /** Parses the committed dashboard; a file that is not JSON fails naming the file. */
   public static Dashboard load() {
+    return load(file());
+  }
+
+  /** Parses a dashboard file (the system tests find it under their project directory). */
+  public static Dashboard load(Path file) {
     try {
-      return new Dashboard(new ObjectMapper().readTree(file().toFile()));
+      return new Dashboard(new ObjectMapper().readTree(file.toFile()));
     } catch (IOException e) {
-      throw new IllegalStateException(file() + " does not parse as JSON: " + e.getMessage(), e);
+      throw new IllegalStateException(file + " does not parse as JSON: " + e.getMessage(), e);
     }
   }
 
