@@ -309,8 +309,16 @@ public final class Demo implements Callable<Integer> {
     Progress progress = new Progress(rt, o, train.size());
     try (ModelEventWatcher events = new ModelEventWatcher(bootstrap, kafkaKeys());
         InferenceClient client = new InferenceClient("127.0.0.1", o.grpcPort())) {
-      step("streaming " + train.size() + " " + task + " train samples into Kafka");
-      try (SampleProducer producer = new SampleProducer(bootstrap, kafkaKeys())) {
+      String trace = SampleProducer.newTraceparent();
+      step(
+          "streaming "
+              + train.size()
+              + " "
+              + task
+              + " train samples into Kafka (trace "
+              + trace.substring(3, 35)
+              + ", followed by the services when tracing is on)");
+      try (SampleProducer producer = new SampleProducer(bootstrap, kafkaKeys()).traced(trace)) {
         producer.ensureTopic();
         producer.send(
             task,

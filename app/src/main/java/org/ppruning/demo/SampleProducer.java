@@ -3,9 +3,11 @@ package org.ppruning.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -13,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntConsumer;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -33,11 +36,14 @@ import org.ppruning.stream.Topics;
  */
 public final class SampleProducer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern TRACEPARENT =
+      Pattern.compile("00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
 
   private final String bootstrap;
   private final KafkaProducer<String, byte[]> producer;
 
   private final Map<String, String> shared;
+  private volatile String traceparent;
 
   /** A producer of a broker without security settings. */
   public SampleProducer(String bootstrap) {
@@ -65,6 +71,31 @@ public final class SampleProducer implements AutoCloseable {
 
   private Map<String, Object> config(Map<String, ?> defaults) {
     return KafkaKeys.layered(defaults, shared, Map.of("bootstrap.servers", bootstrap));
+  }
+
+  /**
+   * Every record sent from now on carries this W3C trace context ({@code traceparent} header,
+   * {@code 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>}), which the services continue when
+   * tracing is on (docs/operations.md, "Tracing"); null: no header.
+   *
+   * @return this producer
+   */
+  public SampleProducer traced(String traceparent) {
+    if (traceparent != null && !TRACEPARENT.matcher(traceparent).matches()) {
+      throw new IllegalArgumentException(
+          "traceparent '"
+              + traceparent
+              + "' is not 00-<32 hex trace id>-<16 hex span id>-<2 hex flags> (W3C Trace Context)");
+    }
+    this.traceparent = traceparent;
+    return this;
+  }
+
+  /** A new random W3C {@code traceparent} (a new trace, sampled). */
+  public static String newTraceparent() {
+    java.security.SecureRandom r = new java.security.SecureRandom();
+    return String.format(
+        Locale.ROOT, "00-%016x%016x-%016x-01", r.nextLong(), r.nextLong(), r.nextLong() | 1);
   }
 
   /** The record value of one sample. */
@@ -131,9 +162,13 @@ public final class SampleProducer implements AutoCloseable {
     List<Future<RecordMetadata>> pending = new ArrayList<>();
     for (int i = 0; i < samples.size(); i++) {
       Integer partition = partitions > 0 ? i % partitions : null;
-      pending.add(
-          producer.send(
-              new ProducerRecord<>(Topics.SAMPLES, partition, task, json(task, samples.get(i)))));
+      ProducerRecord<String, byte[]> r =
+          new ProducerRecord<>(Topics.SAMPLES, partition, task, json(task, samples.get(i)));
+      String tp = traceparent;
+      if (tp != null) {
+        r.headers().add("traceparent", tp.getBytes(StandardCharsets.UTF_8));
+      }
+      pending.add(producer.send(r));
       if ((i + 1) % 100 == 0) {
         progress.accept(i + 1);
       }

@@ -15,7 +15,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -24,6 +23,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 import org.ppruning.finetuner.serving.ServingRegistry;
 import org.ppruning.service.KafkaClients;
+import org.ppruning.service.KafkaTracing;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.service.ServiceIdentity;
 import org.ppruning.stream.CommitTracker;
@@ -55,6 +55,7 @@ public class TrainingLoop {
   private final FinetunerConfig config;
   private final ServingRegistry serving;
   private final MeterRegistry metrics;
+  private final EventTraces traces;
   private final CommitTracker commits = new CommitTracker();
   private TrainingJobs jobs;
   private KafkaClients clients;
@@ -62,7 +63,12 @@ public class TrainingLoop {
   private RestartLoop loop;
   private EventCommits offsets;
 
-  TrainingLoop(FinetunerConfig config, ServingRegistry serving, MeterRegistry metrics) {
+  TrainingLoop(
+      FinetunerConfig config,
+      ServingRegistry serving,
+      MeterRegistry metrics,
+      KafkaTracing tracing) {
+    this.traces = new EventTraces(tracing);
     this.config = config;
     this.serving = serving;
     this.metrics = metrics;
@@ -158,6 +164,7 @@ public class TrainingLoop {
       while (!run.stopping()) {
         for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
           long epoch = commits.started(r.partition(), r.offset());
+          traces.read(r);
           jobs.accept(
               r.value(),
               r.partition(),
@@ -174,7 +181,8 @@ public class TrainingLoop {
   /** Sends a fine-tuned version's event; TrainingJobs sends it again while this throws. */
   private void publish(ModelEvent e) {
     try {
-      producer.send(new ProducerRecord<>(topic(), e.task(), e.toJson())).get();
+      // Continues the trace of the pruned version's event (docs/operations.md, "Tracing").
+      traces.publish(producer, topic(), e);
       LOG.infof(
           "%s: fine-tuned version %d written to %s: %s",
           e.task(), e.version(), e.path(), e.metrics());

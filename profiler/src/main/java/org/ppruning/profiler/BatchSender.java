@@ -1,14 +1,20 @@
 package org.ppruning.profiler;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jboss.logging.Logger;
+import org.ppruning.service.KafkaTracing;
 import org.ppruning.stream.BatchPlanner;
 import org.ppruning.stream.BatchPlanner.Batch;
 import org.ppruning.stream.BatchPlanner.Polled;
@@ -31,6 +37,7 @@ final class BatchSender implements BatchPlanner.Worker<ProfiledBatch> {
   private final SampleRecords records;
   private final ProfilerEngine engine;
   private final ProfilerMetrics metrics;
+  private final KafkaTracing tracing;
   private final BooleanSupplier stopping;
   private final DeadLetterSender deadLetters;
   private volatile long lastCommitNanos;
@@ -41,6 +48,7 @@ final class BatchSender implements BatchPlanner.Worker<ProfiledBatch> {
       SampleRecords records,
       ProfilerEngine engine,
       ProfilerMetrics metrics,
+      KafkaTracing tracing,
       BooleanSupplier stopping,
       int maxRequestBytes) {
     this.producer = producer;
@@ -48,6 +56,7 @@ final class BatchSender implements BatchPlanner.Worker<ProfiledBatch> {
     this.records = records;
     this.engine = engine;
     this.metrics = metrics;
+    this.tracing = tracing;
     this.stopping = stopping;
     this.deadLetters = new DeadLetterSender(producer, settings, metrics, maxRequestBytes);
   }
@@ -98,11 +107,16 @@ final class BatchSender implements BatchPlanner.Worker<ProfiledBatch> {
     }
     for (ProfilerEngine.TaskSummary s : p.result().summaries()) {
       byte[] key = utf8(s.task());
+      Span span = span(p, key);
       for (var rec : s.records()) {
         byte[] value = rec.toByteArray();
         metrics.summaryRecord(value.length);
-        acks.add(producer.send(new ProducerRecord<>(settings.summariesTopic(), key, value)));
+        acks.add(
+            producer.send(
+                new ProducerRecord<>(
+                    settings.summariesTopic(), null, key, value, tracing.headers(span))));
       }
+      span.end();
     }
     return () -> {
       producer.flush();
@@ -129,6 +143,30 @@ final class BatchSender implements BatchPlanner.Worker<ProfiledBatch> {
         p.result().profiled(),
         batch.records().size() - p.result().profiled(),
         p.result().summaries().size());
+  }
+
+  /**
+   * The producer span of a task's summary records: it continues the trace of the batch's last
+   * traced sample record of that task (key = task, or no key) and links the others.
+   */
+  private Span span(ProfiledBatch p, byte[] task) {
+    Context parent = Context.root();
+    List<Context> links = new ArrayList<>();
+    for (Polled r : p.batch().records()) {
+      if (r.key() != null && !Arrays.equals(r.key(), task)) {
+        continue;
+      }
+      Headers h = new RecordHeaders();
+      r.headers().forEach(x -> h.add(x.key(), x.value()));
+      Context c = tracing.extract(h);
+      if (KafkaTracing.traced(c)) {
+        if (KafkaTracing.traced(parent)) {
+          links.add(parent);
+        }
+        parent = c;
+      }
+    }
+    return tracing.publishSpan(settings.summariesTopic(), parent, links);
   }
 
   private static byte[] utf8(String s) {

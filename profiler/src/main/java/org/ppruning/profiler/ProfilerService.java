@@ -17,6 +17,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 import org.ppruning.service.KafkaClients;
 import org.ppruning.service.KafkaSettings;
+import org.ppruning.service.KafkaTracing;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.service.ServiceIdentity;
 import org.ppruning.stream.ProfilerEngine;
@@ -34,6 +35,7 @@ public class ProfilerService {
 
   private final ProfilerConfig config;
   private final MeterRegistry registry;
+  private final KafkaTracing tracing;
   private final TaskModels models = new TaskModels();
   private ProfilerMetrics metrics;
   private volatile RestartLoop loop;
@@ -43,9 +45,10 @@ public class ProfilerService {
   private SampleRecords records;
   private ProfilerEngine engine;
 
-  ProfilerService(ProfilerConfig config, MeterRegistry registry) {
+  ProfilerService(ProfilerConfig config, MeterRegistry registry, KafkaTracing tracing) {
     this.config = config;
     this.registry = registry;
+    this.tracing = tracing;
   }
 
   void onStart(@Observes StartupEvent e) {
@@ -103,7 +106,7 @@ public class ProfilerService {
     if (!created.isEmpty()) {
       LOG.infof("created topics %s", created);
     }
-    new SampleLoop(clients, settings, records, engine, metrics).run(l);
+    new SampleLoop(clients, settings, records, engine, metrics, tracing).run(l);
   }
 
   /** Settings and models, once; what cannot work is {@link RestartLoop.Fatal}. */

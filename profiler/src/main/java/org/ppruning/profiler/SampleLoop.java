@@ -21,6 +21,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 import org.ppruning.service.KafkaClients;
+import org.ppruning.service.KafkaTracing;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.stream.BatchPlanner;
 import org.ppruning.stream.ProfilerEngine;
@@ -42,6 +43,7 @@ final class SampleLoop implements BatchPlanner.Source, ConsumerRebalanceListener
   private final SampleRecords records;
   private final ProfilerEngine engine;
   private final ProfilerMetrics metrics;
+  private final KafkaTracing tracing;
   private KafkaConsumer<byte[], byte[]> consumer;
   private BatchPlanner planner;
   private RestartLoop loop;
@@ -53,12 +55,14 @@ final class SampleLoop implements BatchPlanner.Source, ConsumerRebalanceListener
       SampleLoopSettings settings,
       SampleRecords records,
       ProfilerEngine engine,
-      ProfilerMetrics metrics) {
+      ProfilerMetrics metrics,
+      KafkaTracing tracing) {
     this.clients = clients;
     this.settings = settings;
     this.records = records;
     this.engine = engine;
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   /** {@link System#nanoTime} when the first record arrived, 0 before. */
@@ -97,6 +101,7 @@ final class SampleLoop implements BatchPlanner.Source, ConsumerRebalanceListener
               records,
               engine,
               metrics,
+              tracing,
               loop::stopping,
               settings.maxRequestBytes(clients.producerConfig(settings.producerDefaults())));
       c.subscribe(List.of(settings.samplesTopic()), this);

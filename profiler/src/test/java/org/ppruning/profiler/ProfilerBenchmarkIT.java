@@ -1,6 +1,7 @@
 package org.ppruning.profiler;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -29,6 +30,7 @@ import org.ppruning.graph.TransformerModel;
 import org.ppruning.importer.ModelLoader;
 import org.ppruning.service.KafkaClients;
 import org.ppruning.service.KafkaSettings;
+import org.ppruning.service.KafkaTracing;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.stream.ProfilerEngine;
 import org.ppruning.stream.SampleRecords;
@@ -189,7 +191,8 @@ class ProfilerBenchmarkIT {
                 1 << 20),
             new SampleRecords(Set.of(TASK), SampleRecords.DEFAULT_MAX_RECORD_BYTES),
             engine,
-            new ProfilerMetrics(registry));
+            new ProfilerMetrics(registry),
+            new KafkaTracing(OpenTelemetry.noop()));
     AtomicBoolean failed = new AtomicBoolean();
     RestartLoop thread =
         new RestartLoop("bench-profiler", Duration.ofSeconds(1), loop::run, () -> failed.set(true));

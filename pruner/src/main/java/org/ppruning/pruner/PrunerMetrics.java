@@ -22,7 +22,8 @@ final class PrunerMetrics implements PrunerLoop.Observer {
 
   PrunerMetrics(MeterRegistry meters) {
     this.meters = meters;
-    meters.counter("ppruning.pruner.restarts");
+    meters.counter("ppruning.pruner.restarts"); // these from the start: dashboards see zeros
+    meters.counter("ppruning.pruner.recluster.failures");
     for (VersionCheck.Reason r : VersionCheck.Reason.values()) { // present from the start
       meters.counter("ppruning.pruner.versions.skipped", "reason", r.label());
     }

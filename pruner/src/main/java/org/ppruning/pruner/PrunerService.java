@@ -19,6 +19,7 @@ import org.ppruning.pruning.compensation.CompensationSettings;
 import org.ppruning.pruning.run.Method;
 import org.ppruning.pruning.run.PruneSettings;
 import org.ppruning.service.KafkaClients;
+import org.ppruning.service.KafkaTracing;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.service.ServiceIdentity;
 import org.ppruning.stream.BaseModels;
@@ -40,6 +41,7 @@ public class PrunerService {
 
   private final PrunerConfig config;
   private final PrunerMetrics metrics;
+  private final KafkaTracing tracing;
   private final ExecutorService pruning =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -50,7 +52,8 @@ public class PrunerService {
   private volatile RestartLoop loop;
   private volatile PrunerLoop steps; // loaded by the first run, kept by every restart
 
-  PrunerService(PrunerConfig config, MeterRegistry meters) {
+  PrunerService(PrunerConfig config, MeterRegistry meters, KafkaTracing tracing) {
+    this.tracing = tracing;
     this.config = config;
     this.metrics = new PrunerMetrics(meters);
   }
@@ -118,7 +121,7 @@ public class PrunerService {
     } catch (IllegalArgumentException e) {
       throw new RestartLoop.Fatal(e.getMessage(), e);
     }
-    SummaryConsumer.run(kafka, s, l);
+    SummaryConsumer.run(kafka, s, l, tracing);
   }
 
   /** The loop over the engine restored from the checkpoint: made by the first run only. */

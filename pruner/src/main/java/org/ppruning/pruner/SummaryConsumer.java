@@ -16,7 +16,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -25,6 +24,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 import org.ppruning.service.KafkaClients;
 import org.ppruning.service.KafkaSettings;
+import org.ppruning.service.KafkaTracing;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.stream.PrunerCheckpoint.Partition;
 import org.ppruning.stream.PrunerLoop;
@@ -51,21 +51,26 @@ final class SummaryConsumer implements PrunerLoop.Transport, ConsumerRebalanceLi
   private final KafkaProducer<String, byte[]> producer;
   private final String models;
   private final PrunerLoop loop;
+  private final KafkaTracing tracing;
+  private final KafkaTracing.Latest traces = new KafkaTracing.Latest();
   private Exception commitFailure;
 
   private SummaryConsumer(
       KafkaConsumer<String, byte[]> consumer,
       KafkaProducer<String, byte[]> producer,
       String models,
-      PrunerLoop loop) {
+      PrunerLoop loop,
+      KafkaTracing tracing) {
     this.consumer = consumer;
     this.producer = producer;
     this.models = models;
     this.loop = loop;
+    this.tracing = tracing;
   }
 
   /** One run: topics, clients, the poll loop until {@code restart} stops; then the final save. */
-  static void run(KafkaClients kafka, PrunerLoop loop, RestartLoop restart) throws Exception {
+  static void run(KafkaClients kafka, PrunerLoop loop, RestartLoop restart, KafkaTracing tracing)
+      throws Exception {
     KafkaSettings.TopicNames topics = kafka.settings().topics();
     try {
       kafka
@@ -89,7 +94,7 @@ final class SummaryConsumer implements PrunerLoop.Transport, ConsumerRebalanceLi
             kafka.consumer(new StringDeserializer(), new ByteArrayDeserializer(), CONSUMER);
         KafkaProducer<String, byte[]> p =
             kafka.producer(new StringSerializer(), new ByteArraySerializer(), PRODUCER)) {
-      SummaryConsumer s = new SummaryConsumer(c, p, topics.models(), loop);
+      SummaryConsumer s = new SummaryConsumer(c, p, topics.models(), loop, tracing);
       c.subscribe(List.of(topics.summaries()), s);
       restart.running();
       while (!restart.stopping()) {
@@ -106,6 +111,7 @@ final class SummaryConsumer implements PrunerLoop.Transport, ConsumerRebalanceLi
     }
     List<PrunerLoop.Input> in = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+      traces.remember(r.key(), tracing.extract(r.headers()));
       in.add(
           new PrunerLoop.Input(
               r.key(), r.value(), new Partition(r.topic(), r.partition()), r.offset()));
@@ -126,7 +132,8 @@ final class SummaryConsumer implements PrunerLoop.Transport, ConsumerRebalanceLi
 
   @Override
   public void publish(String task, byte[] event) throws Exception {
-    producer.send(new ProducerRecord<>(models, task, event)).get();
+    // Continues the trace of the task's latest summary record received (docs/operations.md).
+    tracing.sendAndWait(producer, models, task, event, traces.get(task));
   }
 
   @Override
