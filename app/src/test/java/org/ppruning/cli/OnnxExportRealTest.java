@@ -26,11 +26,12 @@ import org.ppruning.tokenize.TextTokenizer;
 
 /**
  * MiniLM and BERT-base pruned to 50% of their FLOPs ({@code ppruning prune}, P-pruning on 64
- * sentiment samples: enough for per-layer widths, and the test is about the export), exported with {@code ppruning export --format onnx}: onnxruntime's outputs
- * equal TF Java's within 1e-4 on the 24 sentences {@code verify} uses ({@code mlm_logits}: 1e-4
- * relative to their scale, see {@link #tolerance}), and the file runs in a plain onnxruntime
- * program ({@code src/test/resources/onnx/Check.java}, only the onnxruntime jar on its class path)
- * with the same results.
+ * sentiment samples: enough for per-layer widths, and the test is about the export), exported with
+ * {@code ppruning export --format onnx}: onnxruntime's outputs equal TF Java's within 1e-4 on the
+ * 24 sentences {@code verify} uses ({@code mlm_logits}: 1e-4 relative to their scale, see {@link
+ * #tolerance}), and the file runs in a plain onnxruntime program ({@code
+ * src/test/resources/onnx/Check.java}, only the onnxruntime jar on its class path) with the same
+ * results.
  */
 @Tag("real")
 class OnnxExportRealTest {

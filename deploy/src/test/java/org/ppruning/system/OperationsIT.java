@@ -94,6 +94,7 @@ class OperationsIT {
         List.of(
             "-Dppruning.pruner.min-samples=" + train.size(),
             "-Dppruning.finetuner.training.epochs=1",
+            "-Dppruning.finetuner.training.train-rows=640",
             "-Dppruning.finetuner.serving.scan-interval=1s",
             "-Dquarkus.otel.sdk.disabled=false",
             "-Dquarkus.otel.exporter.otlp.traces.protocol=http/protobuf",
