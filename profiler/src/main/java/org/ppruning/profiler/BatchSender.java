@@ -45,18 +45,15 @@ final class BatchSender implements BatchPlanner.Worker<ProfiledBatch> {
   BatchSender(
       Producer<byte[], byte[]> producer,
       SampleLoopSettings settings,
-      SampleRecords records,
-      ProfilerEngine engine,
-      ProfilerMetrics metrics,
-      KafkaTracing tracing,
+      ProfilingSteps steps,
       BooleanSupplier stopping,
       int maxRequestBytes) {
     this.producer = producer;
     this.settings = settings;
-    this.records = records;
-    this.engine = engine;
-    this.metrics = metrics;
-    this.tracing = tracing;
+    this.records = steps.records();
+    this.engine = steps.engine();
+    this.metrics = steps.metrics();
+    this.tracing = steps.tracing();
     this.stopping = stopping;
     this.deadLetters = new DeadLetterSender(producer, settings, metrics, maxRequestBytes);
   }

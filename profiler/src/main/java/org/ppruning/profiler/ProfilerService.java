@@ -106,7 +106,7 @@ public class ProfilerService {
     if (!created.isEmpty()) {
       LOG.infof("created topics %s", created);
     }
-    new SampleLoop(clients, settings, records, engine, metrics, tracing).run(l);
+    new SampleLoop(clients, settings, new ProfilingSteps(records, engine, metrics, tracing)).run(l);
   }
 
   /** Settings and models, once; what cannot work is {@link RestartLoop.Fatal}. */

@@ -21,11 +21,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 import org.ppruning.service.KafkaClients;
-import org.ppruning.service.KafkaTracing;
 import org.ppruning.service.RestartLoop;
 import org.ppruning.stream.BatchPlanner;
-import org.ppruning.stream.ProfilerEngine;
-import org.ppruning.stream.SampleRecords;
 
 /**
  * The Kafka adapter of the profiler: polls sample records into a {@link BatchPlanner} (which forms
@@ -40,29 +37,17 @@ final class SampleLoop implements BatchPlanner.Source, ConsumerRebalanceListener
 
   private final KafkaClients clients;
   private final SampleLoopSettings settings;
-  private final SampleRecords records;
-  private final ProfilerEngine engine;
-  private final ProfilerMetrics metrics;
-  private final KafkaTracing tracing;
+  private final ProfilingSteps steps;
   private KafkaConsumer<byte[], byte[]> consumer;
   private BatchPlanner planner;
   private RestartLoop loop;
   private volatile BatchSender sender;
   private volatile long firstRecordNanos; // 0 until a record arrived (for the benchmark)
 
-  SampleLoop(
-      KafkaClients clients,
-      SampleLoopSettings settings,
-      SampleRecords records,
-      ProfilerEngine engine,
-      ProfilerMetrics metrics,
-      KafkaTracing tracing) {
+  SampleLoop(KafkaClients clients, SampleLoopSettings settings, ProfilingSteps steps) {
     this.clients = clients;
     this.settings = settings;
-    this.records = records;
-    this.engine = engine;
-    this.metrics = metrics;
-    this.tracing = tracing;
+    this.steps = steps;
   }
 
   /** {@link System#nanoTime} when the first record arrived, 0 before. */
@@ -98,10 +83,7 @@ final class SampleLoop implements BatchPlanner.Source, ConsumerRebalanceListener
           new BatchSender(
               producer,
               settings,
-              records,
-              engine,
-              metrics,
-              tracing,
+              steps,
               loop::stopping,
               settings.maxRequestBytes(clients.producerConfig(settings.producerDefaults())));
       c.subscribe(List.of(settings.samplesTopic()), this);
@@ -121,7 +103,7 @@ final class SampleLoop implements BatchPlanner.Source, ConsumerRebalanceListener
         }
         planner.drainAll(sender);
         planner.flowControl();
-        metrics.lag(planner.lag());
+        steps.metrics().lag(planner.lag());
       }
     }
   }

@@ -189,10 +189,11 @@ class ProfilerBenchmarkIT {
                 batch,
                 Duration.ofMillis(200),
                 1 << 20),
-            new SampleRecords(Set.of(TASK), SampleRecords.DEFAULT_MAX_RECORD_BYTES),
-            engine,
-            new ProfilerMetrics(registry),
-            new KafkaTracing(OpenTelemetry.noop()));
+            new ProfilingSteps(
+                new SampleRecords(Set.of(TASK), SampleRecords.DEFAULT_MAX_RECORD_BYTES),
+                engine,
+                new ProfilerMetrics(registry),
+                new KafkaTracing(OpenTelemetry.noop())));
     AtomicBoolean failed = new AtomicBoolean();
     RestartLoop thread =
         new RestartLoop("bench-profiler", Duration.ofSeconds(1), loop::run, () -> failed.set(true));
