@@ -280,9 +280,12 @@ class ServingBenchmark {
       // over models and paths instead of landing on whichever ran at the time.
       String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
       long t0 = System.nanoTime();
+      // Warm-up: a serving process answers thousands of calls before any one matters, so the JIT
+      // has compiled the gRPC, Netty and protobuf paths; 20 calls left them interpreted.
+      int warmup = Integer.getInteger("serving.bench.warmup", 300);
       for (Cell c : cells) {
-        for (int i = 0; i < (c.batch() == 1 ? 20 : 2); i++) {
-          c.call().accept(i % c.groups()); // warm-up
+        for (int i = 0; i < (c.batch() == 1 ? warmup : 2); i++) {
+          c.call().accept(i % c.groups());
         }
       }
       for (int round = 0; round < rounds; round++) {
