@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import org.ppruning.data.Sample;
 import org.ppruning.graph.TransformerModel;
+import org.ppruning.pruning.compensation.CompensationSettings;
 import org.ppruning.pruning.run.PruneSettings;
 import org.ppruning.summary.FeatureCollector;
 import org.ppruning.summary.ProfileBatch;
@@ -78,12 +79,9 @@ public final class ProfilerEngine {
     }
 
     public Settings {
-      if (compensationRows < 0 || compensationRows > Summaries.MAX_COMPENSATION_ROWS) {
-        throw new IllegalArgumentException(
-            "compensation rows must be in [0, "
-                + Summaries.MAX_COMPENSATION_ROWS
-                + "], got "
-                + compensationRows);
+      if (compensationRows != 0) {
+        // 0 collects none; any other count must be one the pruner accepts, so refuse it here
+        CompensationSettings.checkRows(compensationRows);
       }
       if (tokens <= 0 || runSize <= 0 || maxSummaryBytes <= 0) {
         throw new IllegalArgumentException(

@@ -157,11 +157,15 @@ class ProfilerEngineTest {
     Settings d = Settings.defaults();
     assertEquals(new Settings(42, 200, 8, 512 * 1024, TooLong.REJECT), d);
     assertEquals(0, d.compensationRows());
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> new Settings(1, 60, 8, 100, TooLong.REJECT, 70_000));
-    assertTrue(e.getMessage().contains("compensation rows must be in [0, 65536]"), e.getMessage());
+    for (int rows : new int[] {-1, 8, 15, 65_537}) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> new Settings(1, 60, 8, 100, TooLong.REJECT, rows));
+      assertTrue(
+          e.getMessage().contains("compensation rows must be in [16, 65536]"), e.getMessage());
+    }
+    assertEquals(16, new Settings(1, 60, 8, 100, TooLong.REJECT, 16).compensationRows());
   }
 
   @Test

@@ -40,8 +40,8 @@ public interface ProfilerConfig {
 
   /**
    * Token rows kept for the pruner's compensation (the summaries' {@code compensation_rows}): the
-   * stream keeps the max(tokens, this) smallest token keys; 0: none. Must equal the pruner's {@code
-   * compensation-rows}.
+   * stream keeps the max(tokens, this) smallest token keys; 0: none, else 16 to 65,536 as on the
+   * pruner. Must equal the pruner's {@code compensation-rows}.
    */
   @WithDefault("0")
   int compensationRows();

@@ -27,6 +27,18 @@ public record CompensationSettings(Mode mode, Fit fit, int rows, double ridge) {
     if (mode == null || fit == null) {
       throw new IllegalArgumentException("compensation mode and fit are required");
     }
+    checkRows(rows);
+    if (!(ridge > 0) || ridge > MAX_RIDGE) {
+      throw new IllegalArgumentException(
+          "compensation ridge must be in (0, " + MAX_RIDGE + "], got " + ridge);
+    }
+  }
+
+  /**
+   * Refuses a row count outside [{@value #MIN_ROWS}, {@value #MAX_ROWS}]: the one bound for the
+   * batch command, the pruner and the profiler that collects the rows for it.
+   */
+  public static void checkRows(int rows) {
     if (rows < MIN_ROWS || rows > MAX_ROWS) {
       throw new IllegalArgumentException(
           "compensation rows must be in ["
@@ -35,10 +47,6 @@ public record CompensationSettings(Mode mode, Fit fit, int rows, double ridge) {
               + MAX_ROWS
               + "] (calibration tokens), got "
               + rows);
-    }
-    if (!(ridge > 0) || ridge > MAX_RIDGE) {
-      throw new IllegalArgumentException(
-          "compensation ridge must be in (0, " + MAX_RIDGE + "], got " + ridge);
     }
   }
 
