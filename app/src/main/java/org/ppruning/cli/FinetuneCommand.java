@@ -15,6 +15,7 @@ import org.ppruning.importer.ModelLoader;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.train.Distillation;
 import org.ppruning.train.FineTuning;
+import org.ppruning.train.Recipe;
 import org.ppruning.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,11 +53,15 @@ final class FinetuneCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "DIR")
   Path out;
 
-  @Option(names = "--epochs", defaultValue = "3")
-  int epochs;
+  @Option(
+      names = "--epochs",
+      description = "Training epochs (default 3; 5 for a pruned model, see --teacher).")
+  Integer epochs;
 
-  @Option(names = "--lr", defaultValue = "5e-5", description = "Peak learning rate.")
-  float lr;
+  @Option(
+      names = "--lr",
+      description = "Peak learning rate (default 5e-5; 3e-4 for a pruned model, see --teacher).")
+  Float lr;
 
   @Option(names = "--batch", defaultValue = "32")
   int batch;
@@ -100,8 +105,12 @@ final class FinetuneCommand implements Callable<Integer> {
       description =
           "While fine-tuning, also pull"
               + " every layer's output towards the same layer of this model: the pre-trained model the"
-              + " pruned one came from (no fine-tuned model is needed).")
+              + " pruned one came from (no fine-tuned model is needed). A pruned model defaults to the"
+              + " model its spec names as source, with --epochs 5 --lr 3e-4 (the measured recipe);"
+              + " 'none' turns the teacher off.")
   String teacher;
+
+  static final String NO_TEACHER = "none";
 
   @Option(
       names = "--distill-weight",
@@ -123,14 +132,16 @@ final class FinetuneCommand implements Callable<Integer> {
   boolean distillDecay;
 
   /** The teacher's options mean nothing without a teacher: refuse them rather than ignore them. */
-  private void checkTeacherOptions() {
+  private void checkTeacherOptions(String teacher) {
     if (teacher == null) {
       var given = command.commandLine().getParseResult();
       if (given.hasMatchedOption("--distill-weight")) {
-        throw new IllegalArgumentException("--distill-weight needs --teacher");
+        throw new IllegalArgumentException(
+            "--distill-weight needs a teacher (--teacher, or a pruned model's source)");
       }
       if (given.hasMatchedOption("--distill-decay")) { // either form
-        throw new IllegalArgumentException("--[no-]distill-decay needs --teacher");
+        throw new IllegalArgumentException(
+            "--[no-]distill-decay needs a teacher (--teacher, or a pruned model's source)");
       }
     } else if (!(distillWeight > 0) || !Float.isFinite(distillWeight)) {
       throw new IllegalArgumentException(
@@ -164,14 +175,14 @@ final class FinetuneCommand implements Callable<Integer> {
     if (Files.exists(out) && !force) {
       throw new IllegalArgumentException("output " + out + " exists; pass --force to replace it");
     }
-    checkTeacherOptions();
+    if (teacher != null && teacher.isBlank()) {
+      throw new IllegalArgumentException("--teacher is empty; give NAME|DIR or none");
+    }
     Tasks.task(task); // an unknown task is refused before any download
-    Trainer.Config config =
-        new Trainer.Config(epochs, lr, batch, maxLen, seed, warmup, weightDecay, dropout, 1.0f);
     ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
     TaskData data = TaskData.load(task, dataDir, cache, System.err);
     try (TransformerModel base = ModelLoader.open(model, cache);
-        TransformerModel teacherModel = teacher == null ? null : ModelLoader.open(teacher, cache)) {
+        TransformerModel teacherModel = openTeacher(base, cache)) {
       Distillation distill =
           teacherModel == null
               ? null
@@ -203,6 +214,8 @@ final class FinetuneCommand implements Callable<Integer> {
       }
       o.put("trainRows", rows[0]);
       o.put("devRows", rows[1]);
+      o.put("recipe", recipe.name());
+      o.put("learningRate", config.learningRate());
       o.put("epochs", r.epochs().size());
       o.put("bestEpoch", r.bestEpoch());
       o.put("secondsPerStep", r.secondsPerStep());
@@ -212,7 +225,7 @@ final class FinetuneCommand implements Callable<Integer> {
       }
       o.put("history", history);
       if (distill != null) {
-        o.put("teacher", teacher);
+        o.put("teacher", teacherName);
         o.put("distillWeight", distillWeight);
         o.put("distillDecay", distillDecay);
       }
@@ -239,6 +252,57 @@ final class FinetuneCommand implements Callable<Integer> {
         return 1;
       }
       return 0;
+    }
+  }
+
+  private Recipe recipe;
+  private String teacherName;
+  private Trainer.Config config;
+
+  /**
+   * Settles the recipe from the model (a pruned one gets the measured one) and the options given,
+   * then opens the teacher, or returns null for none.
+   */
+  private TransformerModel openTeacher(TransformerModel base, ArtifactCache cache) {
+    recipe = Recipe.forModel(base.spec());
+    teacherName = teacher == null ? recipe.teacher() : teacher.equals(NO_TEACHER) ? null : teacher;
+    checkTeacherOptions(teacherName);
+    config =
+        new Trainer.Config(
+            epochs == null ? recipe.epochs() : epochs,
+            lr == null ? recipe.learningRate() : lr,
+            batch,
+            maxLen,
+            seed,
+            warmup,
+            weightDecay,
+            dropout,
+            1.0f);
+    if (recipe != Recipe.DEFAULT) {
+      System.err.printf(
+          "%s is pruned from %s: the pruned-model recipe, --epochs %d --lr %s --teacher %s"
+              + " (options given on the command line win; --teacher none: no teacher)%n",
+          model,
+          recipe.teacher(),
+          config.epochs(),
+          config.learningRate(),
+          teacherName == null ? NO_TEACHER : teacherName);
+    }
+    if (teacherName == null) {
+      return null;
+    }
+    try {
+      return ModelLoader.open(teacherName, cache);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(
+          "cannot open the teacher '"
+              + teacherName
+              + "'"
+              + (teacher == null ? " (the pruned model's source, its default teacher)" : "")
+              + ": "
+              + e.getMessage()
+              + (teacher == null ? "; give --teacher NAME|DIR, or --teacher none" : ""),
+          e);
     }
   }
 }

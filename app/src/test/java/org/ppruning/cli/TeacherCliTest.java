@@ -137,7 +137,7 @@ class TeacherCliTest {
                   .toArray(String[]::new));
       assertEquals(2, r.exitCode(), r.err());
       String name = o[0].equals("--distill-weight") ? o[0] : "--[no-]distill-decay";
-      assertTrue(r.err().contains(name + " needs --teacher"), r.err());
+      assertTrue(r.err().contains(name + " needs a teacher"), r.err());
     }
     CliRunner zero = finetune(model, data, model, "zero", "--distill-weight", "0");
     assertEquals(2, zero.exitCode(), zero.err());
@@ -145,6 +145,80 @@ class TeacherCliTest {
         zero.err().contains("--distill-weight must be a finite number > 0, got 0.0"), zero.err());
     assertFalse(Files.exists(tmp.resolve("no-teacher")));
     assertFalse(Files.exists(tmp.resolve("zero")));
+  }
+
+  /**
+   * A pruned pre-trained model gets the measured recipe unless told otherwise: its source as a
+   * decaying teacher, 5 epochs, 3e-4; each option given wins; a source that cannot be opened is
+   * refused naming it and the way out.
+   */
+  @Test
+  void prunedModelGetsTheMeasuredRecipe() throws Exception {
+    ModelSpec spec = TinyModels.bertSpec(2, 16, 4, 32);
+    Path source = export(spec, "source");
+    Path pruned =
+        export(
+            spec.withSource(source.toString())
+                .withMetadata("pruning", Map.of("method", "p-pruning")),
+            "pruned");
+    Path data = sst2();
+
+    CliRunner byDefault = run(pruned, data, "recipe");
+    assertEquals(0, byDefault.exitCode(), byDefault.err());
+    JsonNode j = byDefault.json();
+    assertEquals("pruned", j.get("recipe").asText(), j.toString());
+    assertEquals(source.toString(), j.get("teacher").asText(), j.toString());
+    assertEquals(5, j.get("history").size(), j.toString());
+    assertEquals(3e-4, j.get("learningRate").asDouble(), 1e-9, j.toString());
+    assertTrue(j.get("distillDecay").asBoolean(), j.toString());
+    assertTrue(byDefault.err().contains("the pruned-model recipe"), byDefault.err());
+
+    CliRunner told =
+        run(pruned, data, "told", "--teacher", "none", "--epochs", "1", "--lr", "1e-4");
+    assertEquals(0, told.exitCode(), told.err());
+    assertNull(told.json().get("teacher"), told.out());
+    assertEquals(1, told.json().get("history").size(), told.out());
+    assertEquals(1e-4, told.json().get("learningRate").asDouble(), 1e-9, told.out());
+
+    CliRunner plain = run(source, data, "plain", "--epochs", "1");
+    assertEquals(0, plain.exitCode(), plain.err());
+    assertEquals("default", plain.json().get("recipe").asText(), plain.out());
+    assertEquals(5e-5, plain.json().get("learningRate").asDouble(), 1e-9, plain.out());
+    assertNull(plain.json().get("teacher"), plain.out());
+
+    Path orphan =
+        export(
+            spec.withSource(tmp.resolve("gone").toString())
+                .withMetadata("pruning", Map.of("method", "p-pruning")),
+            "orphan");
+    CliRunner missing = run(orphan, data, "missing", "--epochs", "1");
+    assertEquals(2, missing.exitCode(), missing.err());
+    assertTrue(
+        missing.err().contains("cannot open the teacher '" + tmp.resolve("gone")), missing.err());
+    assertTrue(missing.err().contains("--teacher none"), missing.err());
+    assertFalse(Files.exists(tmp.resolve("missing").resolve("saved_model.pb")));
+  }
+
+  private CliRunner run(Path model, Path data, String out, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "finetune",
+                "--model",
+                model.toString(),
+                "--task",
+                "sst2",
+                "--data",
+                data.toString(),
+                "--batch",
+                "8",
+                "--max-len",
+                "16",
+                "--out",
+                tmp.resolve(out).toString(),
+                "--json"));
+    args.addAll(List.of(extra));
+    return CliRunner.run(args.toArray(String[]::new));
   }
 
   @SuppressWarnings("unchecked")
