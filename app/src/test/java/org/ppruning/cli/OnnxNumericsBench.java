@@ -56,8 +56,11 @@ import org.tensorflow.types.TInt32;
  * output (after the FFN LayerNorm), the MLM transform (dense, GELU, LayerNorm), and the serving
  * outputs; and runs a float64 copy of the ONNX graph (every initializer, constant, Cast and output
  * in DOUBLE) in onnxruntime as the reference. It prints, per tap, max |ORT - TF|, max |TF - f64|,
- * max |ORT - f64| over real tokens and the largest |TF| value. A measurement, not a check: run with
- * {@code -Dtest.excluded.groups= -Dtest=OnnxNumericsBench}.
+ * max |ORT - f64| over real tokens and the largest |TF| value; then max |ORT - TF| per tap for
+ * variants of the graph ({@link #rewrite}), and TF against itself (each sentence alone vs in its
+ * batch). {@code -Donnx.numerics.f64=false} skips the float64 run (it needs a few GB more). A
+ * measurement, not a check: run with {@code -Dtest.excluded.groups= -Dtest=OnnxNumericsBench};
+ * commands and results in docs/results.md.
  */
 @Tag("bench")
 class OnnxNumericsBench {
@@ -120,8 +123,9 @@ class OnnxNumericsBench {
       ModelProto base = BertOnnxExporter.toModel(spec, w, "bench");
       Map<String, ModelProto> variants = new LinkedHashMap<>();
       variants.put("as exported", base);
-      variants.put("softmax written out", rewrite(base, false, true));
-      variants.put("decoder MatMul then Add", rewrite(base, true, false));
+      variants.put("softmax written out", rewrite(base, false, true, false));
+      variants.put("decoder MatMul then Add", rewrite(base, true, false, false));
+      variants.put("LayerNorm with Div", rewrite(base, false, false, true));
       Map<String, double[]> rows = new LinkedHashMap<>(); // ort-tf, tf-f64, ort-f64, |tf|
       Map<String, Map<String, Double>> byVariant = new LinkedHashMap<>();
       int positions = batches.stream().mapToInt(TokenBatch::tokenCount).sum();
@@ -135,7 +139,9 @@ class OnnxNumericsBench {
           tapNames.put(keys.get(i), taps.get(i));
         }
         ModelProto tapped = withOutputs(plain, taps);
-        boolean first = byVariant.isEmpty();
+        // The float64 run once, with the export as it is (-Donnx.numerics.f64=false: none).
+        boolean first =
+            byVariant.isEmpty() && !"false".equals(System.getProperty("onnx.numerics.f64"));
         Map<String, Double> diffs = new LinkedHashMap<>();
         try (OrtSession ort = session(plain, false);
             OrtSession ortTapped = session(tapped, false);
@@ -165,6 +171,10 @@ class OnnxNumericsBench {
           }
         }
         byVariant.put(v.getKey(), diffs);
+        if (rows.isEmpty()) {
+          diffs.forEach(
+              (k, d) -> rows.put(k, new double[] {d, Double.NaN, Double.NaN, Double.NaN}));
+        }
         System.err.printf("variant '%s': %.1f s%n", v.getKey(), (System.nanoTime() - tv) / 1e9);
       }
       System.err.printf(
@@ -197,10 +207,18 @@ class OnnxNumericsBench {
    * Variants of the exported graph, measured and not taken (docs/results.md): the tied decoder's
    * Gemm with its bias added after the product (as TF's MatMul then Add), and each attention
    * Softmax written out as {@code exp(x - max) * (1 / sum)} (onnxruntime's Exp is Eigen's, as
-   * TF's).
+   * TF's), and LayerNorm's {@code (x - mean) * Reciprocal(std)} as {@code Div(x - mean, std)}.
    */
-  static ModelProto rewrite(ModelProto m, boolean decoderAdd, boolean softmax) {
+  static ModelProto rewrite(ModelProto m, boolean decoderAdd, boolean softmax, boolean lnDiv) {
     GraphProto.Builder g = m.getGraph().toBuilder().clearNode();
+    Map<String, String> reciprocalOf = new LinkedHashMap<>(); // Reciprocal output -> its input
+    if (lnDiv) {
+      for (NodeProto n : m.getGraph().getNodeList()) {
+        if (n.getOpType().equals("Reciprocal")) {
+          reciprocalOf.put(n.getOutput(0), n.getInput(0));
+        }
+      }
+    }
     g.addInitializer(
         TensorProto.newBuilder()
             .setName("bench/last_axis")
@@ -229,6 +247,10 @@ class OnnxNumericsBench {
         node(g, "ReduceSum", List.of(o + "/exp", "bench/last_axis"), o + "/sum", keep);
         node(g, "Reciprocal", List.of(o + "/sum"), o + "/inv");
         node(g, "Mul", List.of(o + "/exp", o + "/inv"), o);
+      } else if (reciprocalOf.containsKey(o)) {
+        continue; // folded into the Div below
+      } else if (n.getOpType().equals("Mul") && reciprocalOf.containsKey(n.getInput(1))) {
+        node(g, "Div", List.of(n.getInput(0), reciprocalOf.get(n.getInput(1))), o);
       } else if (decoderAdd && n.getOpType().equals("Gemm") && n.getInputCount() == 3) {
         g.addNode(
             n.toBuilder()
