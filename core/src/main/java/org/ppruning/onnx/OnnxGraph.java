@@ -124,14 +124,6 @@ final class OnnxGraph {
         .build();
   }
 
-  static AttributeProto floatAttr(String name, float v) {
-    return AttributeProto.newBuilder()
-        .setName(name)
-        .setType(AttributeProto.AttributeType.FLOAT)
-        .setF(v)
-        .build();
-  }
-
   static AttributeProto intsAttr(String name, long... v) {
     AttributeProto.Builder a =
         AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
