@@ -71,6 +71,9 @@ public final class SpeedBenchmark {
   public static void main(String[] args) throws Exception {
     Map<String, String> o = options(args);
     int rounds = Integer.parseInt(o.get("rounds"));
+    if (rounds < 1) {
+      throw new IllegalArgumentException("rounds=" + rounds + ": at least 1 round is needed");
+    }
     int seq = Integer.parseInt(o.get("seq"));
     Path cacheDir = Path.of(o.get("cache"));
     List<Precision> precisions = new ArrayList<>();
