@@ -31,7 +31,9 @@ import org.ppruning.model.CostModel;
  *
  * <p>Arguments, {@code key=value}: models (bert-base-uncased,all-minilm-l6-v2), keeps (1,0.7,0.5),
  * precisions (fp32,bf16), batches (1,32), outputs (encoder,served), rounds (5), seq (128), cache
- * (~/.cache/ppruning/bench-speed). A batch-1 cell runs 8 calls per round, a larger one 1 call.
+ * (~/.cache/ppruning/bench-speed), trace (no; yes: after the table, one traced call per encoder
+ * cell and its time per op type, {@link OpProfile}). A batch-1 cell runs 8 calls per round, a
+ * larger one 1 call.
  */
 public final class SpeedBenchmark {
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -44,6 +46,7 @@ public final class SpeedBenchmark {
     DEFAULTS.put("outputs", "encoder,served");
     DEFAULTS.put("rounds", "5");
     DEFAULTS.put("seq", "128");
+    DEFAULTS.put("trace", "no");
     DEFAULTS.put(
         "cache",
         Path.of(System.getProperty("user.home"), ".cache/ppruning/bench-speed").toString());
@@ -158,6 +161,24 @@ public final class SpeedBenchmark {
         System.err.printf("round %d/%d done%n", r + 1, rounds);
       }
       table(cells, list(o.get("keeps")).get(0));
+      if (o.get("trace").equals("yes")) {
+        for (Cell c : cells) {
+          if (c.output().equals("encoder")) {
+            OpProfile.print(
+                c.model()
+                    + " "
+                    + c.keep()
+                    + " "
+                    + c.precision().id()
+                    + " "
+                    + c.batch()
+                    + " x "
+                    + seq,
+                c.m(),
+                c.input());
+          }
+        }
+      }
     } finally {
       for (AutoCloseable c : open) {
         c.close();

@@ -25,6 +25,7 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.RunMetadata;
 import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -203,14 +204,23 @@ public final class TransformerModel implements AutoCloseable {
    * ({@link Precision#bfloat16Nodes}): 0 for an fp32 session, many once the bf16 rewrite applied.
    */
   public int executedBfloat16Nodes(TokenBatch batch, String output) {
+    return Precision.bfloat16Nodes(
+        traced(batch, output, RunOptions.newBuilder().setOutputPartitionGraphs(true).build()));
+  }
+
+  /**
+   * Runs {@code serving_default} for one output with {@code options} (a trace level, the executed
+   * graphs) and returns TensorFlow's run metadata: step statistics per op, partition graphs.
+   */
+  public RunMetadata traced(TokenBatch batch, String output, RunOptions options) {
     Map<String, Tensor> feeds = feeds(batch, null);
     try {
       Session.Runner r = session.runner();
       feeds.forEach((k, v) -> r.feed(serving.getInputs().get(k).name, v));
       r.fetch(serving.getOutputs().get(output).name);
-      r.setOptions(RunOptions.newBuilder().setOutputPartitionGraphs(true).build());
+      r.setOptions(options);
       try (Result res = r.runAndFetchMetadata()) {
-        return Precision.bfloat16Nodes(res.getMetadata().orElseThrow());
+        return res.getMetadata().orElseThrow();
       }
     } finally {
       feeds.values().forEach(Tensor::close);
