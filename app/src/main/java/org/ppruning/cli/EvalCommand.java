@@ -9,6 +9,7 @@ import org.ppruning.data.Task;
 import org.ppruning.data.TaskData;
 import org.ppruning.data.Tasks;
 import org.ppruning.fetch.ArtifactCache;
+import org.ppruning.graph.Precision;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.train.Evaluation;
@@ -66,6 +67,15 @@ final class EvalCommand implements Callable<Integer> {
               + " language modelling a contiguous stretch of text; default: all); reported as rows.")
   Integer rowsMax;
 
+  @Option(
+      names = "--precision",
+      defaultValue = "fp32",
+      paramLabel = "fp32|bf16",
+      description =
+          "What the model computes in: fp32 (default) or bf16, TensorFlow's oneDNN bfloat16"
+              + " rewrite of the same SavedModel (docs/serving.md).")
+  String precision;
+
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
@@ -73,7 +83,9 @@ final class EvalCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Task t = Tasks.task(task);
     Split s = Split.parse(split);
-    try (TransformerModel m = TransformerModel.load(model)) {
+    Precision p = Precision.parse(precision, "--precision");
+    p.requireSupported("--precision");
+    try (TransformerModel m = TransformerModel.load(model, p)) {
       TaskExamples.checkHead(model.toString(), m.spec(), t);
       TaskData data =
           TaskData.load(
@@ -101,13 +113,15 @@ final class EvalCommand implements Callable<Integer> {
       o.put("split", s.id());
       o.put("samples", data.size(s));
       o.put("rows", rows);
+      o.put("precision", p.id());
       o.put("head", m.spec().head().type());
       o.put("metrics", metrics);
       if (json) {
         Json.print(o);
       } else {
         System.out.printf(
-            "%s on %s/%s (%d samples): %s%n", model, task, s.id(), data.size(s), metrics);
+            "%s on %s/%s (%d samples, %s): %s%n",
+            model, task, s.id(), data.size(s), p.id(), metrics);
       }
       return 0;
     }

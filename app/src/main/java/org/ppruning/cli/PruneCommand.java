@@ -12,6 +12,7 @@ import org.ppruning.data.Split;
 import org.ppruning.data.Tasks;
 import org.ppruning.features.ActivationFeatures;
 import org.ppruning.fetch.ArtifactCache;
+import org.ppruning.graph.Precision;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.importer.ModelLoader;
 import org.ppruning.model.ModelSpec;
@@ -154,6 +155,15 @@ final class PruneCommand implements Callable<Integer> {
   Integer seqLen;
 
   @Option(
+      names = "--precision",
+      defaultValue = "fp32",
+      paramLabel = "fp32|bf16",
+      description =
+          "What the model computes in while profiling: fp32 (default) or bf16, TensorFlow's"
+              + " oneDNN bfloat16 rewrite (docs/serving.md). The pruned weights are fp32 either way.")
+  String precision;
+
+  @Option(
       names = "--compensation",
       defaultValue = "none",
       description =
@@ -208,6 +218,8 @@ final class PruneCommand implements Callable<Integer> {
     if (batch <= 0) {
       throw new IllegalArgumentException("--batch must be > 0");
     }
+    Precision profilePrecision = Precision.parse(precision, "--precision");
+    profilePrecision.requireSupported("--precision");
     PruneSettings.Builder b =
         PruneSettings.builder()
             .method(Method.of(method))
@@ -249,7 +261,7 @@ final class PruneCommand implements Callable<Integer> {
                 : Tasks.samples(input.task, Split.parse(split), passageWords, cache, System.err);
     List<Sample> samples = SampleSelection.atMost(all, samplesMax, seed);
 
-    TransformerModel full = ModelLoader.open(model, cache);
+    TransformerModel full = ModelLoader.open(model, cache, profilePrecision);
     seconds.put("load", secs(t0));
     try (TransformerModel mdl = full) {
       if (mdl.tokenizerJson() == null) {

@@ -25,6 +25,8 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -56,6 +58,7 @@ public final class TransformerModel implements AutoCloseable {
   private final Signature serving;
   private final Signature profile;
   private final Path tokenizerJson;
+  private final Precision precision;
 
   private TransformerModel(
       ModelSpec spec,
@@ -64,8 +67,10 @@ public final class TransformerModel implements AutoCloseable {
       SavedModelBundle bundle,
       Signature serving,
       Signature profile,
-      Path tokenizerJson) {
+      Path tokenizerJson,
+      Precision precision) {
     this.spec = spec;
+    this.precision = precision;
     this.session = session;
     this.ownedGraph = ownedGraph;
     this.bundle = bundle;
@@ -81,6 +86,18 @@ public final class TransformerModel implements AutoCloseable {
    * @throws IllegalArgumentException if the weights do not match the spec (names every tensor)
    */
   public static TransformerModel build(ModelSpec spec, Weights weights, Path tokenizerJson) {
+    return build(spec, weights, tokenizerJson, Precision.FP32);
+  }
+
+  /**
+   * As {@link #build(ModelSpec, Weights, Path)}, its session computing in {@code precision}.
+   *
+   * @throws IllegalStateException if TensorFlow in this process would not apply {@code precision}
+   *     ({@link Precision#requireSupported})
+   */
+  public static TransformerModel build(
+      ModelSpec spec, Weights weights, Path tokenizerJson, Precision precision) {
+    precision.requireSupported("precision");
     ModelLayout layout = ModelLayout.of(spec);
     layout.check(weights, spec.source() == null ? "the given weights" : spec.source());
     Graph g = new Graph();
@@ -88,14 +105,15 @@ public final class TransformerModel implements AutoCloseable {
       Ops tf = Ops.create(g);
       VariableSet vars = new VariableSet(g, tf, layout.shapes());
       Signatures sigs = Signatures.build(tf, spec, vars::get);
-      Session s = new Session(g);
+      Session s = new Session(g, precision.config());
       try {
         vars.load(s, weights);
       } catch (RuntimeException ex) {
         s.close();
         throw ex;
       }
-      return new TransformerModel(spec, s, g, null, sigs.serving(), sigs.profile(), tokenizerJson);
+      return new TransformerModel(
+          spec, s, g, null, sigs.serving(), sigs.profile(), tokenizerJson, precision);
     } catch (RuntimeException ex) {
       g.close();
       throw ex;
@@ -108,6 +126,17 @@ public final class TransformerModel implements AutoCloseable {
    * @throws IllegalArgumentException if {@code dir} is not a ppruning SavedModel
    */
   public static TransformerModel load(Path dir) throws IOException {
+    return load(dir, Precision.FP32);
+  }
+
+  /**
+   * Loads a SavedModel written by ppruning, its session computing in {@code precision} (the same
+   * file: bf16 is a session setting, {@link Precision}).
+   *
+   * @throws IllegalArgumentException if {@code dir} is not a ppruning SavedModel
+   * @throws IllegalStateException if TensorFlow in this process would not apply {@code precision}
+   */
+  public static TransformerModel load(Path dir, Precision precision) throws IOException {
     Path specFile = dir.resolve("assets").resolve(ModelSpec.ASSET_NAME);
     if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
       throw new IllegalArgumentException(dir + " is not a SavedModel (no saved_model.pb)");
@@ -121,9 +150,14 @@ public final class TransformerModel implements AutoCloseable {
               + "); import it first with 'ppruning import'");
     }
     ModelSpec spec = ModelSpec.read(specFile);
+    precision.requireSupported("precision");
     SavedModelBundle b;
     try {
-      b = SavedModelBundle.load(dir.toString(), "serve");
+      b =
+          SavedModelBundle.loader(dir.toString())
+              .withTags("serve")
+              .withConfigProto(precision.config())
+              .load();
     } catch (RuntimeException e) {
       throw new IOException("cannot load SavedModel " + dir + ": " + e.getMessage(), e);
     }
@@ -144,13 +178,53 @@ public final class TransformerModel implements AutoCloseable {
     Path tok = dir.resolve("assets").resolve(TOKENIZER_ASSET);
     var m =
         new TransformerModel(
-            spec, b.session(), null, b, serving, profile, Files.isRegularFile(tok) ? tok : null);
+            spec,
+            b.session(),
+            null,
+            b,
+            serving,
+            profile,
+            Files.isRegularFile(tok) ? tok : null,
+            precision);
     ModelLayout.of(spec).check(m.readWeights(), dir.toString());
     return m;
   }
 
   public ModelSpec spec() {
     return spec;
+  }
+
+  /** The precision this model's session computes in. */
+  public Precision precision() {
+    return precision;
+  }
+
+  /**
+   * Runs {@code serving_default} for one output and counts the bfloat16 nodes TensorFlow executed
+   * ({@link Precision#bfloat16Nodes}): 0 for an fp32 session, many once the bf16 rewrite applied.
+   */
+  public int executedBfloat16Nodes(TokenBatch batch, String output) {
+    return Precision.bfloat16Nodes(
+        traced(batch, output, RunOptions.newBuilder().setOutputPartitionGraphs(true).build()));
+  }
+
+  /**
+   * Runs {@code serving_default} for one output with {@code options} (a trace level, the executed
+   * graphs) and returns TensorFlow's run metadata: step statistics per op, partition graphs.
+   */
+  public RunMetadata traced(TokenBatch batch, String output, RunOptions options) {
+    Map<String, Tensor> feeds = feeds(batch, null);
+    try {
+      Session.Runner r = session.runner();
+      feeds.forEach((k, v) -> r.feed(serving.getInputs().get(k).name, v));
+      r.fetch(serving.getOutputs().get(output).name);
+      r.setOptions(options);
+      try (Result res = r.runAndFetchMetadata()) {
+        return res.getMetadata().orElseThrow();
+      }
+    } finally {
+      feeds.values().forEach(Tensor::close);
+    }
   }
 
   /** The tokenizer.json that travels with this model, or null. */

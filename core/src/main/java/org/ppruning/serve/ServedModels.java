@@ -14,6 +14,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.ppruning.graph.Precision;
 import org.ppruning.stream.ModelRepository;
 
 /**
@@ -51,6 +52,7 @@ public final class ServedModels implements AutoCloseable {
 
   private final SwapPolicy policy;
   private final int maxLength;
+  private final Precision precision;
   private final Consumer<SwapResult> listener;
   private final Consumer<String> warnings;
   private final Map<String, TaskVersions> tasks = new ConcurrentHashMap<>();
@@ -71,8 +73,23 @@ public final class ServedModels implements AutoCloseable {
    */
   public ServedModels(
       SwapPolicy policy, int maxLength, Consumer<SwapResult> listener, Consumer<String> warnings) {
+    this(policy, maxLength, Precision.FP32, listener, warnings);
+  }
+
+  /**
+   * @param precision what every served version's session computes in ({@link Precision}); the
+   *     caller checks it is supported first ({@link Precision#requireSupported}), else every load
+   *     fails with that error
+   */
+  public ServedModels(
+      SwapPolicy policy,
+      int maxLength,
+      Precision precision,
+      Consumer<SwapResult> listener,
+      Consumer<String> warnings) {
     this.policy = policy;
     this.maxLength = maxLength;
+    this.precision = precision;
     this.listener = listener;
     this.warnings = warnings;
   }
@@ -555,7 +572,7 @@ public final class ServedModels implements AutoCloseable {
       long t0 = System.nanoTime();
       ServedVersion candidate;
       try {
-        candidate = ServedVersion.load(t.task, version, dir, metrics, maxLength);
+        candidate = ServedVersion.load(t.task, version, dir, metrics, maxLength, precision);
       } catch (IOException | RuntimeException e) {
         String why = "failed to load: " + message(e);
         t.broken.put(version, why);

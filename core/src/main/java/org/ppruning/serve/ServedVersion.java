@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.ppruning.graph.Precision;
 import org.ppruning.graph.TokenBatch;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.FloatTensor;
@@ -51,11 +52,17 @@ public final class ServedVersion {
    * @param metrics its evaluation results, or null to take them from the spec's metadata {@code
    *     metrics} (a map of name to number)
    * @param maxLength the most tokens a request may have; the model's positions if larger or <= 0
+   * @param precision what the session computes in ({@link Precision}; the same SavedModel)
    */
   static ServedVersion load(
-      String task, long version, Path dir, Map<String, Double> metrics, int maxLength)
+      String task,
+      long version,
+      Path dir,
+      Map<String, Double> metrics,
+      int maxLength,
+      Precision precision)
       throws IOException {
-    TransformerModel m = TransformerModel.load(dir);
+    TransformerModel m = TransformerModel.load(dir, precision);
     try {
       TextTokenizer tok = m.tokenizerJson() == null ? null : TextTokenizer.load(m.tokenizerJson());
       int positions = m.spec().maxPositions();
@@ -151,6 +158,11 @@ public final class ServedVersion {
 
   public Path dir() {
     return dir;
+  }
+
+  /** What this version's session computes in (ListModels reports it). */
+  public Precision precision() {
+    return model.precision();
   }
 
   public TransformerModel model() {

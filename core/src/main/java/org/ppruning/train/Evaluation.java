@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.ppruning.data.QaSample;
+import org.ppruning.graph.Precision;
 import org.ppruning.graph.TokenBatch;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.model.ModelSpec;
@@ -46,6 +47,13 @@ public final class Evaluation {
       throw new IllegalArgumentException("the model has no task head to evaluate");
     }
     if (ex instanceof Examples.Tokens t) {
+      if (m.precision() != Precision.FP32) {
+        throw new IllegalArgumentException(
+            "precision "
+                + m.precision().id()
+                + ": language models are evaluated on the training graph, which computes in fp32;"
+                + " evaluate them in fp32");
+      }
       return languageModel(spec, m.readWeights(), t, batchSize);
     }
     if (ex instanceof Examples.Classified c) {

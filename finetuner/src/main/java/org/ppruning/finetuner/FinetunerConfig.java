@@ -126,6 +126,14 @@ public interface FinetunerConfig {
     @WithDefault("10s")
     Duration drainTimeout();
 
+    /**
+     * What every served version's session computes in: {@code fp32} or {@code bf16} (TensorFlow's
+     * oneDNN bfloat16 rewrite of the same SavedModel; docs/serving.md). Anything else, or bf16
+     * where TensorFlow would skip the rewrite, is refused at start naming this key.
+     */
+    @WithDefault("fp32")
+    String precision();
+
     /** ListModels returns each version's folder on the server only if this is true. */
     @WithDefault("false")
     boolean exposePaths();

@@ -34,6 +34,14 @@ public interface ProfilerConfig {
   @WithDefault("42")
   long seed();
 
+  /**
+   * What the models' sessions compute in while profiling: {@code fp32} or {@code bf16}
+   * (TensorFlow's oneDNN bfloat16 rewrite; docs/serving.md). Anything else, or bf16 where
+   * TensorFlow would skip the rewrite, stops the service naming this key.
+   */
+  @WithDefault("fp32")
+  String precision();
+
   /** k, the sampled tokens per summary stream (the prune command's {@code --tokens}). */
   @WithDefault("200")
   int tokens();

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
 import org.ppruning.fetch.ArtifactCache;
+import org.ppruning.graph.Precision;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.importer.ModelLoader;
+import org.ppruning.service.PrecisionSetting;
 import org.ppruning.stream.ProfilerEngine;
 import org.ppruning.tokenize.TextTokenizer;
 
@@ -18,6 +20,7 @@ import org.ppruning.tokenize.TextTokenizer;
  */
 final class TaskModels implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(TaskModels.class);
+  static final String PRECISION_KEY = "ppruning.profiler.precision";
 
   private final List<AutoCloseable> owned = new ArrayList<>();
   private volatile Map<String, String> loaded = Map.of();
@@ -45,11 +48,12 @@ final class TaskModels implements AutoCloseable {
     Map<String, ProfilerEngine.TaskModel> open = new HashMap<>();
     Map<String, ProfilerEngine.TaskModel> out = new HashMap<>();
     ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
+    Precision precision = PrecisionSetting.read(PRECISION_KEY, config.precision());
     for (var e : byTask.entrySet()) {
       ProfilerEngine.TaskModel m = open.get(e.getValue());
       if (m == null) {
-        LOG.infof("loading model %s", e.getValue());
-        TransformerModel model = own(ModelLoader.open(e.getValue(), cache));
+        LOG.infof("loading model %s (%s)", e.getValue(), precision.id());
+        TransformerModel model = own(ModelLoader.open(e.getValue(), cache, precision));
         if (model.tokenizerJson() == null) {
           throw new IllegalArgumentException(
               "model " + e.getValue() + " has no tokenizer; import it with one");

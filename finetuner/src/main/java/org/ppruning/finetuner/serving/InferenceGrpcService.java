@@ -127,7 +127,8 @@ public class InferenceGrpcService implements Inference {
                 .setModel(task)
                 .setVersion(v.version())
                 .setArchitecture(v.spec().architecture().name().toLowerCase())
-                .setMaxLength(v.maxLength());
+                .setMaxLength(v.maxLength())
+                .setPrecision(v.precision().id());
         if (exposePaths) {
           m.setPath(v.dir().toString());
         }

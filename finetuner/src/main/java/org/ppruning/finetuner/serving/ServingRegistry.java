@@ -15,11 +15,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 import org.ppruning.finetuner.FinetunerConfig;
+import org.ppruning.graph.Precision;
 import org.ppruning.serve.Lease;
 import org.ppruning.serve.ServedModels;
 import org.ppruning.serve.ServingConfig;
 import org.ppruning.serve.SwapPolicy;
 import org.ppruning.serve.SwapResult;
+import org.ppruning.service.PrecisionSetting;
 import org.ppruning.stream.ModelRepository;
 
 /**
@@ -33,6 +35,7 @@ import org.ppruning.stream.ModelRepository;
 @ApplicationScoped
 public class ServingRegistry {
   private static final Logger LOG = Logger.getLogger(ServingRegistry.class);
+  static final String PRECISION_KEY = "ppruning.finetuner.serving.precision";
 
   private final ModelRepository repository;
   private final ServedModels served;
@@ -46,8 +49,11 @@ public class ServingRegistry {
     this.meters = meters;
     this.repository = new ModelRepository(c.repository());
     SwapPolicy policy = new SwapPolicy(c.refuseWorseMetric().orElse(null), c.metricTolerance());
+    Precision precision = PrecisionSetting.read(PRECISION_KEY, c.precision());
     this.served =
-        new ServedModels(policy, c.limits().maxTokensPerText(), this::record, w -> LOG.warn(w));
+        new ServedModels(
+            policy, c.limits().maxTokensPerText(), precision, this::record, w -> LOG.warn(w));
+    LOG.infof("serving in %s (%s)", precision.id(), PRECISION_KEY);
     this.modelConfig =
         c.modelConfigFile().map(f -> new ModelConfigFile(f, repository)).orElse(null);
     if (modelConfig != null) {

@@ -252,6 +252,7 @@ class ServingGrpcTest {
     assertEquals(r.version(), listed.getVersion());
     assertEquals(TinyServables.LABELS, listed.getLabelsList());
     assertEquals(24, listed.getMaxLength());
+    assertEquals("fp32", listed.getPrecision(), "serving.precision defaults to fp32");
     assertEquals("", listed.getPath(), "server paths only with serving.expose-paths=true");
   }
 
