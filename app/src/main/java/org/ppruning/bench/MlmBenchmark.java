@@ -46,13 +46,14 @@ import org.ppruning.tokenize.TextTokenizer;
  * <p>Compensation rows: P-pruning's plan rewritten with each compensation arm ({@link
  * Compensation}), calibrated on the first ROWS tokens of the profiled samples (never the held-out
  * sentences); an arm ending in {@code /maskF} calibrates on those samples with a share F of their
- * tokens replaced by [MASK] as the evaluation masks ({@link CalibrationMask}, seed 42).
+ * tokens replaced by [MASK] as the evaluation masks ({@link CalibrationMask}, seed 42), and {@code
+ * /maskFxW} also counts each [MASK] row W times in the regression.
  *
  * <p>Arguments: MODEL (bert-base-uncased), SOTU_SENTENCES (600), LINKAGE (reference), KEEPS
  * (0.7,0.6,0.5), ARMS (least-squares/sequential: comma-separated {@code
- * MODE[/FIT[/RIDGE[/maskF]]]}, or {@code none}), BASELINES (yes: random and weight-magnitude rows),
- * ROWS (8192 calibration tokens). System property {@code skipFull=true} skips the unpruned row
- * (51.2% for bert-base-uncased in docs/results.md).
+ * MODE[/FIT[/RIDGE[/maskF[xW]]]]}, or {@code none}), BASELINES (yes: random and weight-magnitude
+ * rows), ROWS (8192 calibration tokens). System property {@code skipFull=true} skips the unpruned
+ * row (51.2% for bert-base-uncased in docs/results.md).
  */
 public final class MlmBenchmark {
   private static final long SEED = 42;
@@ -113,17 +114,17 @@ public final class MlmBenchmark {
         }
       }
       int seqLen = (int) Math.round(f.meanLength());
-      Map<Double, Calibration> cals = new java.util.HashMap<>();
+      Map<String, Calibration> cals = new java.util.HashMap<>();
       for (Arm arm : arms) {
         cals.computeIfAbsent(
-            arm.mask(),
-            fr ->
+            arm.maskLabel(),
+            k ->
                 Compensation.calibration(
                     tok,
                     profileSet,
                     spec,
                     arm.settings().rows(),
-                    CalibrationMask.of(spec, tok, fr, SEED)));
+                    CalibrationMask.of(spec, tok, arm.mask(), SEED, arm.weight())));
       }
       for (double keep : keeps) {
         Budget b = new Budget(Budget.Kind.FLOPS, keep, 5, null, null, seqLen);
@@ -135,7 +136,7 @@ public final class MlmBenchmark {
         int[] neurons = r.plan().ffnPerLayer().stream().mapToInt(Integer::intValue).toArray();
         for (Arm a : arms) {
           CompensationSettings arm = a.settings();
-          Calibration cal = cals.get(a.mask());
+          Calibration cal = cals.get(a.maskLabel());
           t0 = System.nanoTime();
           UnitRemoval.Pruned p =
               Compensation.apply(
@@ -153,7 +154,7 @@ public final class MlmBenchmark {
                     + (arm.mode() == CompensationSettings.Mode.LEAST_SQUARES
                         ? "/" + arm.ridge()
                         : "")
-                    + (a.mask() > 0 ? "/mask" + a.mask() : "");
+                    + a.maskLabel();
             row(label, String.format("%.2f", keep), kept, p.spec(), small, tok, setA, setB);
             System.out.printf(
                 "  (%s: %d calibration rows, %d of them [MASK], compensation %.1f s)%n",
@@ -219,11 +220,17 @@ public final class MlmBenchmark {
    * One compensation arm.
    *
    * @param mask calibration mask fraction (0: unmasked)
+   * @param weight times each [MASK] row counts in the regression (1: once)
    */
-  record Arm(CompensationSettings settings, double mask) {}
+  record Arm(CompensationSettings settings, double mask, int weight) {
+    String maskLabel() {
+      return mask > 0 ? "/mask" + mask + (weight > 1 ? "x" + weight : "") : "";
+    }
+  }
 
   /**
-   * Arms {@code MODE[/FIT[/RIDGE[/maskF]]]}, comma-separated; {@code none}: no compensation rows.
+   * Arms {@code MODE[/FIT[/RIDGE[/maskF[xW]]]]}, comma-separated ({@code xW}: each [MASK] row
+   * counted W times); {@code none}: no compensation rows.
    */
   static List<Arm> arms(String spec, int rows) {
     List<Arm> out = new ArrayList<>();
@@ -232,13 +239,14 @@ public final class MlmBenchmark {
     }
     for (String a : spec.split(",")) {
       String[] p = a.split("/");
-      if (p.length > 4 || (p.length == 4 && !p[3].startsWith("mask"))) {
+      if (p.length > 4 || (p.length == 4 && !p[3].matches("mask[0-9.eE-]+(x[0-9]+)?"))) {
         throw new IllegalArgumentException(
             "arm '"
                 + a
-                + "': expected MODE[/FIT[/RIDGE[/maskF]]], e.g. least-squares/sequential"
-                + "/1e-2/mask0.15");
+                + "': expected MODE[/FIT[/RIDGE[/maskF[xW]]]], e.g. least-squares/sequential"
+                + "/1e-2/mask0.15 or .../mask0.15x4");
       }
+      String[] m = p.length > 3 ? p[3].substring("mask".length()).split("x") : new String[0];
       out.add(
           new Arm(
               new CompensationSettings(
@@ -248,7 +256,8 @@ public final class MlmBenchmark {
                       : CompensationSettings.DEFAULT_FIT,
                   rows,
                   p.length > 2 ? Double.parseDouble(p[2]) : CompensationSettings.DEFAULT_RIDGE),
-              p.length > 3 ? Double.parseDouble(p[3].substring("mask".length())) : 0));
+              m.length > 0 ? Double.parseDouble(m[0]) : 0,
+              m.length > 1 ? Integer.parseInt(m[1]) : 1));
     }
     return out;
   }

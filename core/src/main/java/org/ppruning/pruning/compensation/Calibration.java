@@ -10,13 +10,15 @@ import org.ppruning.summary.TokenizedSample;
  * The calibration tokens of a compensation: batches of samples and, per batch, the flattened
  * positions of the tokens used as regression rows (the first {@code rows} non-padding tokens of the
  * samples, in the samples' order). With a {@link CalibrationMask} some of the samples' tokens are
- * [MASK] (the rows include them).
+ * [MASK] (the rows include them); a mask weight w lists each [MASK] position w times, so its row
+ * enters the regression's sums w times.
  *
  * @param batches right-padded token batches
- * @param positions per batch, indices into its flattened [size * seqLen] tokens
- * @param rows total positions (regression rows)
+ * @param positions per batch, indices into its flattened [size * seqLen] tokens (a [MASK] position
+ *     repeated by the mask's weight)
+ * @param rows calibration tokens taken (regression rows before the [MASK] weight)
  * @param mask the masking applied to the samples, or null
- * @param maskedRows how many of the rows hold [MASK] (0 without a mask)
+ * @param maskedRows how many of the tokens taken hold [MASK] (0 without a mask)
  */
 public record Calibration(
     List<TokenBatch> batches,
@@ -88,7 +90,12 @@ public record Calibration(
           if (b.attentionMask()[i * len + j] == 1) {
             pos.add(i * len + j);
             taken++;
-            maskedRows += mask != null && b.inputIds()[i * len + j] == mask.maskId() ? 1 : 0;
+            if (mask != null && b.inputIds()[i * len + j] == mask.maskId()) {
+              maskedRows++;
+              for (int k = 1; k < mask.weight(); k++) {
+                pos.add(i * len + j);
+              }
+            }
           }
         }
       }

@@ -18,10 +18,15 @@ import org.ppruning.tokenize.TextTokenizer;
  * @param seed seed of the positions
  * @param maskId the [MASK] token's id
  * @param never ids that are never masked
+ * @param weight how many times each [MASK] row enters the regression's sums (1: once, like every
+ *     other row), in [1, {@value #MAX_WEIGHT}]
  */
-public record CalibrationMask(double fraction, long seed, int maskId, int[] never) {
+public record CalibrationMask(double fraction, long seed, int maskId, int[] never, int weight) {
   /** Largest mask fraction accepted. */
   public static final double MAX_FRACTION = 0.5;
+
+  /** Largest [MASK] row weight accepted. */
+  public static final int MAX_WEIGHT = 64;
 
   public CalibrationMask {
     if (!(fraction > 0) || fraction > MAX_FRACTION) {
@@ -29,6 +34,15 @@ public record CalibrationMask(double fraction, long seed, int maskId, int[] neve
           "calibration mask fraction must be in (0, " + MAX_FRACTION + "], got " + fraction);
     }
     never = never.clone();
+    if (weight < 1 || weight > MAX_WEIGHT) {
+      throw new IllegalArgumentException(
+          "calibration [MASK] row weight must be in [1, " + MAX_WEIGHT + "], got " + weight);
+    }
+  }
+
+  /** {@link #of(ModelSpec, TextTokenizer, double, long, int)} with weight 1. */
+  public static CalibrationMask of(ModelSpec spec, TextTokenizer tok, double fraction, long seed) {
+    return of(spec, tok, fraction, seed, 1);
   }
 
   /**
@@ -36,9 +50,15 @@ public record CalibrationMask(double fraction, long seed, int maskId, int[] neve
    * masking: today's calibration).
    *
    * @throws IllegalArgumentException if the fraction is outside [0, {@value #MAX_FRACTION}], or it
-   *     is above 0 and the model has no masked-LM head or the tokenizer no [MASK] token
+   *     is above 0 and the model has no masked-LM head or the tokenizer no [MASK] token, or the
+   *     weight is outside [1, {@value #MAX_WEIGHT}] (or above 1 with fraction 0)
    */
-  public static CalibrationMask of(ModelSpec spec, TextTokenizer tok, double fraction, long seed) {
+  public static CalibrationMask of(
+      ModelSpec spec, TextTokenizer tok, double fraction, long seed, int weight) {
+    if (fraction == 0 && weight != 1) {
+      throw new IllegalArgumentException(
+          "a [MASK] row weight (" + weight + ") needs a calibration mask fraction above 0");
+    }
     if (fraction == 0) {
       return null;
     }
@@ -63,7 +83,7 @@ public record CalibrationMask(double fraction, long seed, int maskId, int[] neve
       throw new IllegalArgumentException(
           "calibration mask " + fraction + " needs a [MASK] token: " + e.getMessage(), e);
     }
-    return new CalibrationMask(fraction, seed, maskId, MaskedLm.neverMasked(tok));
+    return new CalibrationMask(fraction, seed, maskId, MaskedLm.neverMasked(tok), weight);
   }
 
   /** Sample {@code index}'s ids with its chosen positions set to [MASK] (a new array). */
@@ -80,6 +100,7 @@ public record CalibrationMask(double fraction, long seed, int maskId, int[] neve
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("fraction", fraction);
     m.put("seed", seed);
+    m.put("weight", weight);
     return m;
   }
 }

@@ -119,6 +119,47 @@ class CalibrationMaskTest {
   }
 
   @Test
+  void weightRepeatsOnlyTheMaskRows() throws Exception {
+    try (TextTokenizer tok = tokenizer(tmp)) {
+      List<Sample> samples = samples(70, 5, 5, 10);
+      Calibration once =
+          Compensation.calibration(
+              tok, samples, BERT, 10_000, CalibrationMask.of(BERT, tok, 0.15, 7));
+      Calibration thrice =
+          Compensation.calibration(
+              tok, samples, BERT, 10_000, CalibrationMask.of(BERT, tok, 0.15, 7, 3));
+      assertEquals(once.rows(), thrice.rows());
+      assertEquals(once.maskedRows(), thrice.maskedRows());
+      int maskId = tok.tokenId("[MASK]");
+      int listed = 0;
+      for (int i = 0; i < once.batches().size(); i++) {
+        int[] ids = thrice.batches().get(i).inputIds();
+        assertArrayEquals(once.batches().get(i).inputIds(), ids);
+        java.util.Map<Integer, Integer> count = new java.util.HashMap<>();
+        for (int p : thrice.positions().get(i)) {
+          count.merge(p, 1, Integer::sum);
+        }
+        for (int p : once.positions().get(i)) {
+          assertEquals(ids[p] == maskId ? 3 : 1, count.get(p), "position " + p);
+        }
+        assertEquals(once.positions().get(i).length, count.size());
+        listed += thrice.positions().get(i).length;
+      }
+      assertEquals(once.rows() + 2 * once.maskedRows(), listed);
+      for (int bad : new int[] {0, CalibrationMask.MAX_WEIGHT + 1}) {
+        IllegalArgumentException e =
+            assertThrows(
+                IllegalArgumentException.class, () -> CalibrationMask.of(BERT, tok, 0.15, 7, bad));
+        assertTrue(e.getMessage().contains("weight"), e.getMessage());
+      }
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> CalibrationMask.of(BERT, tok, 0, 7, 4));
+      assertTrue(e.getMessage().contains("fraction above 0"), e.getMessage());
+    }
+  }
+
+  @Test
   void refusesModelsWithoutMaskedLmHeadAndBadFractions() throws Exception {
     try (TextTokenizer tok = tokenizer(tmp)) {
       assertNull(CalibrationMask.of(BERT, tok, 0, 7), "fraction 0: unmasked calibration");
@@ -166,6 +207,7 @@ class CalibrationMaskTest {
     Map<String, Object> m = (Map<String, Object>) c.get("mask");
     assertEquals(0.15, m.get("fraction"));
     assertEquals(9L, m.get("seed"));
+    assertEquals(1, m.get("weight"));
     assertEquals(cal.maskedRows(), m.get("maskedRows"));
     assertTrue(cal.maskedRows() > 0);
   }
