@@ -26,6 +26,7 @@ import org.ppruning.pruning.PruningPlan;
 import org.ppruning.pruning.Rewrite;
 import org.ppruning.pruning.clustering.LinkageMode;
 import org.ppruning.pruning.compensation.Calibration;
+import org.ppruning.pruning.compensation.CalibrationMask;
 import org.ppruning.pruning.compensation.Compensation;
 import org.ppruning.pruning.compensation.CompensationSettings;
 import org.ppruning.pruning.run.Method;
@@ -44,11 +45,15 @@ import org.ppruning.tokenize.TextTokenizer;
  *
  * <p>Compensation rows: P-pruning's plan rewritten with each compensation arm ({@link
  * Compensation}), calibrated on the first ROWS tokens of the profiled samples (never the held-out
- * sentences).
+ * sentences); an arm ending in {@code /maskF} calibrates on those samples with a share F of their
+ * tokens replaced by [MASK] as the evaluation masks ({@link CalibrationMask}, seed 42), and {@code
+ * /maskFxW} also counts each [MASK] row W times in the regression.
  *
  * <p>Arguments: MODEL (bert-base-uncased), SOTU_SENTENCES (600), LINKAGE (reference), KEEPS
- * (0.7,0.6,0.5), ARMS (least-squares/sequential: comma-separated {@code MODE[/FIT[/RIDGE]]}, or
- * {@code none}), BASELINES (yes: random and weight-magnitude rows), ROWS (8192 calibration tokens).
+ * (0.7,0.6,0.5), ARMS (least-squares/sequential: comma-separated {@code
+ * MODE[/FIT[/RIDGE[/maskF[xW]]]]}, or {@code none}), BASELINES (yes: random and weight-magnitude
+ * rows), ROWS (8192 calibration tokens). System property {@code skipFull=true} skips the unpruned
+ * row (51.2% for bert-base-uncased in docs/results.md).
  */
 public final class MlmBenchmark {
   private static final long SEED = 42;
@@ -63,7 +68,7 @@ public final class MlmBenchmark {
         args.length > 3
             ? java.util.Arrays.stream(args[3].split(",")).mapToDouble(Double::parseDouble).toArray()
             : new double[] {0.7, 0.6, 0.5};
-    List<CompensationSettings> arms =
+    List<Arm> arms =
         arms(
             args.length > 4 ? args[4] : "least-squares/sequential",
             args.length > 6 ? Integer.parseInt(args[6]) : CompensationSettings.DEFAULT_ROWS);
@@ -102,17 +107,25 @@ public final class MlmBenchmark {
         System.out.printf(
             "profile: %.1f s, %d tokens, mean length %.1f%n",
             (System.nanoTime() - t0) / 1e9, f.tokens(), f.meanLength());
-        row("full", "-", 1.0, spec, m, tok, setA, setB);
+        if (Boolean.getBoolean("skipFull")) {
+          System.out.println("full             (row skipped: -DskipFull=true)");
+        } else {
+          row("full", "-", 1.0, spec, m, tok, setA, setB);
+        }
       }
       int seqLen = (int) Math.round(f.meanLength());
-      Calibration cal =
-          arms.isEmpty()
-              ? null
-              : Compensation.calibration(
-                  tok,
-                  profileSet,
-                  spec,
-                  arms.stream().mapToInt(CompensationSettings::rows).max().orElseThrow());
+      Map<String, Calibration> cals = new java.util.HashMap<>();
+      for (Arm arm : arms) {
+        cals.computeIfAbsent(
+            arm.maskLabel(),
+            k ->
+                Compensation.calibration(
+                    tok,
+                    profileSet,
+                    spec,
+                    arm.settings().rows(),
+                    CalibrationMask.of(spec, tok, arm.mask(), SEED, arm.weight())));
+      }
       for (double keep : keeps) {
         Budget b = new Budget(Budget.Kind.FLOPS, keep, 5, null, null, seqLen);
         t0 = System.nanoTime();
@@ -121,7 +134,9 @@ public final class MlmBenchmark {
         System.err.printf("plan %.2f: %.1f s%n", keep, (System.nanoTime() - t0) / 1e9);
         int[] heads = r.plan().headsPerLayer().stream().mapToInt(Integer::intValue).toArray();
         int[] neurons = r.plan().ffnPerLayer().stream().mapToInt(Integer::intValue).toArray();
-        for (CompensationSettings arm : arms) {
+        for (Arm a : arms) {
+          CompensationSettings arm = a.settings();
+          Calibration cal = cals.get(a.maskLabel());
           t0 = System.nanoTime();
           UnitRemoval.Pruned p =
               Compensation.apply(
@@ -138,10 +153,12 @@ public final class MlmBenchmark {
                     + arm.fit().id()
                     + (arm.mode() == CompensationSettings.Mode.LEAST_SQUARES
                         ? "/" + arm.ridge()
-                        : "");
+                        : "")
+                    + a.maskLabel();
             row(label, String.format("%.2f", keep), kept, p.spec(), small, tok, setA, setB);
             System.out.printf(
-                "  (%s: %d calibration rows, compensation %.1f s)%n", label, cal.rows(), secs);
+                "  (%s: %d calibration rows, %d of them [MASK], compensation %.1f s)%n",
+                label, cal.rows(), cal.maskedRows(), secs);
           }
         }
         for (Method method :
@@ -199,20 +216,48 @@ public final class MlmBenchmark {
         (System.nanoTime() - t0) / 1e9);
   }
 
-  /** Arms {@code MODE[/FIT[/RIDGE]]}, comma-separated; {@code none}: no compensation rows. */
-  static List<CompensationSettings> arms(String spec, int rows) {
-    List<CompensationSettings> out = new ArrayList<>();
+  /**
+   * One compensation arm.
+   *
+   * @param mask calibration mask fraction (0: unmasked)
+   * @param weight times each [MASK] row counts in the regression (1: once)
+   */
+  record Arm(CompensationSettings settings, double mask, int weight) {
+    String maskLabel() {
+      return mask > 0 ? "/mask" + mask + (weight > 1 ? "x" + weight : "") : "";
+    }
+  }
+
+  /**
+   * Arms {@code MODE[/FIT[/RIDGE[/maskF[xW]]]]}, comma-separated ({@code xW}: each [MASK] row
+   * counted W times); {@code none}: no compensation rows.
+   */
+  static List<Arm> arms(String spec, int rows) {
+    List<Arm> out = new ArrayList<>();
     if (spec.equals("none")) {
       return out;
     }
     for (String a : spec.split(",")) {
       String[] p = a.split("/");
+      if (p.length > 4 || (p.length == 4 && !p[3].matches("mask[0-9.eE-]+(x[0-9]+)?"))) {
+        throw new IllegalArgumentException(
+            "arm '"
+                + a
+                + "': expected MODE[/FIT[/RIDGE[/maskF[xW]]]], e.g. least-squares/sequential"
+                + "/1e-2/mask0.15 or .../mask0.15x4");
+      }
+      String[] m = p.length > 3 ? p[3].substring("mask".length()).split("x") : new String[0];
       out.add(
-          new CompensationSettings(
-              CompensationSettings.Mode.of(p[0]),
-              p.length > 1 ? CompensationSettings.Fit.of(p[1]) : CompensationSettings.DEFAULT_FIT,
-              rows,
-              p.length > 2 ? Double.parseDouble(p[2]) : CompensationSettings.DEFAULT_RIDGE));
+          new Arm(
+              new CompensationSettings(
+                  CompensationSettings.Mode.of(p[0]),
+                  p.length > 1
+                      ? CompensationSettings.Fit.of(p[1])
+                      : CompensationSettings.DEFAULT_FIT,
+                  rows,
+                  p.length > 2 ? Double.parseDouble(p[2]) : CompensationSettings.DEFAULT_RIDGE),
+              m.length > 0 ? Double.parseDouble(m[0]) : 0,
+              m.length > 1 ? Integer.parseInt(m[1]) : 1));
     }
     return out;
   }

@@ -17,6 +17,7 @@ import org.ppruning.graph.TransformerModel;
 import org.ppruning.importer.ModelLoader;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.pruning.compensation.Calibration;
+import org.ppruning.pruning.compensation.CalibrationMask;
 import org.ppruning.pruning.compensation.Compensation;
 import org.ppruning.pruning.compensation.CompensationSettings;
 import org.ppruning.pruning.run.Method;
@@ -193,6 +194,15 @@ final class PruneCommand implements Callable<Integer> {
           "Least-squares ridge, relative to the mean Gram diagonal (default ${DEFAULT-VALUE}).")
   double compensationRidge;
 
+  @Option(
+      names = "--compensation-mask",
+      defaultValue = "0",
+      description =
+          "Share of each calibration sample's tokens replaced by [MASK] as the masked-LM"
+              + " evaluation masks them (models with a masked-LM head only; docs/pruning.md;"
+              + " default ${DEFAULT-VALUE}: unmasked).")
+  double compensationMask;
+
   @Option(names = "--force", description = "Replace DIR if it exists.")
   boolean force;
 
@@ -249,6 +259,20 @@ final class PruneCommand implements Callable<Integer> {
             CompensationSettings.Fit.of(compensationFit),
             compensationRows,
             compensationRidge);
+    if (compensationMask != 0 && comp.mode() == CompensationSettings.Mode.NONE) {
+      throw new IllegalArgumentException(
+          "--compensation-mask "
+              + compensationMask
+              + " masks the compensation's calibration tokens; it needs --compensation bias or"
+              + " least-squares");
+    }
+    if (!(compensationMask >= 0) || compensationMask > CalibrationMask.MAX_FRACTION) {
+      throw new IllegalArgumentException(
+          "--compensation-mask must be in [0, "
+              + CalibrationMask.MAX_FRACTION
+              + "], got "
+              + compensationMask);
+    }
     Map<String, Double> seconds = new LinkedHashMap<>();
     ArtifactCache cache = ArtifactCache.fromEnvironment(System.getenv(), System.getProperties());
 
@@ -272,9 +296,11 @@ final class PruneCommand implements Callable<Integer> {
       Calibration cal = null;
       t0 = System.nanoTime();
       try (TextTokenizer tok = TextTokenizer.load(mdl.tokenizerJson())) {
+        // Refused (no masked-LM head) before the long profile.
+        CalibrationMask mask = CalibrationMask.of(spec, tok, compensationMask, seed);
         features = FeatureCollector.collect(mdl, tok, samples, tokens, seed, batch, System.err);
         if (comp.mode() != CompensationSettings.Mode.NONE) {
-          cal = Compensation.calibration(tok, samples, spec, comp.rows());
+          cal = Compensation.calibration(tok, samples, spec, comp.rows(), mask);
         }
       }
       seconds.put("profile", secs(t0));

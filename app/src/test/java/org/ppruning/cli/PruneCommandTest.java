@@ -147,6 +147,37 @@ class PruneCommandTest {
               "mode", "least-squares", "fit", "sequential", "rows", 200, "ridge", 0.01),
           prov.get("compensation"));
     }
+    // Masked calibration: recorded, and a different fit than unmasked.
+    Path masked = tmp.resolve("masked");
+    a = new ArrayList<>(args);
+    a.addAll(
+        List.of(
+            masked.toString(),
+            "--compensation",
+            "least-squares",
+            "--compensation-rows",
+            "200",
+            "--compensation-mask",
+            "0.15"));
+    r = CliRunner.run(a.toArray(String[]::new));
+    assertEquals(0, r.exitCode(), r.err());
+    try (TransformerModel c = TransformerModel.load(comp);
+        TransformerModel m = TransformerModel.load(masked)) {
+      java.util.Map<?, ?> prov =
+          (java.util.Map<?, ?>)
+              ((java.util.Map<?, ?>) m.spec().metadata().get("pruning")).get("compensation");
+      java.util.Map<?, ?> mask = (java.util.Map<?, ?>) prov.get("mask");
+      assertEquals(0.15, mask.get("fraction"));
+      assertEquals(1, mask.get("weight"));
+      assertTrue(((Number) mask.get("maskedRows")).intValue() > 0, prov.toString());
+      var cw = c.readWeights();
+      var mw = m.readWeights();
+      int differ = 0;
+      for (String n : cw.names()) {
+        differ += cw.get(n).equals(mw.get(n)) ? 0 : 1;
+      }
+      assertTrue(differ > 0, "masked calibration changed no tensor");
+    }
   }
 
   @Test
@@ -199,6 +230,26 @@ class PruneCommandTest {
         model.toString(),
         "--compensation-rows",
         "8"
+      },
+      {
+        "it needs --compensation bias or least-squares",
+        "--samples",
+        samples.toString(),
+        "--model",
+        model.toString(),
+        "--compensation-mask",
+        "0.15"
+      },
+      {
+        "--compensation-mask must be in [0, 0.5], got 0.7",
+        "--samples",
+        samples.toString(),
+        "--model",
+        model.toString(),
+        "--compensation",
+        "least-squares",
+        "--compensation-mask",
+        "0.7"
       },
       {
         "unknown method 'best'",

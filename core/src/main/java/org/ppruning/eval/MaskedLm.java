@@ -69,7 +69,7 @@ public final class MaskedLm {
       throw new IllegalArgumentException("no sentences to mask");
     }
     int maskId = tok.tokenId("[MASK]");
-    int[] never = {tok.tokenId("[CLS]"), tok.tokenId("[SEP]"), tok.tokenId("[UNK]"), tok.padId()};
+    int[] never = neverMasked(tok);
     List<int[]> inputs = new ArrayList<>();
     List<int[]> positions = new ArrayList<>();
     List<int[]> targets = new ArrayList<>();
@@ -80,20 +80,12 @@ public final class MaskedLm {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("sentence " + s + ": " + e.getMessage(), e);
       }
-      List<Integer> maskable = new ArrayList<>();
-      for (int j = 0; j < ids.length; j++) {
-        final int id = ids[j];
-        if (IntStream.of(never).noneMatch(x -> x == id)) {
-          maskable.add(j);
-        }
-      }
-      if (maskable.isEmpty()) {
+      int[] pos = positions(ids, never, rate, seed, s);
+      if (pos.length == 0) {
         throw new IllegalArgumentException(
             "sentence " + s + " ('" + texts.get(s) + "') has no token that can be masked");
       }
-      int k = Math.max(1, (int) Math.round(rate * maskable.size()));
-      java.util.Collections.shuffle(maskable, new Random(seed * 1_000_003L + s));
-      int[] pos = maskable.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
+      int k = pos.length;
       int[] in = ids.clone();
       int[] tgt = new int[k];
       for (int i = 0; i < k; i++) {
@@ -105,6 +97,40 @@ public final class MaskedLm {
       targets.add(tgt);
     }
     return new Masked(inputs, positions, targets);
+  }
+
+  /**
+   * The ids {@link #mask} never masks: [CLS], [SEP], [UNK] and padding.
+   *
+   * @throws IllegalArgumentException if the tokenizer has no such token
+   */
+  public static int[] neverMasked(TextTokenizer tok) {
+    return new int[] {
+      tok.tokenId("[CLS]"), tok.tokenId("[SEP]"), tok.tokenId("[UNK]"), tok.padId()
+    };
+  }
+
+  /**
+   * The positions {@link #mask} masks in one sentence: {@code max(1, round(rate * maskable))} of
+   * the tokens whose id is not in {@code never}, chosen by a generator seeded with {@code seed} and
+   * the sentence's index, ascending; empty if no token is maskable.
+   *
+   * @param index the sentence's index in its set (each sentence gets its own draw)
+   */
+  public static int[] positions(int[] ids, int[] never, double rate, long seed, int index) {
+    List<Integer> maskable = new ArrayList<>();
+    for (int j = 0; j < ids.length; j++) {
+      final int id = ids[j];
+      if (IntStream.of(never).noneMatch(x -> x == id)) {
+        maskable.add(j);
+      }
+    }
+    if (maskable.isEmpty()) {
+      return new int[0];
+    }
+    int k = Math.max(1, (int) Math.round(rate * maskable.size()));
+    java.util.Collections.shuffle(maskable, new Random(seed * 1_000_003L + index));
+    return maskable.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
   }
 
   /**

@@ -32,11 +32,20 @@ public final class Compensation {
   /** Calibration tokens from samples, encoded as the profiler encodes them. */
   public static Calibration calibration(
       TextTokenizer tok, List<Sample> samples, ModelSpec spec, int rows) {
+    return calibration(tok, samples, spec, rows, null);
+  }
+
+  /**
+   * Calibration tokens from samples, encoded as the profiler encodes them, then masked by {@code
+   * mask} ({@link CalibrationMask#of}; null: unmasked).
+   */
+  public static Calibration calibration(
+      TextTokenizer tok, List<Sample> samples, ModelSpec spec, int rows, CalibrationMask mask) {
     List<TokenizedSample> enc = new ArrayList<>(samples.size());
     for (Sample s : samples) {
       enc.add(SampleEncoding.encode(tok, s, spec.maxPositions(), false).sample());
     }
-    return Calibration.of(enc, rows, tok.padId());
+    return Calibration.of(enc, rows, tok.padId(), mask);
   }
 
   /**
@@ -90,7 +99,14 @@ public final class Compensation {
               }
             }
           };
-      return compensate(spec, weights, plan, provenance, settings, cal.rows(), feed, progress);
+      Map<String, Object> calInfo = new LinkedHashMap<>();
+      if (cal.mask() != null) {
+        Map<String, Object> m = cal.mask().provenance();
+        m.put("maskedRows", cal.maskedRows());
+        calInfo.put("mask", m);
+      }
+      return compensate(
+          spec, weights, plan, provenance, settings, cal.rows(), calInfo, feed, progress);
     }
   }
 
@@ -144,7 +160,8 @@ public final class Compensation {
                 rows.slice(i, heads, from, Math.min(rows.size(), from + ProfiledRows.SLICE)), null);
           }
         };
-    return compensate(spec, weights, plan, provenance, settings, rows.size(), feed, progress);
+    return compensate(
+        spec, weights, plan, provenance, settings, rows.size(), Map.of(), feed, progress);
   }
 
   /** Adds one layer projection's regression rows to a fit. */
@@ -171,6 +188,7 @@ public final class Compensation {
       Map<String, Object> provenance,
       CompensationSettings settings,
       int rows,
+      Map<String, Object> calibration,
       Feeder feed,
       PrintStream progress) {
     Map<String, Object> prov = new LinkedHashMap<>(provenance);
@@ -181,6 +199,7 @@ public final class Compensation {
     if (settings.mode() == CompensationSettings.Mode.LEAST_SQUARES) {
       c.put("ridge", settings.ridge());
     }
+    c.putAll(calibration);
     prov.put("compensation", c);
     double ridge =
         settings.mode() == CompensationSettings.Mode.BIAS
