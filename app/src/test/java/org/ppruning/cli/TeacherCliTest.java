@@ -50,29 +50,9 @@ class TeacherCliTest {
   }
 
   private CliRunner finetune(Path model, Path data, Path teacher, String out, String... extra) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "finetune",
-                "--model",
-                model.toString(),
-                "--task",
-                "sst2",
-                "--data",
-                data.toString(),
-                "--teacher",
-                teacher.toString(),
-                "--epochs",
-                "1",
-                "--batch",
-                "8",
-                "--max-len",
-                "16",
-                "--out",
-                tmp.resolve(out).toString(),
-                "--json"));
+    List<String> args = new ArrayList<>(List.of("--teacher", teacher.toString(), "--epochs", "1"));
     args.addAll(List.of(extra));
-    return CliRunner.run(args.toArray(String[]::new));
+    return run(model, data, out, args.toArray(String[]::new));
   }
 
   @Test
