@@ -51,9 +51,7 @@ public class ServingRegistry {
     SwapPolicy policy = new SwapPolicy(c.refuseWorseMetric().orElse(null), c.metricTolerance());
     Precision precision = PrecisionSetting.read(PRECISION_KEY, c.precision());
     this.served =
-        new ServedModels(
-            policy, c.limits().maxTokensPerText(), precision, this::record, w -> LOG.warn(w));
-    LOG.infof("serving in %s (%s)", precision.id(), PRECISION_KEY);
+        new ServedModels(policy, c.limits().maxTokensPerText(), precision, this::record, LOG::warn);
     this.modelConfig =
         c.modelConfigFile().map(f -> new ModelConfigFile(f, repository)).orElse(null);
     if (modelConfig != null) {
