@@ -162,6 +162,14 @@ require_free_port() {
 $holder
 (a leftover broker from an interrupted build shows as java; stop it by its pid, or pick another port with PPRUNING_KAFKA_PORT)"
     fi
+    # An outgoing connection whose local (ephemeral) port is this one blocks bind() as surely as a
+    # listener, and neither the listen check above nor a connect shows it; TIME-WAIT does not block.
+    holder="$(ss -Htnp state connected exclude time-wait "( sport = :$port )" 2>/dev/null || true)"
+    if [[ -n "$holder" ]]; then
+      die "port $port ($what) is the local end of an open connection, so the broker could not bind it; not starting. ss says:
+$holder
+(ports in the kernel's ephemeral range, $(tr -s '\t ' '-' </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo unknown), are handed to outgoing connections; pick a broker port below it with PPRUNING_KAFKA_PORT)"
+    fi
   fi
   # Without ss (or if ss cannot see it): try to connect.
   if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then

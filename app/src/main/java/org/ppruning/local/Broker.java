@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -53,11 +54,12 @@ final class Broker {
    * {@code kafka.sh start}: idempotent; fails if the port is taken or the broker does not answer.
    */
   void start(PrintStream progress) {
-    int code = run(progress, "start");
-    if (code != 0) {
+    Outcome out = run(progress, "start");
+    if (out.code() != 0) {
       throw new IllegalStateException(
           "the Kafka broker did not start (kafka.sh start exited with "
-              + code
+              + out.code()
+              + (out.lastMessage().isEmpty() ? "" : ": " + out.lastMessage())
               + "; its log: "
               + log()
               + ")");
@@ -66,10 +68,15 @@ final class Broker {
 
   /** {@code kafka.sh stop}: signals only the broker's own pid; a no-op if it does not run. */
   void stop(PrintStream progress) {
-    int code = run(progress, "stop");
-    if (code != 0) {
+    Outcome out = run(progress, "stop");
+    if (out.code() != 0) {
       throw new IllegalStateException(
-          "kafka.sh stop exited with " + code + " (broker log: " + log() + ")");
+          "kafka.sh stop exited with "
+              + out.code()
+              + (out.lastMessage().isEmpty() ? "" : ": " + out.lastMessage())
+              + " (broker log: "
+              + log()
+              + ")");
     }
   }
 
@@ -77,11 +84,19 @@ final class Broker {
    * {@code kafka.sh status}: UP if it runs and answers a Metadata request, DOWN if it runs only.
    */
   Health health() {
-    int code = run(new PrintStream(OutputStream.nullOutputStream()), "status");
+    int code = run(new PrintStream(OutputStream.nullOutputStream()), "status").code();
     return code == 0 ? Health.UP : code == 1 ? Health.DOWN : Health.UNREACHABLE;
   }
 
-  private int run(PrintStream out, String command) {
+  /**
+   * How kafka.sh ended: its exit code and its last message (from its last line starting with
+   * "kafka: " to the end, at most {@link #MESSAGE_LINES} lines), which says why a start failed.
+   */
+  record Outcome(int code, String lastMessage) {}
+
+  private static final int MESSAGE_LINES = 12;
+
+  private Outcome run(PrintStream out, String command) {
     if (!Files.isExecutable(script)) {
       throw new IllegalStateException("no executable broker script at " + script);
     }
@@ -91,13 +106,20 @@ final class Broker {
     try {
       Process p = pb.start();
       p.getOutputStream().close();
+      List<String> message = new ArrayList<>();
       try (BufferedReader r =
           new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = r.readLine()) != null; ) {
           out.println(line);
+          if (line.startsWith("kafka: ")) {
+            message.clear();
+          }
+          if (message.size() < MESSAGE_LINES) {
+            message.add(line);
+          }
         }
       }
-      return p.waitFor();
+      return new Outcome(p.waitFor(), String.join("\n", message));
     } catch (IOException e) {
       throw new IllegalStateException(
           "cannot run " + script + " " + command + ": " + e.getMessage(), e);

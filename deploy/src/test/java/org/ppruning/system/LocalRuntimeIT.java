@@ -9,7 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -151,6 +154,29 @@ class LocalRuntimeIT {
             Processes.commandLine(st.services().get(s).pid()).orElseThrow().contains("-Xmx1g"),
             s.id());
       }
+
+      // A broker restarted after an outage whose controller port an outgoing connection took
+      // meanwhile (as the kernel does with ephemeral ports): refused by name, then started.
+      sys.stopBroker();
+      int controller = sys.options().kafkaPort() + 1;
+      try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+          Socket client = new Socket()) {
+        client.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), controller));
+        client.connect(peer.getLocalSocketAddress());
+        IllegalStateException e = assertThrows(IllegalStateException.class, sys::startBroker);
+        assertTrue(
+            e.getMessage()
+                .contains(
+                    "port "
+                        + controller
+                        + " (controller) is the local end of an open connection, so the broker"
+                        + " could not bind it"),
+            e.getMessage());
+      }
+      sys.startBroker();
+      RuntimeStatus restarted = sys.status();
+      assertEquals(Health.UP, restarted.broker().health(), restarted.toText());
+      brokerPid = restarted.broker().pid();
 
       Map<String, String> down = sys.down();
       assertEquals("stopped", down.get("broker"), down.toString());

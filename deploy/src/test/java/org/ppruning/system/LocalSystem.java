@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import org.ppruning.local.LocalRuntime;
 import org.ppruning.local.Ports;
 import org.ppruning.local.Processes;
@@ -99,7 +100,7 @@ public final class LocalSystem implements AutoCloseable {
     }
     int grpc = distinctFreePort(taken);
     int kafka;
-    // Linux gives odd ports for bind(0); the controller's kafka + 1 is then of the same fork.
+    // Odd, so that the controller's kafka + 1 belongs to the same fork (portFork).
     do {
       kafka = distinctFreePort(taken);
     } while (kafka % 2 == 0 || !Ports.isFree(kafka + 1) || !taken.add(kafka + 1));
@@ -123,9 +124,10 @@ public final class LocalSystem implements AutoCloseable {
   /**
    * A free port of this fork's share. Failsafe runs the system test classes in {@code
    * ppruning.system.forks} JVMs at once (deploy/pom.xml), fork {@code ppruning.system.fork} = 1..N.
-   * Ports are the kernel's free ones, split into N disjoint shares by {@link #portFork}, so that
-   * one fork never takes a port another has chosen but not bound yet, or left free while its broker
-   * is stopped (BrokerOutageIT). Without the properties (one JVM) every free port is ours.
+   * Ports are free ones below the kernel's ephemeral range ({@link #ephemeralRange}), split into N
+   * disjoint shares by {@link #portFork}, so that one fork never takes a port another has chosen
+   * but not bound yet, or left free while its broker is stopped (BrokerOutageIT). Without the
+   * properties (one JVM) every free port is ours.
    */
   static int forkFreePort() {
     int forks = Integer.getInteger("ppruning.system.forks", 1);
@@ -134,20 +136,45 @@ public final class LocalSystem implements AutoCloseable {
       throw new IllegalStateException(
           "ppruning.system.fork must be in 1..ppruning.system.forks, not " + fork + " of " + forks);
     }
-    for (int i = 0; i < 1000; i++) {
-      int p = Ports.freePort();
-      if (portFork(p, forks) == fork) {
+    int[] ephemeral = ephemeralRange();
+    int high = ephemeral[0] - 1;
+    boolean below = high - LOWEST_PORT >= 2000;
+    for (int i = 0; i < 10_000; i++) {
+      int p =
+          below
+              ? ThreadLocalRandom.current().nextInt(LOWEST_PORT, high + 1)
+              : Ports.freePort(); // no room below the ephemeral range: the kernel's free ports
+      if (portFork(p, forks) == fork && (!below || Ports.isFree(p))) {
         return p;
       }
     }
     throw new IllegalStateException(
-        "no free port of fork " + fork + " of " + forks + " after 1000 tries");
+        "no free port of fork " + fork + " of " + forks + " after 10,000 tries");
+  }
+
+  /** The lowest port a test listens on (below: well-known and registered services). */
+  private static final int LOWEST_PORT = 20_000;
+
+  /**
+   * The kernel's ephemeral port range ({@code ip_local_port_range}), from which it gives outgoing
+   * connections their local port. A test listener restarted on its port (a broker after an outage,
+   * a service after a kill) must sit below it: an outgoing connection, of any process, that took
+   * the port while the listener was down blocks its bind() (BrokerOutageIT once failed so).
+   */
+  static int[] ephemeralRange() {
+    try {
+      String[] f =
+          Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      return new int[] {Integer.parseInt(f[0]), Integer.parseInt(f[1])};
+    } catch (IOException | RuntimeException e) {
+      return new int[] {32768, 60999}; // Linux's default
+    }
   }
 
   /**
    * The fork (1..forks) a port belongs to: pairs of ports (2k+1, 2k+2) go round the forks, so a
-   * broker's client port (odd, as Linux gives for bind(0)) and its controller port (+1) belong to
-   * the same fork.
+   * broker's client port (odd, see freePortOptions) and its controller port (+1) belong to the same
+   * fork.
    */
   static int portFork(int port, int forks) {
     return ((port - 1) / 2) % forks + 1;
