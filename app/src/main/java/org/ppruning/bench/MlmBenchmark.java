@@ -14,6 +14,7 @@ import org.ppruning.data.TextDocument;
 import org.ppruning.eval.MaskedLm;
 import org.ppruning.features.ActivationFeatures;
 import org.ppruning.fetch.ArtifactCache;
+import org.ppruning.graph.Precision;
 import org.ppruning.graph.TransformerModel;
 import org.ppruning.importer.Imported;
 import org.ppruning.importer.ModelSource;
@@ -52,8 +53,10 @@ import org.ppruning.tokenize.TextTokenizer;
  * <p>Arguments: MODEL (bert-base-uncased), SOTU_SENTENCES (600), LINKAGE (reference), KEEPS
  * (0.7,0.6,0.5), ARMS (least-squares/sequential: comma-separated {@code
  * MODE[/FIT[/RIDGE[/maskF[xW]]]]}, or {@code none}), BASELINES (yes: random and weight-magnitude
- * rows), ROWS (8192 calibration tokens). System property {@code skipFull=true} skips the unpruned
- * row (51.2% for bert-base-uncased in docs/results.md).
+ * rows), ROWS (8192 calibration tokens); KEEPS {@code none} measures the unpruned row only. System
+ * property {@code skipFull=true} skips the unpruned row (51.2% for bert-base-uncased in
+ * docs/results.md); {@code precision=bf16} evaluates every model in bfloat16 ({@link Precision},
+ * needs {@code TF_ENABLE_ONEDNN_OPTS=1}); profiling and calibration stay in fp32.
  */
 public final class MlmBenchmark {
   private static final long SEED = 42;
@@ -65,9 +68,14 @@ public final class MlmBenchmark {
     LinkageMode linkage =
         args.length > 2 && args[2].equals("direct") ? LinkageMode.DIRECT : LinkageMode.REFERENCE;
     double[] keeps =
-        args.length > 3
-            ? java.util.Arrays.stream(args[3].split(",")).mapToDouble(Double::parseDouble).toArray()
-            : new double[] {0.7, 0.6, 0.5};
+        args.length <= 3
+            ? new double[] {0.7, 0.6, 0.5}
+            : args[3].equals("none")
+                ? new double[0]
+                : java.util.Arrays.stream(args[3].split(","))
+                    .mapToDouble(Double::parseDouble)
+                    .toArray();
+    Precision precision = Precision.parse(System.getProperty("precision", "fp32"), "-Dprecision");
     List<Arm> arms =
         arms(
             args.length > 4 ? args[4] : "least-squares/sequential",
@@ -98,6 +106,17 @@ public final class MlmBenchmark {
           setB.sentences(),
           setB.maskedTokens(),
           profileSet.size());
+      System.out.printf("precision of every evaluated model: %s%n", precision.id());
+      if (Boolean.getBoolean("skipFull")) {
+        System.out.println("full             (row skipped: -DskipFull=true)");
+      } else {
+        try (TransformerModel m = TransformerModel.build(spec, w, null, precision)) {
+          row("full", "-", 1.0, spec, m, tok, setA, setB);
+        }
+      }
+      if (keeps.length == 0) {
+        return;
+      }
       ActivationFeatures f;
       long t0 = System.nanoTime();
       try (TransformerModel m = TransformerModel.build(spec, w, imp.tokenizerJson())) {
@@ -105,13 +124,8 @@ public final class MlmBenchmark {
             FeatureCollector.collect(
                 m, tok, profileSet, 200, SEED, Summaries.DEFAULT_ROWS_PER_RUN, System.err);
         System.out.printf(
-            "profile: %.1f s, %d tokens, mean length %.1f%n",
+            "profile (fp32): %.1f s, %d tokens, mean length %.1f%n",
             (System.nanoTime() - t0) / 1e9, f.tokens(), f.meanLength());
-        if (Boolean.getBoolean("skipFull")) {
-          System.out.println("full             (row skipped: -DskipFull=true)");
-        } else {
-          row("full", "-", 1.0, spec, m, tok, setA, setB);
-        }
       }
       int seqLen = (int) Math.round(f.meanLength());
       Map<String, Calibration> cals = new java.util.HashMap<>();
@@ -142,7 +156,8 @@ public final class MlmBenchmark {
               Compensation.apply(
                   spec, w, r.plan(), Map.of("method", "p-pruning"), arm, cal, System.err);
           double secs = (System.nanoTime() - t0) / 1e9;
-          try (TransformerModel small = TransformerModel.build(p.spec(), p.weights(), null)) {
+          try (TransformerModel small =
+              TransformerModel.build(p.spec(), p.weights(), null, precision)) {
             double kept =
                 CostModel.encoderFlops(p.spec(), seqLen)
                     / (double) CostModel.encoderFlops(spec, seqLen);
@@ -174,7 +189,8 @@ public final class MlmBenchmark {
             throw new IllegalStateException(method + " widths differ from P-pruning's");
           }
           UnitRemoval.Pruned p = Rewrite.apply(spec, w, plan, Map.of("method", method.id()));
-          try (TransformerModel small = TransformerModel.build(p.spec(), p.weights(), null)) {
+          try (TransformerModel small =
+              TransformerModel.build(p.spec(), p.weights(), null, precision)) {
             double kept =
                 CostModel.encoderFlops(p.spec(), seqLen)
                     / (double) CostModel.encoderFlops(spec, seqLen);

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.ppruning.fetch.ArtifactCache;
 
 /**
@@ -26,7 +28,8 @@ import org.ppruning.fetch.ArtifactCache;
  *
  * <ul>
  *   <li>The modules are read with {@link SwordZText} (KJV in the KJV versification, WEB in NRSVA)
- *       and each verse's markup becomes plain text ({@link SwordZText#plainText}).
+ *       and each verse's markup up to the end of its book ({@link #beforeBookEnd}) becomes plain
+ *       text ({@link SwordZText#plainText}).
  *   <li>Every verse of the 66 books that both modules hold with text is one positive pair (id
  *       {@code Gen.1.1}; text KJV, pair WEB). Skipped and counted in {@link Counts}: verses empty
  *       in either module (the WEB merges a few verses into the one before) and linked verses.
@@ -111,8 +114,8 @@ public final class ParaphraseDataset {
       if (w == null) {
         throw new IllegalStateException(ref + " is in KJV but not in the NRSVA table");
       }
-      String k = SwordZText.plainText(e.getValue().osis(), kjvModule + " " + ref);
-      String t = SwordZText.plainText(w.osis(), webModule + " " + ref);
+      String k = SwordZText.plainText(beforeBookEnd(e.getValue().osis()), kjvModule + " " + ref);
+      String t = SwordZText.plainText(beforeBookEnd(w.osis()), webModule + " " + ref);
       if (e.getValue().linked() || w.linked()) {
         linked++;
       } else if (k.isEmpty()) {
@@ -151,6 +154,20 @@ public final class ParaphraseDataset {
         new SplitData<>(parts.get(Split.TRAIN), parts.get(Split.DEV), parts.get(Split.TEST)),
         new Counts(kjv.size(), emptyKjv, emptyWeb, linked, single, positives));
   }
+
+  /**
+   * A verse's OSIS up to the closing marker of its book ({@code <div eID=".." type="book"/>}), if
+   * any: what follows the end of a book is no verse's text. The WEB module stores its whole
+   * glossary (17,000 characters) in the entry of the Bible's last verse, Rev.22.21, behind the
+   * closing marker of Revelation.
+   */
+  static String beforeBookEnd(String osis) {
+    Matcher m = BOOK_END.matcher(osis);
+    return m.find() ? osis.substring(0, m.start()) : osis;
+  }
+
+  private static final Pattern BOOK_END =
+      Pattern.compile("<div\\b(?=[^>]*\\beID=)(?=[^>]*\\btype=\"book\")[^>]*/>");
 
   /** A uniformly random cyclic permutation of 0..n-1 (no fixed points for n >= 2). */
   static int[] sattolo(int n, Random rnd) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -116,6 +117,17 @@ class DatasetsRealTest {
     assertEquals(
         "Praise Yahweh, all you nations! Extol him, all you peoples!",
         byId.get("Ps.117.1").textPair());
+    // The WEB module stores its glossary in Rev.22.21's entry, after the end of the book.
+    assertEquals(
+        "The grace of the Lord Jesus Christ be with all the saints. Amen.",
+        byId.get("Rev.22.21").textPair());
+    Sample longest =
+        s.all().stream()
+            .max(Comparator.comparingInt(x -> x.text().length() + x.textPair().length()))
+            .orElseThrow();
+    assertTrue(
+        longest.text().length() + longest.textPair().length() < 1100,
+        "the longest pair, " + longest.id() + ": " + longest);
     // The seven verses the WEB module leaves empty are not pairs.
     for (String v :
         List.of(

@@ -235,4 +235,14 @@ class SwordZTextTest {
       }
     }
   }
+
+  @Test
+  void aVerseEndsWithItsBook() {
+    String last =
+        "<w>Amen.</w> <chapter eID=\"Rev.22\"/> <div canonical=\"true\" eID=\"gen1\" osisID=\"Rev\""
+            + " type=\"book\"/> <div sID=\"gen2\" type=\"glossary\"/> Abaddon is Hebrew";
+    assertEquals("<w>Amen.</w> <chapter eID=\"Rev.22\"/> ", ParaphraseDataset.beforeBookEnd(last));
+    String opening = "<div osisID=\"Gen\" sID=\"gen0\" type=\"book\"/>In the beginning";
+    assertEquals(opening, ParaphraseDataset.beforeBookEnd(opening));
+  }
 }
