@@ -1,6 +1,7 @@
 package org.ppruning.cli;
 
 import org.ppruning.demo.Demo;
+import org.ppruning.tokenize.TooLongException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ScopeType;
@@ -46,11 +47,27 @@ public final class Main {
           if (ex instanceof IllegalArgumentException
               || ex instanceof java.io.IOException
               || ex instanceof IllegalStateException) {
-            cmd.getErr().println("ppruning " + cmd.getCommandName() + ": " + ex.getMessage());
+            cmd.getErr()
+                .println(
+                    "ppruning " + cmd.getCommandName() + ": " + ex.getMessage() + hint(ex, cmd));
             return 2;
           }
           throw ex;
         });
     return cl.execute(args);
+  }
+
+  /** The way out of a text longer than the length limit, for a command that has the option. */
+  private static String hint(Exception ex, CommandLine cmd) {
+    return TooLongException.in(ex)
+        .filter(e -> cmd.getCommandSpec().findOption("--max-len") != null)
+        .map(
+            e ->
+                "; --max-len "
+                    + e.tokens()
+                    + " or more accepts it (now "
+                    + e.limit()
+                    + "; at most the model's positions)")
+        .orElse("");
   }
 }

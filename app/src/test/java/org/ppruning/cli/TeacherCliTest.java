@@ -179,6 +179,22 @@ class TeacherCliTest {
     assertFalse(Files.exists(tmp.resolve("missing").resolve("saved_model.pb")));
   }
 
+  @Test
+  void aTextLongerThanMaxLenIsRefusedNamingTheOption() throws Exception {
+    Path model = export(TinyModels.bertSpec(2, 16, 4, 32), "tiny");
+    Path data = sst2();
+    Path train = data.resolve("train.tsv");
+    Files.writeString(
+        train, Files.readString(train) + TinyModels.words(new Random(5), 40) + "\t1\n");
+    CliRunner r = run(model, data, "long", "--teacher", "none", "--epochs", "1");
+    assertEquals(2, r.exitCode(), r.err());
+    assertTrue(r.err().contains("more than the limit of 16 (texts are never truncated)"), r.err());
+    assertTrue(
+        r.err().contains("or more accepts it (now 16; at most the model's positions)"), r.err());
+    assertTrue(r.err().contains("; --max-len "), r.err());
+    assertFalse(Files.exists(tmp.resolve("long").resolve("saved_model.pb")));
+  }
+
   private CliRunner run(Path model, Path data, String out, String... extra) {
     List<String> args =
         new ArrayList<>(

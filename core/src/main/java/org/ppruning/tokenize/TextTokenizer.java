@@ -100,7 +100,8 @@ public final class TextTokenizer implements AutoCloseable {
    * @param pairsOrNull second texts, one per text, or null
    * @param maxLength the most tokens (special tokens included) a row may have
    * @throws IllegalArgumentException naming the text's index if a text is null, empty, has no
-   *     tokens besides special ones, or has more than {@code maxLength} tokens (nothing is ever
+   *     tokens besides special ones
+   * @throws TooLongException if a text has more than {@code maxLength} tokens (nothing is ever
    *     truncated)
    */
   public TokenBatch encode(List<String> texts, List<String> pairsOrNull, int maxLength) {
@@ -138,16 +139,7 @@ public final class TextTokenizer implements AutoCloseable {
                 + ") has no tokens besides special ones");
       }
       if (n > maxLength) {
-        throw new IllegalArgumentException(
-            "text "
-                + i
-                + " ("
-                + preview(texts.get(i))
-                + ") has "
-                + n
-                + " tokens, more than the limit of "
-                + maxLength
-                + " (texts are never truncated)");
+        throw new TooLongException("text " + i + " (" + preview(texts.get(i)) + ")", n, maxLength);
       }
       seqLen = Math.max(seqLen, n);
     }
@@ -215,15 +207,7 @@ public final class TextTokenizer implements AutoCloseable {
     }
     int n = ids.length;
     if (n > maxLength && !truncate) {
-      throw new IllegalArgumentException(
-          "text ("
-              + preview(text)
-              + ") has "
-              + n
-              + " tokens,"
-              + " more than the limit of "
-              + maxLength
-              + " (texts are never truncated)");
+      throw new TooLongException("text (" + preview(text) + ")", n, maxLength);
     }
     int keep0 = n0;
     int keep1 = n1;
