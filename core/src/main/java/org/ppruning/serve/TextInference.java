@@ -10,6 +10,7 @@ import org.ppruning.model.FloatTensor;
 import org.ppruning.model.ModelSpec;
 import org.ppruning.tokenize.TextTokenizer;
 import org.ppruning.tokenize.TokenizerFiles;
+import org.ppruning.tokenize.TooLongException;
 
 /**
  * Text in, answers out, on a served version: classify texts (or pairs) with a fine-tuned bert;
@@ -17,9 +18,6 @@ import org.ppruning.tokenize.TokenizerFiles;
  * and never truncated.
  */
 public final class TextInference {
-  /** How the tokenizer's refusal of a text over the length limit ends (TextTokenizer). */
-  private static final String OVER_LIMIT = "(texts are never truncated)";
-
   private TextInference() {}
 
   /** One input's answer: the best label and every label's probability and logit. */
@@ -100,7 +98,7 @@ public final class TextInference {
           e.getMessage()
               + " ("
               + v
-              + (limits == ServingLimits.NONE || !e.getMessage().contains(OVER_LIMIT)
+              + (limits == ServingLimits.NONE || !(e instanceof TooLongException)
                   ? ""
                   : "; " + limits.tokensPerTextSource())
               + ")");
